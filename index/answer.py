@@ -1,0 +1,260 @@
+"""Answer composition: which sentences to quote, or an honest "not found".
+
+Quotes are whole sentences taken verbatim from the best passages. Each
+sentence is scored by the passage's fused score times its own lexical
+evidence (the IDF-weighted share of the question's terms it contains), so the
+sentence that answers wins over its neighbours. Further quotes must be nearly
+as good and are discounted when they repeat a paragraph or the words of a
+quote already chosen, which is what spreads a "who accused whom?" answer over
+the different parties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .search import Hit, Retrieval
+from .store import Snapshot
+from .text import ACCENT_PREFIX, answer_kind, document_tokens, offers, query_tokens, question_language
+
+MAX_QUOTES = 3
+QUOTE_POOL = 5  # passages whose sentences compete for quotes
+EVIDENCE_FLOOR = 0.5  # share of a sentence's score that comes from its passage alone
+KIND_BONUS = 1.15  # the sentence holds a number/name a how-many/who question asks for
+FURTHER_QUOTE_RATIO = 0.5  # a further quote scores at least this share of the best one
+SAME_PARAGRAPH_PENALTY = 0.8
+REPEAT_PENALTY = 0.8
+# "Not found" thresholds, calibrated on the dev sets (README, quality table).
+MIN_SUPPORT = 0.3
+FOREIGN_COVERAGE = 0.5  # below this vocabulary coverage the question is in another language
+MIN_FOREIGN_SUPPORT = 0.5
+
+FRAMES = {
+    "vi": {
+        "header": "Theo các bài báo:",
+        "not_found": "Không tìm thấy câu trả lời trong các bài báo hiện có.",
+        "paragraph": "đoạn",
+    },
+    "en": {
+        "header": "From the articles:",
+        "not_found": "Not found in the articles.",
+        "paragraph": "paragraph",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim sentence from an article: `text == article.text[start:end]`."""
+
+    text: str
+    article_id: str
+    title: str
+    url: str | None
+    paragraph: int
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What storybot says to a question."""
+
+    question: str
+    answered: bool
+    quotes: tuple[Quote, ...]
+    passages: tuple[Hit, ...]
+    language: str  # "vi" or "en": the language of the framing text
+    confidence: float
+    notices: tuple[str, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """The answer as plain text: quotes with their sources, or "not found"."""
+        frame = FRAMES[self.language]
+        if not self.answered:
+            return frame["not_found"]
+        parts = [frame["header"]]
+        for quote in self.quotes:
+            source = f"— {quote.title}, {frame['paragraph']} {quote.paragraph}"
+            if quote.url:
+                source += f" ({quote.url})"
+            parts.append(f"“{quote.text}”\n{source}")
+        return "\n\n".join(parts)
+
+    def to_json(self) -> dict[str, object]:
+        """The answer as a JSON-ready dict (what `storybot ask --json` prints)."""
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "answer": self.text,
+            "language": self.language,
+            "confidence": round(self.confidence, 4),
+            "notices": list(self.notices),
+            "quotes": [
+                {
+                    "text": q.text,
+                    "article": q.article_id,
+                    "title": q.title,
+                    "url": q.url,
+                    "paragraph": q.paragraph,
+                    "start": q.start,
+                    "end": q.end,
+                }
+                for q in self.quotes
+            ],
+            "passages": [
+                {
+                    "article": h.chunk.article_id,
+                    "title": h.title,
+                    "url": h.url,
+                    "paragraph": h.chunk.paragraph,
+                    "text": h.chunk.text,
+                    "score": round(h.score, 4),
+                }
+                for h in self.passages
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    start: int
+    end: int
+    evidence: float  # IDF share of the question's known terms in the sentence
+    terms: frozenset[str]
+    score: float
+
+
+@dataclass(frozen=True)
+class Support:
+    """How well the best passage covers the question's words (0..1 each)."""
+
+    syllables: float  # IDF share of the question's content syllables found
+    words: float  # IDF share of its two-syllable sequences (Vietnamese words) found
+    has_words: bool  # the question has two-syllable sequences at all
+    coverage: float  # share of the question's syllables the articles use anywhere
+
+    @property
+    def value(self) -> float:
+        """The single support figure: syllables and words weighted equally."""
+        return (self.syllables + self.words) / 2 if self.has_words else self.syllables
+
+    def answers(self) -> bool:
+        """The "not found" decision (see MIN_SUPPORT)."""
+        if self.coverage < FOREIGN_COVERAGE:
+            return self.syllables >= MIN_FOREIGN_SUPPORT
+        return self.value >= MIN_SUPPORT and (self.words > 0 or not self.has_words)
+
+
+def compose_answer(snapshot: Snapshot, retrieval: Retrieval, *, top_k: int, notices: tuple[str, ...] = ()) -> Answer:
+    """Choose the quotes that answer the question, or decide it is not answered."""
+    language = question_language(retrieval.question)
+    vocab = snapshot.lexical.bm25.vocab_dict
+    weights = {t: float(snapshot.lexical.idf[vocab[t]]) for t in retrieval.tokens}
+    support = measure_support(snapshot, retrieval) if retrieval.hits else None
+    answered = support is not None and support.answers()
+    quotes = _select(_candidates(snapshot, retrieval, weights)) if answered else []
+    return Answer(
+        question=retrieval.question,
+        answered=answered,
+        quotes=tuple(_quote(snapshot, c) for c in quotes),
+        passages=retrieval.hits[:top_k],
+        language=language,
+        confidence=support.value if support else 0.0,
+        notices=notices,
+        timings_ms=dict(retrieval.timings_ms),
+    )
+
+
+def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
+    """Support of the best passage for the question.
+
+    Terms are weighted by IDF. A term the articles never use counts against
+    the question with the highest IDF, scaled by the question's vocabulary
+    coverage: in a Vietnamese question an unknown word means the articles do
+    not talk about it, while in an English question over Vietnamese articles
+    most words are unknown simply because of the language.
+    """
+    vocab = snapshot.lexical.bm25.vocab_dict
+    idf = snapshot.lexical.idf
+    unknown = float(idf.max()) * retrieval.coverage if len(idf) else 0.0
+    present = set(document_tokens(retrieval.hits[0].chunk.search_text))
+    shares = []
+    terms = [t for t in query_tokens(retrieval.question) if not t.startswith(ACCENT_PREFIX)]
+    for group in ([t for t in terms if "_" not in t], [t for t in terms if "_" in t]):
+        found = total = 0.0
+        for term in group:
+            weight = float(idf[vocab[term]]) if term in vocab else unknown
+            total += weight
+            found += weight if term in present else 0.0
+        shares.append(found / total if total else 0.0)
+    return Support(
+        syllables=shares[0],
+        words=shares[1],
+        has_words=any("_" in t for t in terms),
+        coverage=retrieval.coverage,
+    )
+
+
+def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, float]) -> list[_Candidate]:
+    total = sum(weights.values())
+    kind = answer_kind(retrieval.question)
+    out = []
+    best = retrieval.hits[0].score if retrieval.hits else 1.0
+    for hit in retrieval.hits[:QUOTE_POOL]:
+        article = snapshot.article(hit.chunk.article_id)
+        prior = max(hit.score, 0.0) / best if best > 0 else 0.0
+        for start, end in hit.chunk.sentences:
+            text = article.text[start:end]
+            terms = frozenset(document_tokens(text)) & weights.keys()
+            evidence = sum(weights[t] for t in terms) / total if total else 0.0
+            score = prior * (EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * evidence)
+            if offers(text, kind, retrieval.question):
+                score *= KIND_BONUS
+            out.append(_Candidate(hit, start, end, evidence, terms, score))
+    return out
+
+
+def _select(candidates: list[_Candidate]) -> list[_Candidate]:
+    """Greedy selection: best sentence first, then different sentences nearly as good."""
+    remaining = sorted(candidates, key=lambda c: -c.score)
+    chosen = [remaining.pop(0)]
+    floor = chosen[0].score * FURTHER_QUOTE_RATIO
+    while remaining and len(chosen) < MAX_QUOTES:
+        scored = [(_diversified(c, chosen), c) for c in remaining]
+        value, best = max(scored, key=lambda pair: pair[0])
+        if value < floor:
+            break
+        chosen.append(best)
+        remaining.remove(best)
+    return chosen
+
+
+def _diversified(candidate: _Candidate, chosen: list[_Candidate]) -> float:
+    """A candidate's score, discounted when it repeats a chosen quote's paragraph or matched words."""
+    value = candidate.score
+    where = (candidate.hit.chunk.article_id, candidate.hit.chunk.paragraph)
+    if any(where == (q.hit.chunk.article_id, q.hit.chunk.paragraph) for q in chosen):
+        value *= SAME_PARAGRAPH_PENALTY
+    if candidate.terms <= frozenset().union(*(q.terms for q in chosen)):
+        value *= REPEAT_PENALTY  # matches nothing the chosen quotes do not
+    return value
+
+
+def _quote(snapshot: Snapshot, c: _Candidate) -> Quote:
+    article = snapshot.article(c.hit.chunk.article_id)
+    return Quote(
+        text=article.text[c.start : c.end],
+        article_id=article.id,
+        title=article.title,
+        url=article.url,
+        paragraph=c.hit.chunk.paragraph,
+        start=c.start,
+        end=c.end,
+        score=c.score,
+    )

@@ -1,0 +1,112 @@
+"""The question-answering engine: a model plus the current index generation.
+
+Front ends (the command line, the Telegram bot) hold one Engine. Before each
+question it checks whether a newer index generation was made current (by
+`storybot index`, `/reindex` or an upload) and switches to it; a question that
+is already being answered keeps the snapshot it started with.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from .answer import QUOTE_POOL, Answer, compose_answer
+from .build import BuildSummary, build_index, is_stale
+from .config import Settings
+from .embedding import Encoder, load_encoder
+from .errors import QuestionError
+from .search import search
+from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+TRUNCATION_NOTICE = {
+    "vi": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
+    "en": "The question was longer than {limit} characters; only the first {limit} were used.",
+}
+
+
+def prepare_question(question: str) -> tuple[str, bool]:
+    """Strip the question and cut it to MAX_QUESTION_CHARS; QuestionError when empty."""
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("the question is empty: type a question about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        return question[:MAX_QUESTION_CHARS], True
+    return question, False
+
+
+class Engine:
+    """Answers questions from the newest complete index in `settings.index_dir`."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self.encoder = encoder or load_encoder(
+            settings.model, settings.query_prompt, settings.passage_prompt, settings.device
+        )
+        self._snapshot: Snapshot | None = None
+        self._swap = threading.Lock()  # one reload at a time
+        self._build = threading.Lock()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The loaded generation, loading it on first use."""
+        self.refresh()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def refresh(self) -> bool:
+        """Switch to the current generation if it changed; True when it did."""
+        generation = current_generation(self.settings.index_dir)
+        loaded = self._snapshot
+        if loaded is not None and loaded.generation == generation:
+            return False
+        with self._swap:
+            if self._snapshot is not None and self._snapshot.generation == current_generation(self.settings.index_dir):
+                return False
+            snapshot = open_snapshot(self.settings.index_dir)
+            check_compatible(
+                snapshot.manifest,
+                self.settings.index_dir,
+                model=self.encoder.name,
+                query_prompt=self.encoder.query_prompt,
+                passage_prompt=self.encoder.passage_prompt,
+            )
+            # The old snapshot is not closed: a question in flight may still read it.
+            self._snapshot = snapshot
+            log.info("index %s loaded: %d chunks", snapshot.generation, snapshot.size)
+            return True
+
+    def is_stale(self) -> bool:
+        """True when articles changed since the index was built."""
+        return is_stale(self.settings)
+
+    def rebuild(self, *, progress: bool | None = None) -> BuildSummary:
+        """Incremental rebuild, then switch to the result."""
+        with self._build:
+            summary = build_index(self.settings, self.encoder, progress=progress)
+        self.refresh()
+        return summary
+
+    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+        """Answer one question from the current index."""
+        started = time.perf_counter()
+        question, truncated = prepare_question(question)
+        snapshot = self.snapshot
+        k = top_k or self.settings.top_k
+        retrieval = search(snapshot, self.encoder, question, k=max(k, QUOTE_POOL))
+        notices = ()
+        if truncated:
+            from .text import question_language
+
+            notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
+        answer = compose_answer(snapshot, retrieval, top_k=k, notices=notices)
+        answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
+        return answer
+
+    def articles(self) -> list[ArticleInfo]:
+        """The indexed articles."""
+        return self.snapshot.articles()

@@ -1,0 +1,164 @@
+"""Vietnamese-aware text normalisation and tokenisation for lexical matching.
+
+Vietnamese is written in syllables separated by spaces; words are often two
+syllables ("Trung Quốc"). Users frequently type without diacritics, so every
+syllable is matched in an accent-folded form ("quoc"), and adjacent folded
+syllables are joined into bigrams ("trung_quoc") to recover word boundaries.
+Accented syllables are indexed as well (prefixed "~"), so a question typed
+with diacritics gets the extra precision they carry.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+ACCENT_PREFIX = "~"
+
+
+def _fold_table() -> dict[int, str | None]:
+    # One translate() call is ~20x faster than NFD + filtering per character,
+    # which matters when 100,000 chunks are tokenised on every rebuild.
+    table: dict[int, str | None] = {ord("đ"): "d", ord("Đ"): "D"}
+    for cp in range(0x80, 0x2000):
+        ch = chr(cp)
+        if unicodedata.combining(ch):
+            table[cp] = None  # stray marks of decomposed (NFD) input
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base and base != ch:
+            table[cp] = base
+    return table
+
+
+_FOLD = _fold_table()
+
+# Question words and function words carry no topical evidence. They are kept
+# out of query tokens so that "ai", "gì", "what" do not decide what matches,
+# and so the coverage used for "not found" counts only content words.
+STOPWORDS = frozenset(
+    "ai gi nao dau sao bao nhieu khi the nhu la cua va voi cac nhung mot co duoc da dang se bi cho "
+    "tai trong ngoai tren duoi ve den tu ra vao thi ma nay do kia hay hoac nguoi viec cai con chiec "
+    "ay vay khong chua roi nhe a u o oi hoi nen neu vi boi what who whom whose which when where why "
+    "how is are was were be been being do does did the a an of to in on at for from by with about as "
+    "into and or not no that this these those it its there their they he she his her i you we my your "
+    "our me us can could would should will shall may might must has have had than then".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Return `text` in Unicode NFC, the form Vietnamese articles are compared in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese tone and vowel marks: "Quốc" -> "quoc", "đ" -> "d"."""
+    return text.lower().translate(_FOLD)
+
+
+def syllables(text: str) -> list[str]:
+    """Split text into folded lower-case syllables (word characters only)."""
+    return _WORD.findall(fold(text))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text carries Vietnamese marks (it was typed with accents)."""
+    lowered = text.lower()
+    return lowered.translate(_FOLD) != lowered
+
+
+def _accented(text: str) -> list[str]:
+    return [ACCENT_PREFIX + w for w in _WORD.findall(normalize(text).lower())]
+
+
+def _with_bigrams(sylls: list[str]) -> list[str]:
+    return sylls + [f"{a}_{b}" for a, b in itertools.pairwise(sylls)]
+
+
+def document_tokens(text: str) -> list[str]:
+    """BM25 tokens of a passage: folded syllables, folded bigrams, accented forms."""
+    return _with_bigrams(syllables(text)) + _with_bigrams(_accented(text))
+
+
+def query_tokens(text: str) -> list[str]:
+    """BM25 tokens of a question, without function words.
+
+    A question typed without diacritics is matched on folded forms only; one
+    typed with them is matched on both, so "bác" prefers "bác" to "bắc".
+    Bigrams are formed before function words are dropped, so "trung quoc"
+    still yields "trung_quoc".
+    """
+    tokens = _content(_with_bigrams(syllables(text)))
+    if has_diacritics(text):
+        tokens += _content(_with_bigrams(_accented(text)))
+    return tokens
+
+
+def _content(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if not all(fold(p.lstrip(ACCENT_PREFIX)) in STOPWORDS for p in t.split("_"))]
+
+
+def content_syllables(text: str) -> list[str]:
+    """Folded syllables of `text` that are not function words."""
+    return [s for s in syllables(text) if s not in STOPWORDS]
+
+
+# Words that mark a question typed without diacritics as English or Vietnamese.
+_ENGLISH_MARKERS = frozenset(
+    "what who whom whose which when where why how is are was were did does do the an of to in on for "
+    "with about and or not that this it they he she you can could would should will has have had".split()
+)
+_VIETNAMESE_MARKERS = frozenset(
+    "ai gi nao dau sao bao nhieu la cua va cac nhung mot duoc da dang se bi cho tai trong ve den tu "
+    "ra vao thi ma nay khong nguoi viec nhu voi khi nam ngay thang bai viet noi gia".split()
+)
+
+
+def question_language(text: str) -> str:
+    """ "vi" or "en": the language to frame an answer in.
+
+    Diacritics mean Vietnamese. Without them, the more frequent marker words
+    decide; a tie is taken as Vietnamese typed without accents.
+    """
+    if has_diacritics(text):
+        return "vi"
+    words = _WORD.findall(text.lower())
+    english = sum(w in _ENGLISH_MARKERS for w in words)
+    vietnamese = sum(w in _VIETNAMESE_MARKERS for w in words)
+    return "en" if english > vietnamese else "vi"
+
+
+_NUMBER_QUESTION = re.compile(
+    r"\b(bao nhieu|may|nam nao|khi nao|luc nao|bao gio|thang nao|ngay nao|the ky nao|bao lau|"
+    r"how many|how much|when|what year|which year|how long|how old|what date)\b"
+)
+_PERSON_QUESTION = re.compile(r"\b(ai|who|whom)\b")
+_NUMBER_WORDS = frozenset(
+    "mot hai ba bon nam sau bay tam chin muoi tram nghin ngan trieu ty one two three four five six "
+    "seven eight nine ten hundred thousand million billion".split()
+)
+_CAPITALISED = re.compile(r"\b[^\W\d_]\w*", re.UNICODE)
+
+
+def answer_kind(question: str) -> str | None:
+    """ "number" for how-many/when questions, "person" for who-questions, else None."""
+    folded = " ".join(syllables(question))
+    if _NUMBER_QUESTION.search(folded):
+        return "number"
+    if _PERSON_QUESTION.search(folded):
+        return "person"
+    return None
+
+
+def offers(sentence: str, kind: str | None, question: str) -> bool:
+    """True when `sentence` holds something of the expected kind that the question does not."""
+    if kind is None:
+        return False
+    asked = set(syllables(question))
+    if kind == "number":
+        return any((s.isdigit() or s in _NUMBER_WORDS) and s not in asked for s in syllables(sentence))
+    # A name: a capitalised word other than the sentence's first, not in the question.
+    words = _CAPITALISED.findall(sentence)[1:]
+    return any(w[0].isupper() and fold(w) not in asked for w in words)

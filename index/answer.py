@@ -13,9 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .search import Hit, Retrieval
+from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .store import Snapshot
-from .text import ACCENT_PREFIX, answer_kind, document_tokens, offers, query_tokens, question_language
+from .text import (
+    ACCENT_PREFIX,
+    answer_kind,
+    content_syllables,
+    document_tokens,
+    offers,
+    query_tokens,
+    question_language,
+)
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
@@ -27,7 +35,7 @@ REPEAT_PENALTY = 0.8
 # "Not found" thresholds, calibrated on the dev sets (README, quality table).
 MIN_SUPPORT = 0.3
 FOREIGN_COVERAGE = 0.5  # below this vocabulary coverage the question is in another language
-MIN_FOREIGN_SUPPORT = 0.5
+MIN_FOREIGN_SUPPORT = 0.55
 
 FRAMES = {
     "vi": {
@@ -138,24 +146,26 @@ class Support:
     words: float  # IDF share of its two-syllable sequences (Vietnamese words) found
     has_words: bool  # the question has two-syllable sequences at all
     coverage: float  # share of the question's syllables the articles use anywhere
+    concepts: float  # share of content syllables found as such or through a glossary synonym
 
     @property
     def value(self) -> float:
-        """The single support figure: syllables and words weighted equally."""
+        """The single support figure: syllables and words weighted equally (concepts for a foreign question)."""
+        if self.coverage < FOREIGN_COVERAGE:
+            return self.concepts
         return (self.syllables + self.words) / 2 if self.has_words else self.syllables
 
     def answers(self) -> bool:
         """The "not found" decision (see MIN_SUPPORT)."""
         if self.coverage < FOREIGN_COVERAGE:
-            return self.syllables >= MIN_FOREIGN_SUPPORT
+            return self.concepts >= MIN_FOREIGN_SUPPORT
         return self.value >= MIN_SUPPORT and (self.words > 0 or not self.has_words)
 
 
 def compose_answer(snapshot: Snapshot, retrieval: Retrieval, *, top_k: int, notices: tuple[str, ...] = ()) -> Answer:
     """Choose the quotes that answer the question, or decide it is not answered."""
     language = question_language(retrieval.question)
-    vocab = snapshot.lexical.bm25.vocab_dict
-    weights = {t: float(snapshot.lexical.idf[vocab[t]]) for t in retrieval.tokens}
+    weights = term_weights(snapshot, retrieval)
     support = measure_support(snapshot, retrieval) if retrieval.hits else None
     answered = support is not None and support.answers()
     quotes = _select(_candidates(snapshot, retrieval, weights)) if answered else []
@@ -169,6 +179,15 @@ def compose_answer(snapshot: Snapshot, retrieval: Retrieval, *, top_k: int, noti
         notices=notices,
         timings_ms=dict(retrieval.timings_ms),
     )
+
+
+def term_weights(snapshot: Snapshot, retrieval: Retrieval) -> dict[str, float]:
+    """IDF weight of each query term; glossary expansions count at EXPANSION_WEIGHT."""
+    vocab = snapshot.lexical.bm25.vocab_dict
+    idf = snapshot.lexical.idf
+    weights = {t: EXPANSION_WEIGHT * float(idf[vocab[t]]) for t in retrieval.expansion_tokens}
+    weights |= {t: float(idf[vocab[t]]) for t in retrieval.tokens}
+    return weights
 
 
 def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
@@ -186,23 +205,45 @@ def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
     present = set(document_tokens(retrieval.hits[0].chunk.search_text))
     shares = []
     terms = [t for t in query_tokens(retrieval.question) if not t.startswith(ACCENT_PREFIX)]
-    for group in ([t for t in terms if "_" not in t], [t for t in terms if "_" in t]):
+    for bigrams in (False, True):
         found = total = 0.0
-        for term in group:
-            weight = float(idf[vocab[term]]) if term in vocab else unknown
-            total += weight
-            found += weight if term in present else 0.0
-        shares.append(found / total if total else 0.0)
+        for term in terms:
+            if ("_" in term) == bigrams:
+                weight = float(idf[vocab[term]]) if term in vocab else unknown
+                total += weight
+                found += weight if term in present else 0.0
+        for term in retrieval.expansion_tokens:
+            if ("_" in term) == bigrams and term in present:
+                found += EXPANSION_WEIGHT * float(idf[vocab[term]])
+        shares.append(min(1.0, found / total) if total else 0.0)
     return Support(
         syllables=shares[0],
         words=shares[1],
         has_words=any("_" in t for t in terms),
         coverage=retrieval.coverage,
+        concepts=_concept_share(retrieval, present),
     )
 
 
+def _concept_share(retrieval: Retrieval, present: set[str]) -> float:
+    """Unweighted share of the question's content syllables met in the passage, directly or by synonym.
+
+    This is what judges a question in another language than the articles: its
+    words rarely occur, so IDF weights say little; what counts is whether each
+    thing it asks about (a name, or a glossary word like "hack") is there.
+    """
+    content = content_syllables(retrieval.question)
+    if not content:
+        return 0.0
+    met = {s for s in content if s in present}
+    for expansion in retrieval.expansions:
+        if any(t in present for t in expansion.tokens):
+            met.update(expansion.matched)
+    return sum(s in met for s in content) / len(content)
+
+
 def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, float]) -> list[_Candidate]:
-    total = sum(weights.values())
+    total = sum(weights[t] for t in retrieval.tokens)
     kind = answer_kind(retrieval.question)
     out = []
     best = retrieval.hits[0].score if retrieval.hits else 1.0
@@ -212,7 +253,7 @@ def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, flo
         for start, end in hit.chunk.sentences:
             text = article.text[start:end]
             terms = frozenset(document_tokens(text)) & weights.keys()
-            evidence = sum(weights[t] for t in terms) / total if total else 0.0
+            evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
             score = prior * (EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * evidence)
             if offers(text, kind, retrieval.question):
                 score *= KIND_BONUS

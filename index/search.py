@@ -22,12 +22,14 @@ import numpy as np
 from .chunking import Chunk
 from .embedding import Encoder
 from .store import Snapshot
+from .synonyms import Expansion, expand
 from .text import content_syllables, query_tokens
 from .vectors import search_vectors
 
 CANDIDATES = 50  # taken from each retriever before fusion
 DENSE_WEIGHT_COVERED = 0.4  # dense weight when every content word of the question is in the articles
 DENSE_WEIGHT_UNCOVERED = 0.8  # ... and when none is
+EXPANSION_WEIGHT = 0.5  # weight of glossary expansions relative to the question's own words
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Retrieval:
     question: str
     tokens: tuple[str, ...]  # lexical query tokens the index knows
     token_ids: tuple[int, ...]
+    expansions: tuple[Expansion, ...]  # glossary phrases found in the question
+    expansion_tokens: tuple[str, ...]  # their synonyms' tokens the index knows, searched at EXPANSION_WEIGHT
     coverage: float  # share of the question's content syllables found in the articles
     dense_weight: float
     hits: tuple[Hit, ...]  # best first
@@ -86,9 +90,15 @@ def search(
     t1 = time.perf_counter()
     timings["embed"] = (t1 - t0) * 1000
 
-    tokens = [t for t in query_tokens(question) if t in snapshot.lexical.bm25.vocab_dict]
+    vocab = snapshot.lexical.bm25.vocab_dict
+    tokens = [t for t in query_tokens(question) if t in vocab]
     ids = snapshot.lexical.token_ids(tokens)
+    own = set(tokens)
+    expansions = tuple(expand(question))
+    expanded = list(dict.fromkeys(t for e in expansions for t in e.tokens if t in vocab and t not in own))
     bm25 = snapshot.lexical.scores(ids)
+    if expanded:
+        bm25 = bm25 + EXPANSION_WEIGHT * snapshot.lexical.scores(snapshot.lexical.token_ids(expanded))
     lex_top = _top(bm25, CANDIDATES)
     lex_top = lex_top[bm25[lex_top] > 0]
     t2 = time.perf_counter()
@@ -126,6 +136,8 @@ def search(
         question=question,
         tokens=tuple(tokens),
         token_ids=tuple(ids),
+        expansions=expansions,
+        expansion_tokens=tuple(expanded),
         coverage=coverage,
         dense_weight=weight,
         hits=tuple(hits),

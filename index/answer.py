@@ -11,6 +11,7 @@ the different parties.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
@@ -34,7 +35,6 @@ SAME_PARAGRAPH_PENALTY = 0.8
 REPEAT_PENALTY = 0.8
 # "Not found" thresholds, calibrated on the dev sets (README, quality table).
 MIN_SUPPORT = 0.3
-FOREIGN_COVERAGE = 0.5  # below this vocabulary coverage the question is in another language
 MIN_FOREIGN_SUPPORT = 0.55
 
 FRAMES = {
@@ -147,17 +147,18 @@ class Support:
     has_words: bool  # the question has two-syllable sequences at all
     coverage: float  # share of the question's syllables the articles use anywhere
     concepts: float  # share of content syllables found as such or through a glossary synonym
+    foreign: bool  # an English question over articles that are not in English
 
     @property
     def value(self) -> float:
         """The single support figure: syllables and words weighted equally (concepts for a foreign question)."""
-        if self.coverage < FOREIGN_COVERAGE:
+        if self.foreign:
             return self.concepts
         return (self.syllables + self.words) / 2 if self.has_words else self.syllables
 
     def answers(self) -> bool:
         """The "not found" decision (see MIN_SUPPORT)."""
-        if self.coverage < FOREIGN_COVERAGE:
+        if self.foreign:
             return self.concepts >= MIN_FOREIGN_SUPPORT
         return self.value >= MIN_SUPPORT and (self.words > 0 or not self.has_words)
 
@@ -193,15 +194,14 @@ def term_weights(snapshot: Snapshot, retrieval: Retrieval) -> dict[str, float]:
 def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
     """Support of the best passage for the question.
 
-    Terms are weighted by IDF. A term the articles never use counts against
-    the question with the highest IDF, scaled by the question's vocabulary
-    coverage: in a Vietnamese question an unknown word means the articles do
-    not talk about it, while in an English question over Vietnamese articles
-    most words are unknown simply because of the language.
+    Terms are weighted by IDF; a term the articles never use counts against
+    the question with the highest IDF: it names something the articles do
+    not talk about. (An English question over Vietnamese articles, whose
+    words are unknown because of the language, is judged by `concepts`.)
     """
     vocab = snapshot.lexical.bm25.vocab_dict
     idf = snapshot.lexical.idf
-    unknown = float(idf.max()) * retrieval.coverage if len(idf) else 0.0
+    unknown = float(idf.max()) if len(idf) else 0.0
     present = set(document_tokens(retrieval.hits[0].chunk.search_text))
     shares = []
     terms = [t for t in query_tokens(retrieval.question) if not t.startswith(ACCENT_PREFIX)]
@@ -222,7 +222,18 @@ def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
         has_words=any("_" in t for t in terms),
         coverage=retrieval.coverage,
         concepts=_concept_share(retrieval, present),
+        foreign=question_language(retrieval.question) == "en" and not _english_articles(snapshot),
     )
+
+
+def _english_articles(snapshot: Snapshot) -> bool:
+    """True when "the" occurs in at least a fifth of the chunks: the articles are in English."""
+    tid = snapshot.lexical.bm25.vocab_dict.get("the")
+    if tid is None:
+        return False
+    n = snapshot.lexical.size
+    df = 0.2 * n  # IDF falls as document frequency rises: compare with the IDF of that frequency
+    return float(snapshot.lexical.idf[tid]) <= math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def _concept_share(retrieval: Retrieval, present: set[str]) -> float:

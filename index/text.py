@@ -39,7 +39,7 @@ _FOLD = _fold_table()
 # out of query tokens so that "ai", "gì", "what" do not decide what matches,
 # and so the coverage used for "not found" counts only content words.
 STOPWORDS = frozenset(
-    "ai gi nao dau sao bao nhieu khi the nhu la cua va voi cac nhung mot co duoc da dang se bi cho "
+    "ai gi nao dau sao bao nhieu khi the nhu dieu luc la cua va voi cac nhung mot co duoc da dang se bi cho "
     "tai trong ngoai tren duoi ve den tu ra vao thi ma nay do kia hay hoac nguoi viec cai con chiec "
     "ay vay khong chua roi nhe a u o oi hoi nen neu vi boi what who whom whose which when where why "
     "how is are was were be been being do does did the a an of to in on at for from by with about as "

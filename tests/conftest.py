@@ -14,6 +14,9 @@ from index.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_ARTICLE = "000_7ffb10ea7d7f92c2.txt"
+DATA = Path(__file__).resolve().parent / "data"
+XQUAD_SAMPLE = DATA / "xquad_sample"
+XQUAD_SAMPLE_ARTICLES = XQUAD_SAMPLE / "articles"
 
 
 @pytest.fixture(scope="session")

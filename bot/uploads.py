@@ -1,0 +1,144 @@
+"""Articles sent to the bot as documents: checking, naming and saving them safely.
+
+A file is checked with the indexer's own rules (UTF-8, not binary, not empty)
+before it touches the articles folder; it is written to a hidden temporary
+name there (the indexer ignores hidden files) and then linked or renamed into
+place, so the indexer never sees half a file and an existing article is never
+overwritten unless the admin confirmed it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.articles import ARTICLE_SUFFIXES, Article, SkippedFile, decode_article, parse_article
+
+MAX_NAME_CHARS = 100
+PENDING_SECONDS = 15 * 60  # how long a "replace the existing article?" question stays answerable
+MAX_PENDING = 20
+
+
+class UploadProblem(Exception):
+    """An upload that cannot be used; `key` names the message to show, `values` fill it in."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def safe_article_name(file_name: str) -> str | None:
+    """A safe file name for the articles folder, or None when it is not a .txt/.md file.
+
+    Any folder part is dropped; characters other than letters, digits, _, - and
+    . become _; the name cannot start with a dot (hidden files are not indexed).
+    """
+    base = unicodedata.normalize("NFC", file_name).replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in ARTICLE_SUFFIXES:
+        return None
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._-")[:MAX_NAME_CHARS].strip("._-")
+    return f"{stem or 'article'}.{suffix.lower()}"
+
+
+def check_article(name: str, raw: bytes, limit: int) -> Article:
+    """Parse an uploaded file as the indexer would; UploadProblem says why it cannot be an article."""
+    if len(raw) > limit:
+        raise UploadProblem("upload_too_big", size=-(-len(raw) // 1024), limit=limit // 1024)
+    decoded = decode_article(raw, Path(name))
+    if isinstance(decoded, SkippedFile):
+        raise UploadProblem("upload_unusable", reason=decoded.reason)
+    article = parse_article(name, decoded)
+    if not any(not p.debris for p in article.paragraphs):
+        raise UploadProblem("upload_no_paragraphs")
+    return article
+
+
+def existing_bytes(folder: Path, name: str) -> bytes | None:
+    """The content of `folder/name`, or None when there is no such file."""
+    try:
+        return (folder / name).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def write_article(folder: Path, name: str, data: bytes, *, replace: bool) -> bool:
+    """Write `data` to `folder/name` atomically; False (nothing written) when it exists and not `replace`."""
+    target = folder / name
+    tmp = folder / f".{name}.upload-{secrets.token_hex(4)}"
+    with open(tmp, "xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        if replace:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
+            except FileExistsError:
+                return False
+            except OSError:  # a filesystem without hard links
+                if target.exists():
+                    return False
+                os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(folder)
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """An upload waiting for an admin to confirm that it replaces an existing article."""
+
+    name: str
+    data: bytes = field(repr=False)
+    title: str
+    user_id: int
+    created: float
+
+
+@dataclass
+class PendingUploads:
+    """Uploads awaiting confirmation, by a short token carried in the buttons' callback data."""
+
+    ttl: float = PENDING_SECONDS
+    limit: int = MAX_PENDING
+    _items: dict[str, PendingUpload] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def put(self, upload: PendingUpload) -> str:
+        """Keep `upload` and return its token; the oldest are dropped beyond `limit`."""
+        token = secrets.token_urlsafe(6)
+        with self._lock:
+            self._expire(time.monotonic())
+            while len(self._items) >= self.limit:
+                del self._items[next(iter(self._items))]
+            self._items[token] = upload
+        return token
+
+    def take(self, token: str) -> PendingUpload | None:
+        """Remove and return the upload for `token`, or None when unknown or expired."""
+        with self._lock:
+            self._expire(time.monotonic())
+            return self._items.pop(token, None)
+
+    def _expire(self, now: float) -> None:
+        for token in [t for t, u in self._items.items() if u.created < now - self.ttl]:
+            del self._items[token]

@@ -1,0 +1,879 @@
+"""A stand-in Bot API server for the tests: real HTTP on 127.0.0.1, Telegram's JSON, Telegram's rules.
+
+It answers the methods the bot uses (getMe, getUpdates with long polling,
+sendMessage, editMessageText, sendChatAction, answerCallbackQuery,
+setMyCommands, deleteWebhook, setWebhook, getFile) and file downloads, and it
+rejects what Telegram rejects: HTML it cannot parse (unknown or unbalanced
+tags, a bare "<", a bad "&...;"), text over 4,096 UTF-16 code units, callback
+data over 64 bytes, replies to unknown messages, a wrong token (401).
+
+Tests inject updates (`private`, `group`, `sticker`, `document`, `press`...)
+and wait for what the bot sent (`wait_sent`). Every sent message is kept as
+HTML and as the plain text and entities Telegram would store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TOKEN = "123456789:AAFakeTokenForTheStorybotTests_abcdef"
+BOT_ID = 123456789
+BOT_USERNAME = "storybot_test_bot"
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+MAX_CALLBACK_ANSWER = 200
+
+ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice", "language_code": "vi"}
+BOB = {"id": 1002, "is_bot": False, "first_name": "Bob", "username": "bob", "language_code": "en"}
+ADMIN = {"id": 4242, "is_bot": False, "first_name": "Admin", "username": "admin", "language_code": "vi"}
+GROUP = {"id": -100200300, "type": "supergroup", "title": "Tin tức"}
+
+CHAT_ACTIONS = {
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
+}
+
+
+class ApiError(Exception):
+    """A Bot API error answer: HTTP status and description."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+
+def bad_request(description: str) -> ApiError:
+    """A 400 answer, worded like Telegram's."""
+    return ApiError(400, f"Bad Request: {description}")
+
+
+# --- Telegram's HTML ------------------------------------------------------------------------------
+
+_ENTITY_TYPES = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+}
+_TAG_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
+_ATTRIBUTE = re.compile(r"\s*([a-zA-Z][a-zA-Z0-9_-]*)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?")
+_CHAR_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _byte_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _unescape(value: str, text: str, where: int) -> str:
+    out, pos = [], 0
+    for match in _CHAR_ENTITY.finditer(value):
+        out.append(value[pos : match.start()])
+        out.append(_entity_char(match))
+        pos = match.end()
+    rest = value[pos:]
+    if "&" in rest:
+        raise bad_request(f"can't parse entities: Unsupported HTML entity at byte offset {_byte_offset(text, where)}")
+    out.append(rest)
+    return "".join(out)
+
+
+def _entity_char(match: re.Match[str]) -> str:
+    named, decimal, hexadecimal = match.groups()
+    if named:
+        return _NAMED[named]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise bad_request("can't parse entities: Invalid character entity")
+    return chr(code)
+
+
+def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
+    """Parse Telegram HTML into plain text and message entities (offsets in UTF-16); ApiError if Telegram would."""
+    plain: list[str] = []
+    length = 0  # UTF-16 length of the plain text so far
+    stack: list[tuple[str, int, dict[str, Any]]] = []
+    entities: list[dict[str, Any]] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "&":
+            match = _CHAR_ENTITY.match(text, i)
+            if match is None:
+                raise bad_request(
+                    'can\'t parse entities: Character entity expected or "&" must be escaped as &amp; '
+                    f"at byte offset {_byte_offset(text, i)}"
+                )
+            value = _entity_char(match)
+            plain.append(value)
+            length += utf16_len(value)
+            i = match.end()
+        elif char == "<":
+            end = text.find(">", i)
+            if text.startswith("</", i):
+                name_match = _TAG_NAME.match(text, i + 2)
+                if name_match is None or end < 0 or text[name_match.end() : end].strip():
+                    where = _byte_offset(text, i)
+                    raise bad_request(f"can't parse entities: Unexpected end tag at byte offset {where}")
+                name = name_match.group().lower()
+                if not stack:
+                    raise bad_request(
+                        f'can\'t parse entities: Unexpected end tag "{name}" at byte offset {_byte_offset(text, i)}'
+                    )
+                open_name, start, entity = stack.pop()
+                if open_name != name:
+                    raise bad_request(
+                        f"can't parse entities: Can't find end tag corresponding to start tag \"{open_name}\""
+                    )
+                if length > start:
+                    entity.update(offset=start, length=length - start)
+                    entities.append(entity)
+                i = end + 1
+                continue
+            name_match = _TAG_NAME.match(text, i + 1)
+            if name_match is None:
+                raise bad_request(
+                    f'can\'t parse entities: Unsupported start tag "" at byte offset {_byte_offset(text, i)}'
+                )
+            name = name_match.group().lower()
+            if name not in _ENTITY_TYPES:
+                raise bad_request(
+                    f'can\'t parse entities: Unsupported start tag "{name}" at byte offset {_byte_offset(text, i)}'
+                )
+            if end < 0:
+                raise bad_request(f"can't parse entities: Unclosed start tag at byte offset {_byte_offset(text, i)}")
+            attributes = _attributes(text, name_match.end(), end)
+            entity = _start_entity(name, attributes, stack)
+            stack.append((name, length, entity))
+            i = end + 1
+        else:
+            plain.append(char)
+            length += utf16_len(char)
+            i += 1
+    if stack:
+        raise bad_request(f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1][0]}\"")
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return "".join(plain), entities
+
+
+def _attributes(text: str, start: int, end: int) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    pos = start
+    body = text[:end]
+    while pos < end:
+        if not body[pos:].strip():
+            break
+        match = _ATTRIBUTE.match(body, pos)
+        if match is None or match.end() == pos:
+            raise bad_request(f"can't parse entities: Invalid tag attribute at byte offset {_byte_offset(text, pos)}")
+        value = match.group(2) or ""
+        if value[:1] in "\"'":
+            value = value[1:-1]
+        attributes[match.group(1).lower()] = _unescape(value, text, pos)
+        pos = match.end()
+    return attributes
+
+
+_Open = list[tuple[str, int, dict[str, Any]]]  # open tags: name, plain-text offset, entity
+
+
+def _start_entity(name: str, attributes: dict[str, str], stack: _Open) -> dict[str, Any]:
+    kind = _ENTITY_TYPES[name]
+    entity: dict[str, Any] = {"type": kind}
+    open_names = {n for n, _, _ in stack}
+    if kind == "blockquote" and "blockquote" in open_names:
+        raise bad_request("can't parse entities: Blockquote entities can't be nested")
+    if kind == "text_link":
+        if "a" in open_names:
+            raise bad_request("can't parse entities: Text links can't be nested")
+        href = attributes.get("href", "")
+        parts = urllib.parse.urlsplit(href)
+        web = parts.scheme in ("http", "https")
+        if parts.scheme not in ("http", "https", "tg", "mailto") or (web and not parts.netloc):
+            raise bad_request(f'can\'t parse entities: Wrong HTTP URL specified: "{href}"')
+        entity["url"] = href
+    if name == "span" and attributes.get("class") != "tg-spoiler":
+        raise bad_request('can\'t parse entities: Tag "span" must have class "tg-spoiler"')
+    if kind == "blockquote" and "expandable" in attributes:
+        entity["type"] = "expandable_blockquote"
+    if kind == "custom_emoji":
+        if "emoji-id" not in attributes:
+            raise bad_request('can\'t parse entities: Tag "tg-emoji" must have attribute "emoji-id"')
+        entity["custom_emoji_id"] = attributes["emoji-id"]
+    return entity
+
+
+def check_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """The text Telegram stores for a message, with its entities; ApiError when Telegram refuses it."""
+    if parse_mode and parse_mode.upper() == "HTML":
+        plain, entities = parse_html(text)
+    elif parse_mode:
+        raise bad_request(f"unsupported parse_mode {parse_mode!r} in this stand-in")
+    else:
+        plain, entities = text, []
+    if not plain.strip():
+        raise bad_request("message text is empty")
+    if utf16_len(plain) > MAX_TEXT:
+        raise bad_request("message is too long")
+    return plain, entities
+
+
+def check_markup(markup: Any) -> None:
+    """Validate an inline keyboard the way Telegram does."""
+    if markup is None:
+        return
+    if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    for row in markup["inline_keyboard"]:
+        if not isinstance(row, list):
+            raise bad_request('can\'t parse inline keyboard button: Field "inline_keyboard" must be an Array of Array')
+        for button in row:
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_EMPTY" if "text" in button else "can't parse inline keyboard button")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
+                raise bad_request("BUTTON_DATA_INVALID")
+            if data is None and "url" not in button:
+                raise bad_request("can't parse inline keyboard button: Text buttons are unallowed here")
+
+
+# --- what the bot sent -----------------------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """A message the bot sent (and its later edits)."""
+
+    message_id: int
+    chat_id: int
+    html: str
+    text: str  # as Telegram stores it: tags removed, entities decoded
+    entities: list[dict[str, Any]]
+    reply_to: int | None
+    markup: dict[str, Any] | None
+    at: float  # time.perf_counter() when the request arrived
+    edits: int = 0
+
+    def entity_texts(self, kind: str) -> list[str]:
+        """The text covered by each entity of `kind` (e.g. "blockquote")."""
+        data = self.text.encode("utf-16-le")
+        return [
+            data[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+            for e in self.entities
+            if e["type"] == kind
+        ]
+
+    @property
+    def quotes(self) -> list[str]:
+        """The blockquoted texts."""
+        return self.entity_texts("blockquote")
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        """The inline keyboard's buttons, row by row."""
+        if not self.markup:
+            return []
+        return [button for row in self.markup["inline_keyboard"] for button in row]
+
+
+@dataclass
+class Call:
+    """One Bot API request as received."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class _Failure:
+    method: str
+    times: int
+    how: str  # "disconnect" or an HTTP status as text ("502", "429")
+
+
+@dataclass
+class FakeTelegram:
+    """The stand-in server. Use as a context manager, or start()/stop()."""
+
+    token: str = TOKEN
+    bot_id: int = BOT_ID
+    username: str = BOT_USERNAME
+    port: int = 0
+    calls: list[Call] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates handed it over
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Condition()
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._chats: dict[int, dict[str, Any]] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self._queries: dict[str, bool] = {}  # callback query id -> answered
+        self._failures: list[_Failure] = []
+        self._closing = False
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+
+    def start(self) -> FakeTelegram:
+        """Start serving on 127.0.0.1 (a free port unless `port` was given)."""
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-telegram", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; pending long polls return at once."""
+        with self._lock:
+            self._closing = True
+            self._lock.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self) -> FakeTelegram:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """What the bot takes as --base-url."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Where files are downloaded from."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # injecting updates
+
+    def push(self, payload: dict[str, Any]) -> int:
+        """Queue an update (without update_id) for getUpdates; returns its update_id."""
+        with self._lock:
+            update_id = next(self._update_ids)
+            self._updates.append({"update_id": update_id, **payload})
+            self._lock.notify_all()
+        return update_id
+
+    def message(
+        self,
+        text: str | None = None,
+        *,
+        user: dict[str, Any] = ALICE,
+        chat: dict[str, Any] | None = None,
+        reply_to: int | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Send a message from `user` to the bot (private chat unless `chat` is given); returns the message."""
+        chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            **extra,
+        }
+        if text is not None:
+            message["text"] = text
+            entities = _auto_entities(text)
+            if entities:
+                message["entities"] = entities
+        with self._lock:
+            if reply_to is not None:
+                message["reply_to_message"] = self._shallow(chat["id"], reply_to)
+            self._messages[(chat["id"], message["message_id"])] = message
+            self._chats[chat["id"]] = chat
+        update_id = self.push({"message": message})
+        return {**message, "update_id": update_id}
+
+    def private(self, text: str, user: dict[str, Any] = ALICE, **kw: Any) -> dict[str, Any]:
+        """A private text message to the bot."""
+        return self.message(text, user=user, **kw)
+
+    def group(self, text: str, user: dict[str, Any] = ALICE, **kw: Any) -> dict[str, Any]:
+        """A text message in the test group."""
+        return self.message(text, user=user, chat=GROUP, **kw)
+
+    def sticker(self, user: dict[str, Any] = ALICE, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A sticker."""
+        sticker = {
+            "file_id": "CAACAgIAAxkBAAEBsticker",
+            "file_unique_id": "AgADsticker",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "😀",
+        }
+        return self.message(None, user=user, chat=chat, sticker=sticker)
+
+    def photo(self, user: dict[str, Any] = ALICE) -> dict[str, Any]:
+        """A photo without caption."""
+        sizes = [{"file_id": "AgACphoto", "file_unique_id": "AQADphoto", "width": 90, "height": 90}]
+        return self.message(None, user=user, photo=sizes)
+
+    def document(
+        self,
+        file_name: str,
+        content: bytes,
+        *,
+        user: dict[str, Any] = ADMIN,
+        chat: dict[str, Any] | None = None,
+        mime_type: str = "text/plain",
+        file_size: int | None = None,
+    ) -> dict[str, Any]:
+        """A document: its content can then be fetched with getFile and downloaded."""
+        number = len(self._files) + 1
+        file_id = f"BQACAgIAAxkBAAIdoc{number:04d}"
+        with self._lock:
+            self._files[file_id] = (f"documents/file_{number}{_suffix(file_name)}", content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"AgADdoc{number}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content) if file_size is None else file_size,
+        }
+        return self.message(None, user=user, chat=chat, document=document)
+
+    def press(self, sent: Sent, callback_data: str, user: dict[str, Any] = ALICE) -> str:
+        """Tap the button with `callback_data` under a message the bot sent; returns the query id."""
+        if callback_data not in [b.get("callback_data") for b in sent.buttons]:
+            raise AssertionError(f"no button {callback_data!r} under message {sent.message_id}")
+        query_id = str(next(self._query_ids))
+        with self._lock:
+            message = self._messages[(sent.chat_id, sent.message_id)]
+            self._queries[query_id] = False
+        self.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "message": message,
+                    "chat_instance": "42",
+                    "data": callback_data,
+                }
+            }
+        )
+        return query_id
+
+    def fail(self, method: str, times: int = 1, how: str = "disconnect") -> None:
+        """Make the next `times` calls of `method` fail: drop the connection, or answer an HTTP error."""
+        with self._lock:
+            self._failures.append(_Failure(method, times, how))
+
+    # inspecting
+
+    def calls_of(self, method: str) -> list[Call]:
+        """The requests of one method, in order."""
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int) -> list[Sent]:
+        """Messages the bot sent to a chat, in order."""
+        with self._lock:
+            return [s for s in self.sent if s.chat_id == chat_id]
+
+    def callback_answered(self, query_id: str) -> bool:
+        """True once the bot answered the callback query."""
+        with self._lock:
+            return self._queries.get(query_id, False)
+
+    async def wait_sent(self, chat_id: int, count: int = 1, timeout: float = 30.0) -> list[Sent]:
+        """Wait until the bot sent `count` messages to `chat_id` (counted from the start); returns them."""
+        await self.wait_for(lambda: len(self.sent_to(chat_id)) >= count, timeout, f"{count} message(s) to {chat_id}")
+        return self.sent_to(chat_id)
+
+    async def wait_for(self, condition: Any, timeout: float = 30.0, what: str = "condition") -> bool:
+        """Wait (without blocking the event loop) until `condition()` is true."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}; sent: {self.describe()}")
+            await asyncio.sleep(0.01)
+        return True
+
+    async def idle(self, seconds: float = 0.5) -> None:
+        """Let the bot work for a while (to check that it stays silent)."""
+        await asyncio.sleep(seconds)
+
+    def describe(self) -> str:
+        """What the bot sent so far, for assertion messages."""
+        with self._lock:
+            return "; ".join(f"[{s.chat_id}] {s.text[:120]!r}" for s in self.sent) or "nothing"
+
+    # the API
+
+    def handle(self, method: str, params: dict[str, Any]) -> Any:
+        """Answer one Bot API call; ApiError for a Telegram error."""
+        now = time.perf_counter()
+        with self._lock:
+            self.calls.append(Call(method, params, now))
+        name = "api_" + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
+        func = getattr(self, name, None)
+        if func is None:
+            raise ApiError(404, "Not Found")
+        return func(params, now)
+
+    def api_get_me(self, params: dict[str, Any], now: float) -> Any:
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "Storybot",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def api_get_updates(self, params: dict[str, Any], now: float) -> Any:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self.webhook_url:
+                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook")
+            while True:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                remaining = deadline - time.monotonic()
+                if self._updates or remaining <= 0 or self._closing:
+                    break
+                self._lock.wait(remaining)
+            batch = self._updates[:limit]
+            handed = time.perf_counter()
+            for update in batch:
+                self.delivered_at.setdefault(update["update_id"], handed)
+            return batch
+
+    def api_delete_webhook(self, params: dict[str, Any], now: float) -> Any:
+        with self._lock:
+            self.webhook_url = ""
+            if _flag(params.get("drop_pending_updates")):
+                self._updates.clear()
+        return True
+
+    def api_set_webhook(self, params: dict[str, Any], now: float) -> Any:
+        url = params.get("url", "")
+        if url and not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        with self._lock:
+            self.webhook_url = url
+            self.webhook_secret = params.get("secret_token", "")
+        return True
+
+    def api_set_my_commands(self, params: dict[str, Any], now: float) -> Any:
+        commands = params.get("commands")
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise bad_request("commands must be a list of at most 100 BotCommand")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", command.get("command", "")):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        with self._lock:
+            self.commands[params.get("language_code") or ""] = commands
+        return True
+
+    def api_send_chat_action(self, params: dict[str, Any], now: float) -> Any:
+        self._chat(params)
+        if params.get("action") not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        return True
+
+    def api_send_message(self, params: dict[str, Any], now: float) -> Any:
+        chat = self._chat(params)
+        text, entities = check_text(str(params.get("text", "")), params.get("parse_mode"))
+        markup = params.get("reply_markup")
+        check_markup(markup)
+        reply_to = None
+        reply = params.get("reply_parameters")
+        if reply:
+            reply_to = int(reply["message_id"])
+            with self._lock:
+                known = (chat["id"], reply_to) in self._messages
+            if not known:
+                if not reply.get("allow_sending_without_reply"):
+                    raise bad_request("message to be replied not found")
+                reply_to = None
+        with self._lock:
+            message_id = next(self._message_ids)
+            message: dict[str, Any] = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": self.api_get_me({}, now),
+                "text": text,
+            }
+            if entities:
+                message["entities"] = entities
+            if markup:
+                message["reply_markup"] = markup
+            if reply_to is not None:
+                message["reply_to_message"] = self._shallow(chat["id"], reply_to)
+            self._messages[(chat["id"], message_id)] = message
+            html = str(params.get("text", ""))
+            self.sent.append(Sent(message_id, chat["id"], html, text, entities, reply_to, markup, now))
+        return message
+
+    def api_edit_message_text(self, params: dict[str, Any], now: float) -> Any:
+        chat = self._chat(params)
+        message_id = int(params.get("message_id") or 0)
+        text, entities = check_text(str(params.get("text", "")), params.get("parse_mode"))
+        markup = params.get("reply_markup")
+        check_markup(markup)
+        with self._lock:
+            message = self._messages.get((chat["id"], message_id))
+            if message is None:
+                raise bad_request("message to edit not found")
+            if message["from"]["id"] != self.bot_id:
+                raise bad_request("message can't be edited")
+            if (
+                message.get("text") == text
+                and message.get("entities", []) == entities
+                and (message.get("reply_markup") == markup)
+            ):
+                raise bad_request(
+                    "message is not modified: specified new message content and reply markup are exactly the "
+                    "same as a current content and reply markup of the message"
+                )
+            message.update(text=text, entities=entities, edit_date=int(time.time()))
+            if markup:
+                message["reply_markup"] = markup
+            else:
+                message.pop("reply_markup", None)
+            for sent in self.sent:
+                if (sent.chat_id, sent.message_id) == (chat["id"], message_id):
+                    sent.html, sent.text, sent.entities, sent.markup = str(params["text"]), text, entities, markup
+                    sent.edits += 1
+            return message
+
+    def api_answer_callback_query(self, params: dict[str, Any], now: float) -> Any:
+        query_id = str(params.get("callback_query_id", ""))
+        if len(str(params.get("text", ""))) > MAX_CALLBACK_ANSWER:
+            raise bad_request("MESSAGE_TOO_LONG")
+        with self._lock:
+            if self._queries.get(query_id) is not False:
+                raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            self._queries[query_id] = True
+        return True
+
+    def api_get_file(self, params: dict[str, Any], now: float) -> Any:
+        file_id = str(params.get("file_id", ""))
+        with self._lock:
+            found = self._files.get(file_id)
+        if found is None:
+            raise bad_request("invalid file_id")
+        path, content = found
+        if len(content) > 20 * 1024 * 1024:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": "u" + file_id[-8:], "file_size": len(content), "file_path": path}
+
+    def file_content(self, path: str) -> bytes | None:
+        """The bytes served at a file_path, or None."""
+        with self._lock:
+            for file_path, content in self._files.values():
+                if file_path == path:
+                    return content
+        return None
+
+    def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            chat_id = int(params.get("chat_id", ""))
+        except ValueError:
+            raise bad_request("chat not found") from None
+        with self._lock:
+            chat = self._chats.get(chat_id)
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+    def _shallow(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        # Telegram nests one level of reply_to_message, no more.
+        message = dict(self._messages[(chat_id, message_id)])
+        message.pop("reply_to_message", None)
+        return message
+
+    def take_failure(self, method: str) -> str | None:
+        """The failure to inject into this call of `method`, if any."""
+        with self._lock:
+            for failure in self._failures:
+                if failure.method == method and failure.times > 0:
+                    failure.times -= 1
+                    return failure.how
+        return None
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, "true", "True", "1")
+
+
+def _suffix(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1] if "." in name else ""
+
+
+def _auto_entities(text: str) -> list[dict[str, Any]]:
+    """The entities Telegram's clients add: a leading /command and @mentions."""
+    entities = []
+    command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+    if command:
+        entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command.group())})
+    for match in re.finditer(r"(?<![\w@])@[A-Za-z0-9_]{5,32}", text):
+        entities.append(
+            {"type": "mention", "offset": utf16_len(text[: match.start()]), "length": utf16_len(match.group())}
+        )
+    return entities
+
+
+# Form fields that hold JSON (python-telegram-bot sends everything form-encoded).
+_JSON_FIELDS = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "allowed_updates", "scope"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # Small answers written without Nagle's delay, as one packet: otherwise the
+    # client's delayed ACK adds 40 ms to some requests, which Telegram does not.
+    disable_nagle_algorithm = True
+    server_fake: FakeTelegram
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        fake = self.server_fake
+        url = urllib.parse.urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        path = urllib.parse.unquote(url.path)  # python-telegram-bot quotes file URLs (":" -> %3A)
+        file_match = re.fullmatch(r"/file/bot([^/]+)/(.+)", path)
+        if file_match:
+            content = fake.file_content(file_match.group(2)) if file_match.group(1) == fake.token else None
+            if content is None:
+                self._reply(404, b"Not Found", "text/plain")
+            else:
+                self._reply(200, content, "application/octet-stream")
+            return
+        match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", path)
+        if match is None:
+            self._json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        if match.group(1) != fake.token:
+            self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        method = match.group(2)
+        failure = fake.take_failure(method)
+        if failure == "disconnect":
+            self.close_connection = True
+            self.connection.shutdown(2)  # no answer at all: what a dropped connection looks like
+            return
+        if failure is not None:
+            code = int(failure)
+            answer: dict[str, Any] = {"ok": False, "error_code": code, "description": HTTPStatus(code).phrase}
+            if code == 429:
+                answer["parameters"] = {"retry_after": 1}
+                answer["description"] = "Too Many Requests: retry after 1"
+            self._json(code, answer)
+            return
+        try:
+            params = self._params(url.query, body)
+            result = fake.handle(method, params)
+        except ApiError as err:
+            answer = {"ok": False, "error_code": err.code, "description": err.description}
+            if err.parameters:
+                answer["parameters"] = err.parameters
+            self._json(err.code, answer)
+            return
+        except (ValueError, KeyError, TypeError) as err:
+            self._json(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {err}"})
+            return
+        self._json(200, {"ok": True, "result": result})
+
+    def _params(self, query: str, body: bytes) -> dict[str, Any]:
+        kind = self.headers.get("Content-Type", "").split(";")[0].strip()
+        if kind == "application/json":
+            return json.loads(body or b"{}")
+        if kind == "multipart/form-data":
+            raise ApiError(400, "Bad Request: this stand-in takes no file uploads")
+        fields = urllib.parse.parse_qs(query, keep_blank_values=True)
+        fields.update(urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True))
+        params: dict[str, Any] = {}
+        for key, values in fields.items():
+            value = values[-1]
+            params[key] = json.loads(value) if key in _JSON_FIELDS else value
+        return params
+
+    def _json(self, code: int, payload: dict[str, Any]) -> None:
+        self._reply(code, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json")
+
+    def _reply(self, code: int, body: bytes, kind: str) -> None:
+        head = (
+            f"HTTP/1.1 {code} {HTTPStatus(code).phrase}\r\nServer: fake-telegram\r\n"
+            f"Content-Type: {kind}\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (a cancelled poll)
+            self.wfile.write(head.encode("latin-1") + body)

@@ -1,0 +1,190 @@
+"""The bot's small parts on their own: settings, rate limit, uploads, retries."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from telegram.error import BadRequest, NetworkError
+
+from bot.config import DEFAULT_EXAMPLES, bot_settings, default_file_url, parse_admins
+from bot.network import RetryingRequest
+from bot.ratelimit import RateLimiter
+from bot.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
+from index.errors import StorybotError
+from tests.fake_telegram import TOKEN, FakeTelegram
+
+
+def args(**values: object) -> argparse.Namespace:
+    names = "base_url base_file_url admins rate_limit max_upload_kb refresh_seconds examples".split()
+    names += "webhook_url webhook_listen webhook_port webhook_secret".split()
+    return argparse.Namespace(**{name: values.get(name) for name in names})
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_settings_from_environment_and_options() -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": f" {TOKEN}\n",
+        "STORYBOT_ADMINS": "111, 222 333",
+        "STORYBOT_RATE_LIMIT": "5",
+        "TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+    }
+    settings = bot_settings(args(rate_limit="7"), env)
+    assert settings.token == TOKEN  # pasted with blanks around it
+    assert settings.admins == {111, 222, 333} and settings.is_admin(222) and not settings.is_admin(None)
+    assert settings.rate_limit == 7  # the option wins over the environment
+    assert settings.base_file_url == "http://127.0.0.1:8081/file/bot"
+    assert settings.webhook is None and settings.examples == DEFAULT_EXAMPLES
+    assert TOKEN not in repr(settings)
+
+
+def test_webhook_settings() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "STORYBOT_WEBHOOK_URL": "https://bot.example.com/hooks/storybot/"}
+    hook = bot_settings(args(webhook_port="8080"), env).webhook
+    assert hook is not None and hook.path == "hooks/storybot" and hook.port == 8080 and hook.listen == "127.0.0.1"
+    assert len(hook.secret) >= 32  # a random secret when none is given
+    with pytest.raises(StorybotError, match=r"--webhook-port .* only applies in webhook mode"):
+        bot_settings(args(webhook_port="8080"), {"TELEGRAM_BOT_TOKEN": TOKEN})
+    with pytest.raises(StorybotError, match="letters, digits, _ and -"):
+        bot_settings(args(webhook_secret="no spaces please"), env)
+
+
+@pytest.mark.parametrize(
+    ("env", "options", "message"),
+    [
+        ({}, {}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_BOT_TOKEN": "123:short"}, {}, "does not look like a bot token"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "STORYBOT_ADMINS": "@alice"}, {}, "'@alice' is not a Telegram user id"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"rate_limit": "-1"}, "must be 0 \\(no limit\\) or more"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"max_upload_kb": "999999"}, "between 1 and"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"base_url": "api.telegram.org"}, "must be an http\\(s\\) URL"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"refresh_seconds": "soon"}, "must be a number of seconds"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"examples": "/no/such/file"}, "does not exist"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"webhook_url": "bot.example.com"}, "must be a full URL"),
+    ],
+)
+def test_bad_settings_say_what_is_wrong(env: dict[str, str], options: dict[str, str], message: str) -> None:
+    with pytest.raises(StorybotError, match=message):
+        bot_settings(args(**options), env)
+
+
+def test_examples_file(tmp_path: Path) -> None:
+    path = tmp_path / "examples.txt"
+    path.write_text("Ai là tác giả?\n\n  Who wrote it?  \n", encoding="utf-8")
+    settings = bot_settings(args(examples=str(path)), {"TELEGRAM_BOT_TOKEN": TOKEN})
+    assert settings.examples == ("Ai là tác giả?", "Who wrote it?")
+
+
+def test_admin_ids_and_file_url() -> None:
+    assert parse_admins(" 1,2;3  4 ") == {1, 2, 3, 4} and parse_admins("") == frozenset()
+    assert default_file_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert default_file_url("http://localhost:8081/custom") == "http://localhost:8081/custom/file/bot"
+
+
+# --- rate limit -------------------------------------------------------------------------------
+
+
+def test_rate_limit_per_user_sliding_minute() -> None:
+    limiter = RateLimiter(limit=2)
+    assert limiter.check(1, now=0).allowed and limiter.check(1, now=10).allowed
+    refused = limiter.check(1, now=20)
+    assert not refused.allowed and refused.notify and refused.retry_after == 40
+    assert not limiter.check(1, now=30).notify  # told once, then quiet
+    assert limiter.check(2, now=30).allowed  # other users are not affected
+    assert limiter.check(1, now=60.5).allowed  # the first question left the window
+    assert RateLimiter(limit=0).check(1).allowed
+
+
+# --- uploads ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        ("tin-tuc.txt", "tin-tuc.txt"),
+        ("Bài báo mới.TXT", "Bài_báo_mới.txt"),
+        ("../../etc/passwd.md", "passwd.md"),
+        ("C:\\Users\\x\\bai.txt", "bai.txt"),
+        (".hidden.txt", "hidden.txt"),
+        ("...txt", "article.txt"),
+        ("a<b>|c?.md", "a_b_c.md"),
+        ("bao-cao.pdf", None),
+        ("README", None),
+    ],
+)
+def test_safe_article_names(name: str, safe: str | None) -> None:
+    assert safe_article_name(name) == safe
+
+
+def test_check_article_uses_the_indexer_rules() -> None:
+    article = check_article("a.txt", "Tiêu đề\n\nĐoạn một.\n".encode(), 1000)
+    assert article.title == "Tiêu đề" and len(article.paragraphs) == 1
+    cases = [
+        (b"Title\n\xff\xfe", "upload_unusable", "not valid UTF-8"),
+        (b"\x00\x01binary", "upload_unusable", "binary"),
+        (b"  \n", "upload_unusable", "empty"),
+        ("Chỉ có tiêu đề\n".encode(), "upload_no_paragraphs", ""),
+        (b"x" * 2000, "upload_too_big", ""),
+    ]
+    for raw, key, reason in cases:
+        with pytest.raises(UploadProblem) as problem:
+            check_article("a.txt", raw, 1000)
+        assert problem.value.key == key and reason in str(problem.value.values.get("reason", ""))
+
+
+def test_write_article_never_overwrites_unless_asked(tmp_path: Path) -> None:
+    assert write_article(tmp_path, "a.txt", b"one", replace=False)
+    assert not write_article(tmp_path, "a.txt", b"two", replace=False)
+    assert (tmp_path / "a.txt").read_bytes() == b"one"
+    assert write_article(tmp_path, "a.txt", b"two", replace=True)
+    assert (tmp_path / "a.txt").read_bytes() == b"two"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary file left behind
+
+
+def test_pending_uploads_expire_and_are_taken_once() -> None:
+    store = PendingUploads(ttl=60, limit=2)
+    first = store.put(PendingUpload("a.txt", b"a", "A", 1, time.monotonic()))
+    old = store.put(PendingUpload("b.txt", b"b", "B", 1, time.monotonic() - 120))
+    assert store.take(old) is None  # expired
+    pending = store.take(first)
+    assert pending is not None and pending.name == "a.txt"
+    assert store.take(first) is None  # a second tap finds nothing
+    tokens = [store.put(PendingUpload(f"{n}.txt", b"", "", 1, time.monotonic())) for n in range(3)]
+    assert store.take(tokens[0]) is None and store.take(tokens[2]) is not None  # the oldest made room
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as server:
+        yield server
+
+
+async def test_requests_are_retried_after_network_errors_and_5xx(fake: FakeTelegram) -> None:
+    request = RetryingRequest(backoff=0.01, attempts=3)
+    await request.initialize()
+    url = f"{fake.base_url}{TOKEN}/getMe"
+    try:
+        fake.fail("getMe", 2, "disconnect")
+        assert (await request.post(url))["username"] == fake.username
+        fake.fail("getMe", 1, "503")
+        fake.fail("getMe", 1, "429")  # Telegram's "retry after 1 s"
+        started = time.monotonic()
+        assert (await request.post(url))["username"] == fake.username
+        assert time.monotonic() - started >= 0.9
+        fake.fail("getMe", 3, "disconnect")
+        with pytest.raises(NetworkError):
+            await request.post(url)  # gives up after `attempts`
+        fake.fail("getMe", 1, "400")
+        with pytest.raises(BadRequest):
+            await request.post(url)  # a refused request is not repeated
+        assert len(fake.calls_of("getMe")) == 2  # the two successful calls reached the API
+    finally:
+        await request.shutdown()

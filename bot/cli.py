@@ -13,6 +13,7 @@ from index.config import DEFAULT_INDEX_DIR, DEFAULT_TOP_K, MAX_TOP_K, Settings, 
 from index.embedding import DEFAULT_MODEL
 from index.engine import Engine, prepare_question
 from index.errors import StorybotError
+from index.search import RETRIEVAL_MODES
 
 from . import options
 
@@ -155,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder with articles/ and questions.jsonl, or a .jsonl file of questions about --articles",
     )
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    p.add_argument(
+        "--retrieval",
+        choices=RETRIEVAL_MODES,
+        default="hybrid",
+        help="rank by the fusion (default), or by BM25 or the embedding alone, to see what the fusion adds",
+    )
     p.add_argument(
         "--no-holdout",
         action="store_true",
@@ -321,7 +328,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     if not args.dataset.exists():
         raise StorybotError(f"dataset {args.dataset} does not exist")
-    report = evaluate(args.dataset, settings, holdout=not args.no_holdout)
+    report = evaluate(args.dataset, settings, holdout=not args.no_holdout, retrieval=args.retrieval)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0
 

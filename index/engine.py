@@ -19,6 +19,7 @@ from .embedding import Encoder, load_encoder
 from .errors import QuestionError
 from .search import search
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
+from .text import question_language
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ def prepare_question(question: str) -> tuple[str, bool]:
 class Engine:
     """Answers questions from the newest complete index in `settings.index_dir`."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, *, retrieval: str = "hybrid") -> None:
         self.settings = settings
+        self.retrieval = retrieval  # "lexical" / "dense" only to measure one retriever alone
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
         )
@@ -97,11 +99,9 @@ class Engine:
         question, truncated = prepare_question(question)
         snapshot = self.snapshot
         k = top_k or self.settings.top_k
-        retrieval = search(snapshot, self.encoder, question, k=max(k, QUOTE_POOL))
-        notices = ()
+        retrieval = search(snapshot, self.encoder, question, k=max(k, QUOTE_POOL), mode=self.retrieval)
+        notices: tuple[str, ...] = ()
         if truncated:
-            from .text import question_language
-
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
         answer = compose_answer(snapshot, retrieval, top_k=k, notices=notices)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000

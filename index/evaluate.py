@@ -146,7 +146,12 @@ GROUP_ORDER = ("vi", "vi-unaccented", "en", "holdout-vi", "holdout-vi-unaccented
 
 
 def evaluate(
-    dataset: Path, settings: Settings, encoder: Encoder | None = None, *, holdout: bool = True
+    dataset: Path,
+    settings: Settings,
+    encoder: Encoder | None = None,
+    *,
+    holdout: bool = True,
+    retrieval: str = "hybrid",
 ) -> dict[str, dict[str, float | int]]:
     """Run the dataset and return figures per question group.
 
@@ -163,7 +168,11 @@ def evaluate(
         questions = load_questions(dataset)
     tallies: dict[str, Tally] = defaultdict(Tally)
     with tempfile.TemporaryDirectory(prefix="storybot-eval-") as tmp:
-        engine = Engine(settings.with_overrides(articles_dir=articles_dir, index_dir=Path(tmp) / "all"), encoder)
+        engine = Engine(
+            settings.with_overrides(articles_dir=articles_dir, index_dir=Path(tmp) / "all"),
+            encoder,
+            retrieval=retrieval,
+        )
         engine.rebuild(progress=False)
         for q in questions:
             for group, text in variants(q):
@@ -171,7 +180,7 @@ def evaluate(
         for q in load_questions(OFF_TOPIC):
             tallies["off-topic"].add(q, engine.ask(q.question, top_k=5))
         if holdout and dataset.is_dir():
-            _holdout(articles_dir, Path(tmp), questions, settings, encoder, tallies)
+            _holdout(articles_dir, Path(tmp), questions, settings, encoder, tallies, retrieval)
     order = {g: i for i, g in enumerate(GROUP_ORDER)}
     return {group: tallies[group].figures() for group in sorted(tallies, key=lambda g: (order.get(g, 99), g))}
 
@@ -208,6 +217,7 @@ def _holdout(
     settings: Settings,
     encoder: Encoder,
     tallies: dict[str, Tally],
+    retrieval: str,
 ) -> None:
     names = sorted(p.name for p in articles_dir.iterdir() if p.is_file())
     kept = set(names[::2])
@@ -215,7 +225,9 @@ def _holdout(
     half.mkdir()
     for name in kept:
         (half / name).write_bytes((articles_dir / name).read_bytes())
-    engine = Engine(settings.with_overrides(articles_dir=half, index_dir=tmp / "half-index"), encoder)
+    engine = Engine(
+        settings.with_overrides(articles_dir=half, index_dir=tmp / "half-index"), encoder, retrieval=retrieval
+    )
     engine.rebuild(progress=False)
     for q in questions:
         if q.article is None or q.article in kept:

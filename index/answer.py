@@ -228,7 +228,8 @@ def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
 
 def _english_articles(snapshot: Snapshot) -> bool:
     """True when "the" occurs in at least a fifth of the chunks: the articles are in English."""
-    tid = snapshot.lexical.bm25.vocab_dict.get("the")
+    # The accented token: folded "the" is also Vietnamese "thế" (as in "có thể").
+    tid = snapshot.lexical.bm25.vocab_dict.get(ACCENT_PREFIX + "the")
     if tid is None:
         return False
     n = snapshot.lexical.size

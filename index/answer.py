@@ -24,6 +24,7 @@ from .text import (
     offers,
     query_tokens,
     question_language,
+    syllables,
 )
 
 MAX_QUOTES = 3
@@ -257,6 +258,7 @@ def _concept_share(retrieval: Retrieval, present: set[str]) -> float:
 def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, float]) -> list[_Candidate]:
     total = sum(weights[t] for t in retrieval.tokens)
     kind = answer_kind(retrieval.question)
+    asked = set(syllables(retrieval.question))
     out = []
     best = retrieval.hits[0].score if retrieval.hits else 1.0
     for hit in retrieval.hits[:QUOTE_POOL]:
@@ -267,7 +269,7 @@ def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, flo
             terms = frozenset(document_tokens(text)) & weights.keys()
             evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
             score = prior * (EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * evidence)
-            if offers(text, kind, retrieval.question):
+            if offers(text, kind, asked):
                 score *= KIND_BONUS
             out.append(_Candidate(hit, start, end, evidence, terms, score))
     return out

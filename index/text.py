@@ -155,11 +155,10 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
-def offers(sentence: str, kind: str | None, question: str) -> bool:
-    """True when `sentence` holds something of the expected kind that the question does not."""
+def offers(sentence: str, kind: str | None, asked: set[str]) -> bool:
+    """True when `sentence` holds something of the expected kind not among the question's syllables `asked`."""
     if kind is None:
         return False
-    asked = set(syllables(question))
     if kind == "number":
         return any((s.isdigit() or s in _NUMBER_WORDS) and s not in asked for s in syllables(sentence))
     # A name: a capitalised word other than the sentence's first, not in the question.

@@ -35,7 +35,7 @@ FURTHER_QUOTE_RATIO = 0.5  # a further quote scores at least this share of the b
 SAME_PARAGRAPH_PENALTY = 0.8
 REPEAT_PENALTY = 0.8
 # "Not found" thresholds, calibrated on the dev sets (README, quality table).
-MIN_SUPPORT = 0.3
+MIN_SUPPORT = 0.32
 MIN_FOREIGN_SUPPORT = 0.55
 
 FRAMES = {

@@ -220,9 +220,21 @@ def _build(
             skipped=tuple(skipped),
         )
 
-    vectors, embedded = _vectors(chunks, encoder, previous, progress)
-    dense = build_vector_index(vectors)
-    lexical = build_lexical(c.search_text for c in chunks)
+    # Row of each chunk whose search text the previous generation already has: its
+    # vector and its BM25 term counts are reused rather than computed again.
+    rows = previous.vector_rows() if previous is not None else {}
+    reuse = {i: rows[c.key] for i, c in enumerate(chunks) if c.key in rows}
+    vectors, embedded = _vectors(chunks, encoder, previous, reuse, progress)
+    graph = previous is not None and previous.manifest.vector_index == "hnsw"
+    dense = build_vector_index(
+        vectors,
+        previous=previous.dense if graph else None,
+        previous_keys=previous.chunk_keys() if graph else None,
+        keys=[c.key for c in chunks],
+    )
+    lexical = build_lexical(
+        (c.search_text for c in chunks), previous=previous.lexical if previous is not None else None, reuse=reuse
+    )
     generation = write_generation(
         settings.index_dir, _with_kind(manifest, index_kind(dense)), articles, chunks, vectors, dense, lexical
     )
@@ -247,16 +259,15 @@ def _with_kind(manifest: Manifest, kind: str) -> Manifest:
 
 
 def _vectors(
-    chunks: list[Chunk], encoder: Encoder, previous: Snapshot | None, progress: bool | None
+    chunks: list[Chunk], encoder: Encoder, previous: Snapshot | None, reuse: dict[int, int], progress: bool | None
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `chunks` in order, reusing the previous generation's where the text is the same."""
-    rows = previous.vector_rows() if previous is not None else {}
+    """Vectors for `chunks` in order, reusing the previous generation's rows given by `reuse`."""
     vectors = np.zeros((len(chunks), encoder.dimension), dtype=np.float32)
-    reuse = [(i, rows[c.key]) for i, c in enumerate(chunks) if c.key in rows]
-    if reuse:
-        new_rows, old_rows = map(list, zip(*reuse))
+    if reuse and previous is not None:
+        new_rows = np.fromiter(reuse.keys(), dtype=np.int64, count=len(reuse))
+        old_rows = np.fromiter(reuse.values(), dtype=np.int64, count=len(reuse))
         vectors[new_rows] = previous.vectors[old_rows]
-    todo = [i for i, c in enumerate(chunks) if c.key not in rows]
+    todo = [i for i in range(len(chunks)) if i not in reuse]
     if todo:
         show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM if progress is None else progress
         vectors[todo] = encoder.encode_passages([chunks[i].search_text for i in todo], progress=show)

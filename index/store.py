@@ -27,7 +27,7 @@ import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import faiss
@@ -73,7 +73,11 @@ class Manifest:
 
     def to_json(self) -> str:
         """The manifest as JSON text."""
-        return json.dumps(asdict(self), ensure_ascii=False, indent=1)
+        # What dataclasses.asdict() gives, without its recursive deep copy (0.1 s per 1,000 articles).
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["files"] = [vars(s) for s in self.files]
+        data["skipped"] = [vars(s) for s in self.skipped]
+        return json.dumps(data, ensure_ascii=False, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
@@ -229,6 +233,11 @@ class Snapshot:
         """Map from chunk search key to its vector row, for reusing embeddings."""
         with self._lock:
             return dict(self._db.execute("SELECT search_key, id FROM chunks").fetchall())
+
+    def chunk_keys(self) -> list[str]:
+        """The search key of every chunk, in row order."""
+        with self._lock:
+            return [key for (key,) in self._db.execute("SELECT search_key FROM chunks ORDER BY id")]
 
     def close(self) -> None:
         """Release the database handle."""

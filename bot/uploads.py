@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.articles import ARTICLE_SUFFIXES, Article, SkippedFile, decode_article, parse_article
+from index.store import fsync_dir
 
 MAX_NAME_CHARS = 100
 PENDING_SECONDS = 15 * 60  # how long a "replace the existing article?" question stays answerable
@@ -91,16 +92,8 @@ def write_article(folder: Path, name: str, data: bytes, *, replace: bool) -> boo
                 os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

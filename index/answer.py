@@ -11,6 +11,7 @@ the different parties.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -203,7 +204,7 @@ def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
     vocab = snapshot.lexical.bm25.vocab_dict
     idf = snapshot.lexical.idf
     unknown = float(idf.max()) if len(idf) else 0.0
-    present = set(document_tokens(retrieval.hits[0].chunk.search_text))
+    present = set(_tokens(retrieval.hits[0].chunk.search_text))
     shares = []
     terms = [t for t in query_tokens(retrieval.question) if not t.startswith(ACCENT_PREFIX)]
     for bigrams in (False, True):
@@ -255,6 +256,14 @@ def _concept_share(retrieval: Retrieval, present: set[str]) -> float:
     return sum(s in met for s in content) / len(content)
 
 
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[str, ...]:
+    # Popular passages come back question after question; tokenising their
+    # sentences is most of the answer's cost after the embedding (1.7 -> 1.2 ms
+    # per question at 1,000 chunks, BENCHMARKS.md).
+    return tuple(document_tokens(text))
+
+
 def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, float]) -> list[_Candidate]:
     total = sum(weights[t] for t in retrieval.tokens)
     kind = answer_kind(retrieval.question)
@@ -266,7 +275,7 @@ def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, flo
         prior = max(hit.score, 0.0) / best if best > 0 else 0.0
         for start, end in hit.chunk.sentences:
             text = article.text[start:end]
-            terms = frozenset(document_tokens(text)) & weights.keys()
+            terms = frozenset(_tokens(text)) & weights.keys()
             evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
             score = prior * (EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * evidence)
             if offers(text, kind, asked):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from .articles import Article, SkippedFile, article_id, list_article_files, load_article
 from .chunking import Chunk, chunk_article
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # Below this many new chunks a progress bar would only flicker.
 PROGRESS_FROM = 200
+EMBED_BATCH = 1024
 
 
 @dataclass(frozen=True)
@@ -268,7 +270,12 @@ def _vectors(
         old_rows = np.fromiter(reuse.values(), dtype=np.int64, count=len(reuse))
         vectors[new_rows] = previous.vectors[old_rows]
     todo = [i for i in range(len(chunks)) if i not in reuse]
-    if todo:
-        show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM if progress is None else progress
-        vectors[todo] = encoder.encode_passages([chunks[i].search_text for i in todo], progress=show)
+    show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM if progress is None else progress
+    with tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not show or not todo) as bar:
+        # Batches of EMBED_BATCH keep the bar moving; within each, sentence-transformers
+        # sorts by length as it would for one call, so throughput is unchanged.
+        for start in range(0, len(todo), EMBED_BATCH):
+            rows = todo[start : start + EMBED_BATCH]
+            vectors[rows] = encoder.encode_passages([chunks[i].search_text for i in rows])
+            bar.update(len(rows))
     return vectors, len(todo)

@@ -317,7 +317,7 @@ def _replace_file(path: Path, content: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _write_database(path: Path, articles: list[Article], chunks: list[Chunk]) -> None:
@@ -396,10 +396,11 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(fh.fileno())
     for path in [*folder.rglob("*"), folder]:
         if path.is_dir():
-            _fsync_dir(path)
+            fsync_dir(path)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

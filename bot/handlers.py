@@ -266,9 +266,7 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert message is not None
     question = without_mentions(message)
     if not question:
-        lang = user_language(update.effective_user)
-        example = escape(state(context).settings.examples[0])
-        await reply(message, Outgoing(text(lang, "empty_mention", example=example)))
+        await _usage(context, message, update.effective_user, "empty_mention")
         return
     await answer_question(context, question, asked=message, user=update.effective_user)
 
@@ -283,11 +281,15 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not question and replied is not None and replied.text and not is_reply_to_bot(message):
         question = replied.text
     if not question:
-        lang = user_language(update.effective_user)
-        example = escape(state(context).settings.examples[0])
-        await reply(message, Outgoing(text(lang, "ask_usage", example=example)))
+        await _usage(context, message, update.effective_user, "ask_usage")
         return
     await answer_question(context, question, asked=message, user=update.effective_user)
+
+
+async def _usage(context: ContextTypes.DEFAULT_TYPE, message: Message, user: User | None, key: str) -> None:
+    """Tell someone who asked nothing how to ask, with an example question."""
+    example = escape(state(context).settings.examples[0])
+    await reply(message, Outgoing(text(user_language(user), key, example=example)))
 
 
 # --- commands ----------------------------------------------------------------------------------

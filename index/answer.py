@@ -147,7 +147,6 @@ class Support:
     syllables: float  # IDF share of the question's content syllables found
     words: float  # IDF share of its two-syllable sequences (Vietnamese words) found
     has_words: bool  # the question has two-syllable sequences at all
-    coverage: float  # share of the question's syllables the articles use anywhere
     concepts: float  # share of content syllables found as such or through a glossary synonym
     foreign: bool  # an English question over articles that are not in English
 
@@ -169,7 +168,7 @@ def compose_answer(snapshot: Snapshot, retrieval: Retrieval, *, top_k: int, noti
     """Choose the quotes that answer the question, or decide it is not answered."""
     language = question_language(retrieval.question)
     weights = term_weights(snapshot, retrieval)
-    support = measure_support(snapshot, retrieval) if retrieval.hits else None
+    support = measure_support(snapshot, retrieval, language=language) if retrieval.hits else None
     answered = support is not None and support.answers()
     quotes = _select(_candidates(snapshot, retrieval, weights)) if answered else []
     return Answer(
@@ -193,8 +192,8 @@ def term_weights(snapshot: Snapshot, retrieval: Retrieval) -> dict[str, float]:
     return weights
 
 
-def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
-    """Support of the best passage for the question.
+def measure_support(snapshot: Snapshot, retrieval: Retrieval, *, language: str) -> Support:
+    """Support of the best passage for the question (`language` as text.question_language gives it).
 
     Terms are weighted by IDF; a term the articles never use counts against
     the question with the highest IDF: it names something the articles do
@@ -222,9 +221,8 @@ def measure_support(snapshot: Snapshot, retrieval: Retrieval) -> Support:
         syllables=shares[0],
         words=shares[1],
         has_words=any("_" in t for t in terms),
-        coverage=retrieval.coverage,
         concepts=_concept_share(retrieval, present),
-        foreign=question_language(retrieval.question) == "en" and not _english_articles(snapshot),
+        foreign=language == "en" and not _english_articles(snapshot),
     )
 
 

@@ -52,11 +52,8 @@ class Retrieval:
 
     question: str
     tokens: tuple[str, ...]  # lexical query tokens the index knows
-    token_ids: tuple[int, ...]
     expansions: tuple[Expansion, ...]  # glossary phrases found in the question
     expansion_tokens: tuple[str, ...]  # their synonyms' tokens the index knows, searched at EXPANSION_WEIGHT
-    coverage: float  # share of the question's content syllables found in the articles
-    dense_weight: float
     hits: tuple[Hit, ...]  # best first
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -114,8 +111,10 @@ def search(
     t3 = time.perf_counter()
     timings["dense"] = (t3 - t2) * 1000
 
-    coverage = vocabulary_coverage(snapshot, question)
-    weight = {"hybrid": dense_weight(coverage), "lexical": 0.0, "dense": 1.0}[mode]
+    if mode == "hybrid":
+        weight = dense_weight(vocabulary_coverage(snapshot, question))
+    else:
+        weight = {"lexical": 0.0, "dense": 1.0}[mode]
     candidates = np.union1d(lex_top, dense_top).astype(np.int64)
     cosine = snapshot.vectors[candidates] @ query_vector
     best_bm25 = float(bm25[lex_top[0]]) if len(lex_top) else 0.0
@@ -141,11 +140,8 @@ def search(
     return Retrieval(
         question=question,
         tokens=tuple(tokens),
-        token_ids=tuple(ids),
         expansions=expansions,
         expansion_tokens=tuple(expanded),
-        coverage=coverage,
-        dense_weight=weight,
         hits=tuple(hits),
         timings_ms=timings,
     )

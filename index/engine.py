@@ -18,6 +18,7 @@ from .config import Settings
 from .embedding import Encoder, load_encoder
 from .errors import QuestionError
 from .search import search
+from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
 from .text import question_language
 
@@ -49,6 +50,7 @@ class Engine:
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
         )
+        self.sentences = SentenceVectors(settings.index_dir, self.encoder)
         self._snapshot: Snapshot | None = None
         self._swap = threading.Lock()  # one reload at a time
         self._build = threading.Lock()
@@ -103,7 +105,7 @@ class Engine:
         notices: tuple[str, ...] = ()
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
-        answer = compose_answer(snapshot, retrieval, top_k=k, notices=notices)
+        answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 

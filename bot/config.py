@@ -51,6 +51,7 @@ ENV = {
     "max_upload_kb": "STORYBOT_MAX_UPLOAD_KB",
     "refresh_seconds": "STORYBOT_REFRESH_SECONDS",
     "examples": "STORYBOT_EXAMPLES",
+    "inbox": "STORYBOT_INBOX",
 }
 
 
@@ -82,6 +83,7 @@ class BotSettings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_KB * 1024
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS  # 0: only refresh when a question comes
     examples: tuple[str, ...] = DEFAULT_EXAMPLES
+    inbox: Path | None = None  # the update inbox (SQLite); None: beside the index folder
 
     def is_admin(self, user_id: int | None) -> bool:
         """True when `user_id` may use /reindex and add articles."""
@@ -130,6 +132,7 @@ def bot_settings(args: argparse.Namespace | None = None, env: Mapping[str, str] 
         max_upload_bytes=max_upload_kb * 1024,
         refresh_seconds=refresh,
         examples=_examples(pick("examples")),
+        inbox=Path(pick("inbox") or "") if pick("inbox") else None,
     )
 
 

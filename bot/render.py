@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from index.answer import FRAMES, Answer, Quote
 from index.build import BuildSummary
 from index.store import ArticleInfo
 
-MAX_MESSAGE = 4096  # Telegram's limit on a message's text, in UTF-16 code units
-MAX_CALLBACK_DATA = 64  # bytes
+MAX_MESSAGE = int(MessageLimit.MAX_TEXT_LENGTH)  # Telegram's limit on a message's text, in UTF-16 code units
+MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
+MAX_NAME_SHOWN = 120  # characters of a file name echoed back
 MAX_BUTTON_TITLE = 40
 MAX_LINES = 50  # per message: keeps a list well under Telegram's cap on links per message
 MAX_URL = 2048  # longer addresses are shown as plain titles
@@ -42,7 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty_mention": "Bạn muốn hỏi gì về các bài báo? Ví dụ: {example}",
         "non_text": "Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi về các bài báo, ví dụ: {example}",
         "unknown_command": "Tôi không biết lệnh này. Gõ /help để xem các lệnh.",
-        "rate_limited": "Bạn hỏi hơi nhanh: mỗi người được hỏi tối đa {limit} câu mỗi phút. "
+        "rate_limited": "Bạn gửi hơi nhanh: mỗi người được gửi tối đa {limit} câu hỏi, lệnh hoặc lượt bấm mỗi phút. "
         "Vui lòng thử lại sau {seconds} giây.",
         "admins_only": "Xin lỗi, chỉ quản trị viên của bot mới dùng được lệnh này.",
         "upload_refused": "Xin lỗi, chỉ quản trị viên của bot mới thêm được bài báo. "
@@ -53,6 +56,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "button_stale": "Nút này đã cũ. Gõ /start để có các câu hỏi mẫu mới.",
         "reindexing": "Đang cập nhật chỉ mục…",
         "reindex_failed": "Không cập nhật được chỉ mục: {error}",
+        "reindex_disk_full": "Không cập nhật được chỉ mục: ổ đĩa đã đầy. Tôi vẫn trả lời bằng chỉ mục cũ; "
+        "hãy giải phóng dung lượng rồi gõ /reindex.",
+        "reindex_error": "Không cập nhật được chỉ mục do một lỗi không mong đợi (chi tiết trong nhật ký của bot). "
+        "Tôi vẫn trả lời bằng chỉ mục cũ.",
         "sources_header": "Các bài báo đang có ({count}):",
         "sources_empty": "Chưa có bài báo nào trong chỉ mục.",
         "paragraph_chunks": "{chunks} đoạn",
@@ -68,6 +75,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "upload_bad_type": "Tôi chỉ nhận bài báo dạng tệp văn bản .txt hoặc .md (UTF-8), "
         "dòng đầu là tiêu đề. Tệp này là {name}.",
         "upload_too_big": "Tệp {name} quá lớn ({size} KB); giới hạn là {limit} KB. Hãy chia bài thành nhiều tệp.",
+        "upload_too_big_telegram": "Tệp {name} lớn hơn {mb} MB, mức Telegram cho bot tải về; "
+        "giới hạn bài báo là {limit} KB. Hãy chia bài thành nhiều tệp.",
+        "upload_disk_full": "Không lưu được {name}: ổ đĩa của bot đã đầy. Hãy giải phóng dung lượng rồi gửi lại tệp.",
+        "upload_no_folder": "Không lưu được {name}: thư mục bài báo {folder} không còn nữa. "
+        "Hãy tạo lại thư mục đó (hoặc sửa --articles) rồi gửi lại tệp.",
+        "upload_cannot_write": "Không lưu được {name} vào {folder}: {reason}.",
+        "upload_duplicate": "Tệp {name} có nội dung giống hệt bài {existing} đã có, nên không được lưu thêm.",
+        "upload_changed": "Bài {name} đã bị sửa sau khi tôi hỏi, nên tôi không thay để khỏi mất bản sửa đó. "
+        "Hãy gửi lại tệp nếu vẫn muốn thay.",
         "upload_unusable": "Không dùng được tệp {name}: {reason}.",
         "upload_no_paragraphs": "Tệp {name} chỉ có tiêu đề, chưa có đoạn văn nào. "
         "Dòng đầu là tiêu đề, các dòng sau là nội dung bài.",
@@ -109,7 +125,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "empty_mention": "What would you like to ask about the articles? For example: {example}",
         "non_text": "I can only read text messages. Type a question about the articles, e.g.: {example}",
         "unknown_command": "I don't know that command. Type /help to see the commands.",
-        "rate_limited": "You are asking a bit fast: at most {limit} questions a minute per person. "
+        "rate_limited": "You are going a bit fast: at most {limit} questions, commands or taps a minute per person. "
         "Please try again in {seconds} seconds.",
         "admins_only": "Sorry, only the bot's admins can use this command.",
         "upload_refused": "Sorry, only the bot's admins can add articles. "
@@ -120,6 +136,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "button_stale": "This button is out of date. Type /start for fresh example questions.",
         "reindexing": "Updating the index…",
         "reindex_failed": "Could not update the index: {error}",
+        "reindex_disk_full": "Could not update the index: the disk is full. I keep answering from the previous "
+        "index; free some space, then send /reindex.",
+        "reindex_error": "Could not update the index because of an unexpected error (details in the bot's log). "
+        "I keep answering from the previous index.",
         "sources_header": "The articles I have ({count}):",
         "sources_empty": "No articles are indexed yet.",
         "paragraph_chunks": "{chunks} passages",
@@ -136,6 +156,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "upload_bad_type": "I only take articles as .txt or .md text files (UTF-8), title on the first line. "
         "This file is {name}.",
         "upload_too_big": "{name} is too large ({size} KB); the limit is {limit} KB. Split the article into files.",
+        "upload_too_big_telegram": "{name} is larger than {mb} MB, the most Telegram lets a bot download; "
+        "the limit for an article is {limit} KB. Split the article into files.",
+        "upload_disk_full": "Could not save {name}: the bot's disk is full. Free some space, then send the file again.",
+        "upload_no_folder": "Could not save {name}: the articles folder {folder} is gone. "
+        "Create it again (or fix --articles), then send the file again.",
+        "upload_cannot_write": "Could not save {name} in {folder}: {reason}.",
+        "upload_duplicate": "{name} has exactly the content of the existing article {existing}, so it was not saved "
+        "again.",
+        "upload_changed": "{name} was edited after I asked, so I did not replace it (that edit would be lost). "
+        "Send the file again if you still want to replace it.",
         "upload_unusable": "Cannot use {name}: {reason}.",
         "upload_no_paragraphs": "{name} has only a title and no paragraphs. "
         "Put the title on the first line and the article's text below it.",
@@ -211,6 +241,13 @@ class ParagraphRef:
 def text(language: str, key: str, **values: object) -> str:
     """A framing text in `language` ("vi" or "en"), formatted with already-escaped `values`."""
     return TEXTS[language if language in TEXTS else "vi"][key].format(**values)
+
+
+def display_name(value: str) -> str:
+    """A file name or title fit to echo: without invisible and direction-changing characters (which could
+    make "evil\u202etxt.exe" read as "evilexe.txt"), shortened."""
+    visible = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Cc", "Co", "Cs"))
+    return shorten(visible, MAX_NAME_SHOWN)
 
 
 def escape(value: str) -> str:

@@ -51,7 +51,8 @@ from .config import BotSettings
 from .logs import log_question
 from .network import surely_not_sent
 from .ratelimit import RateLimiter
-from .render import Outgoing, display_name, escape, text
+from .render import Outgoing, display_name, escape
+from .texts import COMMANDS, text
 from .uploads import (
     DISK_FULL,
     PendingUpload,
@@ -488,7 +489,7 @@ async def _download(st: BotState, document: Document, name: str) -> tuple[bytes,
     except BadRequest as err:
         if "too big" in str(err).lower():  # over 20 MB, sent without its size
             raise UploadProblem(
-                "upload_too_big_telegram", mb=TELEGRAM_DOWNLOAD_LIMIT // 2**20, limit=limit // 1024
+                "upload_too_big_telegram", mb=TELEGRAM_DOWNLOAD_LIMIT // 1_000_000, limit=limit // 1024
             ) from None
         raise
     if file.file_size and file.file_size > limit:  # a local Bot API server has no 20 MB cap
@@ -765,4 +766,4 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
 
 def bot_commands(language: str) -> list[tuple[str, str]]:
     """The command list for setMyCommands in `language`."""
-    return list(render.COMMANDS[language])
+    return list(COMMANDS[language])

@@ -37,10 +37,9 @@ class RedactToken(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message (and traceback) without the token; never drops a record."""
-        message = record.getMessage()
-        clean = self.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        # Formatted now, not when a handler writes it: an argument changed in between (python-telegram-bot
+        # completes a file's path with the download URL after logging it) would escape the redaction.
+        record.msg, record.args = self.redact(record.getMessage()), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:

@@ -27,6 +27,7 @@ from .text import (
     question_language,
     syllables,
 )
+from .texts import FRAMES
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
@@ -38,19 +39,6 @@ REPEAT_PENALTY = 0.8
 # "Not found" thresholds, calibrated on the dev sets (README, quality table).
 MIN_SUPPORT = 0.32
 MIN_FOREIGN_SUPPORT = 0.55
-
-FRAMES = {
-    "vi": {
-        "header": "Theo các bài báo:",
-        "not_found": "Không tìm thấy câu trả lời trong các bài báo hiện có.",
-        "paragraph": "đoạn",
-    },
-    "en": {
-        "header": "From the articles:",
-        "not_found": "Not found in the articles.",
-        "paragraph": "paragraph",
-    },
-}
 
 
 @dataclass(frozen=True)

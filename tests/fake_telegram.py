@@ -11,7 +11,8 @@ data over 64 bytes, replies to unknown messages, a wrong token (401).
 Tests inject updates (`private`, `group`, `sticker`, `document`, `press`,
 `poll`...) and wait for what the bot sent (`wait_sent`); `fail` injects faults
 before or after a call took effect (a dropped connection, a 5xx, a 429 with
-its retry_after) and `hold` makes calls of a method wait until `release`. Every sent message is kept as
+its retry_after) and `hold` makes calls of a method hang, then fail without
+effect, as calls cut short by a crash. Every sent message is kept as
 HTML and as the plain text and entities Telegram would store.
 """
 
@@ -492,8 +493,12 @@ class FakeTelegram:
         chat: dict[str, Any] | None = None,
         mime_type: str = "text/plain",
         file_size: int | None = None,
+        without_size: bool = False,
     ) -> dict[str, Any]:
-        """A document: its content can then be fetched with getFile and downloaded."""
+        """A document: its content can then be fetched with getFile and downloaded.
+
+        `without_size` leaves `file_size` out, as Telegram may for a document it has not measured.
+        """
         number = len(self._files) + 1
         file_id = f"BQACAgIAAxkBAAIdoc{number:04d}"
         with self._lock:
@@ -505,11 +510,16 @@ class FakeTelegram:
             "mime_type": mime_type,
             "file_size": len(content) if file_size is None else file_size,
         }
+        if without_size:
+            del document["file_size"]
         return self.message(None, user=user, chat=chat, document=document)
 
-    def press(self, sent: Sent, callback_data: str, user: dict[str, Any] = ALICE) -> str:
-        """Tap the button with `callback_data` under a message the bot sent; returns the query id."""
-        if callback_data not in [b.get("callback_data") for b in sent.buttons]:
+    def press(self, sent: Sent, callback_data: str, user: dict[str, Any] = ALICE, *, forged: bool = False) -> str:
+        """Tap the button with `callback_data` under a message the bot sent; returns the query id.
+
+        `forged` sends data no button under the message has (an old client, a modified one).
+        """
+        if not forged and callback_data not in [b.get("callback_data") for b in sent.buttons]:
             raise AssertionError(f"no button {callback_data!r} under message {sent.message_id}")
         query_id = str(next(self._query_ids))
         with self._lock:
@@ -559,12 +569,12 @@ class FakeTelegram:
             self._failures.append(_Failure(method, times, how, after, retry_after))
 
     def hold(self, method: str) -> None:
-        """Make calls of `method` wait (unanswered, without effect) until `release` or `stop`."""
+        """Make calls of `method` hang until `release` or `stop`, then fail (502) without having taken effect."""
         with self._lock:
             self._held.add(method)
 
     def release(self, method: str) -> None:
-        """Let held calls of `method` go on."""
+        """End `hold`: held calls fail, later ones are served."""
         with self._lock:
             self._held.discard(method)
             self._lock.notify_all()
@@ -621,10 +631,11 @@ class FakeTelegram:
         now = time.perf_counter()
         with self._lock:
             self.calls.append(Call(method, params, now))
+            held = method in self._held
             while method in self._held and not self._closing:
                 self._lock.wait(0.1)
-            if self._closing:
-                raise ApiError(502, "Bad Gateway")
+            if held:
+                raise ApiError(502, "Bad Gateway")  # a held call never takes effect
         name = "api_" + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
         func = getattr(self, name, None)
         if func is None:

@@ -14,9 +14,11 @@ answered. Why not confirm updates only once answered: getUpdates' offset
 confirms everything below it, so one slow question would hold back all others
 and every poll would fetch them again.
 
-WAL with synchronous=NORMAL: a commit survives the process being killed (the
-fault this guards against); after a power cut the last few commits may be
-lost, which can only make an update be answered twice.
+Durability: storing a fetched batch is synced to disk (synchronous=FULL, one
+fsync per getUpdates batch), since Telegram forgets the updates right after.
+Other writes (claims, done marks) use WAL with synchronous=NORMAL: they
+survive the process being killed, and losing the last few to a power cut can
+only make an update be answered twice, not lost.
 
 An update whose handling started `MAX_ATTEMPTS` times without finishing (it
 crashed the whole process each time) is given up, so one poison update cannot
@@ -81,8 +83,15 @@ class Inbox:
         """Store fetched updates (raw JSON objects with an update_id) in one transaction; known ids are kept."""
         now = time.time()
         rows = [(int(b["update_id"]), json.dumps(b, ensure_ascii=False), now) for b in bodies]
-        with self._lock, self._db:
-            self._db.executemany("INSERT OR IGNORE INTO updates (update_id, body, received) VALUES (?, ?, ?)", rows)
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=FULL")
+            try:
+                with self._db:
+                    self._db.executemany(
+                        "INSERT OR IGNORE INTO updates (update_id, body, received) VALUES (?, ?, ?)", rows
+                    )
+            finally:
+                self._db.execute("PRAGMA synchronous=NORMAL")
 
     def skip(self, update_id: int, body: dict[str, Any], outcome: str) -> bool:
         """Store an update as done without handling it; False when it already was (so it is reported once)."""

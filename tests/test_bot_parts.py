@@ -16,6 +16,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.config import DEFAULT_EXAMPLES, bot_settings, default_file_url, parse_admins
+from bot.inbox import Inbox
 from bot.network import RetryingRequest, RetryPolicy
 from bot.ratelimit import RateLimiter
 from bot.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
@@ -161,6 +162,32 @@ def test_pending_uploads_expire_and_are_taken_once() -> None:
     assert store.take(first) is None  # a second tap finds nothing
     tokens = [store.put(PendingUpload(f"{n}.txt", b"", "", 1, time.monotonic())) for n in range(3)]
     assert store.take(tokens[0]) is None and store.take(tokens[2]) is not None  # the oldest made room
+
+
+# --- the update inbox ---------------------------------------------------------------------------
+
+
+def test_inbox_hands_each_update_out_once_and_gives_up_on_a_crash_loop(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox.sqlite3")
+    inbox.add([{"update_id": 1, "message": {}}, {"update_id": 2, "message": {}}])
+    inbox.add([{"update_id": 2, "message": {}}])  # fetched again before it was confirmed: kept once
+    assert [p.update_id for p in inbox.pending()] == [1, 2]
+    assert inbox.claim(1, {}) and not inbox.claim(1, {})  # in hand: not twice at once
+    inbox.finish(1)
+    assert not inbox.claim(1, {})  # done
+    assert inbox.claim(2, {})
+    inbox.finish(2, done=False)  # its answer could not be sent: pending again
+    assert [p.update_id for p in inbox.pending()] == [2]
+    inbox.close()
+
+    again = Inbox(tmp_path / "inbox.sqlite3")  # after a restart
+    assert [p.update_id for p in again.pending()] == [2] and not again.claim(1, {})
+    assert again.claim(2, {}) and (again.finish(2, done=False) is None) and again.claim(2, {})
+    again.finish(2, done=False)
+    assert not again.claim(2, {})  # its handling started three times: given up, not a crash loop
+    assert again.outcomes() == {1: "handled", 2: "given up"}
+    assert again.skip(3, {"update_id": 3}, "unreadable") and not again.skip(3, {"update_id": 3}, "unreadable")
+    assert again.prune(now=time.time() + 3 * 24 * 3600) == 3
 
 
 # --- retries ----------------------------------------------------------------------------------

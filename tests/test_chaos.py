@@ -18,10 +18,14 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
+from telegram.error import NetworkError
+from telegram.request import HTTPXRequest
 
 from bot.app import INBOX_NAME
 from bot.logs import REDACTED, RedactToken, redact_token
+from bot.network import RETRY, RetryPolicy
 from index.engine import Engine
 from tests.fake_telegram import ADMIN, ALICE, BOB, TOKEN, FakeTelegram
 from tests.test_bot_e2e import (  # noqa: F401 - fixtures
@@ -205,6 +209,29 @@ async def test_token_never_logged_even_at_debug(own_bot: FakeTelegram, caplog: p
 
 
 # --- 8. a flaky Bot API: no duplicate, no muddle ---------------------------------------------------------
+
+
+async def test_an_answer_that_never_left_is_sent_when_the_network_is_back(
+    fake: FakeTelegram, seed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.app.RETRY_PENDING_EVERY", 0.3)
+    monkeypatch.setattr(RetryPolicy, "delay", lambda self, attempt: 0.01)
+    real = HTTPXRequest.do_request
+    refused = []
+
+    async def network_down_for_sends(self: HTTPXRequest, url: str, *args: object, **kw: object) -> object:
+        if url.endswith("/sendMessage") and len(refused) < RETRY.attempts:  # every try of the first answer
+            refused.append(url)
+            raise NetworkError("httpx.ConnectError: connection refused") from httpx.ConnectError("refused")
+        return await real(self, url, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HTTPXRequest, "do_request", network_down_for_sends)
+    async with serving(fake, seed_engine):
+        question = fake.private("Ai đã cáo buộc Trung Quốc?")
+        [answer] = await fake.wait_sent(ALICE["id"], timeout=20)
+        await fake.idle(1.0)
+        assert len(fake.sent_to(ALICE["id"])) == 1
+    assert len(refused) == RETRY.attempts and answer.quotes and answer.reply_to == question["message_id"]
 
 
 @pytest.mark.parametrize("how", ["502", "disconnect"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 from telegram import Bot, LinkPreviewOptions, Update, User
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults, ExtBot
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 from index.config import Settings
@@ -24,7 +25,7 @@ from . import handlers
 from .config import DEFAULT_BASE_URL, ENV, BotSettings, bot_settings
 from .inbox import Inbox
 from .logs import REDACTED, redact_token
-from .network import RETRY, RetryingRequest, RetryPolicy
+from .network import RETRY, MessageRateLimiter, RetryingRequest, RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class InboxBot(ExtBot):
         self,
         offset: int | None = None,
         limit: int | None = None,
-        timeout: float | None = None,
+        timeout: float | dt.timedelta | None = None,
         allowed_updates: Sequence[str] | None = None,
         *,
         read_timeout: float | None = None,
@@ -81,7 +82,8 @@ class InboxBot(ExtBot):
         data = {"timeout": timeout, "offset": offset, "limit": limit, "allowed_updates": allowed_updates}
         # A long poll may take `timeout` seconds before Telegram answers: wait that much longer for it.
         base = read_timeout if read_timeout is not None else self._request[0].read_timeout or 0
-        result = await self._post("getUpdates", data, read_timeout=base + float(timeout or 0))
+        wait = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else float(timeout or 0)
+        result = await self._post("getUpdates", data, read_timeout=base + wait)
         bodies = [b for b in result if isinstance(b, dict) and isinstance(b.get("update_id"), int)]
         if not bodies:
             return ()
@@ -169,7 +171,7 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
         defaults=DEFAULTS,
         # Telegram's flood limits, and 429s waited out for the whole bot (network.py says why here).
-        rate_limiter=AIORateLimiter(max_retries=RETRY.flood_retries),
+        rate_limiter=MessageRateLimiter(max_retries=RETRY.flood_retries),
         inbox=inbox,
     )
     application = (

@@ -28,7 +28,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ChatAction, FileSizeLimit
+from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -184,11 +184,14 @@ async def acknowledge(query: CallbackQuery, notice: str | None = None) -> None:
 
     Telegram refuses an answer after about 15 s ("query is too old"), e.g. when
     taps queued up while the bot was busy or down; the tap's work is still
-    done, and a notice that could not be shown as an alert is sent as a message.
+    done, and a notice that could not be shown as an alert (too late, or over
+    Telegram's 200 characters) is sent as a message.
     """
+    fits = notice is None or len(notice) <= CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
     try:
-        await query.answer(notice, show_alert=notice is not None)
-        return
+        await query.answer(notice if fits else None, show_alert=notice is not None and fits)
+        if fits:
+            return
     except BadRequest as err:
         log.info("callback query %s answered too late (%s); doing its work anyway", query.id, err)
     except TelegramError as err:

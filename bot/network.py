@@ -11,10 +11,11 @@ not go out. Calls that change nothing when repeated (get*, editing a message to
 the same text, chat actions, setMyCommands, webhooks) are retried on any
 transport error or 5xx.
 
-A 429 is not retried here: python-telegram-bot's AIORateLimiter pauses every
-request for the `retry_after` Telegram asked for and then repeats the call
-(a 429 surely delivered nothing), so a flood wait is waited out once, for the
-whole bot, instead of per request.
+A 429 is not retried here: python-telegram-bot's AIORateLimiter (as
+MessageRateLimiter, which paces messages only) pauses every request for the
+`retry_after` Telegram asked for and then repeats the call (a 429 surely
+delivered nothing), so a flood wait is waited out once, for the whole bot,
+instead of per request.
 
 The bot's other request loops use this policy too: `check_token` makes one
 getMe through RetryingRequest, and PTB's bootstrap (deleteWebhook/setWebhook)
@@ -26,10 +27,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
@@ -55,6 +59,30 @@ class RetryPolicy:
 
 
 RETRY = RetryPolicy()
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """AIORateLimiter that counts only messages against Telegram's flood limits (~30 a second, 20 a minute
+    per group): chat actions, button acknowledgements and file lookups are not messages, and counting
+    them would halve how fast a burst of questions is answered."""
+
+    NOT_MESSAGES = frozenset(
+        {"sendChatAction", "answerCallbackQuery", "getFile", "getMe", "setMyCommands", "deleteWebhook", "setWebhook"}
+    )
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send a message through the limiter; anything else straight away."""
+        if endpoint in self.NOT_MESSAGES:
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def surely_not_sent(err: BaseException) -> bool:

@@ -474,12 +474,17 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(message, Outgoing(text(lang, "upload_bad_type", name=escape(display_name(original)))))
         return
     try:
-        raw, article = await _download(st, document, name)
+        async with typing(message):
+            raw, article = await _download(st, document, name)
         async with st.ingest:
             await _save_new(st, message, lang, name, raw, article, user.id if user else 0)
     except UploadProblem as problem:
-        values = {k: escape(display_name(str(v))) for k, v in problem.values.items()}
-        await reply(message, Outgoing(text(lang, problem.key, name=escape(name), **values)))
+        await reply(message, Outgoing(_problem_text(lang, problem, name)))
+
+
+def _problem_text(lang: str, problem: UploadProblem, name: str) -> str:
+    values = {k: escape(display_name(str(v))) for k, v in problem.values.items()}
+    return text(lang, problem.key, name=escape(name), **values)
 
 
 async def _download(st: BotState, document: Document, name: str) -> tuple[bytes, Article]:
@@ -580,8 +585,7 @@ async def on_upload_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         try:
             await asyncio.to_thread(write_article, folder, pending.name, pending.data, replace=True)
         except UploadProblem as problem:
-            values = {k: escape(display_name(str(v))) for k, v in problem.values.items()}
-            await edit(message, text(lang, problem.key, name=name, **values))
+            await edit(message, _problem_text(lang, problem, pending.name))
             return
         log.info("article %s replaced by user %s", pending.name, query.from_user.id)
         await edit(message, text(lang, "upload_received", name=name))

@@ -28,7 +28,7 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
+from telegram.constants import CallbackQueryLimit, ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -47,7 +47,7 @@ from index.engine import Engine
 from index.errors import StorybotError
 
 from . import render
-from .config import BotSettings
+from .config import TELEGRAM_DOWNLOAD_LIMIT, BotSettings
 from .logs import log_question
 from .network import surely_not_sent
 from .ratelimit import RateLimiter
@@ -73,7 +73,6 @@ RETRY_LATER = "storybot.retry_later"  # bot_data: ids of updates whose answer su
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s per chat action
 TYPING_GRACE = 1.0  # seconds a chat action still in flight may take before the answer goes out
 MAX_EXAMPLES = 5
-TELEGRAM_DOWNLOAD_LIMIT = FileSizeLimit.FILESIZE_DOWNLOAD
 # Messages sent (or edited) while handling the current update: an update that already sent something is
 # never handled again, since that would repeat what was sent.
 SENT: ContextVar[list[int] | None] = ContextVar("storybot_sent", default=None)

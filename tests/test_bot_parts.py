@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot
+from telegram.constants import FileSizeLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.config import DEFAULT_EXAMPLES, bot_settings, default_file_url, parse_admins
+from bot.config import DEFAULT_EXAMPLES, TELEGRAM_DOWNLOAD_LIMIT, bot_settings, default_file_url, parse_admins
 from bot.inbox import Inbox
 from bot.network import RetryingRequest, RetryPolicy
 from bot.ratelimit import RateLimiter
@@ -84,6 +85,10 @@ def test_examples_file(tmp_path: Path) -> None:
     path.write_text("Ai là tác giả?\n\n  Who wrote it?  \n", encoding="utf-8")
     settings = bot_settings(args(examples=str(path)), {"TELEGRAM_BOT_TOKEN": TOKEN})
     assert settings.examples == ("Ai là tác giả?", "Who wrote it?")
+
+
+def test_limits_match_telegram_constants() -> None:
+    assert TELEGRAM_DOWNLOAD_LIMIT == FileSizeLimit.FILESIZE_DOWNLOAD  # config.py cannot import telegram
 
 
 def test_admin_ids_and_file_url() -> None:

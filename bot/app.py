@@ -155,6 +155,22 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         self.inbox.finish(uid, done=not keep)
 
 
+class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """The update queue in webhook mode: an update is stored in the inbox when python-telegram-bot's
+    webhook server queues it, which it does before answering Telegram's POST with 200, so a crash right
+    after that answer loses nothing. (Long polling stores whole batches in InboxBot.get_updates.)"""
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: object) -> None:
+        """Store an Update in the inbox, then queue it."""
+        if isinstance(item, Update):
+            self.inbox.add([item.to_dict()])
+        await super().put(item)
+
+
 def inbox_path(settings: BotSettings, engine: Engine) -> Path:
     """Where the inbox lives: --inbox, else beside the index folder (the data directory)."""
     return settings.inbox or engine.settings.index_dir.parent / INBOX_NAME
@@ -174,10 +190,11 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
         rate_limiter=MessageRateLimiter(max_retries=RETRY.flood_retries),
         inbox=inbox,
     )
+    builder = ApplicationBuilder().bot(bot)
+    if settings.webhook is not None:
+        builder = builder.update_queue(InboxQueue(inbox))
     application = (
-        ApplicationBuilder()
-        .bot(bot)
-        .application_class(InboxApplication, {"inbox": inbox})
+        builder.application_class(InboxApplication, {"inbox": inbox})
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_stop(_stop_tasks)

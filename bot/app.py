@@ -171,14 +171,14 @@ class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
         await super().put(item)
 
 
-def inbox_path(settings: BotSettings, engine: Engine) -> Path:
+def inbox_path(settings: BotSettings, index_dir: Path) -> Path:
     """Where the inbox lives: --inbox, else beside the index folder (the data directory)."""
-    return settings.inbox or engine.settings.index_dir.parent / INBOX_NAME
+    return settings.inbox or index_dir.parent / INBOX_NAME
 
 
 def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | None = None) -> Application:
     """The bot's Application: handlers, retrying and rate-limited requests, the inbox, background tasks."""
-    inbox = inbox or Inbox(inbox_path(settings, engine))
+    inbox = inbox or Inbox(inbox_path(settings, engine.settings.index_dir))
     bot = InboxBot(
         settings.token,
         base_url=settings.base_url,
@@ -381,6 +381,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         logging.getLogger("bot").setLevel(logging.INFO)  # the one line per question is the bot's log
     from .cli import ensure_index
 
+    inbox = Inbox(inbox_path(bot, settings.index_dir))  # StorybotError now, not after the model loaded
     try:
         # Before the model loads: a wrong token should fail in a second, not after a minute.
         me = asyncio.run(check_token(bot))
@@ -389,7 +390,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     engine = Engine(settings)
     ensure_index(engine, err=sys.stderr)
-    application = build_application(bot, engine)
+    application = build_application(bot, engine, inbox=inbox)
     mode = f"webhook {bot.webhook.url}" if bot.webhook else "long polling"
     admins = len(bot.admins)
     print(f"storybot: @{me.username} is running ({mode}, {admins} admin(s)); Ctrl-C stops it.", file=sys.stderr)

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from index.errors import StorybotError
+
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
@@ -65,12 +67,19 @@ class Inbox:
     """The SQLite inbox at `path` (created on first use). Safe to call from several threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=10.0)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=10.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(SCHEMA)
+        except (OSError, sqlite3.Error) as err:
+            reason = getattr(err, "strerror", None) or str(err)
+            raise StorybotError(
+                f"cannot open the update inbox {path} ({reason}). Give a writable file with --inbox / "
+                f"STORYBOT_INBOX; a damaged one can be deleted (unanswered questions in it are then lost)."
+            ) from None
         self._lock = threading.Lock()
         self._in_flight: set[int] = set()
 

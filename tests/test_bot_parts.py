@@ -195,6 +195,15 @@ def test_inbox_hands_each_update_out_once_and_gives_up_on_a_crash_loop(tmp_path:
     assert again.prune(now=time.time() + 3 * 24 * 3600) == 3
 
 
+def test_inbox_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(StorybotError, match=r"cannot open the update inbox .*--inbox"):
+        Inbox(tmp_path / "a-file" / "inbox.sqlite3")
+    (tmp_path / "garbage.sqlite3").write_bytes(b"not a database" * 100)
+    with pytest.raises(StorybotError, match="can be deleted"):
+        Inbox(tmp_path / "garbage.sqlite3")
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 

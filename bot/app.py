@@ -145,11 +145,14 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             log.debug("update %d already handled or in hand; skipped", uid)
             return
         retry_later: set[int] = self.bot_data.setdefault(handlers.RETRY_LATER, set())
+        sent = handlers.SENT.set([])  # each update runs in its own task: this list is this update's
         try:
             await super().process_update(update)
         except BaseException:
             self.inbox.finish(uid, done=False)  # cancelled at shutdown: handled again at the next start
             raise
+        finally:
+            handlers.SENT.reset(sent)
         keep = uid in retry_later
         retry_later.discard(uid)
         self.inbox.finish(uid, done=not keep)

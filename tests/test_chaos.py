@@ -211,27 +211,45 @@ async def test_token_never_logged_even_at_debug(own_bot: FakeTelegram, caplog: p
 # --- 8. a flaky Bot API: no duplicate, no muddle ---------------------------------------------------------
 
 
-async def test_an_answer_that_never_left_is_sent_when_the_network_is_back(
-    fake: FakeTelegram, seed_engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def refuse_connections(monkeypatch: pytest.MonkeyPatch, method: str, times: int) -> list[str]:
+    """Make the next `times` requests of `method` fail as if the server refused the connection (so they
+    surely never left); retries come fast, and pending updates are tried again every 0.3 s."""
     monkeypatch.setattr("bot.app.RETRY_PENDING_EVERY", 0.3)
     monkeypatch.setattr(RetryPolicy, "delay", lambda self, attempt: 0.01)
     real = HTTPXRequest.do_request
-    refused = []
+    refused: list[str] = []
 
-    async def network_down_for_sends(self: HTTPXRequest, url: str, *args: object, **kw: object) -> object:
-        if url.endswith("/sendMessage") and len(refused) < RETRY.attempts:  # every try of the first answer
+    async def refusing(self: HTTPXRequest, url: str, *args: object, **kw: object) -> object:
+        if url.endswith(f"/{method}") and len(refused) < times:
             refused.append(url)
             raise NetworkError("httpx.ConnectError: connection refused") from httpx.ConnectError("refused")
         return await real(self, url, *args, **kw)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(HTTPXRequest, "do_request", network_down_for_sends)
+    monkeypatch.setattr(HTTPXRequest, "do_request", refusing)
+    return refused
+
+
+async def test_an_answer_that_never_left_is_sent_when_the_network_is_back(
+    fake: FakeTelegram, seed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = refuse_connections(monkeypatch, "sendMessage", RETRY.attempts)  # every try of the first answer
     async with serving(fake, seed_engine):
         question = fake.private("Ai đã cáo buộc Trung Quốc?")
         [answer] = await fake.wait_sent(ALICE["id"], timeout=20)
         await fake.idle(1.0)
         assert len(fake.sent_to(ALICE["id"])) == 1
     assert len(refused) == RETRY.attempts and answer.quotes and answer.reply_to == question["message_id"]
+
+
+async def test_an_update_that_already_sent_something_is_not_handled_again(
+    fake: FakeTelegram, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse_connections(monkeypatch, "editMessageText", RETRY.attempts)  # the summary cannot replace "Updating…"
+    async with serving(fake, engine):
+        await ask(fake, "/reindex", user=ADMIN)
+        await fake.idle(1.5)  # several rounds of retrying pending updates
+    [status] = fake.sent_to(ADMIN["id"])  # not a second "Updating…" message: handling it again would repeat it
+    assert "Đang cập nhật" in status.text
 
 
 @pytest.mark.parametrize("how", ["502", "disconnect"])

@@ -15,10 +15,8 @@ in the server), and counts unanswered questions and duplicate answers
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bot_latency import QUESTIONS, _machine, _percentile, _wait  # noqa: E402 - after the path is set
+from bot_latency import QUESTIONS, _machine, _percentile, _wait, emit, stop  # noqa: E402 - after the path is set
 
 from tests.fake_telegram import BOB, FakeTelegram  # noqa: E402
 
@@ -70,12 +68,7 @@ def main() -> int:
         last = time.perf_counter() - started
         time.sleep(2.0)  # late duplicates would arrive now
     finally:
-        bot.send_signal(signal.SIGINT)
-        try:
-            status = bot.wait(30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
-            status = bot.wait()
+        status = stop(bot)
         fake.stop()
     per_chat = {chat: [s for s in fake.sent if s.chat_id == chat] for chat in asked}
     latencies = [
@@ -97,11 +90,7 @@ def main() -> int:
         "machine": _machine(),
     }
     shutil.rmtree(work, ignore_errors=True)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-    else:
-        m = report["machine"]
-        print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, load {m['load']}, {m['python']}")
+    if not emit(report, as_json=args.json):
         print(
             f"{report['users']} users at once{' with send faults' if args.faults else ''}: "
             f"{report['answered']} answered, {report['unanswered']} unanswered, {report['duplicates']} duplicates, "

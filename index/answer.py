@@ -45,6 +45,7 @@ from .text import (
     question_language,
     syllables,
 )
+from .texts import FRAMES
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
@@ -54,19 +55,6 @@ REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen
 # The answer/sentence models' weights, fitted by bench/calibrate.py.
 MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
 ANSWER_THRESHOLD = 0.5  # `confidence` at or above which the bot answers
-
-FRAMES = {
-    "vi": {
-        "header": "Theo các bài báo:",
-        "not_found": "Không tìm thấy câu trả lời trong các bài báo hiện có.",
-        "paragraph": "đoạn",
-    },
-    "en": {
-        "header": "From the articles:",
-        "not_found": "Not found in the articles.",
-        "paragraph": "paragraph",
-    },
-}
 
 
 @dataclass(frozen=True)

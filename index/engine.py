@@ -21,14 +21,11 @@ from .search import search
 from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
 from .text import question_language
+from .texts import TRUNCATION_NOTICE
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-TRUNCATION_NOTICE = {
-    "vi": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
-    "en": "The question was longer than {limit} characters; only the first {limit} were used.",
-}
 
 
 def prepare_question(question: str) -> tuple[str, bool]:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from index.articles import MAX_ARTICLE_BYTES
 from index.errors import StorybotError
+from ingest.config import IngestSettings, ingest_settings
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_RATE_LIMIT = 20  # questions per user per minute
@@ -82,6 +83,7 @@ class BotSettings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_KB * 1024
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS  # 0: only refresh when a question comes
     examples: tuple[str, ...] = DEFAULT_EXAMPLES
+    ingest: IngestSettings = field(default_factory=IngestSettings)  # fetching links, following feeds
 
     def is_admin(self, user_id: int | None) -> bool:
         """True when `user_id` may use /reindex and add articles."""
@@ -130,6 +132,7 @@ def bot_settings(args: argparse.Namespace | None = None, env: Mapping[str, str] 
         max_upload_bytes=max_upload_kb * 1024,
         refresh_seconds=refresh,
         examples=_examples(pick("examples")),
+        ingest=ingest_settings(args, env),
     )
 
 

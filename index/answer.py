@@ -15,6 +15,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 
+from .dates import article_date, format_date
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .store import Snapshot
 from .text import (
@@ -65,6 +66,7 @@ class Quote:
     start: int
     end: int
     score: float
+    date: str | None = None  # YYYY-MM-DD: the article's date (front matter, or its dateline)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class Answer:
         parts = [frame["header"]]
         for quote in self.quotes:
             source = f"— {quote.title}, {frame['paragraph']} {quote.paragraph}"
+            if quote.date:
+                source += f", {format_date(quote.date, self.language)}"
             if quote.url:
                 source += f" ({quote.url})"
             parts.append(f"“{quote.text}”\n{source}")
@@ -112,6 +116,7 @@ class Answer:
                     "paragraph": q.paragraph,
                     "start": q.start,
                     "end": q.end,
+                    "date": q.date,
                 }
                 for q in self.quotes
             ],
@@ -319,4 +324,5 @@ def _quote(snapshot: Snapshot, c: _Candidate) -> Quote:
         start=c.start,
         end=c.end,
         score=c.score,
+        date=article_date(article),
     )

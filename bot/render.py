@@ -398,13 +398,18 @@ def render_sources(sources: Sequence[Source], language: str, page: int = 0) -> O
     first = page * SOURCES_PER_PAGE
     header = "sources_header" if pages == 1 else "sources_page"
     lines = [f"<b>{text(language, header, count=len(sources), page=page + 1, pages=pages)}</b>"]
+    # A full page always fits one message: each line gets an equal share of it.
+    budget = (MAX_MESSAGE - utf16_len(lines[0])) // SOURCES_PER_PAGE - 1
     for number, source in enumerate(sources[first : first + SOURCES_PER_PAGE], first + 1):
-        name = escape(shorten(source.info.title, 300))
-        if is_web_url(source.info.url):
-            assert source.info.url is not None
-            name = f'<a href="{html.escape(source.info.url, quote=True)}">{name}</a>'
         details = [escape(shorten(v, 60)) for v in (format_date(source.date, language), source.site) if v]
-        lines.append(f"{number}. {name}" + (f" — {', '.join(details)}" if details else ""))
+        tail = f" — {', '.join(details)}" if details else ""
+        url = source.info.url
+        link = f'<a href="{html.escape(url, quote=True)}"></a>' if url and is_web_url(url) else ""
+        if utf16_len(link) > budget // 2:
+            link = ""  # an address that long is shown as a plain title
+        room = budget - utf16_len(f"{number}. {tail}") - utf16_len(link)
+        name = escape(shorten_escaped(" ".join(source.info.title.split()), room))
+        lines.append(f"{number}. {link[:-4]}{name}</a>{tail}" if link else f"{number}. {name}{tail}")
     buttons = [
         InlineKeyboardButton(text(language, key), callback_data=f"src:{language}:{target}")
         for key, target in (("sources_newer", page - 1), ("sources_older", page + 1))

@@ -165,11 +165,8 @@ def read_feed(url: str, settings: IngestSettings) -> ParsedFeed:
     page = fetch(url, settings, accept=FEED_ACCEPT)
     parsed = feedparser.parse(page.body, response_headers={"content-type": page.content_type or "application/xml"})
     if not parsed.get("version"):
-        if page.content_type in ("text/html", "application/xhtml+xml"):
-            reason = "it is a web page"
-        else:
-            reason = str(getattr(parsed, "bozo_exception", "") or "no RSS or Atom content")
-        raise IngestProblem("not_feed", url=url, reason=reason)
+        web_page = page.content_type in ("text/html", "application/xhtml+xml")
+        raise IngestProblem("not_feed", url=url, reason="web_page" if web_page else "no_feed_content")
     entries = []
     for item in parsed.entries:
         link = item.get("link") or next((li.get("href") for li in item.get("links", []) if li.get("href")), None)

@@ -48,6 +48,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_tls": "chứng chỉ HTTPS của trang không hợp lệ",
         "reason_refused": "máy chủ {host} từ chối kết nối",
         "reason_closed": "máy chủ ngắt kết nối giữa chừng",
+        "reason_web_page": "đó là một trang web",
+        "reason_no_feed_content": "không có nội dung RSS hay Atom",
     },
     "en": {
         "not_http": "{url} is not an http(s) web address. Send a link that starts with https://",
@@ -92,6 +94,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_tls": "its HTTPS certificate is not valid",
         "reason_refused": "{host} refused the connection",
         "reason_closed": "the server closed the connection",
+        "reason_web_page": "it is a web page",
+        "reason_no_feed_content": "no RSS or Atom content in it",
     },
 }
 

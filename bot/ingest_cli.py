@@ -123,7 +123,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     path = options.feeds_path(settings.index_dir)
     followed = feed_registry.load(path)
     if not followed:
-        print(message("en", "round_none").replace("/follow", "storybot follow"))
+        print(message("en", "feeds_empty").replace("/follow", "storybot follow"))
         return 0
     reports = feed_registry.run_round(settings, options, lambda: _rebuild(settings))
     for report in reports:

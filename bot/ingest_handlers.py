@@ -21,7 +21,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from index.errors import StorybotError
 from ingest import feeds as feed_registry
 from ingest.config import IngestSettings
-from ingest.links import LinkResult, add_and_index
+from ingest.links import ADDED, LinkResult, add_links
 from ingest.messages import IngestProblem, message
 
 from .config import BotSettings
@@ -75,15 +75,14 @@ async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: 
     urls = urls[:MAX_LINKS]
     [status] = await reply(msg, Outgoing(escape(message(lang, "fetching", count=len(urls)))))
     async with typing(msg):
-        try:
-            results, _ = await asyncio.to_thread(add_and_index, st.engine, urls, _ingest(st))
-            failure = ""
-        except StorybotError as err:  # the files are saved; the index update failed
-            log.error("index update after adding links failed: %s", err)
-            results, failure = [], message(lang, "index_failed", error=escape(str(err)))
-    lines = [_result_line(r, lang) for r in results]
-    if failure:
-        lines.append(failure)
+        results = await asyncio.to_thread(add_links, urls, st.engine.settings.articles_dir, _ingest(st))
+        lines = [_result_line(r, lang) for r in results]
+        if any(r.status == ADDED for r in results):
+            try:
+                await asyncio.to_thread(st.engine.rebuild, progress=False)
+            except StorybotError as err:  # the files are saved: the next build takes them
+                log.error("index update after adding links failed: %s", err)
+                lines.append(escape(message(lang, "index_failed", error=str(err))))
     await edit(status, "\n".join(lines))  # at most MAX_LINKS short lines: well within one message
 
 

@@ -7,9 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import BuildSummary
 from index.dates import format_date
-from index.engine import Engine
 
 from . import library
 from .config import IngestSettings
@@ -117,15 +115,3 @@ def add_links(urls: Sequence[str], folder: Path, settings: IngestSettings) -> li
     """Add every link in `urls` to `folder` (no indexing), one result per link, in order."""
     known = library.known_articles(folder)
     return [add_link(url, folder, settings, known) for url in urls]
-
-
-def add_and_index(
-    engine: Engine, urls: Sequence[str], settings: IngestSettings
-) -> tuple[list[LinkResult], BuildSummary | None]:
-    """Add `urls` to the engine's articles folder, then update the index once if anything was added.
-
-    The index update raises StorybotError; the files stay saved, and the next build picks them up.
-    """
-    results = add_links(urls, engine.settings.articles_dir, settings)
-    summary = engine.rebuild(progress=False) if any(r.status == ADDED for r in results) else None
-    return results, summary

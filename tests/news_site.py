@@ -28,7 +28,7 @@ SECTION = "/xa-hoi"  # a section front: links, hardly any text
 RSS = "/rss/xa-hoi.rss"  # lists THU_VIEN and PHA_DIEN
 ATOM = "/rss/moi-truong.atom"  # lists CANG_CA
 PDF = "/tai-lieu/bao-cao.pdf"
-HUGE = "/trang-rat-lon.html"  # 3 MB of HTML without a Content-Length
+HUGE = "/trang-rat-lon.html"  # 6 MB of HTML without a Content-Length
 MOVED = "/bai-cu.html"  # 301 to PHA_DIEN
 LOOP = "/vong-lap/0"  # redirects forever
 MISSING = "/khong-co.html"
@@ -118,6 +118,6 @@ class NewsSite:
         self.page(RSS, "rss-mien-trung.xml", "application/rss+xml; charset=utf-8")
         self.page(ATOM, "atom-mien-trung.xml", "application/atom+xml")
         self.routes[PDF] = Route(200, "application/pdf", b"%PDF-1.4\n" + b"0" * 2000)
-        self.routes[HUGE] = Route(200, "text/html", b"<html><body>" + b"<p>tin tin tin</p>" * 200_000)
+        self.routes[HUGE] = Route(200, "text/html", b"<html><body>" + b"<p>tin tin tin</p>" * 350_000)
         self.routes[MOVED] = Route(301, "", b"", {"Location": PHA_DIEN})
         self.routes[BROKEN] = Route(500, "text/plain", b"Internal Server Error")

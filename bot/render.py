@@ -104,6 +104,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_admin": "<b>Quản trị viên</b>\n"
         "Gửi một tệp .txt hoặc .md (UTF-8, dòng đầu là tiêu đề, tối đa {limit} KB) để thêm bài báo; "
         "tôi lưu và lập chỉ mục ngay. /reindex cập nhật chỉ mục khi thư mục bài báo thay đổi.",
+        "help_admin_web": "Gửi đường dẫn bài báo (hoặc /add đường-dẫn) để thêm bài từ web. "
+        "/follow đường-dẫn-RSS theo dõi một nguồn tin và tự thêm bài mới; /feeds xem các nguồn, "
+        "/unfollow bỏ một nguồn.",
     },
     "en": {
         "not_found_hint": "Type /sources to see the articles I have.",
@@ -175,6 +178,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_admin": "<b>Admins</b>\n"
         "Send a .txt or .md file (UTF-8, title on the first line, at most {limit} KB) to add an article; "
         "I save and index it at once. /reindex updates the index after the articles folder changed.",
+        "help_admin_web": "Send an article's link (or /add link) to add it from the web. "
+        "/follow RSS-link follows a feed and adds its new articles by itself; /feeds lists the feeds, "
+        "/unfollow drops one.",
     },
 }
 
@@ -442,7 +448,7 @@ def render_help(language: str, *, admin: bool, upload_limit_kb: int) -> Outgoing
     """The /help message; admins also read how to add articles."""
     body = text(language, "help")
     if admin:
-        body += "\n\n" + text(language, "help_admin", limit=upload_limit_kb)
+        body += "\n\n" + text(language, "help_admin", limit=upload_limit_kb) + "\n" + text(language, "help_admin_web")
     return Outgoing(body)
 
 

@@ -35,14 +35,18 @@ def extract_article(html: str, url: str) -> Extracted:
     in precision mode); the headline, when repeated as the text's first line,
     is not counted as a paragraph.
     """
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=False,
-        favor_precision=True,
-    )
+    try:
+        document = trafilatura.bare_extraction(
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            favor_precision=True,
+        )
+    except Exception:  # a page that breaks the parser is one bad link, not a crash
+        log.exception("extracting %s failed", url)
+        raise IngestProblem("unreadable_page", url=url) from None
     text = _nfc(getattr(document, "text", None) or "")
     title = " ".join(_nfc(getattr(document, "title", None) or "").split())
     lines = [" ".join(line.split()) for line in text.split("\n")]

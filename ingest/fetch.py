@@ -95,6 +95,8 @@ def fetch(url: str, settings: IngestSettings, *, accept: str = "text/html,applic
                 raise IngestProblem("unreachable", url=url, reason="timeout", seconds=f"{settings.timeout:g}") from None
             except httpx.TooManyRedirects:
                 raise IngestProblem("too_many_redirects", url=url, limit=settings.max_redirects) from None
+            except (httpx.InvalidURL, UnicodeError):
+                raise IngestProblem("bad_url", url=url) from None
             except httpx.HTTPError as err:
                 host = urlsplit(current).hostname
                 raise IngestProblem("unreachable", url=url, reason=_network_reason(err), host=host) from None

@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 ADDED, DUPLICATE, FAILED = "added", "duplicate", "failed"
 # Problems that will not go away by trying again later (a feed entry that hits one is not retried).
-PERMANENT = frozenset({"not_http", "bad_url", "private_address", "not_html", "too_large", "too_little_text",
-                       "undecodable", "too_many_redirects"})
+PERMANENT = frozenset(
+    {"not_http", "bad_url", "private_address", "not_html", "too_large", "too_little_text", "undecodable",
+     "too_many_redirects", "unreadable_page"}
+)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,13 @@ def add_link(url: str, folder: Path, settings: IngestSettings, known: list[libra
     same = library.find_by_text(known, fingerprint)
     if same is not None:
         return LinkResult(url, DUPLICATE, same.article_id, same.title, duplicate="text")
-    if not library.save(folder, name, content):
+    try:
+        written = library.save(folder, name, content)
+    except OSError as err:
+        problem = IngestProblem("cannot_save", url=url, file=str(folder / name), reason=err.strerror or str(err))
+        log.error("%s", problem)
+        return LinkResult(url, FAILED, problem=problem)
+    if not written:
         # The file exists: same address and title, i.e. saved meanwhile by another process.
         return LinkResult(url, DUPLICATE, name, article.title, duplicate="url")
     keys = {library.url_key(u) for u in (url, final_url, extracted.canonical_url) if u}

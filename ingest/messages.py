@@ -19,6 +19,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "ở cuối trang hoặc trong mục RSS.",
         "too_large": "Trang {url} quá lớn (hơn {limit} MB); tôi không tải trang lớn như vậy.",
         "undecodable": "Không đọc được chữ của trang {url}: bảng mã {charset} không dùng được.",
+        "unreadable_page": "Không tách được nội dung bài từ trang {url}; trang có cấu trúc lạ.",
+        "cannot_save": "Không lưu được bài từ {url} vào {file} ({reason}). Hãy kiểm tra thư mục bài báo.",
         "too_little_text": "Trang {url} có quá ít chữ để là một bài báo ({chars} ký tự). "
         "Có thể đó là trang chủ, trang chuyên mục, hoặc bài cần đăng nhập.",
         "added": "Đã thêm “{title}” ({paragraphs} đoạn{when}).",
@@ -62,6 +64,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "bottom of the page or on an RSS page.",
         "too_large": "The page {url} is too large (over {limit} MB); I do not fetch pages that big.",
         "undecodable": "Cannot read the text of {url}: its character set {charset} is unusable.",
+        "unreadable_page": "Could not take the story out of {url}; the page is built in an unusual way.",
+        "cannot_save": "Could not save the article from {url} as {file} ({reason}). Check the articles folder.",
         "too_little_text": "The page {url} has too little text to be an article ({chars} characters). "
         "It may be a home page, a section page, or behind a login.",
         "added": "Added “{title}” ({paragraphs} paragraphs{when}).",

@@ -43,14 +43,13 @@ def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.Argu
     p.add_argument("url", metavar="FEED_URL", help="address of an RSS or Atom feed")
     ingest_config.add_arguments(p)
 
-    p = sub.add_parser("unfollow", help="stop following a feed (articles added from it are kept)")
-    common(p)
-    p.add_argument("url", metavar="FEED_URL", help="address of a followed feed")
-    ingest_config.add_arguments(p)
-
-    p = sub.add_parser("feeds", help="list the followed feeds and how each is doing")
-    common(p)
-    ingest_config.add_arguments(p)
+    for name, what in (("unfollow", "stop following a feed (articles added from it are kept)"),
+                       ("feeds", "list the followed feeds and how each is doing")):
+        p = sub.add_parser(name, help=what)
+        common(p)
+        if name == "unfollow":
+            p.add_argument("url", metavar="FEED_URL", help="address of a followed feed")
+        ingest_config.add_arguments(p)
 
     p = sub.add_parser(
         "ingest",

@@ -62,8 +62,23 @@ async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Me
     return msg, lang
 
 
-def _arguments(msg: Message) -> list[str]:
-    return (msg.text or "").split()[1:]
+async def _admin_command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str, *, one: bool = True
+) -> tuple[Message, str, list[str]] | None:
+    """(message, language, arguments) of an admin's command; None once a refusal or `usage` was sent."""
+    checked = await _admin(update, context)
+    if checked is None:
+        return None
+    msg, lang = checked
+    args = (msg.text or "").split()[1:]
+    if not args or (one and len(args) != 1):
+        await _say(msg, lang, usage)
+        return None
+    return msg, lang, args
+
+
+async def _say(msg: Message, lang: str, key: str, **values: object) -> None:
+    await reply(msg, Outgoing(escape(message(lang, key, **values))))
 
 
 # --- by link -----------------------------------------------------------------------------------
@@ -100,15 +115,10 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/add URL... (admins)."""
-    checked = await _admin(update, context)
-    if checked is None:
-        return
-    msg, lang = checked
-    urls = _arguments(msg)
-    if not urls:
-        await reply(msg, Outgoing(escape(message(lang, "add_usage"))))
-        return
-    await add_and_reply(context, msg, urls, lang)
+    command = await _admin_command(update, context, "add_usage", one=False)
+    if command is not None:
+        msg, lang, urls = command
+        await add_and_reply(context, msg, urls, lang)
 
 
 # --- by feed -----------------------------------------------------------------------------------
@@ -116,49 +126,39 @@ async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/follow FEED_URL (admins): register the feed; its entries are added at once, then on schedule."""
-    checked = await _admin(update, context)
-    if checked is None:
+    command = await _admin_command(update, context, "follow_usage")
+    if command is None:
         return
-    msg, lang = checked
+    msg, lang, [url] = command
     st = state(context)
-    args = _arguments(msg)
-    if len(args) != 1:
-        await reply(msg, Outgoing(escape(message(lang, "follow_usage"))))
-        return
     try:
         async with typing(msg):
             feed, created, entries = await asyncio.to_thread(
-                feed_registry.follow, _feeds_path(st), args[0], _ingest(st), report_chat=msg.chat_id, language=lang
+                feed_registry.follow, _feeds_path(st), url, _ingest(st), report_chat=msg.chat_id, language=lang
             )
     except IngestProblem as problem:
         await reply(msg, Outgoing(escape(problem.describe(lang))))
         return
     if not created:
-        await reply(msg, Outgoing(escape(message(lang, "already_following", title=feed.title))))
+        await _say(msg, lang, "already_following", title=feed.title)
         return
-    minutes = f"{_ingest(st).feed_seconds / 60:g}"
-    await reply(msg, Outgoing(escape(message(lang, "following", title=feed.title, entries=entries, minutes=minutes))))
+    await _say(msg, lang, "following", title=feed.title, entries=entries, minutes=f"{_ingest(st).feed_seconds / 60:g}")
     if context.job_queue is not None:
         context.job_queue.run_once(poll_feeds, 0, name="storybot first feed round")
 
 
 async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/unfollow FEED_URL (admins)."""
-    checked = await _admin(update, context)
-    if checked is None:
+    command = await _admin_command(update, context, "unfollow_usage")
+    if command is None:
         return
-    msg, lang = checked
-    args = _arguments(msg)
-    if len(args) != 1:
-        await reply(msg, Outgoing(escape(message(lang, "unfollow_usage"))))
-        return
-    st = state(context)
+    msg, lang, [url] = command
     try:
-        feed = await asyncio.to_thread(feed_registry.unfollow, _feeds_path(st), args[0])
+        feed = await asyncio.to_thread(feed_registry.unfollow, _feeds_path(state(context)), url)
     except IngestProblem as problem:
         await reply(msg, Outgoing(escape(problem.describe(lang))))
         return
-    await reply(msg, Outgoing(escape(message(lang, "unfollowed", title=feed.title))))
+    await _say(msg, lang, "unfollowed", title=feed.title)
 
 
 async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

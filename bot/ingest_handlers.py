@@ -31,6 +31,7 @@ from .render import Outgoing, pack_lines, text
 log = logging.getLogger(__name__)
 
 MAX_LINKS = 10  # per message: each link is a fetch
+FIRST_ROUND_AFTER = 30.0  # seconds after start
 _LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 _ROUND_LOCK = "storybot.feed_round"
 
@@ -218,7 +219,9 @@ def register(application: Application, settings: BotSettings) -> None:
         log.warning("feeds are not polled: python-telegram-bot[job-queue] is not installed")
         return
     seconds = settings.ingest.feed_seconds
-    application.job_queue.run_repeating(poll_feeds, interval=seconds, first=seconds, name="storybot feeds")
+    # The first round soon after start: feeds that fell due while the bot was down are caught up.
+    first = min(seconds, FIRST_ROUND_AFTER)
+    application.job_queue.run_repeating(poll_feeds, interval=seconds, first=first, name="storybot feeds")
 
 
 class _OnlyLinks(filters.MessageFilter):

@@ -163,7 +163,9 @@ def find(feeds: list[Feed], url: str) -> Feed | None:
 def read_feed(url: str, settings: IngestSettings) -> ParsedFeed:
     """Fetch and parse the feed at `url`; IngestProblem when it cannot be read or is not a feed."""
     page = fetch(url, settings, accept=FEED_ACCEPT)
-    parsed = feedparser.parse(page.body, response_headers={"content-type": page.content_type or "application/xml"})
+    # content-location: relative entry links resolve against the feed's own address.
+    headers = {"content-type": page.content_type or "application/xml", "content-location": page.url}
+    parsed = feedparser.parse(page.body, response_headers=headers)
     if not parsed.get("version"):
         web_page = page.content_type in ("text/html", "application/xhtml+xml")
         raise IngestProblem("not_feed", url=url, reason="web_page" if web_page else "no_feed_content")

@@ -66,11 +66,15 @@ def check_public(url: str) -> None:
     except (socket.gaierror, UnicodeError):
         raise IngestProblem("unreachable", url=url, reason="dns", host=host) from None
     for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            raise IngestProblem("private_address", url=url, address=str(address))
+        _check_address(url, str(info[4][0]))
+
+
+def _check_address(url: str, value: str) -> None:
+    address = ipaddress.ip_address(value.split("%")[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global or address.is_multicast:
+        raise IngestProblem("private_address", url=url, address=str(address))
 
 
 def fetch(url: str, settings: IngestSettings, *, accept: str = "text/html,application/xhtml+xml") -> Page:
@@ -85,6 +89,13 @@ def fetch(url: str, settings: IngestSettings, *, accept: str = "text/html,applic
                 check_public(current)
             try:
                 with client.stream("GET", current) as response:
+                    if not settings.allow_private_urls:
+                        # The address actually connected to, in case the name resolved differently
+                        # this time (DNS rebinding): nothing from a private address is read.
+                        stream = response.extensions.get("network_stream")
+                        peer = stream.get_extra_info("server_addr") if stream is not None else None
+                        if peer:
+                            _check_address(current, str(peer[0]))
                     if response.is_redirect and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
                         continue

@@ -271,3 +271,33 @@ def test_dates_from_front_matter_or_dateline() -> None:
     dateline = parse_article("b.txt", "Tiêu đề\n\nThứ ba, 26/3/2024, 08:00 (GMT+7)\n\nĐoạn một.\n")
     undated = parse_article("c.txt", "Tiêu đề\n\nĐoạn một.\n")
     assert [article_date(a) for a in (dated, dateline, undated)] == ["2024-03-26", "2024-03-26", None]
+
+
+def test_nothing_is_read_from_a_private_address_even_if_the_name_check_was_fooled(
+    news_site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: the name resolved to a public address when checked, then to a private one.
+    monkeypatch.setattr("ingest.fetch.check_public", lambda url: None)
+    [result] = add_links([news_site.url(site_paths.PHA_DIEN)], tmp_path, IngestSettings(timeout=2.0))
+    assert result.problem is not None and result.problem.key == "private_address"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_relative_entry_links_resolve_against_the_feed(news_site: NewsSite) -> None:
+    body = (site_paths.WEB / "rss-mien-trung.xml").read_bytes().replace(b"{base}", b"")
+    news_site.routes[site_paths.RSS] = Route(200, "application/rss+xml", body)
+    parsed = feeds.read_feed(news_site.url(site_paths.RSS), ALLOW)
+    assert [e.link.split("?")[0] for e in parsed.entries] == [
+        news_site.url(site_paths.THU_VIEN), news_site.url(site_paths.PHA_DIEN),
+    ]
+
+
+def test_run_options_reach_the_bot_settings() -> None:
+    from bot.cli import build_parser
+    from bot.config import bot_settings
+
+    args = build_parser().parse_args(["run", "--allow-private-urls", "--feed-minutes", "5", "--feeds-file", "f.json"])
+    settings = bot_settings(args, env={"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 30})
+    assert settings.ingest == IngestSettings(allow_private_urls=True, feeds_file=Path("f.json"), feed_seconds=300.0)
+    from_env = bot_settings(None, env={"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 30, "STORYBOT_FEED_MINUTES": "0.5"})
+    assert from_env.ingest.feed_seconds == 30.0 and not from_env.ingest.allow_private_urls

@@ -88,6 +88,7 @@ async def _say(msg: Message, lang: str, key: str, **values: object) -> None:
 async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: list[str], lang: str) -> None:
     """Fetch and add `urls`, then update the index; one status message, edited with each link's outcome."""
     st = state(context)
+    dropped = len(urls) - MAX_LINKS
     urls = urls[:MAX_LINKS]
     [status] = await reply(msg, Outgoing(escape(message(lang, "fetching", count=len(urls)))))
     async with typing(msg):
@@ -99,7 +100,12 @@ async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: 
             except StorybotError as err:  # the files are saved: the next build takes them
                 log.error("index update after adding links failed: %s", err)
                 lines.append(escape(message(lang, "index_failed", error=str(err))))
-    await edit(status, "\n".join(lines))  # at most MAX_LINKS short lines: well within one message
+    if dropped > 0:
+        lines.append(escape(message(lang, "too_many_links", limit=MAX_LINKS, dropped=dropped)))
+    first, *rest = pack_lines(lines)  # long addresses may need a second message
+    await edit(status, first)
+    if rest:
+        await reply(msg, [Outgoing(chunk) for chunk in rest])
 
 
 def _result_line(result: LinkResult, lang: str) -> str:
@@ -178,12 +184,19 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The JobQueue job: one round over the due feeds, then a report per feed in its admin chat."""
     st: BotState = context.bot_data[STATE]
     lock: asyncio.Lock = context.bot_data.setdefault(_ROUND_LOCK, asyncio.Lock())
+    index_failure: list[str] = []
+
+    def rebuild() -> None:
+        try:
+            st.engine.rebuild(progress=False)
+        except StorybotError as err:  # the articles are saved: the next build takes them
+            log.error("index update after a feed round failed: %s", err)
+            index_failure.append(str(err))
+
     async with lock:  # a /follow's first round and the schedule never overlap
         try:
-            reports = await asyncio.to_thread(
-                feed_registry.run_round, st.engine.settings, _ingest(st), lambda: st.engine.rebuild(progress=False)
-            )
-        except StorybotError as err:
+            reports = await asyncio.to_thread(feed_registry.run_round, st.engine.settings, _ingest(st), rebuild)
+        except StorybotError as err:  # the registry cannot be read
             log.error("feed round failed: %s", err)
             return
     for report in reports:
@@ -191,6 +204,8 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
         if not lines:
             continue
         lines[0] = f"<b>{lines[0]}</b>"
+        if report.added and index_failure:
+            lines.append(escape(message(report.language, "index_failed", error=index_failure[0])))
         chats = [report.report_chat] if report.report_chat is not None else sorted(st.settings.admins)
         for chat in chats:
             for chunk in pack_lines(lines):

@@ -42,6 +42,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "follow_usage": "Gửi đường dẫn nguồn RSS/Atom sau lệnh, ví dụ:\n/follow https://vnexpress.net/rss/the-gioi.rss",
         "unfollow_usage": "Gửi đường dẫn nguồn cần bỏ sau lệnh, ví dụ:\n/unfollow https://vnexpress.net/rss/the-gioi.rss",
         "fetching": "Đang tải {count} đường dẫn…",
+        "too_many_links": "Mỗi lần tôi chỉ nhận {limit} đường dẫn; {dropped} đường dẫn sau chưa được thêm, "
+        "hãy gửi chúng trong tin nhắn khác.",
         "index_failed": "Đã lưu nhưng chưa lập chỉ mục được: {error}",
         "round_nothing": "Không có bài mới trong {feeds} nguồn.",
         "reason_dns": "không tìm thấy tên miền {host}",
@@ -89,6 +91,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "/follow https://vnexpress.net/rss/the-gioi.rss",
         "unfollow_usage": "Send the feed's link after the command, e.g.:\n/unfollow https://vnexpress.net/rss/the-gioi.rss",
         "fetching": "Fetching {count} link(s)…",
+        "too_many_links": "I take {limit} links at a time; the last {dropped} were not added. "
+        "Send them in another message.",
         "index_failed": "Saved, but could not update the index: {error}",
         "round_nothing": "No new entries in {feeds} feed(s).",
         "reason_dns": "the name {host} does not resolve",

@@ -73,6 +73,8 @@ async def test_admin_adds_an_article_by_link_and_readers_get_dated_quotes(
         assert "Đã thêm" not in question.text and len(web_files(engine)) == 2
         usage = await ask(fake, "/add", user=ADMIN)
         assert "/add https://" in usage.text
+        help_text = await ask(fake, "/help", user=ADMIN)
+        assert "Gửi đường dẫn bài báo (hoặc /add đường-dẫn)" in help_text.text and "/follow" in help_text.text
 
         sources = await ask(fake, "/sources", user=ALICE)
         lines = sources.text.split("\n")

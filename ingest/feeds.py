@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 REGISTRY_VERSION = 1
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 MAX_ENTRIES_PER_ROUND = 20  # per feed; the rest wait for the next round
 MAX_SEEN = 2000  # entry addresses remembered per feed (feeds list the latest few dozen)
 MAX_BACKOFF = 6 * 3600.0
@@ -160,14 +163,22 @@ def find(feeds: list[Feed], url: str) -> Feed | None:
 # --- reading --------------------------------------------------------------------------------------
 
 
-def read_feed(url: str, settings: IngestSettings) -> ParsedFeed:
-    """Fetch and parse the feed at `url`; IngestProblem when it cannot be read or is not a feed."""
+def read_feed(url: str, settings: IngestSettings, *, discover: bool = False) -> ParsedFeed:
+    """Fetch and parse the feed at `url`; IngestProblem when it cannot be read or is not a feed.
+
+    With `discover`, a web page that announces a feed (<link rel="alternate"
+    type="application/rss+xml">, as news sites' pages do) leads to that feed.
+    """
     page = fetch(url, settings, accept=FEED_ACCEPT)
     # content-location: relative entry links resolve against the feed's own address.
     headers = {"content-type": page.content_type or "application/xml", "content-location": page.url}
     parsed = feedparser.parse(page.body, response_headers=headers)
     if not parsed.get("version"):
         web_page = page.content_type in ("text/html", "application/xhtml+xml")
+        announced = _announced_feed(page.body, page.url) if web_page and discover else None
+        if announced is not None:
+            log.info("%s announces the feed %s", url, announced)
+            return read_feed(announced, settings)
         raise IngestProblem("not_feed", url=url, reason="web_page" if web_page else "no_feed_content")
     entries = []
     for item in parsed.entries:
@@ -190,7 +201,9 @@ def follow(
         existing = find(feeds, url)
     if existing is not None:
         return existing, False, 0
-    parsed = read_feed(url, settings)
+    parsed = read_feed(url, settings, discover=True)
+    if library.url_key(parsed.url) != library.url_key(url):
+        url = parsed.url  # the page's announced feed, or where the feed's address redirects to
     now = _now_iso()
     with locked(path) as feeds:
         existing = find(feeds, url)
@@ -200,6 +213,26 @@ def follow(
         feeds.append(feed)
     log.info("following feed %s (%s)", url, parsed.title)
     return feed, True, len(parsed.entries)
+
+
+class _FeedLinks(HTMLParser):
+    """The feeds a page announces in its <head>, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: (v or "") for k, v in attrs}
+        rel = values.get("rel", "").lower().split()
+        if tag == "link" and "alternate" in rel and values.get("type", "").lower() in FEED_TYPES and values.get("href"):
+            self.found.append(values["href"])
+
+
+def _announced_feed(body: bytes, base: str) -> str | None:
+    finder = _FeedLinks()
+    finder.feed(body[:200_000].decode("utf-8", errors="replace"))
+    return urljoin(base, finder.found[0]) if finder.found else None
 
 
 def unfollow(path: Path, url: str) -> Feed:

@@ -244,6 +244,13 @@ def test_follow_refuses_what_is_not_a_feed(news_site: NewsSite, tmp_path: Path) 
     assert not path.exists()
 
 
+def test_following_a_section_page_follows_the_feed_it_announces(news_site: NewsSite, tmp_path: Path) -> None:
+    path = tmp_path / "feeds.json"
+    feed, created, entries = feeds.follow(path, news_site.url(site_paths.SECTION), ALLOW)
+    assert created and entries == 2 and feed.url == news_site.url(site_paths.RSS)
+    assert not feeds.follow(path, news_site.url(site_paths.RSS), ALLOW)[1]  # the same feed
+
+
 def test_registry_is_written_whole_and_a_damaged_one_is_not_overwritten(news_site: NewsSite, tmp_path: Path) -> None:
     path = tmp_path / "feeds.json"
     feeds.follow(path, news_site.url(site_paths.ATOM), ALLOW)

@@ -10,7 +10,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "not_http": "{url} không phải địa chỉ web http(s). Hãy gửi đường dẫn bắt đầu bằng https://",
         "bad_url": "{url} không phải đường dẫn hợp lệ. Hãy sao chép lại đường dẫn đầy đủ của bài báo.",
-        "private_address": "{url} trỏ tới địa chỉ nội bộ ({address}); tôi chỉ tải trang web công khai.",
+        "private_address": "{url} trỏ tới địa chỉ nội bộ ({address}); tôi chỉ tải trang web công khai "
+        "(trừ khi người vận hành bật STORYBOT_ALLOW_PRIVATE_URLS=1).",
         "unreachable": "Không tải được {url}: {reason}. Hãy kiểm tra đường dẫn hoặc thử lại sau.",
         "http_error": "Trang {url} trả về lỗi HTTP {status}; hãy kiểm tra lại đường dẫn.",
         "too_many_redirects": "{url} chuyển hướng quá {limit} lần; hãy gửi đường dẫn cuối cùng của bài.",
@@ -57,7 +58,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "not_http": "{url} is not an http(s) web address. Send a link that starts with https://",
         "bad_url": "{url} is not a valid link. Copy the article's full address again.",
-        "private_address": "{url} points to a private address ({address}); I only fetch public web pages.",
+        "private_address": "{url} points to a private address ({address}); I only fetch public web pages "
+        "(unless the operator allows them: --allow-private-urls or STORYBOT_ALLOW_PRIVATE_URLS=1).",
         "unreachable": "Could not fetch {url}: {reason}. Check the link or try again later.",
         "http_error": "The page {url} answered with HTTP error {status}; check the link.",
         "too_many_redirects": "{url} redirects more than {limit} times; send the article's final address.",

@@ -10,6 +10,7 @@ import codecs
 import ipaddress
 import re
 import socket
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +24,7 @@ USER_AGENT = "storybot/0.1 (news question answering; +https://github.com/)"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _BARE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)*\.[a-z]{2,}(:\d+)?([/?#]|$)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+READ_TIMEOUTS = 2  # a whole body may take this many per-step timeouts, however it trickles in
 # Share of replacement characters above which a declared charset is taken to be wrong.
 MAX_BAD_CHARS = 0.005
 
@@ -101,7 +103,7 @@ def fetch(url: str, settings: IngestSettings, *, accept: str = "text/html,applic
                         continue
                     if response.status_code >= 400:
                         raise IngestProblem("http_error", url=url, status=response.status_code)
-                    return _read(url, str(response.url), response, settings.max_bytes)
+                    return _read(url, response, settings)
             except httpx.TimeoutException:
                 raise IngestProblem("unreachable", url=url, reason="timeout", seconds=f"{settings.timeout:g}") from None
             except httpx.TooManyRedirects:
@@ -114,18 +116,24 @@ def fetch(url: str, settings: IngestSettings, *, accept: str = "text/html,applic
     raise IngestProblem("too_many_redirects", url=url, limit=settings.max_redirects)
 
 
-def _read(url: str, final_url: str, response: httpx.Response, limit: int) -> Page:
+def _read(url: str, response: httpx.Response, settings: IngestSettings) -> Page:
+    """The body of `response`, within the size cap and an overall time limit (a server may trickle)."""
+    limit = settings.max_bytes
     media, _, params = response.headers.get("content-type", "").partition(";")
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise IngestProblem("too_large", url=url, limit=limit // 1_000_000)
+    deadline = time.monotonic() + READ_TIMEOUTS * settings.timeout
     body = bytearray()
     for piece in response.iter_bytes():
         body.extend(piece)
         if len(body) > limit:
             raise IngestProblem("too_large", url=url, limit=limit // 1_000_000)
+        if time.monotonic() > deadline:
+            seconds = f"{READ_TIMEOUTS * settings.timeout:g}"
+            raise IngestProblem("unreachable", url=url, reason="timeout", seconds=seconds)
     match = re.search(r"charset\s*=\s*[\"']?([^\"';\s]+)", params, re.IGNORECASE)
-    return Page(final_url, media.strip().lower(), match.group(1) if match else None, bytes(body))
+    return Page(str(response.url), media.strip().lower(), match.group(1) if match else None, bytes(body))
 
 
 def _network_reason(err: httpx.HTTPError) -> str:

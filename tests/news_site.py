@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +34,7 @@ MOVED = "/bai-cu.html"  # 301 to PHA_DIEN
 LOOP = "/vong-lap/0"  # redirects forever
 MISSING = "/khong-co.html"
 BROKEN = "/rss/loi.rss"  # a feed whose server fails
+TRICKLE = "/cham.html"  # sends its page a few bytes every 0.1 s
 
 
 @dataclass
@@ -69,11 +71,18 @@ class NewsSite:
                     self.send_header("Content-Type", route.content_type)
                 for name, value in route.headers.items():
                     self.send_header(name, value)
-                if path != HUGE:
+                if path not in (HUGE, TRICKLE):
                     self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(route.body)  # the client may stop reading (the size cap), as it should
+                    # The client may stop reading (the size cap, the time limit), as it should.
+                    if path == TRICKLE:
+                        for start in range(0, len(route.body), 64):
+                            self.wfile.write(route.body[start : start + 64])
+                            self.wfile.flush()
+                            time.sleep(0.1)
+                    else:
+                        self.wfile.write(route.body)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -121,3 +130,4 @@ class NewsSite:
         self.routes[HUGE] = Route(200, "text/html", b"<html><body>" + b"<p>tin tin tin</p>" * 350_000)
         self.routes[MOVED] = Route(301, "", b"", {"Location": PHA_DIEN})
         self.routes[BROKEN] = Route(500, "text/plain", b"Internal Server Error")
+        self.page(TRICKLE, "thu-vien-hue-mo-cua-dem.html")

@@ -6,7 +6,9 @@ Pages come from a stand-in news site on 127.0.0.1 (tests/news_site.py).
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,6 +145,14 @@ def test_private_addresses_are_not_fetched_unless_allowed(news_site: NewsSite, t
     assert result.problem is not None and result.problem.key == "private_address"
     assert "I only fetch public web pages" in result.describe("en")
     assert news_site.hits == {}
+
+
+def test_a_page_that_trickles_in_is_given_up_in_bounded_time(news_site: NewsSite, tmp_path: Path) -> None:
+    # Each piece comes well within the per-step timeout, but the whole page would take over 4 s.
+    started = time.monotonic()
+    [result] = add_links([news_site.url(site_paths.TRICKLE)], tmp_path, replace(ALLOW, timeout=0.5))
+    assert result.problem is not None and result.problem.key == "unreachable"
+    assert "no answer within 1 s" in result.describe("en") and time.monotonic() - started < 2.5
 
 
 def test_links_as_typed_and_canonical_addresses() -> None:

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
-from bot.uploads import write_article
+from bot.uploads import UploadProblem, write_article
 from index.articles import Article, list_article_files, load_article, parse_article
 
 from .extract import Extracted
@@ -129,10 +129,14 @@ def preview(name: str, content: str) -> Article:
 
 
 def save(folder: Path, name: str, content: str) -> bool:
-    """Write the article file atomically under `folder`; False when the name is already taken."""
+    """Write the article file atomically under `folder`; False when the name is already taken. OSError on failure."""
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    return write_article(target.parent, target.name, content.encode("utf-8"), replace=False)
+    try:
+        return write_article(target.parent, target.name, content.encode("utf-8"), replace=False)
+    except UploadProblem as problem:  # worded for uploads; what failed on disk is what matters here
+        cause = problem.__cause__
+        raise cause if isinstance(cause, OSError) else OSError(str(problem)) from None
 
 
 def _one_line(value: str) -> str:

@@ -318,3 +318,12 @@ def test_run_options_reach_the_bot_settings() -> None:
     assert settings.ingest == IngestSettings(allow_private_urls=True, feeds_file=Path("f.json"), feed_seconds=300.0)
     from_env = bot_settings(None, env={"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 30, "STORYBOT_FEED_MINUTES": "0.5"})
     assert from_env.ingest.feed_seconds == 30.0 and not from_env.ingest.allow_private_urls
+
+
+def test_an_unwritable_articles_folder_is_named(news_site: NewsSite, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "web").write_text("a file where the web/ folder should be", encoding="utf-8")
+    [result] = add_links([news_site.url(site_paths.PHA_DIEN)], folder, ALLOW)
+    assert result.problem is not None and result.problem.key == "cannot_save"
+    assert f"Could not save the article from {news_site.url(site_paths.PHA_DIEN)} as {folder}/web/" in result.describe()

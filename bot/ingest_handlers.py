@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 
 from telegram import Message, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -25,7 +24,7 @@ from ingest.links import ADDED, LinkResult, add_links
 from ingest.messages import IngestProblem, message
 
 from .config import BotSettings
-from .handlers import NEW, NO_PREVIEW, PRIVATE, STATE, BotState, edit, escape, reply, state, typing, user_language
+from .handlers import NEW, PRIVATE, STATE, BotState, edit, escape, reply, state, typing, user_language
 from .render import Outgoing, pack_lines, text
 
 log = logging.getLogger(__name__)
@@ -210,9 +209,7 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
         for chat in chats:
             for chunk in pack_lines(lines):
                 try:
-                    await context.bot.send_message(
-                        chat, chunk, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-                    )
+                    await context.bot.send_message(chat, chunk)  # HTML, no previews: the application's Defaults
                 except TelegramError as err:
                     log.warning("could not report feed %s to chat %s: %s", report.feed_url, chat, err)
 

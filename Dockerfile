@@ -27,6 +27,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY index ./index
 COPY bot ./bot
+COPY ingest ./ingest
 RUN pip install . \
     && useradd --create-home --uid 10001 storybot \
     && mkdir -p /data/articles /data/index \

@@ -14,8 +14,9 @@ from index.embedding import DEFAULT_MODEL
 from index.engine import Engine, prepare_question
 from index.errors import StorybotError
 from index.search import RETRIEVAL_MODES
+from ingest import config as ingest_config
 
-from . import options
+from . import ingest_cli, options
 
 log = logging.getLogger("storybot")
 
@@ -34,6 +35,8 @@ examples:
   storybot ask "Ai đã cáo buộc Trung Quốc?"   answer one question
   storybot ask --json --questions qs.txt      answer many, one JSON object per line
   storybot chat                               ask questions interactively
+  storybot add https://vnexpress.net/...      add an article by link
+  storybot follow https://.../rss/tin.rss     follow a feed; storybot ingest adds its new entries
   TELEGRAM_BOT_TOKEN=... storybot run         start the Telegram bot
 """
 
@@ -178,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     _top_k(p)
     options.add_arguments(p)
+    ingest_config.add_arguments(p, polling=True)
+    ingest_cli.add_parsers(sub, _common)
     return parser
 
 
@@ -341,6 +346,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "run": cmd_run}
+COMMANDS.update(ingest_cli.COMMANDS)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -36,6 +36,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reindex_error": "Không cập nhật được chỉ mục do một lỗi không mong đợi (chi tiết trong nhật ký của bot). "
         "Tôi vẫn trả lời bằng chỉ mục cũ.",
         "sources_header": "Các bài báo đang có ({count}):",
+        "sources_page": "Các bài báo đang có ({count}), mới nhất trước — trang {page}/{pages}:",
+        "sources_newer": "◀ Mới hơn",
+        "sources_older": "Cũ hơn ▶",
         "sources_empty": "Chưa có bài báo nào trong chỉ mục.",
         "paragraph_chunks": "{chunks} đoạn",
         "upload_received": "Đã nhận {name}, đang lưu và lập chỉ mục…",
@@ -90,6 +93,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_admin": "<b>Quản trị viên</b>\n"
         "Gửi một tệp .txt hoặc .md (UTF-8, dòng đầu là tiêu đề, tối đa {limit} KB) để thêm bài báo; "
         "tôi lưu và lập chỉ mục ngay. /reindex cập nhật chỉ mục khi thư mục bài báo thay đổi.",
+        "help_admin_web": "Gửi đường dẫn bài báo (hoặc /add đường-dẫn) để thêm bài từ web. "
+        "/follow đường-dẫn-RSS theo dõi một nguồn tin và tự thêm bài mới; /feeds xem các nguồn, "
+        "/unfollow bỏ một nguồn.",
     },
     "en": {
         "not_found_hint": "Type /sources to see the articles I have.",
@@ -116,6 +122,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reindex_error": "Could not update the index because of an unexpected error (details in the bot's log). "
         "I keep answering from the previous index.",
         "sources_header": "The articles I have ({count}):",
+        "sources_page": "The articles I have ({count}), newest first — page {page}/{pages}:",
+        "sources_newer": "◀ Newer",
+        "sources_older": "Older ▶",
         "sources_empty": "No articles are indexed yet.",
         "paragraph_chunks": "{chunks} passages",
         "upload_received": "Got {name}; saving and indexing it…",
@@ -172,6 +181,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_admin": "<b>Admins</b>\n"
         "Send a .txt or .md file (UTF-8, title on the first line, at most {limit} KB) to add an article; "
         "I save and index it at once. /reindex updates the index after the articles folder changed.",
+        "help_admin_web": "Send an article's link (or /add link) to add it from the web. "
+        "/follow RSS-link follows a feed and adds its new articles by itself; /feeds lists the feeds, "
+        "/unfollow drops one.",
     },
 }
 

@@ -6,7 +6,7 @@
 #
 # Articles and index live on the /data volume (a named volume or a bind mount, which
 # the entrypoint seeds and hands to the storybot user, uid 10001). Add articles to
-# /data/articles and run `docker exec storybot storybot index`: the running bot switches
+# /data/articles and run `docker exec -u storybot storybot storybot index`: the running bot switches
 # to the new index. Webhook mode: add -e STORYBOT_WEBHOOK_URL=https://... -p 8443:8443.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm

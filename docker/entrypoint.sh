@@ -49,6 +49,9 @@ if [ "$(id -u)" = 0 ] && [ "$run_as" != root ]; then
     for dir in "$data" "$articles" "$index"; do
         [ ! -d "$dir" ] || find "$dir" ! -user "$run_as" -exec chown "$run_as:$group" {} +
     done
+    # The user's own home, for the caches of models downloaded from the hub and the chat history.
+    HOME=$(getent passwd "$run_as" | cut -d: -f6)
+    export HOME
     exec setpriv --reuid="$run_as" --regid="$group" --init-groups -- "$@"
 fi
 exec "$@"

@@ -139,8 +139,10 @@ def test_root_owned_bind_mount_is_handed_to_the_bot_user(tmp_path, image):
     (tmp_path / "data" / "articles").mkdir(parents=True)
     (tmp_path / "data" / "articles" / "root.txt").write_text("Root\n\nOwned by root.\n")
     os.chmod(tmp_path, 0o755)
-    result = run_entrypoint(tmp_path, "id", "-un", user="nobody")
-    assert result.stdout.strip() == "nobody"  # the command runs without root
+    result = run_entrypoint(tmp_path, "sh", "-c", 'id -un; echo "$HOME"', user="nobody")
+    home = subprocess.run(["getent", "passwd", "nobody"], capture_output=True, text=True, check=True).stdout
+    # The command runs without root, in the user's own home (model caches, chat history).
+    assert result.stdout.split() == ["nobody", home.strip().split(":")[5]]
     nobody = int(subprocess.run(["id", "-u", "nobody"], capture_output=True, text=True, check=True).stdout)
     for path in (tmp_path / "data").rglob("*"):
         assert path.stat().st_uid == nobody, path

@@ -71,8 +71,11 @@ bench-bot: install
 	$(BIN)/python bench/bot_latency.py
 
 # Pins every dependency (and theirs) of pyproject.toml; the dev lock adds the [dev] extra.
-# The local "+cpu" tag is dropped so the pin also matches the CPU build installed first.
-COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+# torch must resolve to the CPU build (give TORCH_INDEX_URL where PyPI's torch is the CUDA
+# one), or the lock would pull in the CUDA libraries. The local "+cpu" tag is dropped so the
+# pin also matches the CPU build installed first.
+COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(if $(TORCH_INDEX_URL),--extra-index-url $(TORCH_INDEX_URL))
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4,<8'

@@ -144,3 +144,5 @@ def test_lock_files_pin_every_dependency_of_pyproject():
         }
         missing = sorted(n for r in requirements if (n := canonicalize_name(Requirement(r).name)) not in pinned)
         assert not missing, f"{lock} lacks {missing}: run `make lock` after changing pyproject.toml"
+        cuda = sorted(n for n in pinned if n.startswith("nvidia-") or n == "triton")
+        assert not cuda, f"{lock} pins CUDA libraries {cuda}: run `make lock TORCH_INDEX_URL=...` (the CPU wheels)"

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TextIO
 
 from rich.console import Console, Group
@@ -108,8 +109,9 @@ class Chat:
         return True
 
     def _load_history(self) -> None:
-        import readline
-
+        readline = _readline()
+        if readline is None:
+            return
         readline.set_history_length(HISTORY_LENGTH)
         if self.history is not None and self.history.is_file():
             # An unreadable history only costs the recall of old questions.
@@ -117,9 +119,8 @@ class Chat:
                 readline.read_history_file(self.history)
 
     def _save_history(self) -> None:
-        import readline
-
-        if self.history is None:
+        readline = _readline()
+        if readline is None or self.history is None:
             return
         with contextlib.suppress(OSError):
             self.history.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +235,15 @@ def commands() -> dict[str, ChatCommand]:
         table["who"] = who
     table["quit"] = ChatCommand("leave the chat (or Ctrl-D)", _quit)
     return table
+
+
+def _readline() -> ModuleType | None:
+    """The readline module: importing it gives input() line editing; absent on some platforms (Windows)."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    return readline
 
 
 def _read_line(stdin: TextIO) -> str:

@@ -35,6 +35,8 @@ $(STAMP): pyproject.toml $(DEV_LOCK)
 	$(BIN)/python -m pip install $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) torch==$(TORCH_VERSION)
 	$(BIN)/python -m pip install -r $(DEV_LOCK)
 	$(BIN)/python -m pip install --no-deps -e .
+	@# This project was installed as "storybot" before it took a name free on PyPI.
+	$(BIN)/python -m pip uninstall --yes --quiet storybot 2>/dev/null || true
 	touch $(STAMP)
 
 # One process: the model is loaded once, the index updated, then the bot or the chat starts.

@@ -34,9 +34,10 @@ $(STAMP): pyproject.toml $(DEV_LOCK)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) torch==$(TORCH_VERSION)
 	$(BIN)/python -m pip install -r $(DEV_LOCK)
-	$(BIN)/python -m pip install --no-deps -e .
-	@# This project was installed as "storybot" before it took a name free on PyPI.
+	@# This project was installed as "storybot" before it took a name free on PyPI; that
+	@# distribution's files (the storybot script among them) go before the new one's arrive.
 	$(BIN)/python -m pip uninstall --yes --quiet storybot 2>/dev/null || true
+	$(BIN)/python -m pip install --no-deps -e .
 	touch $(STAMP)
 
 # One process: the model is loaded once, the index updated, then the bot or the chat starts.

@@ -14,15 +14,14 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
+from index import embedding
 from index.articles import list_article_files
+from index.build import BuildSummary
 from index.config import Settings, default_paths
+from index.engine import Engine
 from index.errors import StorybotError
-
-if TYPE_CHECKING:  # the engine pulls in torch: imported only once the checks have passed
-    from index.build import BuildSummary
-    from index.engine import Engine
 
 
 def check_articles_dir(folder: Path) -> int:
@@ -108,11 +107,8 @@ class Status:
 
 def open_engine(settings: Settings, status: Status, *, update: bool = True) -> Engine:
     """Load the model once, then (with `update`) bring the index up to date with the same model."""
-    from index.embedding import load_encoder
-    from index.engine import Engine
-
     status.start(f"Loading the model {settings.model}")
-    encoder = load_encoder(settings.model, settings.query_prompt, settings.passage_prompt, settings.device)
+    encoder = embedding.load_encoder(settings.model, settings.query_prompt, settings.passage_prompt, settings.device)
     status.done()
     engine = Engine(settings, encoder)
     if update:

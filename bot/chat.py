@@ -22,29 +22,17 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from index.answer import FRAMES, Answer, Quote
+from index.answer import Answer, Quote
 from index.config import user_data_dir
 from index.engine import Engine
 from index.errors import StorybotError
 
+from .texts import CHAT_TEXTS as TEXTS
+from .texts import FRAMES
+
 HISTORY_FILE = "chat_history"
 HISTORY_LENGTH = 1000
 PROMPT = "? "
-
-TEXTS = {
-    "welcome": "Ask about {count} article(s), e.g. {titles}.",
-    "how": "Type a question and press Enter (Vietnamese, with or without diacritics, or English). "
-    "/help lists the commands; Ctrl-D quits.",
-    "help": "Type a question and press Enter; answers are quotes taken word for word from the articles, "
-    "grouped under each article's title with the paragraph number.",
-    "keys": "Arrow keys edit the line and recall earlier questions; Ctrl-C clears the line; Ctrl-D or /quit quits.",
-    "unknown": "Unknown command {command}. Type /help to see the commands.",
-    "sources_header": "The articles ({count}):",
-    "sources_empty": "No articles are indexed yet.",
-    "not_found_hint": "Type /sources to see the articles.",
-    "interrupted": "(interrupted)",
-    "error": "error: {error}",
-}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from index.config import Settings
 from index.engine import Engine
@@ -14,51 +14,58 @@ from ingest import feeds as feed_registry
 from ingest.links import ADDED, FAILED, add_links
 from ingest.messages import IngestProblem, message
 
+if TYPE_CHECKING:
+    from .cli import Common
+
 EXIT_FAILED = 1  # some link or feed could not be used (the others were)
 
 
-def add_parsers(sub: argparse._SubParsersAction, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add the web subcommands to the `storybot` parser; `common` adds the articles/index/model options."""
+def add_parsers(sub: argparse._SubParsersAction, common: Common) -> None:
+    """Add the web subcommands to the `storybot` parser, with the shared articles/index/model options."""
+    shared = [common.paths, common.model]
     p = sub.add_parser(
         "add",
+        parents=shared,
         help="add articles by link: fetch the pages, save them as article files, update the index",
         description="Fetch each web page, extract its story (title, date, author, site) without menus, ads "
         "or comments, save it in the articles folder under web/<site>/ with front matter, and update the "
         "index. A page already there (same address, or same text) is not added again. Exit status 1 when "
         "a link could not be added.",
     )
-    common(p)
+    p.set_defaults(run=cmd_add)
     p.add_argument("urls", nargs="+", metavar="URL", help="http(s) address of an article page")
     p.add_argument("--json", action="store_true", help="print one JSON object per link")
     ingest_config.add_arguments(p, feeds=False)
 
     p = sub.add_parser(
         "follow",
+        parents=shared,
         help="follow an RSS/Atom feed: its entries are added by `storybot ingest` and by the running bot",
         description="Read the feed once to check it, then register it in the feed registry. Its entries "
         "are added by the next `storybot ingest` (e.g. from cron) or by the running bot, which checks "
         "followed feeds every --feed-minutes.",
     )
-    common(p)
+    p.set_defaults(run=cmd_follow)
     p.add_argument("url", metavar="FEED_URL", help="address of an RSS or Atom feed")
     ingest_config.add_arguments(p)
 
     for name, what in (("unfollow", "stop following a feed (articles added from it are kept)"),
                        ("feeds", "list the followed feeds and how each is doing")):
-        p = sub.add_parser(name, help=what)
-        common(p)
+        p = sub.add_parser(name, parents=shared, help=what)
+        p.set_defaults(run=COMMANDS[name])
         if name == "unfollow":
             p.add_argument("url", metavar="FEED_URL", help="address of a followed feed")
         ingest_config.add_arguments(p)
 
     p = sub.add_parser(
         "ingest",
+        parents=shared,
         help="one round over the followed feeds: add their new entries and update the index (for cron)",
         description="Read every followed feed that is due (a failing feed waits longer after each failure), "
         "add its new entries as `storybot add` would, and update the index once. Exit status 1 when a "
         "feed could not be read.",
     )
-    common(p)
+    p.set_defaults(run=cmd_ingest)
     p.add_argument("--json", action="store_true", help="print one JSON object per feed")
     ingest_config.add_arguments(p)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from index.texts import FRAMES, TRUNCATION_NOTICE
 
-__all__ = ["COMMANDS", "FRAMES", "TEXTS", "TRUNCATION_NOTICE", "text"]
+__all__ = ["CHAT_TEXTS", "COMMANDS", "FRAMES", "TEXTS", "TRUNCATION_NOTICE", "text"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "vi": {
@@ -208,3 +208,21 @@ COMMANDS = {
 def text(language: str, key: str, **values: object) -> str:
     """A framing text in `language` ("vi" or "en"), formatted with already-escaped `values`."""
     return TEXTS[language if language in TEXTS else "vi"][key].format(**values)
+
+
+# The terminal chat (`storybot chat`, bot/chat.py): plain text, in English like the rest of the
+# command line; the answers themselves are framed by FRAMES in the question's language.
+CHAT_TEXTS = {
+    "welcome": "Ask about {count} article(s), e.g. {titles}.",
+    "how": "Type a question and press Enter (Vietnamese, with or without diacritics, or English). "
+    "/help lists the commands; Ctrl-D quits.",
+    "help": "Type a question and press Enter; answers are quotes taken word for word from the articles, "
+    "grouped under each article's title with the paragraph number.",
+    "keys": "Arrow keys edit the line and recall earlier questions; Ctrl-C clears the line; Ctrl-D or /quit quits.",
+    "unknown": "Unknown command {command}. Type /help to see the commands.",
+    "sources_header": "The articles ({count}):",
+    "sources_empty": "No articles are indexed yet.",
+    "not_found_hint": "Type /sources to see the articles.",
+    "interrupted": "(interrupted)",
+    "error": "error: {error}",
+}

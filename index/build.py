@@ -79,16 +79,20 @@ class BuildSummary:
 
     def describe(self) -> str:
         """A short human-readable summary."""
-        lines = [
-            f"Indexed {self.articles} article(s), {self.chunks} chunk(s) in {self.seconds:.1f} s.",
-            f"Articles: {self.added} added, {self.changed} changed, {self.removed} removed, "
-            f"{self.unchanged} unchanged.",
-            f"Chunks: {self.embedded} embedded, {self.reused} reused.",
-        ]
+        if not self.changed_anything:
+            lines = [
+                f"Nothing changed; the index is up to date: {self.articles} article(s), {self.chunks} chunk(s) "
+                f"(checked in {self.seconds:.1f} s)."
+            ]
+        else:
+            lines = [
+                f"Indexed {self.articles} article(s), {self.chunks} chunk(s) in {self.seconds:.1f} s.",
+                f"Articles: {self.added} added, {self.changed} changed, {self.removed} removed, "
+                f"{self.unchanged} unchanged.",
+                f"Chunks: {self.embedded} embedded, {self.reused} reused.",
+            ]
         if self.reembedded_all:
             lines.append(f"Every chunk was embedded again: {self.reembedded_all}.")
-        if not self.changed_anything:
-            lines.append("Nothing changed; the index is up to date.")
         lines += [f"Skipped {s.path}: {s.reason}." for s in self.skipped]
         return "\n".join(lines)
 

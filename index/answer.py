@@ -265,6 +265,12 @@ def compose_answer(
     evidence = measure_evidence(snapshot, retrieval, candidates, language=language)
     logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
     confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    if answer_kind(retrieval.question) == "author":
+        # Who wrote it is stated by the byline, not argued by similarity: a
+        # credit among the best passages answers; none means not found.
+        credits = [c for c in candidates if c.features[SENTENCE_FEATURES.index("furniture")]]
+        candidates = sorted(credits, key=lambda c: -c.hit.score)[:1]
+        confidence = 1.0 if candidates else 0.0
     answered = confidence >= ANSWER_THRESHOLD and bool(candidates)
     quotes = _select(candidates) if answered else []
     return Answer(

@@ -1,30 +1,27 @@
-"""BM25 over Vietnamese-normalised tokens, with bm25s.
+"""BM25 over Vietnamese-normalised tokens, kept per segment, scored with whole-corpus statistics.
 
-bm25s holds the index (its CSC score matrix, vocabulary and file format) and
-scores queries. The matrix is computed here with numpy from per-document term
-counts rather than by `bm25s.BM25.index`, because `index` needs every
-document's tokens on every build. The values are bm25s's own "lucene" BM25
-(same idf, k1, b, float32 rounding), checked bit for bit against
-`BM25.index` output by bench/check_lexical.py.
-
-Each generation also stores every chunk's term counts (terms.*.npy), so the
-next build tokenises only new chunks and reuses the counts of unchanged ones
-(same search text, same tokeniser); IDF and length normalisation are then
-recomputed over the whole corpus, so scores are exactly those of a full
-build. At 100,000 chunks a full build takes as long as with `BM25.index`
-(~35 s, nearly all of it tokenising), an incremental one ~5 s.
+Each index segment stores the term counts of its chunks, term-major
+(`Postings`: for every token of the segment's vocabulary, the rows it occurs
+in and how often), and each chunk's length. Nothing that depends on the rest
+of the corpus is stored: when a generation is loaded, `SegmentedLexical`
+sums document frequencies over the live rows of all segments (rows of
+removed articles are left out), and a query is scored with that IDF and the
+corpus's average chunk length. So adding or removing an article writes only
+its own counts, and scores are those of one BM25 index built over the whole
+corpus: bm25s's "lucene" variant (idf = ln(1 + (N - df + 0.5) / (df + 0.5))
+in float32, tf / (tf + k1 * (1 - b + b * len / avglen)) in float64, their
+product in float32), checked against `bm25s.BM25.index` by
+bench/check_lexical.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 from . import text as _text
@@ -35,10 +32,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1 = 1.5  # bm25s defaults, "lucene" variant
 B = 0.75
-_TERMS = ("terms.indptr.npy", "terms.ids.npy", "terms.counts.npy")
-_TERMS_META = "terms.json"
 TOKENISE_BATCH = 1024  # documents tokenised at a time (their token strings held at once)
-SCORE_BLOCK = 4_000_000  # postings scored at a time (float64 temporaries)
 
 
 def _tokeniser_signature() -> str:
@@ -54,74 +48,23 @@ TOKENISER = _tokeniser_signature()
 
 
 @dataclass
-class DocTerms:
-    """Term counts of every document, row-major: document i has terms ids[indptr[i]:indptr[i+1]]."""
+class Postings:
+    """Term counts of one segment's chunks, term-major.
 
-    indptr: np.ndarray  # int64, n_docs + 1
-    ids: np.ndarray  # int32 vocabulary ids
-    counts: np.ndarray  # int32 term frequencies
+    Token `tokens[t]` occurs in rows `docs[indptr[t]:indptr[t+1]]` (ascending)
+    with counts `tfs[...]`; `doc_len[r]` is row r's token count, repeats included.
+    """
 
-
-@dataclass
-class LexicalIndex:
-    """A BM25 index over chunks; document i is chunk i."""
-
-    bm25: bm25s.BM25
-    idf: np.ndarray  # inverse document frequency of each vocabulary id
-    terms: DocTerms | None = field(default=None, repr=False)  # for the next incremental build
-    folder: Path | None = field(default=None, repr=False)  # where it was loaded from (terms read lazily)
+    tokens: list[str]
+    indptr: np.ndarray  # int64, len(tokens) + 1
+    docs: np.ndarray  # int32
+    tfs: np.ndarray  # int32
+    doc_len: np.ndarray  # int32, one per row
 
     @property
-    def size(self) -> int:
-        """Number of documents."""
-        return int(self.bm25.scores["num_docs"])
-
-    def token_ids(self, tokens: Iterable[str]) -> list[int]:
-        """Vocabulary ids of the tokens the index knows, duplicates dropped, order kept."""
-        vocab = self.bm25.vocab_dict
-        seen: dict[int, None] = {}
-        for tok in tokens:
-            tid = vocab.get(tok)
-            if tid is not None and tok:
-                seen.setdefault(tid, None)
-        return list(seen)
-
-    def scores(self, ids: list[int]) -> np.ndarray:
-        """BM25 score of every document for the query token ids."""
-        if not ids or self.size == 0:
-            return np.zeros(self.size, dtype=np.float32)
-        return self.bm25.get_scores_from_ids(ids)
-
-    def doc_terms(self) -> DocTerms | None:
-        """The stored term counts, when this index has them for the current tokeniser."""
-        if self.terms is None and self.folder is not None:
-            self.terms = _load_terms(self.folder)
-        return self.terms
-
-
-def _count(token_lists: list[list[str]], vocab: dict[str, int]) -> DocTerms:
-    """Term ids (new tokens added to `vocab`) and counts of documents given as token lists."""
-    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    flat = [tok for tokens in token_lists for tok in tokens]
-    # dict.fromkeys and map run in C: one Python-level step per distinct new token only.
-    new = [t for t in dict.fromkeys(flat) if t not in vocab]
-    vocab.update(zip(new, range(len(vocab), len(vocab) + len(new))))
-    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-    rows = np.repeat(np.arange(len(token_lists), dtype=np.int64), lengths)
-    keys, counts = np.unique(rows * max(len(vocab), 1) + ids, return_counts=True)  # sorted: by row, then id
-    indptr = np.zeros(len(token_lists) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(keys // max(len(vocab), 1), minlength=len(token_lists)), out=indptr[1:])
-    return DocTerms(indptr, (keys % max(len(vocab), 1)).astype(np.int32), counts.astype(np.int32))
-
-
-def _concat(parts: list[DocTerms]) -> DocTerms:
-    """Documents of several DocTerms, in order."""
-    if not parts:
-        return DocTerms(np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32))
-    lengths = np.concatenate([np.diff(p.indptr) for p in parts])
-    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    return DocTerms(indptr, np.concatenate([p.ids for p in parts]), np.concatenate([p.counts for p in parts]))
+    def rows(self) -> int:
+        """Number of chunks."""
+        return len(self.doc_len)
 
 
 def _stable_order(ids: np.ndarray) -> np.ndarray:
@@ -133,150 +76,139 @@ def _stable_order(ids: np.ndarray) -> np.ndarray:
     return order
 
 
-def _gather(indptr: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Positions of the entries of `rows` (in that order) in a row-major array with `indptr`."""
-    starts = indptr[rows]
-    lengths = indptr[rows + 1] - starts
-    if not len(rows) or not lengths.sum():
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
-    return offsets + np.arange(int(lengths.sum()), dtype=np.int64)
-
-
-def build_lexical(
-    texts: Iterable[str],
-    *,
-    previous: LexicalIndex | None = None,
-    reuse: Mapping[int, int] | None = None,
-) -> LexicalIndex:
-    """Index `texts` (chunk search texts, in chunk order) for BM25.
-
-    With `previous` and `reuse` (document position -> previous document row
-    whose text is the same), those documents' term counts are taken from the
-    previous index instead of tokenising them again.
-    """
-    texts = list(texts)
-    if not texts:
-        raise ValueError("cannot build a BM25 index over no documents")
-    old = previous.doc_terms() if previous is not None and reuse else None
-    reuse = dict(reuse) if old is not None and reuse else {}
-    vocab: dict[str, int] = {}
-    if old is not None:
-        # Keep the previous ids so reused counts need no remapping; unused ids are pruned below.
-        vocab = {t: i for t, i in previous.bm25.vocab_dict.items() if t}
-    n = len(texts)
-    new_docs = np.array([i for i in range(n) if i not in reuse], dtype=np.int64)
-    # In batches: the token strings of 100,000 chunks at once would take ~3 GB.
-    batches = [
-        _count([document_tokens(texts[i]) for i in new_docs[start : start + TOKENISE_BATCH]], vocab)
-        for start in range(0, len(new_docs), TOKENISE_BATCH)
-    ]
-    fresh = _concat(batches)
-    del batches
-    if not reuse:
-        return _index(fresh, vocab)  # a full build: the counts are already in document order
-    lengths = np.zeros(n, dtype=np.int64)
-    lengths[new_docs] = np.diff(fresh.indptr)
-    positions = np.fromiter(reuse.keys(), dtype=np.int64, count=len(reuse))
-    rows = np.fromiter(reuse.values(), dtype=np.int64, count=len(reuse))
-    old_indptr = np.asarray(old.indptr)
-    lengths[positions] = old_indptr[rows + 1] - old_indptr[rows]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    ids = np.empty(int(indptr[-1]), dtype=np.int32)
-    counts = np.empty(int(indptr[-1]), dtype=np.int32)
-    src, dst = _gather(old_indptr, rows), _gather(indptr, positions)
-    ids[dst] = old.ids[src]
-    counts[dst] = old.counts[src]
-    del src, dst
-    if len(new_docs):
-        dst = _gather(indptr, new_docs)
-        ids[dst] = fresh.ids
-        counts[dst] = fresh.counts
-    return _index(DocTerms(indptr, ids, counts), vocab)
-
-
-def _index(terms: DocTerms, vocab: dict[str, int]) -> LexicalIndex:
-    """The bm25s index of documents given by their term counts."""
-    # Drop vocabulary that no document uses any more (removed chunks), keeping order.
-    n_docs = len(terms.indptr) - 1
-    tokens = np.empty(len(vocab), dtype=object)
-    tokens[np.fromiter(vocab.values(), dtype=np.int64, count=len(vocab))] = list(vocab)
-    df = np.bincount(terms.ids, minlength=len(vocab))
+def _term_major(rows: np.ndarray, ids: np.ndarray, counts: np.ndarray, tokens: list[str], n_rows: int) -> Postings:
+    """Postings from (row, token id, count) triples sorted by row; unused token ids dropped."""
+    df = np.bincount(ids, minlength=len(tokens))
     used = df > 0
     if not used.all():
-        remap = np.cumsum(used) - 1
-        terms = DocTerms(terms.indptr, remap[terms.ids].astype(np.int32), terms.counts)
-        tokens, df = tokens[used], df[used]
-    vocab = dict(zip(tokens.tolist(), range(len(tokens))))
-    n_vocab = len(vocab)
-
-    # As bm25s "lucene" computes them: idf = ln(1 + (N - df + 0.5) / (df + 0.5)) stored as float32,
-    # tfc = tf / (k1 * (1 - b + b * len / avglen) + tf) in float64, the product stored as float32.
-    row_of = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(terms.indptr))
-    doc_len = np.bincount(row_of, weights=terms.counts, minlength=n_docs)  # tokens, repeats included
-    avg_len = float(np.mean(doc_len)) if n_docs else 0.0
-    idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-    norm = K1 * ((1 - B) + B * doc_len / avg_len) if avg_len else np.full(n_docs, K1)
-    values = np.empty(len(terms.ids), dtype=np.float32)
-    for start in range(0, len(values), SCORE_BLOCK):
-        block = slice(start, start + SCORE_BLOCK)
-        tf = terms.counts[block].astype(np.float64)
-        values[block] = idf[terms.ids[block]] * (tf / (norm[row_of[block]] + tf))
-
-    # Column-major (per token) for bm25s: a stable sort keeps documents ascending per token.
-    order = _stable_order(terms.ids)
-    indptr = np.zeros(n_vocab + 1, dtype=np.int64)
-    np.cumsum(np.bincount(terms.ids, minlength=n_vocab), out=indptr[1:])
-    # As bm25s.index does: the empty token gets the next id, outside the matrix (so
-    # idf, whose maximum answer.py uses, covers real tokens only; token_ids skips "").
-    vocab[""] = n_vocab
-
-    bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
-    bm25.scores = {
-        "data": values[order],
-        "indices": row_of[order],
-        "indptr": indptr,
-        "num_docs": n_docs,
-    }
-    bm25.vocab_dict = vocab
-    bm25.unique_token_ids_set = set(vocab.values())
-    bm25.nonoccurrence_array = None  # "lucene" has none
-    return LexicalIndex(bm25=bm25, idf=_idf(bm25), terms=terms)
+        remap = (np.cumsum(used) - 1).astype(np.int32)
+        ids = remap[ids]
+        tokens = [t for t, u in zip(tokens, used.tolist()) if u]
+        df = df[used]
+    order = _stable_order(ids.astype(np.int32))  # rows stay ascending within a token
+    indptr = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.cumsum(df, out=indptr[1:])
+    doc_len = np.bincount(rows, weights=counts, minlength=n_rows).astype(np.int32)
+    return Postings(tokens, indptr, rows[order].astype(np.int32), counts[order].astype(np.int32), doc_len)
 
 
-def _idf(bm25: bm25s.BM25) -> np.ndarray:
-    indptr = np.asarray(bm25.scores["indptr"])
-    n = max(int(bm25.scores["num_docs"]), 1)
-    df = np.diff(indptr).astype(np.float64)
-    return np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+def count_terms(texts: Sequence[str]) -> Postings:
+    """Tokenise chunk search texts (row i = texts[i]) into a segment's postings."""
+    vocab: dict[str, int] = {}
+    row_parts, id_parts, count_parts = [], [], []
+    # In batches: the token strings of 100,000 chunks at once would take ~3 GB.
+    for start in range(0, len(texts), TOKENISE_BATCH):
+        token_lists = [document_tokens(t) for t in texts[start : start + TOKENISE_BATCH]]
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        flat = [tok for tokens in token_lists for tok in tokens]
+        # dict.fromkeys and map run in C: one Python-level step per distinct new token only.
+        new = [t for t in dict.fromkeys(flat) if t not in vocab]
+        vocab.update(zip(new, range(len(vocab), len(vocab) + len(new))))
+        ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(start, start + len(token_lists), dtype=np.int64), lengths)
+        width = max(len(vocab), 1)
+        keys, counts = np.unique(rows * width + ids, return_counts=True)  # sorted: by row, then id
+        row_parts.append(keys // width)
+        id_parts.append(keys % width)
+        count_parts.append(counts)
+    if not row_parts:
+        return Postings([], np.zeros(1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    return _term_major(
+        np.concatenate(row_parts), np.concatenate(id_parts), np.concatenate(count_parts), list(vocab), len(texts)
+    )
 
 
-def save_lexical(index: LexicalIndex, folder: Path) -> None:
-    """Write the index files into `folder`."""
-    index.bm25.save(str(folder), show_progress=False)
-    terms = index.doc_terms()
-    if terms is not None:
-        for name, array in zip(_TERMS, (terms.indptr, terms.ids, terms.counts)):
-            np.save(folder / name, array)
-        (folder / _TERMS_META).write_text(json.dumps({"tokeniser": TOKENISER}), encoding="utf-8")
+def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
+    """One segment's postings from the live rows (boolean mask) of several, rows renumbered in order."""
+    vocab: dict[str, int] = {}
+    row_parts, id_parts, count_parts = [], [], []
+    base = 0
+    for post, live in parts:
+        new_row = np.cumsum(live) - 1 + base
+        local = np.fromiter((vocab.setdefault(t, len(vocab)) for t in post.tokens), dtype=np.int64, count=len(post.tokens))
+        term_of = np.repeat(local, np.diff(post.indptr))
+        keep = live[post.docs]
+        row_parts.append(new_row[post.docs[keep]])
+        id_parts.append(term_of[keep])
+        count_parts.append(post.tfs[keep].astype(np.int64))
+        base += int(live.sum())
+    rows, ids, counts = np.concatenate(row_parts), np.concatenate(id_parts), np.concatenate(count_parts)
+    order = np.lexsort((ids, rows))
+    return _term_major(rows[order], ids[order], counts[order], list(vocab), base)
 
 
-def _load_terms(folder: Path) -> DocTerms | None:
-    try:
-        meta = json.loads((folder / _TERMS_META).read_text(encoding="utf-8"))
-        if meta.get("tokeniser") != TOKENISER:
-            return None
-        return DocTerms(*(np.load(folder / name, mmap_mode="r") for name in _TERMS))
-    except (OSError, ValueError):
-        return None
+class SegmentedLexical:
+    """BM25 over the live rows of several segments, with whole-corpus statistics.
 
+    Row ids are global: segment i's row r is `offsets[i] + r`. Rows of removed
+    articles score 0 and count in no statistic.
+    """
 
-def load_lexical(folder: Path) -> LexicalIndex:
-    """Read an index written by `save_lexical`; arrays are memory-mapped, term counts read when needed."""
-    bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False, verbosity=0)
-    # Plain ndarray views of the maps: slicing a np.memmap builds a memmap object per
-    # slice, and bm25s slices twice per query token: scoring took twice as long.
-    for key in ("data", "indices", "indptr"):
-        bm25.scores[key] = np.asarray(bm25.scores[key])
-    return LexicalIndex(bm25=bm25, idf=_idf(bm25), folder=folder)
+    def __init__(self, parts: Sequence[tuple[Postings, int, np.ndarray]]) -> None:
+        """`parts`: each segment's postings, its first global row and its live-row mask."""
+        self._parts = list(parts)
+        self.rows = sum(post.rows for post, _, _ in self._parts)
+        vocab: dict[str, int] = {}
+        maps = []
+        for post, _, _ in self._parts:
+            maps.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in post.tokens), dtype=np.int64, count=len(post.tokens)))
+        df = np.zeros(len(vocab), dtype=np.int64)
+        n_live, total_len = 0, 0
+        for (post, _, live), local_to_global in zip(self._parts, maps):
+            live_df = np.diff(post.indptr)
+            if not live.all():
+                dead = np.flatnonzero(~live[post.docs])
+                terms = np.searchsorted(post.indptr, dead, side="right") - 1
+                live_df = live_df - np.bincount(terms, minlength=len(post.tokens))
+            np.add.at(df, local_to_global, live_df)
+            n_live += int(live.sum())
+            total_len += int(post.doc_len[live].sum(dtype=np.int64))
+        # Ids of tokens that occur in live rows only, in first-seen order (as a full build numbers them).
+        used = df > 0
+        renumber = np.cumsum(used) - 1
+        self.vocab_dict: dict[str, int] = {t: int(renumber[g]) for t, g in vocab.items() if used[g]}
+        df = df[used]
+        self.size = n_live
+        self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avg_len = total_len / n_live if n_live else 0.0
+        # Global token id -> the segment's local token id (-1 when absent).
+        self._local: list[np.ndarray] = []
+        self._norm: list[np.ndarray] = []
+        for (post, _, live), local_to_global in zip(self._parts, maps):
+            local = np.full(len(df), -1, dtype=np.int64)
+            keep = used[local_to_global]
+            local[renumber[local_to_global[keep]]] = np.flatnonzero(keep)
+            self._local.append(local)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                norm = K1 * ((1 - B) + B * post.doc_len / avg_len) if avg_len else np.full(post.rows, K1)
+            self._norm.append(np.where(live, norm, np.inf))  # a removed row's tf weight is 0
+
+    @property
+    def bm25(self) -> SegmentedLexical:
+        """The index itself: `lexical.bm25.vocab_dict` reads as it did when this was a bm25s index."""
+        return self
+
+    def token_ids(self, tokens: Iterable[str]) -> list[int]:
+        """Vocabulary ids of the tokens the index knows, duplicates dropped, order kept."""
+        vocab = self.vocab_dict
+        seen: dict[int, None] = {}
+        for tok in tokens:
+            tid = vocab.get(tok)
+            if tid is not None and tok:
+                seen.setdefault(tid, None)
+        return list(seen)
+
+    def scores(self, ids: list[int]) -> np.ndarray:
+        """BM25 score of every row (removed rows score 0) for the query token ids."""
+        scores = np.zeros(self.rows, dtype=np.float32)
+        for tid in ids:
+            idf = self.idf[tid]
+            for (post, offset, _), local, norm in zip(self._parts, self._local, self._norm):
+                t = local[tid]
+                if t < 0:
+                    continue
+                start, end = post.indptr[t], post.indptr[t + 1]
+                docs = post.docs[start:end]
+                tf = post.tfs[start:end].astype(np.float64)
+                scores[offset + docs] += (idf * (tf / (norm[docs] + tf))).astype(np.float32)
+        return scores

@@ -201,7 +201,20 @@ def ensure_index(engine: Engine, *, err: TextIO) -> None:
     if not engine.is_stale():
         return
     print(f"Updating the index in {engine.settings.index_dir} from {engine.settings.articles_dir} ...", file=err)
-    summary = engine.rebuild()
+    try:
+        summary = engine.rebuild()
+    except StorybotError as error:
+        # A read-only index folder or a full disk: answer from the index there is, if any.
+        try:
+            engine.refresh()
+        except StorybotError:
+            raise error from None
+        print(
+            f"warning: the index could not be updated: {error}. Answering from the existing index "
+            f"({engine.snapshot.generation}), which does not include the latest article changes.",
+            file=err,
+        )
+        return
     print(summary.describe(), file=err)
 
 

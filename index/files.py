@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +38,10 @@ class FileInfo:
     crc: int
 
 
-def disk_error(err: OSError, path: Path) -> StorybotError:
-    """The user-facing error for a failed write of `path`."""
+def disk_error(err: OSError | sqlite3.Error, path: Path) -> StorybotError:
+    """The user-facing error for a failed write of `path` (OSError, or SQLite's own "disk is full")."""
+    if not isinstance(err, OSError):
+        err = OSError(errno.ENOSPC if "full" in str(err).lower() else errno.EIO, str(err))
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(
             f"the disk holding {path.parent} is full ({err.strerror}); the index was left as it was and is "

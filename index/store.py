@@ -383,7 +383,7 @@ def write_segment(index_dir: Path, data: SegmentData, *, tokeniser: str) -> Segm
         fsync_dir(root)
     except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(err, OSError):
+        if isinstance(err, OSError | sqlite3.Error):
             raise disk_error(err, tmp) from err
         raise
     return SegmentRef(name=name, rows=rows, meta_crc=_crc(meta_bytes), kind=kind)

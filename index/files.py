@@ -76,7 +76,9 @@ def read_array(path: Path, dtype: str, shape: tuple[int, ...], info: FileInfo) -
         got = fh.readinto(view)
         extra = fh.read(1)
     if got != info.size or extra:
-        raise CorruptFileError(f"{path.name} has {got if not extra else 'more than ' + str(got)} bytes, expected {info.size}")
+        raise CorruptFileError(
+            f"{path.name} has {got if not extra else 'more than ' + str(got)} bytes, expected {info.size}"
+        )
     if zlib.crc32(view) != info.crc:
         raise CorruptFileError(f"{path.name} does not match its checksum")
     return out
@@ -86,7 +88,9 @@ def read_checked(path: Path, info: FileInfo) -> bytes:
     """A whole small file, checked against its recorded size and checksum."""
     data = path.read_bytes()
     if len(data) != info.size or zlib.crc32(data) != info.crc:
-        raise CorruptFileError(f"{path.name} has changed since it was written ({len(data)} bytes, expected {info.size})")
+        raise CorruptFileError(
+            f"{path.name} has changed since it was written ({len(data)} bytes, expected {info.size})"
+        )
     return data
 
 

@@ -112,7 +112,9 @@ def count_terms(texts: Sequence[str]) -> Postings:
         id_parts.append(keys % width)
         count_parts.append(counts)
     if not row_parts:
-        return Postings([], np.zeros(1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32))
+        return Postings(
+            [], np.zeros(1, dtype=np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int32)
+        )
     return _term_major(
         np.concatenate(row_parts), np.concatenate(id_parts), np.concatenate(count_parts), list(vocab), len(texts)
     )
@@ -125,7 +127,9 @@ def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
     base = 0
     for post, live in parts:
         new_row = np.cumsum(live) - 1 + base
-        local = np.fromiter((vocab.setdefault(t, len(vocab)) for t in post.tokens), dtype=np.int64, count=len(post.tokens))
+        local = np.fromiter(
+            (vocab.setdefault(t, len(vocab)) for t in post.tokens), dtype=np.int64, count=len(post.tokens)
+        )
         term_of = np.repeat(local, np.diff(post.indptr))
         keep = live[post.docs]
         row_parts.append(new_row[post.docs[keep]])
@@ -151,7 +155,11 @@ class SegmentedLexical:
         vocab: dict[str, int] = {}
         maps = []
         for post, _, _ in self._parts:
-            maps.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in post.tokens), dtype=np.int64, count=len(post.tokens)))
+            maps.append(
+                np.fromiter(
+                    (vocab.setdefault(t, len(vocab)) for t in post.tokens), dtype=np.int64, count=len(post.tokens)
+                )
+            )
         df = np.zeros(len(vocab), dtype=np.int64)
         n_live, total_len = 0, 0
         for (post, _, live), local_to_global in zip(self._parts, maps):

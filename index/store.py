@@ -50,7 +50,7 @@ import numpy as np
 
 from .articles import Article, Paragraph
 from .chunking import Chunk, search_text_for
-from .errors import IndexMismatchError, IndexMissingError, IndexUnreadableError, StorybotError
+from .errors import IndexMismatchError, IndexMissingError, IndexUnreadableError
 from .files import (
     CorruptFileError,
     FileInfo,
@@ -328,12 +328,17 @@ class Segment:
 
     def article_data(self, article_id: str, kind: str) -> list[str]:
         """The stored values of one kind of derived data for an article, in insertion order."""
-        return [v for (v,) in self._query("SELECT value FROM article_data WHERE article_id = ? AND kind = ? ORDER BY rowid", (article_id, kind))]
+        return [
+            v
+            for (v,) in self._query(
+                "SELECT value FROM article_data WHERE article_id = ? AND kind = ? ORDER BY rowid", (article_id, kind)
+            )
+        ]
 
     def all_rows(self, table: str) -> list[tuple]:
         """Every row of `table` ("articles", "chunks", "article_data"), in row order (for merging)."""
         order = {"articles": "first_row", "chunks": "id", "article_data": "rowid"}[table]
-        return self._query(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - fixed names
+        return self._query(f"SELECT * FROM {table} ORDER BY {order}")  # fixed names
 
 
 def _crc(data: bytes) -> int:
@@ -393,7 +398,9 @@ def save_lexical(postings: Postings, folder: Path) -> dict[str, FileInfo]:
     """Write a segment's BM25 term counts into `folder`; their file records."""
     files = {"terms.tokens": write_bytes(folder / "terms.tokens", "\n".join(postings.tokens).encode("utf-8"))}
     for name, dtype in _TERM_FILES.items():
-        files[f"terms.{name}"] = write_array(folder / f"terms.{name}", getattr(postings, name).astype(dtype, copy=False))
+        files[f"terms.{name}"] = write_array(
+            folder / f"terms.{name}", getattr(postings, name).astype(dtype, copy=False)
+        )
     return files
 
 
@@ -448,13 +455,17 @@ def _write_database(path: Path, data: SegmentData) -> None:
                 for i, c in enumerate(data.chunks)
             ),
         )
-        db.executemany("INSERT INTO article_data VALUES (?, ?, ?)", ((d.article_id, d.kind, d.value) for d in data.article_data))
+        db.executemany(
+            "INSERT INTO article_data VALUES (?, ?, ?)", ((d.article_id, d.kind, d.value) for d in data.article_data)
+        )
         db.commit()
     finally:
         db.close()
 
 
-def write_merged_segment(index_dir: Path, parts: Sequence[tuple[Segment, np.ndarray]], postings: Postings, *, tokeniser: str) -> SegmentRef:
+def write_merged_segment(
+    index_dir: Path, parts: Sequence[tuple[Segment, np.ndarray]], postings: Postings, *, tokeniser: str
+) -> SegmentRef:
     """A new segment holding the live rows (mask) of several loaded segments, in order."""
     articles: list[Article] = []
     chunks: list[Chunk] = []
@@ -470,7 +481,9 @@ def write_merged_segment(index_dir: Path, parts: Sequence[tuple[Segment, np.ndar
         for row in segment.all_rows("chunks"):
             if live[row[0]]:
                 _, article_id, paragraph, start, end, text, sentences, key = row
-                chunks.append(_chunk_from_row(by_id[article_id], (article_id, paragraph, start, end, text, sentences, key)))
+                chunks.append(
+                    _chunk_from_row(by_id[article_id], (article_id, paragraph, start, end, text, sentences, key))
+                )
         data += [ArticleDatum(*row) for row in segment.all_rows("article_data") if row[0] in keep_articles]
         vectors.append(segment.vectors[live])
     merged = SegmentData(articles, chunks, np.concatenate(vectors), postings, data)
@@ -571,7 +584,9 @@ class Snapshot:
         dimension = segments[0].dimension if segments else self.manifest.dimension
         self.vectors = RowVectors([s.vectors for s in segments], self._offsets[:-1], dimension)
         self.dense = SegmentedDense([(s.dense, o, live) for s, o, live in zip(segments, self._offsets, self._lives)])
-        self.lexical = SegmentedLexical([(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)])
+        self.lexical = SegmentedLexical(
+            [(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)]
+        )
         self._home: dict[str, int] = {}  # article id -> segment holding its live version
         for i, (seg, live) in enumerate(zip(segments, self._lives)):
             for article_id, (first, count) in seg.article_rows.items():
@@ -655,18 +670,23 @@ def open_snapshot(index_dir: Path, *, reuse: Snapshot | None = None, fallback: b
     CURRENT) gives way to the newest older generation that can, with a warning.
     """
     gen = current_generation(index_dir)
-    if gen is None and not generations(index_dir) or gen is not None and not (index_dir / gen).is_dir() and not fallback:
+    if gen is None and not generations(index_dir):
         raise IndexMissingError(f"no index in {index_dir} yet. Build it with: storybot index --index-dir {index_dir}")
-    first_error: IndexUnreadableError | None = None
     if gen is not None and (index_dir / gen).is_dir():
         try:
             return Snapshot(index_dir, gen, reuse=reuse)
         except IndexUnreadableError as err:
-            if not fallback:
-                raise
             first_error = err
     elif gen is not None:
-        first_error = IndexUnreadableError(f"the index in {index_dir} names generation {gen}, which is missing. {rebuild_hint(index_dir)}")
+        first_error = IndexUnreadableError(
+            f"the index in {index_dir} names generation {gen}, which is missing. {rebuild_hint(index_dir)}"
+        )
+    else:
+        first_error = IndexUnreadableError(
+            f"the index's CURRENT file in {index_dir} is unreadable. {rebuild_hint(index_dir)}"
+        )
+    if not fallback:
+        raise first_error
     for older in reversed(generations(index_dir)):
         if older == gen:
             continue
@@ -674,15 +694,9 @@ def open_snapshot(index_dir: Path, *, reuse: Snapshot | None = None, fallback: b
             snapshot = Snapshot(index_dir, older, reuse=reuse)
         except IndexUnreadableError:
             continue
-        log.warning(
-            "%s; answering from the older generation %s until the index is rebuilt",
-            first_error or f"the index's CURRENT file in {index_dir} is unreadable",
-            older,
-        )
+        log.warning("%s; answering from the older generation %s until the index is rebuilt", first_error, older)
         return snapshot
-    if first_error is not None:
-        raise first_error
-    raise IndexUnreadableError(f"no generation of the index in {index_dir} can be read. {rebuild_hint(index_dir)}")
+    raise first_error
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,7 +96,9 @@ class SegmentedDense:
             params, keep = None, ()
             dead = np.flatnonzero(~live).astype(np.int64)
             if len(dead) or isinstance(index, faiss.IndexHNSW):
-                params = faiss.SearchParametersHNSW() if isinstance(index, faiss.IndexHNSW) else faiss.SearchParameters()
+                params = (
+                    faiss.SearchParametersHNSW() if isinstance(index, faiss.IndexHNSW) else faiss.SearchParameters()
+                )
                 if isinstance(index, faiss.IndexHNSW):
                     params.efSearch = HNSW_EF_SEARCH
                 if len(dead):
@@ -107,21 +109,24 @@ class SegmentedDense:
             self._parts.append((index, offset, params, keep))
         self.ntotal = sum(int(live.sum()) for _, _, live in parts)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and global ids of the `k` nearest live rows, as faiss returns them ((1, k) arrays)."""
-        scores, ids = [], []
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and global ids of the `k` nearest live rows per query, as faiss returns them ((nq, k))."""
+        nq = len(queries)
+        scores = np.full((nq, k), -np.inf, dtype=np.float32)
+        ids = np.full((nq, k), -1, dtype=np.int64)
         for index, offset, params, _ in self._parts:
             if index.ntotal == 0:
                 continue
-            s, i = index.search(query, min(k, index.ntotal), params=params)
-            keep = i[0] >= 0
-            scores.append(s[0][keep])
-            ids.append(i[0][keep] + offset)
-        if not scores:
-            return np.zeros((1, 0), dtype=np.float32), np.zeros((1, 0), dtype=np.int64)
-        all_scores, all_ids = np.concatenate(scores), np.concatenate(ids)
-        best = np.argsort(-all_scores, kind="stable")[:k]
-        return all_scores[best][None, :], all_ids[best][None, :]
+            s, i = index.search(queries, min(k, index.ntotal), params=params)
+            i = np.where(i >= 0, i + offset, -1)
+            s = np.where(i >= 0, s, -np.inf).astype(np.float32)
+            if len(self._parts) == 1:
+                scores[:, : s.shape[1]], ids[:, : i.shape[1]] = s, i
+                break
+            both_s, both_i = np.concatenate([scores, s], axis=1), np.concatenate([ids, i], axis=1)
+            best = np.argsort(-both_s, axis=1, kind="stable")[:, :k]
+            scores, ids = np.take_along_axis(both_s, best, axis=1), np.take_along_axis(both_i, best, axis=1)
+        return scores, ids
 
 
 def search_vectors(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

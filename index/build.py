@@ -29,23 +29,24 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .articles import Article, SkippedFile, article_id, list_article_files, load_article
+from .articles import ARTICLE_SUFFIXES, Article, SkippedFile, list_article_files, load_article
 from .chunking import Chunk, chunk_article
 from .config import Settings
 from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .files import CorruptFileError, FileInfo
-from .lexical import TOKENISER, count_terms, merge_postings
+from .lexical import TOKENISER, merge_postings
 from .store import (
     FORMAT_VERSION,
+    MANIFEST,
     READ_ERRORS,
     SEGMENT_META,
     ArticleDatum,
     FileStamp,
     Manifest,
     Segment,
-    SegmentData,
     SegmentRef,
+    SegmentWriter,
     build_lock,
     check_compatible,
     current_generation,
@@ -57,7 +58,6 @@ from .store import (
     update_manifest,
     write_generation,
     write_merged_segment,
-    write_segment,
 )
 
 log = logging.getLogger(__name__)
@@ -137,23 +137,42 @@ class BuildSummary:
         return "\n".join(lines)
 
 
-def scan_files(folder: Path) -> list[tuple[Path, FileStamp]]:
-    """Every article file with its size and modification time (content hash left empty)."""
-    out = []
-    for path in list_article_files(folder):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        out.append((path, FileStamp(article_id(folder, path), st.st_size, st.st_mtime_ns, "")))
-    return out
+def scan_files(folder: Path) -> list[tuple[str, FileStamp]]:
+    """Every article file with its size and modification time (content hash left empty).
+
+    The same files as `list_article_files` (paths as strings), found with os.scandir:
+    at 20,000 articles pathlib's per-file objects took most of a one-article build.
+    """
+    if not folder.is_dir():
+        list_article_files(folder)  # raises the error that says what is wrong with the folder
+    found: list[tuple[tuple[str, ...], str, FileStamp]] = []
+
+    def walk(directory: str, parts: tuple[str, ...]) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    walk(entry.path, (*parts, entry.name))
+                elif entry.name.lower().endswith(ARTICLE_SUFFIXES) and entry.is_file():
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    rel = (*parts, entry.name)
+                    stamp = FileStamp("/".join(rel), st.st_size, st.st_mtime_ns, "")
+                    found.append((rel, entry.path, stamp))
+
+    walk(str(folder), ())
+    found.sort(key=lambda item: item[0])
+    return [(path, stamp) for _, path, stamp in found]
 
 
 def _stamp_key(stamp: FileStamp) -> tuple[str, int, int]:
     return (stamp.article_id, stamp.size, stamp.mtime_ns)
 
 
-def _stale(manifest: Manifest, files: list[tuple[Path, FileStamp]]) -> bool:
+def _stale(manifest: Manifest, files: list[tuple[str, FileStamp]]) -> bool:
     on_disk = {_stamp_key(stamp) for _, stamp in files}
     indexed = {_stamp_key(s) for s in (*manifest.files, *manifest.skipped)}
     return on_disk != indexed
@@ -263,7 +282,7 @@ def build_index(
         return summary
 
 
-def _read_only(settings: Settings, files: list[tuple[Path, FileStamp]], started: float) -> BuildSummary:
+def _read_only(settings: Settings, files: list[tuple[str, FileStamp]], started: float) -> BuildSummary:
     manifest = read_manifest(settings.index_dir)
     if manifest is None or _stale(manifest, files):
         state = "has no usable index" if manifest is None else "is older than the articles"
@@ -321,7 +340,7 @@ def _previous(settings: Settings, encoder: Encoder) -> tuple[_Base | None, str]:
 def _build(
     settings: Settings,
     encoder: Encoder,
-    files: list[tuple[Path, FileStamp]],
+    files: list[tuple[str, FileStamp]],
     base: _Base | None,
     why_all: str,
     started: float,
@@ -338,7 +357,7 @@ def _build(
         if trust and prev is not None and (prev.size, prev.mtime_ns) == (stamp.size, stamp.mtime_ns):
             kept.append(prev)
             continue
-        result = load_article(settings.articles_dir, path)
+        result = load_article(settings.articles_dir, Path(path))
         if isinstance(result, SkippedFile):
             skipped.append(result)
             skipped_stamps.append(stamp)
@@ -386,23 +405,28 @@ def _build(
             )
         return summary(base.manifest.chunk_count, 0)
 
-    articles = [a for a, _ in todo]
-    chunks_of = {a.id: chunk_article(a) for a in articles}
-    chunks = [c for a in articles for c in chunks_of[a.id]]
-    vectors, embedded = _vectors(chunks, encoder, base, progress)
-    data = [d for a in articles for derive in ARTICLE_DERIVERS for d in derive(a, chunks_of[a.id])]
-    written = 0
     refs = list(base.manifest.segments) if base is not None and not base.retokenise else []
     new_stamps: list[FileStamp] = []
-    if chunks or articles:
-        new_ref = write_segment(
-            settings.index_dir,
-            SegmentData(articles, chunks, vectors, count_terms([c.search_text for c in chunks]), data),
-            tokeniser=TOKENISER,
-        )
+    embedded = 0
+    written = 0
+    if todo:  # else only removals: a new manifest is all there is to write
+        writer = SegmentWriter(settings.index_dir, dimension=encoder.dimension, tokeniser=TOKENISER)
+        with writer:
+            show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM // 5 if progress is None else progress
+            with tqdm(total=len(todo), desc="Indexing", unit="article", disable=not show) as bar:
+                # In batches of about EMBED_BATCH chunks: a large build never holds every chunk at once.
+                for batch in _batches(todo):
+                    chunks_of = {a.id: chunk_article(a) for a, _ in batch}
+                    chunks = [c for a, _ in batch for c in chunks_of[a.id]]
+                    vectors, n = _vectors(chunks, encoder, base)
+                    embedded += n
+                    data = [d for a, _ in batch for derive in ARTICLE_DERIVERS for d in derive(a, chunks_of[a.id])]
+                    writer.add([a for a, _ in batch], chunks, vectors, data)
+                    new_stamps += [replace(s, segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
+                    bar.update(len(batch))
+            new_ref = writer.finish()
         written += _folder_size(segments_dir(settings.index_dir) / new_ref.name)
         refs.append(new_ref)
-        new_stamps = [replace(s, segment=new_ref.name, chunks=len(chunks_of[a.id])) for a, s in todo]
     # Replaced and removed articles are marked deleted in the segment that held them.
     gone: dict[str, list[str]] = {}
     for gone_id in [a.id for a, _ in todo if a.id in old] + removed_ids:
@@ -415,8 +439,8 @@ def _build(
         if live.get(ref.name, 0) > 0  # a segment whose articles are all gone leaves the index
     ]
     manifest = _manifest(encoder, stamps, skipped_stamps, refs)
-    generation = write_generation(settings.index_dir, manifest)
-    written += len(manifest.to_json().encode("utf-8"))
+    generation = write_generation(settings.index_dir, manifest, previous=base.manifest if base else None)
+    written += (settings.index_dir / generation / MANIFEST).stat().st_size
     return summary(manifest.chunk_count, embedded, generation, written)
 
 
@@ -451,9 +475,21 @@ def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir())
 
 
-def _vectors(
-    chunks: list[Chunk], encoder: Encoder, base: _Base | None, progress: bool | None
-) -> tuple[np.ndarray, int]:
+def _batches(todo: list[tuple[Article, FileStamp]]) -> Iterable[list[tuple[Article, FileStamp]]]:
+    """Articles in groups of about EMBED_BATCH chunks (paragraphs stand in for chunks)."""
+    batch: list[tuple[Article, FileStamp]] = []
+    size = 0
+    for item in todo:
+        batch.append(item)
+        size += len(item[0].paragraphs)
+        if size >= EMBED_BATCH:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _vectors(chunks: list[Chunk], encoder: Encoder, base: _Base | None) -> tuple[np.ndarray, int]:
     """Vectors for `chunks` in order: read from a previous segment holding the same search text, else embedded."""
     vectors = np.zeros((len(chunks), encoder.dimension), dtype=np.float32)
     missing: dict[str, list[int]] = {}
@@ -469,14 +505,10 @@ def _vectors(
             for key, vector in zip(keys, rows):
                 vectors[missing.pop(key)] = vector
     todo = sorted(i for positions in missing.values() for i in positions)
-    show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM if progress is None else progress
-    with tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not show or not todo) as bar:
-        # Batches of EMBED_BATCH keep the bar moving; within each, sentence-transformers
-        # sorts by length as it would for one call, so throughput is unchanged.
-        for start in range(0, len(todo), EMBED_BATCH):
-            rows = todo[start : start + EMBED_BATCH]
-            vectors[rows] = encoder.encode_passages([chunks[i].search_text for i in rows])
-            bar.update(len(rows))
+    if todo:
+        # sentence-transformers sorts a batch by length itself, so batches of EMBED_BATCH
+        # embed as fast as one call would.
+        vectors[todo] = encoder.encode_passages([chunks[i].search_text for i in todo])
     return vectors, len(todo)
 
 
@@ -522,7 +554,8 @@ def merge_segments(index_dir: Path, *, max_rounds: int = 8) -> int:
         stamps = [replace(s, segment=new_ref.name) if s.segment in names else s for s in manifest.files]
         write_generation(
             index_dir,
-            replace(
+            previous=manifest,
+            manifest=replace(
                 manifest,
                 segments=tuple(refs),
                 files=tuple(stamps),

@@ -70,6 +70,7 @@ TIER_ROWS = 2_000  # tier 0: segments with fewer live rows; tier k+1 is MERGE_FA
 COMPACT_SHARE = 0.3  # a segment whose removed rows reach this share is rewritten without them
 COMPACT_MIN_ROWS = 200  # ... unless it is this small (tier merges tidy those)
 KEY_BATCH = 500  # chunk keys looked up per SQL query
+DEFER_FROM = 200  # new files in one build from which they are read batch by batch
 
 # Per-article derived data (e.g. attribution statements): functions called for every new or
 # changed article with its chunks; what they return is stored with the article in its segment
@@ -131,6 +132,8 @@ class BuildSummary:
         ]
         if self.reembedded_all:
             lines.append(f"Every chunk was embedded again: {self.reembedded_all}.")
+        if self.merged:
+            lines.append(f"Merged {self.merged} index segments into fewer in {self.merge_seconds:.1f} s.")
         if not self.changed_anything:
             lines.append("Nothing changed; the index is up to date.")
         lines += [f"Skipped {s.path}: {s.reason}." for s in self.skipped]
@@ -349,13 +352,19 @@ def _build(
     old = {s.article_id: s for s in base.manifest.files} if base is not None else {}
     trust = base is not None and not base.retokenise
     kept: list[FileStamp] = []  # unchanged articles, left in their segments
-    todo: list[tuple[Article, FileStamp]] = []  # articles for the new segment
+    # Articles for the new segment. A large build reads new files only when their batch is
+    # written (None until then): 20,000 articles' text at once would be ~200 MB of peak memory.
+    todo: list[tuple[Article | None, FileStamp, str]] = []
     skipped: list[SkippedFile] = []
     skipped_stamps: list[FileStamp] = []
+    new_files = sum(stamp.article_id not in old for _, stamp in files)
     for path, stamp in files:
         prev = old.get(stamp.article_id)
         if trust and prev is not None and (prev.size, prev.mtime_ns) == (stamp.size, stamp.mtime_ns):
             kept.append(prev)
+            continue
+        if prev is None and new_files > DEFER_FROM:
+            todo.append((None, stamp, path))
             continue
         result = load_article(settings.articles_dir, Path(path))
         if isinstance(result, SkippedFile):
@@ -365,7 +374,7 @@ def _build(
         if trust and prev is not None and prev.content_hash == result.content_hash:
             kept.append(replace(prev, size=stamp.size, mtime_ns=stamp.mtime_ns))  # only touched
             continue
-        todo.append((result, replace(stamp, content_hash=result.content_hash)))
+        todo.append((result, replace(stamp, content_hash=result.content_hash), path))
     if not kept and not todo:
         detail = "".join(f"\n  {s}" for s in skipped)
         raise StorybotError(
@@ -373,9 +382,9 @@ def _build(
             f"(the first line is the title).{detail}"
         )
 
-    present = {s.article_id for s in kept} | {a.id for a, _ in todo}
-    added = sum(a.id not in old for a, _ in todo)
-    changed = sum(a.id in old and old[a.id].content_hash != a.content_hash for a, _ in todo)
+    present = {s.article_id for s in kept} | {s.article_id for _, s, _ in todo}
+    added = sum(s.article_id not in old for _, s, _ in todo)
+    changed = sum(s.article_id in old and old[s.article_id].content_hash != s.content_hash for _, s, _ in todo)
     removed_ids = [i for i in old if i not in present]
     unchanged = len(present) - added - changed
 
@@ -416,6 +425,7 @@ def _build(
             with tqdm(total=len(todo), desc="Indexing", unit="article", disable=not show) as bar:
                 # In batches of about EMBED_BATCH chunks: a large build never holds every chunk at once.
                 for batch in _batches(todo):
+                    batch = _read_deferred(settings.articles_dir, batch, skipped, skipped_stamps)
                     chunks_of = {a.id: chunk_article(a) for a, _ in batch}
                     chunks = [c for a, _ in batch for c in chunks_of[a.id]]
                     vectors, n = _vectors(chunks, encoder, base)
@@ -424,12 +434,17 @@ def _build(
                     writer.add([a for a, _ in batch], chunks, vectors, data)
                     new_stamps += [replace(s, segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
                     bar.update(len(batch))
+            if not kept and not new_stamps:
+                raise StorybotError(f"no usable articles in {settings.articles_dir}: " + "; ".join(map(str, skipped)))
             new_ref = writer.finish()
+        # Deferred files that turned out unusable are neither added nor present.
+        present = {s.article_id for s in kept} | {s.article_id for s in new_stamps}
+        added = sum(s.article_id not in old for s in new_stamps)
         written += _folder_size(segments_dir(settings.index_dir) / new_ref.name)
         refs.append(new_ref)
     # Replaced and removed articles are marked deleted in the segment that held them.
     gone: dict[str, list[str]] = {}
-    for gone_id in [a.id for a, _ in todo if a.id in old] + removed_ids:
+    for gone_id in [s.article_id for _, s, _ in todo if s.article_id in old] + removed_ids:
         gone.setdefault(old[gone_id].segment, []).append(gone_id)
     stamps = sorted([*kept, *new_stamps], key=lambda s: s.article_id)
     live = _live_rows(stamps)
@@ -475,18 +490,40 @@ def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir())
 
 
-def _batches(todo: list[tuple[Article, FileStamp]]) -> Iterable[list[tuple[Article, FileStamp]]]:
-    """Articles in groups of about EMBED_BATCH chunks (paragraphs stand in for chunks)."""
-    batch: list[tuple[Article, FileStamp]] = []
+def _batches(
+    todo: list[tuple[Article | None, FileStamp, str]],
+) -> Iterable[list[tuple[Article | None, FileStamp, str]]]:
+    """Articles in groups of about EMBED_BATCH chunks (paragraphs stand in for chunks; 5 for an unread file)."""
+    batch: list[tuple[Article | None, FileStamp, str]] = []
     size = 0
     for item in todo:
         batch.append(item)
-        size += len(item[0].paragraphs)
+        size += len(item[0].paragraphs) if item[0] is not None else 5
         if size >= EMBED_BATCH:
             yield batch
             batch, size = [], 0
     if batch:
         yield batch
+
+
+def _read_deferred(
+    folder: Path,
+    batch: list[tuple[Article | None, FileStamp, str]],
+    skipped: list[SkippedFile],
+    skipped_stamps: list[FileStamp],
+) -> list[tuple[Article, FileStamp]]:
+    """The batch with its unread files read (their stamps completed); unusable ones moved to `skipped`."""
+    out = []
+    for article, stamp, path in batch:
+        if article is None:
+            result = load_article(folder, Path(path))
+            if isinstance(result, SkippedFile):
+                skipped.append(result)
+                skipped_stamps.append(stamp)
+                continue
+            article, stamp = result, replace(stamp, content_hash=result.content_hash)
+        out.append((article, stamp))
+    return out
 
 
 def _vectors(chunks: list[Chunk], encoder: Encoder, base: _Base | None) -> tuple[np.ndarray, int]:

@@ -94,13 +94,19 @@ def read_checked(path: Path, info: FileInfo) -> bytes:
     return data
 
 
-def check_file(path: Path, info: FileInfo) -> None:
-    """Stream a file and compare it with its recorded size and checksum."""
+def file_info(path: Path) -> FileInfo:
+    """Size and checksum of a file, read in blocks."""
     crc, size = 0, 0
     with open(path, "rb") as fh:
         while block := fh.read(READ_BLOCK):
             crc = zlib.crc32(block, crc)
             size += len(block)
+    return FileInfo(size, crc)
+
+
+def check_file(path: Path, info: FileInfo) -> None:
+    """Stream a file and compare it with its recorded size and checksum."""
+    size, crc = (found := file_info(path)).size, found.crc
     if size != info.size or crc != info.crc:
         raise CorruptFileError(f"{path.name} has changed since it was written ({size} bytes, expected {info.size})")
 

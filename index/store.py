@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import fcntl
 import json
 import logging
@@ -48,6 +49,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from . import vectors as _vectors
 from .articles import Article, Paragraph
 from .chunking import Chunk, search_text_for
 from .errors import IndexMismatchError, IndexMissingError, IndexUnreadableError
@@ -56,6 +58,7 @@ from .files import (
     FileInfo,
     check_file,
     disk_error,
+    file_info,
     fsync_dir,
     read_array,
     read_checked,
@@ -69,7 +72,6 @@ from .vectors import (
     build_vector_index,
     index_kind,
     load_vector_index,
-    serialize_vector_index,
     stored_vectors,
 )
 
@@ -85,6 +87,7 @@ SEGMENT_META = "meta.json"
 _GEN_PREFIX = "gen-"
 _GEN_NAME = re.compile(r"gen-\d{6,}")
 _SEG_NAME = re.compile(r"seg-\d{6,}-[0-9a-f]{8}")
+VECTOR_BLOCK = 16_384  # vectors added to a new segment's index at a time
 _TERM_FILES = {"indptr": "int64", "docs": "int32", "tfs": "int32", "doc_len": "int32"}
 # Errors that mean "this file or folder is not what was written": the index is unreadable.
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error, UnicodeDecodeError)
@@ -482,12 +485,16 @@ class SegmentWriter:
         files.update(save_lexical(postings if postings is not None else self._terms.postings(), self.tmp))
         n_postings = files["terms.docs"].size // 4
         self._terms = TermCounter()
-        vectors = read_array(self.tmp / "vectors.f32", "float32", (self.rows, self.dimension), files["vectors.f32"])
-        dense = build_vector_index(vectors)
-        del vectors
+        dense = self._vector_index(files["vectors.f32"])
         kind = index_kind(dense)
         if kind == "hnsw":
-            files["dense.faiss"] = write_array(self.tmp / "dense.faiss", serialize_vector_index(dense))
+            # Straight to the file: a serialized copy would hold the graph twice in memory.
+            try:
+                faiss.write_index(dense, str(self.tmp / "dense.faiss"))
+            except RuntimeError as err:  # faiss reports a failed write (a full disk) as RuntimeError
+                full = "space" in str(err).lower() or shutil.disk_usage(self.tmp).free < (1 << 20)
+                raise OSError(errno.ENOSPC if full else errno.EIO, f"cannot write dense.faiss: {err}") from err
+            files["dense.faiss"] = file_info(self.tmp / "dense.faiss")
         del dense
         meta = {
             "rows": self.rows,
@@ -503,6 +510,21 @@ class SegmentWriter:
         os.replace(self.tmp, self.root / self.name)
         fsync_dir(self.root)
         return SegmentRef(name=self.name, rows=self.rows, meta_crc=_crc(meta_bytes), kind=kind)
+
+    def _vector_index(self, info: FileInfo) -> faiss.Index:
+        """The segment's vector index, fed from vectors.f32 in blocks (the index holds its own copy)."""
+        empty = np.zeros((0, self.dimension), dtype=np.float32)
+        index = build_vector_index(empty, approximate=self.rows >= _vectors.APPROXIMATE_FROM)
+        crc = 0
+        width = self.dimension * 4
+        with open(self.tmp / "vectors.f32", "rb") as fh:
+            for start in range(0, self.rows, VECTOR_BLOCK):
+                block = fh.read(width * min(VECTOR_BLOCK, self.rows - start))
+                crc = zlib.crc32(block, crc)
+                index.add(np.frombuffer(block, dtype=np.float32).reshape(-1, self.dimension))
+        if index.ntotal != self.rows or crc != info.crc:
+            raise CorruptFileError("vectors.f32 changed while the segment was written")
+        return index
 
     def abort(self) -> None:
         """Remove the unfinished segment."""

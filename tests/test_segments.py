@@ -105,3 +105,15 @@ def test_per_article_derived_data_is_stored_with_the_article(engine, settings, e
     engine.rebuild()
     assert [json.loads(v) for v in engine.snapshot.article_data("oxy.md", "test-statement")] == [{"chunks": 2}]
     assert engine.snapshot.article_data("000_7ffb10ea7d7f92c2.txt", "test-statement") == []  # built before
+
+
+def test_large_builds_read_new_files_batch_by_batch(settings, encoder, monkeypatch):
+    monkeypatch.setattr(build, "DEFER_FROM", 0)  # as a build of more than 200 new files does
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    (settings.articles_dir / "broken.txt").write_bytes(b"Title\n\n\xff\xfe bytes\n")
+    summary = build_index(settings, encoder)
+    assert (summary.added, summary.articles) == (2, 2)
+    assert [s.path.name for s in summary.skipped] == ["broken.txt"]
+    assert not build.is_stale(settings)
+    answer = Engine(settings, encoder).ask("Ai đã tạo ra oxy lỏng năm 1891?")
+    assert answer.answered and answer.quotes[0].article_id == "oxy.md"

@@ -6,8 +6,9 @@ Splits the chunks of the articles folder (default: the XQuAD-vi dev
 articles) into three segments, adds a fourth holding chunks that are then
 marked deleted (and deletes a few chunks of the others), and compares with a
 bm25s index built over the live chunks only: vocabulary, every token's IDF,
-and the scores of 300 queries (equal to float32 rounding: ours are summed in float64). Then merges the segments (`merge_postings`,
-as `merge_segments` does) and compares again. Exits non-zero on any
+and the scores of 300 queries (equal to float32 rounding: ours are summed
+in float64). Then merges the segments (`merge_postings`, as
+`merge_segments` does) and compares again. Exits non-zero on any
 difference.
 """
 

@@ -13,6 +13,7 @@ too many of its rows are deleted), as one more generation.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -36,6 +37,7 @@ from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .files import CorruptFileError, FileInfo
 from .lexical import TOKENISER, merge_postings
+from .sentence_vectors import SentenceVectors, sentence_texts
 from .store import (
     FORMAT_VERSION,
     MANIFEST,
@@ -420,7 +422,8 @@ def _build(
     written = 0
     if todo:  # else only removals: a new manifest is all there is to write
         writer = SegmentWriter(settings.index_dir, dimension=encoder.dimension, tokeniser=TOKENISER)
-        with writer:
+        sentences = SentenceVectors(settings.index_dir, encoder)
+        with writer, contextlib.closing(sentences):
             show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM // 5 if progress is None else progress
             with tqdm(total=len(todo), desc="Indexing", unit="article", disable=not show) as bar:
                 # In batches of about EMBED_BATCH chunks: a large build never holds every chunk at once.
@@ -431,6 +434,9 @@ def _build(
                     vectors, n = _vectors(chunks, encoder, base)
                     embedded += n
                     data = [d for a, _ in batch for derive in ARTICLE_DERIVERS for d in derive(a, chunks_of[a.id])]
+                    # Sentence vectors before the generation that needs them is made current;
+                    # known sentences are skipped by key (see sentence_vectors.py).
+                    sentences.add(sentence_texts(chunks))
                     writer.add([a for a, _ in batch], chunks, vectors, data)
                     new_stamps += [replace(s, segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
                     bar.update(len(batch))

@@ -18,16 +18,14 @@ from .config import Settings
 from .embedding import Encoder, load_encoder
 from .errors import QuestionError, StorybotError
 from .search import search
+from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
 from .text import question_language
+from .texts import TRUNCATION_NOTICE
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-TRUNCATION_NOTICE = {
-    "vi": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
-    "en": "The question was longer than {limit} characters; only the first {limit} were used.",
-}
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -49,6 +47,7 @@ class Engine:
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
         )
+        self.sentences = SentenceVectors(settings.index_dir, self.encoder)
         self._snapshot: Snapshot | None = None
         self._swap = threading.Lock()  # one reload at a time
         self._build = threading.Lock()
@@ -123,7 +122,7 @@ class Engine:
         notices: tuple[str, ...] = ()
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
-        answer = compose_answer(snapshot, retrieval, top_k=k, notices=notices)
+        answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 

@@ -101,8 +101,8 @@ def test_non_utf8_current_file(engine, settings, encoder, paths, capsys):
 def test_bad_new_generation_beside_a_serving_engine_is_logged_once(engine, settings, encoder, caplog):
     assert engine.ask(QUESTION).answered
     loaded = engine.snapshot.generation
-    # `storybot index --passage-prompt "passage: "` run beside the bot: a generation this engine cannot use.
-    build_index(settings, dataclasses.replace(encoder, passage_prompt="passage: "))
+    # `storybot index --passage-prompt ...` run beside the bot: a generation this engine cannot use.
+    build_index(settings, dataclasses.replace(encoder, passage_prompt="tài liệu: "))
     with caplog.at_level(logging.ERROR, logger="index.engine"):
         for _ in range(3):
             assert engine.ask(QUESTION).answered

@@ -132,9 +132,13 @@ def work_corpus(tier: str) -> dict:
     return {**counts, "seconds": time.perf_counter() - t}
 
 
-def work_build(tier: str) -> dict:
-    """A full build of the tier from scratch: seconds and peak RSS."""
+def work_build(tier: str, exact: bool = False) -> dict:
+    """A full build of the tier from scratch: seconds and peak RSS (`exact`: no HNSW graph)."""
+    from index import vectors
     from index.build import build_index
+
+    if exact:
+        vectors.APPROXIMATE_FROM = 1 << 62
 
     settings = _settings(tier)
     shutil.rmtree(settings.index_dir, ignore_errors=True)
@@ -274,6 +278,7 @@ def main() -> int:
     parser.add_argument("--tiers", default="100k")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip", default="", help="comma-separated steps to leave out: corpus,build,add_remove,serve")
+    parser.add_argument("--exact", action="store_true", help="build without HNSW graphs (add/remove and BM25 only)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--worker")
     parser.add_argument("--kwargs", default="{}")
@@ -291,6 +296,8 @@ def main() -> int:
             kwargs: dict[str, object] = {"tier": tier}
             if step == "add_remove":
                 kwargs["repeats"] = args.repeats
+            if step == "build" and args.exact:
+                kwargs["exact"] = True
             r[step] = _run(step, **kwargs)
         results[tier] = r
     results["machine"]["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())

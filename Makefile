@@ -11,7 +11,7 @@ TORCH_VERSION := 2.13.0
 TORCH_INDEX_URL ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run chat index test lint eval bench bench-bot clean
+.PHONY: help install run chat index test lint eval bench bench-bot bench-scale clean
 
 help:
 	@echo "make run     build/update the index, then start the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a terminal chat)"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint    ruff check"
 	@echo "make eval    retrieval/answer quality on ../shared/eval (or EVAL=path)"
 	@echo "make bench   performance benchmark (BENCH_ARGS=--quick for a short run)"
+	@echo "make bench-scale  segmented index at 100,000 chunks (BENCH_ARGS=--tiers 100k,1m for 1M)"
 	@echo "make clean   remove the built index and caches (keeps .venv)"
 
 install: $(STAMP)
@@ -61,6 +62,9 @@ bench: install
 
 bench-bot: install
 	$(BIN)/python bench/bot_latency.py
+
+bench-scale: install
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf data/index .pytest_cache .ruff_cache

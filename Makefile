@@ -16,7 +16,7 @@ TORCH_VERSION := 2.13.0
 TORCH_INDEX_URL ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run chat index test lint eval bench bench-bot lock clean
+.PHONY: help install run chat index test lint eval bench bench-bot bench-scale lock clean
 
 help:
 	@echo "make run     start the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a terminal chat); the index is updated first"
@@ -24,6 +24,7 @@ help:
 	@echo "make lint    ruff check, and hadolint on the Dockerfile"
 	@echo "make eval    retrieval/answer quality on tests/data/xquad_sample (or EVAL=path, e.g. ../shared/eval/xquad_vi_dev)"
 	@echo "make bench   performance benchmark (BENCH_ARGS=--quick for a short run)"
+	@echo "make bench-scale  segmented index at 100,000 chunks (BENCH_ARGS=--tiers 100k,1m for 1M)"
 	@echo "make lock    regenerate requirements.lock after a dependency changed in pyproject.toml"
 	@echo "make clean   remove the built index and caches (keeps .venv)"
 
@@ -85,6 +86,9 @@ lock:
 	$(COMPILE) --output-file $(LOCK) pyproject.toml
 	$(COMPILE) --extra dev --output-file $(DEV_LOCK) pyproject.toml
 	sed -i.bak -e 's/^\(torch==[^+]*\)+.*/\1/' $(LOCK) $(DEV_LOCK) && rm -f $(LOCK).bak $(DEV_LOCK).bak
+
+bench-scale: install
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf data/index .pytest_cache .ruff_cache

@@ -443,6 +443,8 @@ async def _rebuild(st: BotState, lang: str, message: Message) -> str:
             summary = await asyncio.to_thread(st.engine.rebuild, progress=False)
         except StorybotError as err:
             log.error("rebuild failed: %s", err)
+            if disk_full(err):  # the index's DiskFullError carries the OSError as its cause
+                return text(lang, "reindex_disk_full")
             return text(lang, "reindex_failed", error=escape(str(err)))
         except Exception as err:
             if disk_full(err):

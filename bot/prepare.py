@@ -22,6 +22,7 @@ from index.build import BuildSummary
 from index.config import Settings, default_paths
 from index.engine import Engine
 from index.errors import StorybotError
+from index.store import current_generation
 
 
 def check_articles_dir(folder: Path) -> int:
@@ -50,6 +51,8 @@ def check_index_dir(folder: Path, *, writable: bool = True) -> None:
     if not existing.is_dir():
         raise StorybotError(f"cannot create the index folder {folder}: {existing} is a file, not a folder.")
     if not os.access(existing, os.W_OK | os.X_OK):
+        if existing == folder and current_generation(folder) is not None:
+            return  # a read-only index still answers; an update that needs writing says why when it fails
         raise StorybotError(
             f"cannot write the index to {folder}: no write permission on {existing}. Choose another folder "
             "with --index-dir / STORYBOT_INDEX_DIR."
@@ -124,6 +127,18 @@ def ensure_index(engine: Engine, status: Status) -> BuildSummary | None:
     files = len(list_article_files(settings.articles_dir))
     status.say(f"Updating the index in {settings.index_dir} from {files} article file(s) in {settings.articles_dir} …")
     # The bar appears at once on a terminal, however few passages there are to embed.
-    summary = engine.rebuild(progress=status.stream.isatty())
+    try:
+        summary = engine.rebuild(progress=status.stream.isatty())
+    except StorybotError as error:
+        # A read-only index folder or a full disk: answer from the index there is, if any.
+        try:
+            engine.refresh()
+        except StorybotError:
+            raise error from None
+        status.say(
+            f"warning: the index could not be updated: {error}. Answering from the existing index "
+            f"({engine.snapshot.generation}), which does not include the latest article changes."
+        )
+        return None
     status.say("  " + summary.describe().replace("\n", "\n  "))
     return summary

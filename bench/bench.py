@@ -38,17 +38,19 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import SHARED  # noqa: E402  (bench/ is put on the path just above)
 
+from index.embedding import DEFAULT_MODEL  # noqa: E402
+
 DATA = ROOT / "data" / "bench"
 SEEDS = ROOT / "seeds"
 QUESTIONS = SHARED / "questions.jsonl"  # the XQuAD-vi dev questions (Vietnamese)
-MODEL = "all-MiniLM-L6-v2"
+MODEL = DEFAULT_MODEL  # the model storybot uses unless told otherwise
 SEED_QUESTION = "Ai đã cáo buộc Trung Quốc đứng sau chiến dịch tin tặc?"
 
 TARGETS = {
     "rest_1k_ms": 3.0,  # total minus question embedding, median, ~1,000 chunks
     "rest_100k_ms": 15.0,  # ... at ~100,000 chunks
     "recall5": 0.98,
-    "build_ratio": 0.90,  # build throughput / model encode throughput
+    "build_ratio": 0.85,  # build throughput / model encode throughput (issue 9; issue 6 asked 0.90)
     "add_one_s": 2.0,  # add one article to a 1,000-article index, beside model loading
     "load_s": 10.0,  # seed index, process start to first answer
     "rss_100k_mb": 1536.0,
@@ -232,7 +234,10 @@ def _timed(encoder):
 def work_throughput(articles: str, index_dir: str, repeats: int) -> dict:
     """build_index with the real model vs the model's own encode on the same chunk texts (batch 64).
 
-    The two alternate so that load changes on the shared machine hit both alike.
+    The build also embeds every sentence of the chunks (index/sentence_vectors.py),
+    so this ratio is per chunk indexed; bench/model_speed.py compares the build
+    with the model's own encode of exactly the texts it embeds. The two alternate
+    so that load changes on the shared machine hit both alike.
     """
     from index.articles import list_article_files, load_article
     from index.build import build_index
@@ -529,7 +534,8 @@ def report(results: dict) -> str:
         out += ["", f"== index build throughput ({t['chunks']} chunks, real model, median of {len(t['runs'])}) =="]
         out.append(
             f"  build_index {_fmt(t['build_cps'], 1)} chunks/s vs model encode {_fmt(t['encode_cps'], 1)} chunks/s: "
-            f"ratio {_fmt(t['ratio'])} (target >= {TARGETS['build_ratio']}) {_verdict(t['ratio'] >= 0.9)}; "
+            f"ratio {_fmt(t['ratio'])} (target >= {TARGETS['build_ratio']}) "
+            f"{_verdict(t['ratio'] >= TARGETS['build_ratio'])}; "
             f"share of the build spent embedding: {_fmt(t['embed_share'])}"
         )
     if "builds" in results:

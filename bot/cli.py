@@ -184,7 +184,7 @@ def add_eval(sub: Subparsers, common: Common) -> None:
         help="measure retrieval and answer quality on a development set",
         description="Run a development set through the same path as 'storybot ask' and print recall@1, "
         "recall@5, MRR, answer hit and no-answer accuracy per question group (Vietnamese, Vietnamese "
-        "without diacritics, English, held-out, off-topic). The index is built in a temporary folder.",
+        "without diacritics, English, ablated, held-out, off-topic). The index is built in a temporary folder.",
     )
     p.add_argument(
         "dataset",
@@ -202,6 +202,13 @@ def add_eval(sub: Subparsers, common: Common) -> None:
         "--no-holdout",
         action="store_true",
         help="skip the held-out run (questions about articles left out of the index must be refused)",
+    )
+    p.add_argument(
+        "--ablations",
+        type=int,
+        metavar="N",
+        help="questions asked again with their answer sentence deleted from the article, which must be "
+        "refused (one index update each; 0 skips them) [default 120]",
     )
     p.set_defaults(run=cmd_eval)
 
@@ -435,7 +442,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot eval`."""
-    from index.evaluate import evaluate, format_report
+    from index.evaluate import ABLATIONS, evaluate, format_report
 
     if not args.dataset.exists():
         raise StorybotError(
@@ -444,7 +451,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         )
     if args.dataset.is_file():  # questions about --articles
         check_articles_dir(settings.articles_dir)
-    report = evaluate(args.dataset, settings, holdout=not args.no_holdout, retrieval=args.retrieval)
+    ablations = ABLATIONS if args.ablations is None else args.ablations
+    if ablations < 0:
+        raise StorybotError(f"--ablations must be 0 or more, not {ablations}")
+    report = evaluate(args.dataset, settings, holdout=not args.no_holdout, ablations=ablations, retrieval=args.retrieval)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0
 

@@ -454,7 +454,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     ablations = ABLATIONS if args.ablations is None else args.ablations
     if ablations < 0:
         raise StorybotError(f"--ablations must be 0 or more, not {ablations}")
-    report = evaluate(args.dataset, settings, holdout=not args.no_holdout, ablations=ablations, retrieval=args.retrieval)
+    report = evaluate(
+        args.dataset, settings, holdout=not args.no_holdout, ablations=ablations, retrieval=args.retrieval
+    )
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0
 

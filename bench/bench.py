@@ -324,8 +324,10 @@ def work_ann(index_dir: str, quick: bool) -> dict:
 
     from index import vectors as vectors_mod
     from index.embedding import load_encoder
+    from index.store import open_snapshot
 
-    vectors = np.ascontiguousarray(np.load(Path(index_dir) / _current(Path(index_dir)) / "vectors.npy"))
+    snapshot = open_snapshot(Path(index_dir))
+    vectors = np.ascontiguousarray(snapshot.vectors[np.arange(snapshot.vectors.shape[0])])
     n, dim = vectors.shape
     encoder = load_encoder(MODEL)
     queries = np.stack([encoder.encode_query(q) for q in _load_questions(300 if quick else None)])
@@ -350,9 +352,7 @@ def work_ann(index_dir: str, quick: bool) -> dict:
         row = _ann_row(f"hnsw at {size}", graph, queries, sub_truth, 0.0)
         crossover[size] = {"flat_ms": _latency(sub, queries), "hnsw_ms": row["ms"], "hnsw_recall5": row["recall5"]}
     # The index storybot built for this tier, searched as storybot searches it.
-    gen = Path(index_dir) / _current(Path(index_dir))
-    product = vectors_mod.load_vector_index(gen / "dense.faiss")
-    rows.append(_ann_row(f"storybot ({vectors_mod.index_kind(product)})", product, queries, truth, 0.0))
+    rows.append(_ann_row(f"storybot ({snapshot.manifest.vector_index})", snapshot.dense, queries, truth, 0.0))
     configs = [(32, 80), (32, 200), (32, 400), (48, 400)] if not quick else [(32, 400)]
     for m, efc in configs:
         index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
@@ -403,13 +403,9 @@ def _ann_row(name: str, index, queries, truth, build_s: float) -> dict:
     _, found = index.search(queries, 50)
     r5 = sum(len(set(f[:5]) & set(t[:5])) for f, t in zip(found, truth)) / (5 * len(truth))
     r50 = sum(len(set(f) & set(t)) for f, t in zip(found, truth)) / (50 * len(truth))
-    size = faiss.serialize_index(index).nbytes / 1024**2
+    size = faiss.serialize_index(index).nbytes / 1024**2 if isinstance(index, faiss.Index) else float("nan")
     ms = _latency(index, queries)
     return {"name": name, "recall5": r5, "recall50": r50, "ms": ms, "build_s": build_s, "mb": size}
-
-
-def _current(index_dir: Path) -> str:
-    return (index_dir / "CURRENT").read_text().strip()
 
 
 def work_add_inprocess(articles: str, index_dir: str, extra: int) -> dict:

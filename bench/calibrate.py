@@ -42,7 +42,7 @@ from index.engine import Engine  # noqa: E402
 from index.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_questions, variants  # noqa: E402
 from index.search import search  # noqa: E402
 
-L2 = 1.0
+L2 = 30.0  # strong: few, smooth weights carry over to questions and stories not seen here
 # Refusing a question the articles answer costs the reader the answer; answering
 # one they do not costs a misleading quote. Weighed as REFUSAL_COST : 1.
 REFUSAL_COST = 2.0

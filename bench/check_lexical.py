@@ -1,11 +1,15 @@
-"""Check that index/lexical.py builds exactly the BM25 scores `bm25s.BM25.index` computes.
+"""Check that segmented BM25 (index/lexical.py) scores exactly as one `bm25s.BM25.index` over the live chunks.
 
     python bench/check_lexical.py [ARTICLES_DIR]
 
-Builds both over the chunks of the articles folder (default: the XQuAD-vi dev
-articles), compares every (token, document) score, then checks that an
-incremental build (half the documents reused from a previous index) equals a
-full one. Exits non-zero on any difference.
+Splits the chunks of the articles folder (default: the XQuAD-vi dev
+articles) into three segments, adds a fourth holding chunks that are then
+marked deleted (and deletes a few chunks of the others), and compares with a
+bm25s index built over the live chunks only: vocabulary, every token's IDF,
+and the scores of 300 queries (equal to float32 rounding: ours are summed
+in float64). Then merges the segments (`merge_postings`, as
+`merge_segments` does) and compares again. Exits non-zero on any
+difference.
 """
 
 from __future__ import annotations
@@ -21,64 +25,71 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index.articles import list_article_files, load_article
 from index.chunking import chunk_article
-from index.lexical import _idf, build_lexical
+from index.lexical import SegmentedLexical, count_terms, merge_postings
 from index.text import document_tokens
 
 
-def _triples(index) -> dict[tuple[str, int], float]:
-    """(token, document) -> score of a bm25s index."""
-    sc = index.scores
-    tokens = {i: t for t, i in index.vocab_dict.items()}
-    out = {}
-    indptr = np.asarray(sc["indptr"])
-    for tid in range(len(indptr) - 1):
-        for j in range(indptr[tid], indptr[tid + 1]):
-            out[(tokens[tid], int(sc["indices"][j]))] = float(sc["data"][j])
-    return out
-
-
-def main() -> int:
-    """Compare; print the largest differences; exit 1 when they are not equal."""
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/eval/xquad_vi_dev/articles")
-    texts = [c.search_text for p in list_article_files(folder) for c in chunk_article(load_article(folder, p))]
-    t = time.perf_counter()
-    ours = build_lexical(texts)
-    ours_s = time.perf_counter() - t
-    t = time.perf_counter()
+def _reference(texts: list[str]) -> tuple[bm25s.BM25, dict[str, int], np.ndarray]:
     ref = bm25s.BM25()
     vocab: dict[str, int] = {}
     ids = [[vocab.setdefault(tok, len(vocab)) for tok in document_tokens(x)] for x in texts]
     ref.index((ids, vocab), show_progress=False)
-    ref_s = time.perf_counter() - t
-    a, b = _triples(ours.bm25), _triples(ref)
-    ok = a.keys() == b.keys() and all(a[k] == b[k] for k in a)
-    # Same ids and idf too (answer.py reads idf and its maximum).
-    ok = ok and np.array_equal(ours.idf, _idf(ref)) and ours.bm25.vocab_dict == ref.vocab_dict
-    diff = max((abs(a[k] - b.get(k, 0.0)) for k in a), default=0.0)
-    print(
-        f"{len(texts)} documents, {len(a)} postings: ours {ours_s:.2f} s, bm25s.index {ref_s:.2f} s; "
-        f"identical: {ok} (max |diff| {diff:.3g})"
-    )
-    vocab_ok = {t for t in ours.bm25.vocab_dict if t} == {t for t in vocab if t}
-    print(f"same vocabulary: {vocab_ok}")
+    indptr = np.asarray(ref.scores["indptr"])
+    n = int(ref.scores["num_docs"])
+    df = np.diff(indptr).astype(np.float64)
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    return ref, vocab, idf
 
-    # Incremental: the second half new, the first half reused from an index over a shuffled subset.
-    half = len(texts) // 2
+
+def _compare(name: str, ours: SegmentedLexical, live_rows: np.ndarray, texts: list[str], queries) -> bool:
+    ref, vocab, ref_idf = _reference(texts)
+    vocab = {t: i for t, i in vocab.items() if t}  # bm25s adds "" for its own use
+    same_vocab = set(ours.vocab_dict) == set(vocab)
+    idf_equal = same_vocab and all(ours.idf[ours.vocab_dict[t]] == ref_idf[vocab[t]] for t in vocab)
+    worst, exact = 0.0, 0
+    for tokens in queries:
+        a = ours.scores(ours.token_ids(tokens))
+        b = ref.get_scores_from_ids([vocab[t] for t in dict.fromkeys(tokens) if t in vocab])
+        dead = np.ones(len(a), dtype=bool)
+        dead[live_rows] = False
+        assert not a[dead].any(), "a deleted row scored"
+        worst = max(worst, float(np.abs(a[live_rows] - b).max()))
+        exact += int(np.array_equal(a[live_rows], b))
+    ok = same_vocab and idf_equal and worst < 1e-5
+    print(
+        f"{name}: {ours.size} live documents, vocabulary equal: {same_vocab}, every IDF equal: {idf_equal}, "
+        f"{exact}/{len(queries)} queries bit-identical, max |score diff| {worst:.2g}"
+    )
+    return ok
+
+
+def main() -> int:
+    """Compare; exit 1 when segmented scores differ from a whole-corpus bm25s index."""
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/eval/xquad_vi_dev/articles")
+    texts = [c.search_text for p in list_article_files(folder) for c in chunk_article(load_article(folder, p))]
     rng = np.random.default_rng(0)
-    prev_texts = [texts[i] for i in rng.permutation(half)] + ["Bài đã xoá: nội dung không còn dùng"]
-    prev = build_lexical(prev_texts)
-    row = {x: i for i, x in enumerate(prev_texts)}
+    doomed = ["Bài đã xoá: nội dung không còn dùng, từ riêng xoábiệt", *rng.choice(texts, 20).tolist()]
+    thirds = np.array_split(np.arange(len(texts)), 3)
+    segments = [[texts[i] for i in part] for part in thirds] + [doomed]
     t = time.perf_counter()
-    inc = build_lexical(texts, previous=prev, reuse={i: row[x] for i, x in enumerate(texts) if x in row})
-    inc_s = time.perf_counter() - t
-    c = _triples(inc.bm25)
-    inc_ok = c == a and {t for t in inc.bm25.vocab_dict} == {t for t in ours.bm25.vocab_dict}
-    print(f"incremental build ({half} reused) {inc_s:.2f} s, equal to full: {inc_ok}")
-    q = ours.token_ids(document_tokens(texts[3])[:8])
-    q2 = inc.token_ids(document_tokens(texts[3])[:8])
-    same_scores = np.array_equal(ours.scores(q), inc.scores(q2))
-    print(f"query scores equal: {same_scores}")
-    return 0 if ok and vocab_ok and inc_ok and same_scores else 1
+    postings = [count_terms(seg) for seg in segments]
+    lives = [np.ones(len(seg), dtype=bool) for seg in segments]
+    lives[3][:] = False  # a whole segment of removed articles
+    lives[1][:5] = False  # and the first article-ish rows of another
+    parts, offset, live_rows, live_texts = [], 0, [], []
+    for seg, post, live in zip(segments, postings, lives):
+        parts.append((post, offset, live))
+        live_rows += [offset + i for i in np.flatnonzero(live)]
+        live_texts += [seg[i] for i in np.flatnonzero(live)]
+        offset += len(seg)
+    ours = SegmentedLexical(parts)
+    print(f"segments counted and loaded in {time.perf_counter() - t:.2f} s")
+    queries = [document_tokens(live_texts[i])[:12] for i in rng.integers(0, len(live_texts), 300)]
+    ok = _compare("4 segments with deletions", ours, np.array(live_rows), live_texts, queries)
+    merged = merge_postings([(post, live) for post, live in zip(postings, lives)])
+    one = SegmentedLexical([(merged, 0, np.ones(merged.rows, dtype=bool))])
+    ok = _compare("merged into one", one, np.arange(merged.rows), live_texts, queries) and ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

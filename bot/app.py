@@ -382,7 +382,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     redact_token(bot.token)
     if getattr(args, "verbose", 0) == 0:
         logging.getLogger("bot").setLevel(logging.INFO)  # the one line per question is the bot's log
-    from .cli import ensure_index
+    from .prepare import Status, open_engine
 
     inbox = Inbox(inbox_path(bot, settings.index_dir))  # StorybotError now, not after the model loaded
     try:
@@ -391,8 +391,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except BotApiUnreachable as err:
         print(f"storybot run: error: {err}", file=sys.stderr)
         return 1
-    engine = Engine(settings)
-    ensure_index(engine, err=sys.stderr)
+    engine = open_engine(settings, Status(sys.stderr))
     application = build_application(bot, engine, inbox=inbox)
     mode = f"webhook {bot.webhook.url}" if bot.webhook else "long polling"
     admins = len(bot.admins)

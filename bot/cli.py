@@ -1,4 +1,10 @@
-"""The `storybot` command line: index, ask, chat, eval and run (the Telegram bot)."""
+"""The `storybot` command line: one function pair per subcommand (add_X builds its parser, cmd_X runs it).
+
+To add a subcommand: write `add_X(sub, common)` (using the shared parent parsers
+in `common` for the usual flags, and `p.set_defaults(run=cmd_X)`) and `cmd_X(args,
+settings) -> exit status`, then list add_X in SUBCOMMANDS. Check the user's input
+(folders, flags) before loading the model: see bot.prepare.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,25 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
-from typing import TextIO
 
-from index.config import DEFAULT_INDEX_DIR, DEFAULT_TOP_K, MAX_TOP_K, Settings, parse_top_k, settings_from_env
+from index.config import DEFAULT_TOP_K, MAX_TOP_K, Settings, default_paths, parse_top_k, settings_from_env
 from index.embedding import DEFAULT_MODEL
-from index.engine import Engine, prepare_question
+from index.engine import prepare_question
 from index.errors import StorybotError
 from index.search import RETRIEVAL_MODES
+from ingest import config as ingest_config
 
-from . import options
+from . import ingest_cli, options
+from .prepare import Status, check_articles_dir, check_index_dir, open_engine
 
 log = logging.getLogger("storybot")
 
 EXIT_USAGE = 2
+DISTRIBUTION = "storybot-quotes"  # the name on PyPI; the command is `storybot`
 
 DESCRIPTION = """\
 storybot answers questions about news articles with quotes taken word for word
@@ -30,28 +41,47 @@ may give title, url, source and date.
 
 EPILOG = """\
 examples:
-  storybot index                              build or update the index of seeds/
+  storybot index                              build or update the index of the articles
   storybot ask "Ai đã cáo buộc Trung Quốc?"   answer one question
   storybot ask --json --questions qs.txt      answer many, one JSON object per line
   storybot chat                               ask questions interactively
+  storybot add https://vnexpress.net/...      add an article by link
+  storybot follow https://.../rss/tin.rss     follow a feed; storybot ingest adds its new entries
   TELEGRAM_BOT_TOKEN=... storybot run         start the Telegram bot
+  storybot paths                              where the articles, the index and the history live
 """
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("articles, index and model")
-    group.add_argument(
-        "--articles",
-        metavar="DIR",
-        type=Path,
-        help="folder of article files (.txt, .md) [env STORYBOT_ARTICLES, default seeds]",
-    )
+@dataclass(frozen=True)
+class Common:
+    """Parent parsers for the flags several subcommands share."""
+
+    paths: argparse.ArgumentParser  # --articles, --index-dir
+    articles: argparse.ArgumentParser  # --articles alone
+    model: argparse.ArgumentParser  # --model, prompts, --device, -v
+    top_k: argparse.ArgumentParser  # -k
+
+
+def common_parsers() -> Common:
+    """The shared parent parsers (see Common)."""
+    defaults = default_paths()
+    articles_help = f"folder of article files (.txt, .md) [env STORYBOT_ARTICLES, default {defaults.articles_dir}]"
+
+    paths = argparse.ArgumentParser(add_help=False)
+    group = paths.add_argument_group("articles and index")
+    group.add_argument("--articles", metavar="DIR", type=Path, help=articles_help)
     group.add_argument(
         "--index-dir",
         metavar="DIR",
         type=Path,
-        help=f"where the built index lives [env STORYBOT_INDEX_DIR, default {DEFAULT_INDEX_DIR}]",
+        help=f"where the built index lives [env STORYBOT_INDEX_DIR, default {defaults.index_dir}]",
     )
+
+    articles = argparse.ArgumentParser(add_help=False)
+    articles.add_argument_group("articles").add_argument("--articles", metavar="DIR", type=Path, help=articles_help)
+
+    model = argparse.ArgumentParser(add_help=False)
+    group = model.add_argument_group("model")
     group.add_argument(
         "--model",
         metavar="NAME",
@@ -71,33 +101,28 @@ def _common(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", help="torch device for the model [env STORYBOT_DEVICE, default cpu]")
     group.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
-
-def _top_k(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+    top_k = argparse.ArgumentParser(add_help=False)
+    top_k.add_argument(
         "-k",
         "--top-k",
         metavar="N",
-        help=f"passages to return, 1-{MAX_TOP_K} [env STORYBOT_TOP_K, default {DEFAULT_TOP_K}]",
+        help=f"passages listed in the JSON answer, 1-{MAX_TOP_K} [env STORYBOT_TOP_K, default {DEFAULT_TOP_K}]",
     )
+    return Common(paths=paths, articles=articles, model=model, top_k=top_k)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="storybot",
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+Subparsers = argparse._SubParsersAction  # argparse's own type for `add_subparsers()`
 
+
+def add_index(sub: Subparsers, common: Common) -> None:
+    """`storybot index`."""
     p = sub.add_parser(
         "index",
+        parents=[common.paths, common.model],
         help="build or update the index from the articles folder",
         description="Build the index, or update it: new and changed articles are embedded, removed ones "
         "dropped, unchanged chunks reuse their stored embeddings. Prints a summary.",
     )
-    _common(p)
     p.add_argument(
         "--json",
         action="store_true",
@@ -110,20 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="show a progress bar while embedding (default: only on a terminal, for long builds)",
     )
+    p.set_defaults(run=cmd_index)
 
+
+def add_ask(sub: Subparsers, common: Common) -> None:
+    """`storybot ask`."""
     p = sub.add_parser(
         "ask",
+        parents=[common.paths, common.model, common.top_k],
         help="answer a question from the articles",
         description="Answer a question with verbatim quotes and their sources. The index is built or "
         "updated first when it is missing or older than the articles.",
     )
-    _common(p)
-    _top_k(p)
     p.add_argument("question", nargs="?", help="the question (Vietnamese, with or without diacritics, or English)")
     p.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object: question, answered, answer, quotes, passages, timings_ms",
+        help="print one JSON object: question, answered, confidence, answer, quotes, passages, timings_ms",
     )
     p.add_argument(
         "--questions",
@@ -132,24 +160,32 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer every line of FILE (plain text, or JSON objects with a 'question' key; - for stdin), "
         "one JSON object per line with --json",
     )
+    p.set_defaults(run=cmd_ask)
 
+
+def add_chat(sub: Subparsers, common: Common) -> None:
+    """`storybot chat`."""
     p = sub.add_parser(
         "chat",
+        parents=[common.paths, common.model],
         help="ask questions interactively in the terminal",
         description="An interactive chat in the terminal that gives the same answers as the Telegram bot. "
-        "Type a question and press Enter; an empty line or Ctrl-D quits.",
+        "The model is loaded once and the index updated first when the articles changed. Type a question "
+        "and press Enter; arrow keys edit and recall earlier questions; Ctrl-C clears the line; Ctrl-D quits.",
     )
-    _common(p)
-    _top_k(p)
+    p.set_defaults(run=cmd_chat)
 
+
+def add_eval(sub: Subparsers, common: Common) -> None:
+    """`storybot eval`."""
     p = sub.add_parser(
         "eval",
+        parents=[common.articles, common.model],
         help="measure retrieval and answer quality on a development set",
         description="Run a development set through the same path as 'storybot ask' and print recall@1, "
         "recall@5, MRR, answer hit and no-answer accuracy per question group (Vietnamese, Vietnamese "
-        "without diacritics, English, held-out, off-topic). The index is built in a temporary folder.",
+        "without diacritics, English, ablated, held-out, off-topic). The index is built in a temporary folder.",
     )
-    _common(p)
     p.add_argument(
         "dataset",
         type=Path,
@@ -167,18 +203,104 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the held-out run (questions about articles left out of the index must be refused)",
     )
+    p.add_argument(
+        "--ablations",
+        type=int,
+        metavar="N",
+        help="questions asked again with their answer sentence deleted from the article, which must be "
+        "refused (one index update each; 0 skips them) [default 120]",
+    )
+    p.set_defaults(run=cmd_eval)
 
+
+def add_run(sub: Subparsers, common: Common) -> None:
+    """`storybot run`."""
     p = sub.add_parser(
         "run",
+        parents=[common.paths, common.model],
         help="run the Telegram bot",
         description="Run the Telegram bot: long polling by default, a webhook with --webhook-url. "
-        "The index is built or updated first when needed, and the bot switches to a rebuilt index "
-        "without restarting.",
+        "The index is built or updated first when needed (with the model the bot then uses), and the bot "
+        "switches to a rebuilt index without restarting.",
     )
-    _common(p)
-    _top_k(p)
     options.add_arguments(p)
+    ingest_config.add_arguments(p, polling=True)
+    p.set_defaults(run=cmd_run)
+
+
+def add_check(sub: Subparsers, common: Common) -> None:
+    """`storybot check`."""
+    p = sub.add_parser(
+        "check",
+        parents=[common.paths],
+        help="check that the index is readable, without loading the model (a health check)",
+        description="Open the current index and read its article list, without loading the model. Exit "
+        "status 0 when it is readable (a warning if the articles changed since), 1 when it is not.",
+    )
+    p.set_defaults(run=cmd_check)
+
+
+def add_paths(sub: Subparsers, common: Common) -> None:
+    """`storybot paths`."""
+    p = sub.add_parser(
+        "paths",
+        parents=[common.paths],
+        help="show where the articles, the index and the chat history live",
+        description="Print the folders storybot uses, after flags and STORYBOT_* variables: inside a "
+        "checkout its seeds/ and data/index, elsewhere the user data directory.",
+    )
+    p.set_defaults(run=cmd_paths)
+
+
+SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
+    add_index,
+    add_ask,
+    add_chat,
+    add_eval,
+    add_run,
+    add_check,
+    add_paths,
+    ingest_cli.add_parsers,
+]
+
+
+def version_text() -> str:
+    """`storybot --version`: the version and the default folders."""
+    try:
+        version = metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        version = "(not installed)"
+    defaults = default_paths()
+    return (
+        f"storybot {version} ({DISTRIBUTION}, Python {sys.version.split()[0]})\n"
+        f"articles: {defaults.articles_dir}\nindex:    {defaults.index_dir}\n"
+        f"(defaults of the {defaults.origin}; see `storybot paths`)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="storybot",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=version_text())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = common_parsers()
+    for add in SUBCOMMANDS:
+        add(sub, common)
     return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
+    """Parse `argv`; an unknown flag gets the usage of its subcommand, not the top-level one."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -186,37 +308,29 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     settings = settings_from_env()
     top_k = getattr(args, "top_k", None)
     return settings.with_overrides(
-        articles_dir=args.articles,
-        index_dir=args.index_dir,
-        model=args.model,
-        query_prompt=args.query_prompt,
-        passage_prompt=args.passage_prompt,
-        device=args.device,
+        articles_dir=getattr(args, "articles", None),
+        index_dir=getattr(args, "index_dir", None),
+        model=getattr(args, "model", None),
+        query_prompt=getattr(args, "query_prompt", None),
+        passage_prompt=getattr(args, "passage_prompt", None),
+        device=getattr(args, "device", None),
         top_k=parse_top_k(top_k) if top_k is not None else None,
     )
-
-
-def ensure_index(engine: Engine, *, err: TextIO) -> None:
-    """Build or update the index when it is missing or older than the articles, saying so on `err`."""
-    if not engine.is_stale():
-        return
-    print(f"Updating the index in {engine.settings.index_dir} from {engine.settings.articles_dir} ...", file=err)
-    summary = engine.rebuild()
-    print(summary.describe(), file=err)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `storybot` command."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    args = parse_args(parser, argv)
+    _configure_logging(getattr(args, "verbose", 0))
     try:
         settings = settings_from_args(args)
-        return COMMANDS[args.command](args, settings)
+        return args.run(args, settings)
     except StorybotError as err:
         print(f"storybot {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
+        print(file=sys.stderr)
         return 130
 
 
@@ -224,15 +338,29 @@ def _configure_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(level)
+    # These libraries print through handlers of their own: passing their records on to
+    # ours as well printed every line twice (once bare, once with a timestamp).
+    for own_handler in ("huggingface_hub", "transformers"):
+        logging.getLogger(own_handler).propagate = False
     if verbose < 2:
         for noisy in ("httpx", "sentence_transformers", "faiss", "bm25s"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def status_for(args: argparse.Namespace) -> Status:
+    """Step-by-step progress on stderr: always for interactive commands, on a terminal for the others."""
+    return Status(sys.stderr, steps=args.command in ("chat", "run") or sys.stderr.isatty())
+
+
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot index`."""
-    engine = Engine(settings)
+    check_articles_dir(settings.articles_dir)
+    check_index_dir(settings.index_dir)
+    status = status_for(args)
+    engine = open_engine(settings, status, update=False)
+    status.start(f"Indexing {settings.articles_dir} into {settings.index_dir}")
     summary = engine.rebuild(progress=args.progress)
+    status.done()
     if args.json:
         print(json.dumps(summary.to_json(), ensure_ascii=False))
     else:
@@ -249,8 +377,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     elif args.question is not None:
         raise StorybotError("give either a question or --questions FILE, not both")
     questions = _read_questions(args.questions) if args.questions is not None else None
-    engine = Engine(settings)
-    ensure_index(engine, err=sys.stderr)
+    check_articles_dir(settings.articles_dir)
+    check_index_dir(settings.index_dir)
+    engine = open_engine(settings, status_for(args))
     if questions is None:
         answer = engine.ask(args.question)
         for notice in answer.notices:
@@ -303,32 +432,31 @@ def _read_questions(path: Path) -> list[tuple[int, str]]:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot chat`: a terminal conversation with the same answers as the bot."""
-    engine = Engine(settings)
-    ensure_index(engine, err=sys.stderr)
-    titles = ", ".join(a.title for a in engine.articles()[:3])
-    print(f"storybot: ask about {len(engine.articles())} article(s) ({titles}).")
-    print("Type a question and press Enter (Vietnamese or English). An empty line or Ctrl-D quits.\n")
-    while True:
-        try:
-            question = input("? ")
-        except EOFError:
-            print()
-            return 0
-        if not question.strip():
-            return 0
-        answer = engine.ask(question)
-        for notice in answer.notices:
-            print(notice)
-        print(answer.text + "\n")
+    from .chat import run_chat
+
+    check_articles_dir(settings.articles_dir)
+    check_index_dir(settings.index_dir)
+    engine = open_engine(settings, status_for(args))
+    return run_chat(engine)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot eval`."""
-    from index.evaluate import evaluate, format_report
+    from index.evaluate import ABLATIONS, evaluate, format_report
 
     if not args.dataset.exists():
-        raise StorybotError(f"dataset {args.dataset} does not exist")
-    report = evaluate(args.dataset, settings, holdout=not args.no_holdout, retrieval=args.retrieval)
+        raise StorybotError(
+            f"dataset {args.dataset} does not exist. Give a folder with articles/ and questions.jsonl, "
+            "e.g. tests/data/xquad_sample."
+        )
+    if args.dataset.is_file():  # questions about --articles
+        check_articles_dir(settings.articles_dir)
+    ablations = ABLATIONS if args.ablations is None else args.ablations
+    if ablations < 0:
+        raise StorybotError(f"--ablations must be 0 or more, not {ablations}")
+    report = evaluate(
+        args.dataset, settings, holdout=not args.no_holdout, ablations=ablations, retrieval=args.retrieval
+    )
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0
 
@@ -337,10 +465,50 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot run`: the Telegram bot."""
     from . import app
 
+    check_articles_dir(settings.articles_dir)
+    check_index_dir(settings.index_dir)
     return app.run(args, settings)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "run": cmd_run}
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """`storybot check`: the index opens and lists its articles; the model is not loaded."""
+    from index.build import is_stale
+    from index.store import open_snapshot
+
+    check_index_dir(settings.index_dir, writable=False)
+    try:
+        snapshot = open_snapshot(settings.index_dir)
+    except StorybotError as err:
+        print(f"storybot check: error: {err}", file=sys.stderr)
+        return 1
+    try:
+        articles = snapshot.articles()
+        manifest = snapshot.manifest
+        print(
+            f"ok: index {snapshot.generation} in {settings.index_dir}: {len(articles)} article(s), "
+            f"{snapshot.size} chunk(s), model {manifest.model}, built {manifest.built_at}"
+        )
+    finally:
+        snapshot.close()
+    try:
+        if is_stale(settings):
+            print(f"note: articles in {settings.articles_dir} changed since; `storybot index` updates the index")
+    except StorybotError as err:
+        print(f"note: {err}")
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace, settings: Settings) -> int:
+    """`storybot paths`."""
+    from .chat import history_path
+
+    origin = default_paths().origin
+    print(f"articles:     {settings.articles_dir.absolute()}")
+    print(f"index:        {settings.index_dir.absolute()}")
+    print(f"chat history: {history_path()}")
+    print(f"model:        {settings.model}")
+    print(f"(defaults of the {origin}; STORYBOT_ARTICLES / STORYBOT_INDEX_DIR or the flags override them)")
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from index.articles import MAX_ARTICLE_BYTES
 from index.errors import StorybotError
+from ingest.config import IngestSettings, ingest_settings
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_RATE_LIMIT = 20  # questions per user per minute
@@ -85,6 +86,7 @@ class BotSettings:
     refresh_seconds: float = DEFAULT_REFRESH_SECONDS  # 0: only refresh when a question comes
     examples: tuple[str, ...] = DEFAULT_EXAMPLES
     inbox: Path | None = None  # the update inbox (SQLite); None: beside the index folder
+    ingest: IngestSettings = field(default_factory=IngestSettings)  # fetching links, following feeds
 
     def is_admin(self, user_id: int | None) -> bool:
         """True when `user_id` may use /reindex and add articles."""
@@ -134,6 +136,7 @@ def bot_settings(args: argparse.Namespace | None = None, env: Mapping[str, str] 
         refresh_seconds=refresh,
         examples=_examples(pick("examples")),
         inbox=Path(pick("inbox") or "") if pick("inbox") else None,
+        ingest=ingest_settings(args, env),
     )
 
 

@@ -43,6 +43,7 @@ from telegram.ext import (
 
 from index.answer import Answer
 from index.articles import Article
+from index.dates import article_date
 from index.engine import Engine
 from index.errors import StorybotError
 
@@ -375,18 +376,45 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(message, render.render_help(user_language(user), admin=admin, upload_limit_kb=limit_kb))
 
 
+def sources_newest_first(engine: Engine) -> list[render.Source]:
+    """The indexed articles with their dates, newest first; undated ones last, by title."""
+    snapshot = engine.snapshot
+    sources = []
+    for info in snapshot.articles():
+        article = snapshot.article(info.id)
+        sources.append(render.Source(info, article_date(article), article.source))
+    sources.sort(key=lambda s: s.info.title.casefold())
+    sources.sort(key=lambda s: s.date or "", reverse=True)  # stable: same-day articles stay by title
+    return sources
+
+
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/sources: the indexed articles."""
+    """/sources: the indexed articles, newest first, a page at a time."""
     message = update.effective_message
     assert message is not None
     lang = user_language(update.effective_user)
     try:
-        articles = await asyncio.to_thread(state(context).engine.articles)
+        sources = await asyncio.to_thread(sources_newest_first, state(context).engine)
     except StorybotError as err:
         log.error("cannot list the articles: %s", err)
         await reply(message, Outgoing(text(lang, "unavailable")))
         return
-    await reply(message, render.render_sources(articles, lang))
+    await reply(message, render.render_sources(sources, lang))
+
+
+async def on_sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "newer / older" buttons under /sources: the same message shows another page."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, lang, page = [*query.data.split(":"), "", ""][:3]
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None or not re.fullmatch(r"[0-9]{1,6}", page):
+        await acknowledge(query, text(user_language(query.from_user), "button_stale"))
+        return
+    await acknowledge(query)
+    sources = await asyncio.to_thread(sources_newest_first, state(context).engine)
+    shown = render.render_sources(sources, lang, int(page))
+    await edit(message, shown.text, shown.keyboard)
 
 
 async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -415,6 +443,8 @@ async def _rebuild(st: BotState, lang: str, message: Message) -> str:
             summary = await asyncio.to_thread(st.engine.rebuild, progress=False)
         except StorybotError as err:
             log.error("rebuild failed: %s", err)
+            if disk_full(err):  # the index's DiskFullError carries the OSError as its cause
+                return text(lang, "reindex_disk_full")
             return text(lang, "reindex_failed", error=escape(str(err)))
         except Exception as err:
             if disk_full(err):
@@ -663,7 +693,8 @@ async def on_paragraph(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await acknowledge(query)
     article, number = found
     body = article.paragraph_text(number)
-    await reply(message, render.render_paragraph(article.title, article.url, number, body, ref.language))
+    date = article_date(article)
+    await reply(message, render.render_paragraph(article.title, article.url, number, body, ref.language, date=date))
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -758,6 +789,9 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
     ]
     for name, callback in commands:
         application.add_handler(CommandHandler(name, callback, filters=NEW))
+    from . import ingest_handlers  # imports this module: registered here, before the catch-all handlers
+
+    ingest_handlers.register(application, settings)
     application.add_handler(MessageHandler(NEW & PRIVATE & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(NEW & PRIVATE & filters.TEXT, on_private_text))
     application.add_handler(MessageHandler(NEW & GROUP & filters.TEXT & ~filters.COMMAND & ADDRESSED, on_group_text))
@@ -766,6 +800,7 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
     application.add_handler(CallbackQueryHandler(on_example, pattern=r"^ask:"))
     application.add_handler(CallbackQueryHandler(on_paragraph, pattern=r"^para:"))
     application.add_handler(CallbackQueryHandler(on_upload_choice, pattern=r"^up:"))
+    application.add_handler(CallbackQueryHandler(on_sources_page, pattern=r"^src:"))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     application.add_error_handler(on_error)
 

@@ -23,6 +23,7 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from index.answer import Answer, Quote
 from index.build import BuildSummary
+from index.dates import format_date
 from index.store import ArticleInfo
 
 from .texts import FRAMES, TEXTS, text
@@ -33,6 +34,7 @@ MAX_NAME_SHOWN = 120  # characters of a file name echoed back
 MAX_BUTTON_TITLE = 40
 MAX_LINES = 50  # per message: keeps a list well under Telegram's cap on links per message
 MAX_URL = 2048  # longer addresses are shown as plain titles
+SOURCES_PER_PAGE = 10
 ELLIPSIS = "…"
 
 
@@ -135,17 +137,18 @@ def quote_block(quote: Quote, language: str, *, body: str | None = None, limit: 
     quoted = quote.text if body is None else body
     if limit is not None:
         quoted = shorten_escaped(quoted, limit)
-    source = source_line(quote.title, quote.url, quote.paragraph, language)
+    source = source_line(quote.title, quote.url, quote.paragraph, language, date=quote.date)
     return f"<blockquote>{escape(quoted)}</blockquote>\n— {source}"
 
 
-def source_line(title: str, url: str | None, paragraph: int, language: str) -> str:
-    """ "Title, đoạn 5", the title linked when the article has a web address."""
+def source_line(title: str, url: str | None, paragraph: int, language: str, *, date: str | None = None) -> str:
+    """ "Title, đoạn 5, 12/5/2025", the title linked when the article has a web address."""
     name = escape(title)
     if is_web_url(url):
         assert url is not None
         name = f'<a href="{html.escape(url, quote=True)}">{name}</a>'
-    return f"{name}, {FRAMES[language]['paragraph']} {paragraph}"
+    when = format_date(date, language)
+    return f"{name}, {FRAMES[language]['paragraph']} {paragraph}" + (f", {when}" if when else "")
 
 
 def is_web_url(url: str | None) -> bool:
@@ -200,9 +203,11 @@ def parse_paragraph_callback(data: str) -> ParagraphRef | None:
     return ParagraphRef(parts[1], parts[2], paragraph, start, end, parts[6])
 
 
-def render_paragraph(title: str, url: str | None, paragraph: int, body: str, language: str) -> list[Outgoing]:
+def render_paragraph(
+    title: str, url: str | None, paragraph: int, body: str, language: str, *, date: str | None = None
+) -> list[Outgoing]:
     """A whole paragraph in a blockquote with its source, over several messages if it is very long."""
-    source = f"— {source_line(title, url, paragraph, language)}"
+    source = f"— {source_line(title, url, paragraph, language, date=date)}"
     budget = MAX_MESSAGE - utf16_len(f"<blockquote></blockquote>\n{source}") - 16
     pieces = split_plain(body, budget)
     out = []
@@ -215,18 +220,46 @@ def render_paragraph(title: str, url: str | None, paragraph: int, body: str, lan
 # --- article list, start, help -----------------------------------------------------------------
 
 
-def render_sources(articles: Sequence[ArticleInfo], language: str) -> list[Outgoing]:
-    """The indexed articles, numbered, titles linked; several messages for a long list."""
-    if not articles:
-        return [Outgoing(text(language, "sources_empty"))]
-    lines = [f"<b>{text(language, 'sources_header', count=len(articles))}</b>"]
-    for number, info in enumerate(articles, 1):
-        name = escape(shorten(info.title, 300))
-        if is_web_url(info.url):
-            assert info.url is not None
-            name = f'<a href="{html.escape(info.url, quote=True)}">{name}</a>'
-        lines.append(f"{number}. {name}")
-    return [Outgoing(chunk) for chunk in pack_lines(lines)]
+@dataclass(frozen=True)
+class Source:
+    """An indexed article as /sources lists it."""
+
+    info: ArticleInfo
+    date: str | None  # YYYY-MM-DD
+    site: str | None  # the outlet, from the article's front matter
+
+
+def render_sources(sources: Sequence[Source], language: str, page: int = 0) -> Outgoing:
+    """One page of the article list (newest first, as given): numbered, dated, titles linked.
+
+    Longer lists get "newer / older" buttons whose callback data is
+    `src:<language>:<page>`; a page out of range shows the last one.
+    """
+    if not sources:
+        return Outgoing(text(language, "sources_empty"))
+    pages = -(-len(sources) // SOURCES_PER_PAGE)
+    page = min(max(page, 0), pages - 1)
+    first = page * SOURCES_PER_PAGE
+    header = "sources_header" if pages == 1 else "sources_page"
+    lines = [f"<b>{text(language, header, count=len(sources), page=page + 1, pages=pages)}</b>"]
+    # A full page always fits one message: each line gets an equal share of it.
+    budget = (MAX_MESSAGE - utf16_len(lines[0])) // SOURCES_PER_PAGE - 1
+    for number, source in enumerate(sources[first : first + SOURCES_PER_PAGE], first + 1):
+        details = [escape(shorten(v, 60)) for v in (format_date(source.date, language), source.site) if v]
+        tail = f" — {', '.join(details)}" if details else ""
+        url = source.info.url
+        link = f'<a href="{html.escape(url, quote=True)}"></a>' if url and is_web_url(url) else ""
+        if utf16_len(link) > budget // 2:
+            link = ""  # an address that long is shown as a plain title
+        room = budget - utf16_len(f"{number}. {tail}") - utf16_len(link)
+        name = escape(shorten_escaped(" ".join(source.info.title.split()), room))
+        lines.append(f"{number}. {link[:-4]}{name}</a>{tail}" if link else f"{number}. {name}{tail}")
+    buttons = [
+        InlineKeyboardButton(text(language, key), callback_data=f"src:{language}:{target}")
+        for key, target in (("sources_newer", page - 1), ("sources_older", page + 1))
+        if 0 <= target < pages
+    ]
+    return Outgoing(_fit("\n".join(lines)), InlineKeyboardMarkup([buttons]) if buttons else None)
 
 
 def render_start(articles: Sequence[ArticleInfo], examples: Sequence[tuple[int, str]], language: str) -> Outgoing:
@@ -253,7 +286,7 @@ def render_help(language: str, *, admin: bool, upload_limit_kb: int) -> Outgoing
     """The /help message; admins also read how to add articles."""
     body = text(language, "help")
     if admin:
-        body += "\n\n" + text(language, "help_admin", limit=upload_limit_kb)
+        body += "\n\n" + text(language, "help_admin", limit=upload_limit_kb) + "\n" + text(language, "help_admin_web")
     return Outgoing(body)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from index.texts import FRAMES, TRUNCATION_NOTICE
 
-__all__ = ["COMMANDS", "FRAMES", "TEXTS", "TRUNCATION_NOTICE", "text"]
+__all__ = ["CHAT_TEXTS", "COMMANDS", "FRAMES", "TEXTS", "TRUNCATION_NOTICE", "text"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "vi": {
@@ -36,6 +36,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reindex_error": "Không cập nhật được chỉ mục do một lỗi không mong đợi (chi tiết trong nhật ký của bot). "
         "Tôi vẫn trả lời bằng chỉ mục cũ.",
         "sources_header": "Các bài báo đang có ({count}):",
+        "sources_page": "Các bài báo đang có ({count}), mới nhất trước — trang {page}/{pages}:",
+        "sources_newer": "◀ Mới hơn",
+        "sources_older": "Cũ hơn ▶",
         "sources_empty": "Chưa có bài báo nào trong chỉ mục.",
         "paragraph_chunks": "{chunks} đoạn",
         "upload_received": "Đã nhận {name}, đang lưu và lập chỉ mục…",
@@ -90,6 +93,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_admin": "<b>Quản trị viên</b>\n"
         "Gửi một tệp .txt hoặc .md (UTF-8, dòng đầu là tiêu đề, tối đa {limit} KB) để thêm bài báo; "
         "tôi lưu và lập chỉ mục ngay. /reindex cập nhật chỉ mục khi thư mục bài báo thay đổi.",
+        "help_admin_web": "Gửi đường dẫn bài báo (hoặc /add đường-dẫn) để thêm bài từ web. "
+        "/follow đường-dẫn-RSS theo dõi một nguồn tin và tự thêm bài mới; /feeds xem các nguồn, "
+        "/unfollow bỏ một nguồn.",
     },
     "en": {
         "not_found_hint": "Type /sources to see the articles I have.",
@@ -116,6 +122,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "reindex_error": "Could not update the index because of an unexpected error (details in the bot's log). "
         "I keep answering from the previous index.",
         "sources_header": "The articles I have ({count}):",
+        "sources_page": "The articles I have ({count}), newest first — page {page}/{pages}:",
+        "sources_newer": "◀ Newer",
+        "sources_older": "Older ▶",
         "sources_empty": "No articles are indexed yet.",
         "paragraph_chunks": "{chunks} passages",
         "upload_received": "Got {name}; saving and indexing it…",
@@ -172,6 +181,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "help_admin": "<b>Admins</b>\n"
         "Send a .txt or .md file (UTF-8, title on the first line, at most {limit} KB) to add an article; "
         "I save and index it at once. /reindex updates the index after the articles folder changed.",
+        "help_admin_web": "Send an article's link (or /add link) to add it from the web. "
+        "/follow RSS-link follows a feed and adds its new articles by itself; /feeds lists the feeds, "
+        "/unfollow drops one.",
     },
 }
 
@@ -196,3 +208,21 @@ COMMANDS = {
 def text(language: str, key: str, **values: object) -> str:
     """A framing text in `language` ("vi" or "en"), formatted with already-escaped `values`."""
     return TEXTS[language if language in TEXTS else "vi"][key].format(**values)
+
+
+# The terminal chat (`storybot chat`, bot/chat.py): plain text, in English like the rest of the
+# command line; the answers themselves are framed by FRAMES in the question's language.
+CHAT_TEXTS = {
+    "welcome": "Ask about {count} article(s), e.g. {titles}.",
+    "how": "Type a question and press Enter (Vietnamese, with or without diacritics, or English). "
+    "/help lists the commands; Ctrl-D quits.",
+    "help": "Type a question and press Enter; answers are quotes taken word for word from the articles, "
+    "grouped under each article's title with the paragraph number.",
+    "keys": "Arrow keys edit the line and recall earlier questions; Ctrl-C clears the line; Ctrl-D or /quit quits.",
+    "unknown": "Unknown command {command}. Type /help to see the commands.",
+    "sources_header": "The articles ({count}):",
+    "sources_empty": "No articles are indexed yet.",
+    "not_found_hint": "Type /sources to see the articles.",
+    "interrupted": "(interrupted)",
+    "error": "error: {error}",
+}

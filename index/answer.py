@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .articles import is_furniture
+from .dates import article_date, format_date
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .sentence_vectors import SentenceVectors
 from .store import Snapshot
@@ -69,6 +70,7 @@ class Quote:
     start: int
     end: int
     score: float
+    date: str | None = None  # YYYY-MM-DD: the article's date (front matter, or its dateline)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Answer:
         parts = [frame["header"]]
         for quote in self.quotes:
             source = f"— {quote.title}, {frame['paragraph']} {quote.paragraph}"
+            if quote.date:
+                source += f", {format_date(quote.date, self.language)}"
             if quote.url:
                 source += f" ({quote.url})"
             parts.append(f"“{quote.text}”\n{source}")
@@ -117,6 +121,7 @@ class Answer:
                     "paragraph": q.paragraph,
                     "start": q.start,
                     "end": q.end,
+                    "date": q.date,
                 }
                 for q in self.quotes
             ],
@@ -260,6 +265,12 @@ def compose_answer(
     evidence = measure_evidence(snapshot, retrieval, candidates, language=language)
     logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
     confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    if answer_kind(retrieval.question) == "author":
+        # Who wrote it is stated by the byline, not argued by similarity: a
+        # credit among the best passages answers; none means not found.
+        credits = [c for c in candidates if c.features[SENTENCE_FEATURES.index("furniture")]]
+        candidates = sorted(credits, key=lambda c: -c.hit.score)[:1]
+        confidence = 1.0 if candidates else 0.0
     answered = confidence >= ANSWER_THRESHOLD and bool(candidates)
     quotes = _select(candidates) if answered else []
     return Answer(
@@ -469,4 +480,5 @@ def _quote(snapshot: Snapshot, c: _Candidate) -> Quote:
         start=c.start,
         end=c.end,
         score=c.score,
+        date=article_date(article),
     )

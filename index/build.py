@@ -1,10 +1,28 @@
-"""Incremental index builds: new and changed articles are embedded, the rest reused."""
+"""Incremental index builds in O(changed articles): one new segment, deletion marks, threshold merges.
+
+A build compares the article files with the current generation's file stamps
+(size and modification time; the content hash when those differ), puts new
+and changed articles into one new segment (their chunks embedded, except
+those whose search text an existing segment already has, and tokenised),
+marks removed and replaced articles deleted, and writes a new generation's
+manifest. Nothing else is read or written, so adding an article costs the
+same at 1,000 or 1,000,000 chunks. After the switch, `merge_segments` merges
+small segments when too many of a size pile up (and rewrites a segment once
+too many of its rows are deleted), as one more generation.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import math
+import os
+import sqlite3
 import sys
 import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,32 +30,55 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .articles import Article, SkippedFile, article_id, list_article_files, load_article
+from .articles import ARTICLE_SUFFIXES, Article, SkippedFile, list_article_files, load_article
 from .chunking import Chunk, chunk_article
 from .config import Settings
 from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
-from .lexical import build_lexical
-from .sentence_vectors import index_sentences
+from .files import CorruptFileError, FileInfo
+from .lexical import TOKENISER, merge_postings
+from .sentence_vectors import SentenceVectors, sentence_texts
 from .store import (
     FORMAT_VERSION,
+    MANIFEST,
+    READ_ERRORS,
+    SEGMENT_META,
+    ArticleDatum,
     FileStamp,
     Manifest,
-    Snapshot,
+    Segment,
+    SegmentRef,
+    SegmentWriter,
     build_lock,
     check_compatible,
-    open_snapshot,
+    current_generation,
+    generations,
+    is_read_only,
     read_manifest,
+    remove_leftovers,
+    segments_dir,
     update_manifest,
     write_generation,
+    write_merged_segment,
 )
-from .vectors import build_vector_index, index_kind
 
 log = logging.getLogger(__name__)
 
 # Below this many new chunks a progress bar would only flicker.
 PROGRESS_FROM = 200
 EMBED_BATCH = 1024
+MERGE_FACTOR = 6  # this many segments of one size tier are merged into one
+TIER_ROWS = 2_000  # tier 0: segments with fewer live rows; tier k+1 is MERGE_FACTOR times larger
+COMPACT_SHARE = 0.3  # a segment whose removed rows reach this share is rewritten without them
+COMPACT_MIN_ROWS = 200  # ... unless it is this small (tier merges tidy those)
+KEY_BATCH = 500  # chunk keys looked up per SQL query
+DEFER_FROM = 200  # new files in one build from which they are read batch by batch
+
+# Per-article derived data (e.g. attribution statements): functions called for every new or
+# changed article with its chunks; what they return is stored with the article in its segment
+# (table article_data) and read back with Snapshot.article_data(article_id, kind).
+ArticleDeriver = Callable[[Article, Sequence[Chunk]], Iterable[ArticleDatum]]
+ARTICLE_DERIVERS: list[ArticleDeriver] = []
 
 
 @dataclass(frozen=True)
@@ -56,6 +97,9 @@ class BuildSummary:
     skipped: tuple[SkippedFile, ...] = ()
     reembedded_all: str = ""  # why every chunk was embedded again, if it was
     generation: str | None = None  # the new generation, None when nothing changed
+    merged: int = 0  # segments merged after the build
+    merge_seconds: float = 0.0
+    written_bytes: int = 0  # bytes of new segment and manifest files
 
     @property
     def changed_anything(self) -> bool:
@@ -74,39 +118,73 @@ class BuildSummary:
             "embedded": self.embedded,
             "reused": self.reused,
             "seconds": round(self.seconds, 3),
+            "merged": self.merged,
+            "merge_seconds": round(self.merge_seconds, 3),
+            "written_bytes": self.written_bytes,
             "skipped": [{"file": str(s.path), "reason": s.reason} for s in self.skipped],
         }
 
     def describe(self) -> str:
         """A short human-readable summary."""
-        lines = [
-            f"Indexed {self.articles} article(s), {self.chunks} chunk(s) in {self.seconds:.1f} s.",
-            f"Articles: {self.added} added, {self.changed} changed, {self.removed} removed, "
-            f"{self.unchanged} unchanged.",
-            f"Chunks: {self.embedded} embedded, {self.reused} reused.",
-        ]
+        if not self.changed_anything:
+            lines = [
+                f"Nothing changed; the index is up to date: {self.articles} article(s), {self.chunks} chunk(s) "
+                f"(checked in {self.seconds:.1f} s)."
+            ]
+        else:
+            lines = [
+                f"Indexed {self.articles} article(s), {self.chunks} chunk(s) in {self.seconds:.1f} s.",
+                f"Articles: {self.added} added, {self.changed} changed, {self.removed} removed, "
+                f"{self.unchanged} unchanged.",
+                f"Chunks: {self.embedded} embedded, {self.reused} reused.",
+            ]
         if self.reembedded_all:
             lines.append(f"Every chunk was embedded again: {self.reembedded_all}.")
-        if not self.changed_anything:
-            lines.append("Nothing changed; the index is up to date.")
+        if self.merged:
+            lines.append(f"Merged {self.merged} index segments into fewer in {self.merge_seconds:.1f} s.")
         lines += [f"Skipped {s.path}: {s.reason}." for s in self.skipped]
         return "\n".join(lines)
 
 
-def scan_files(folder: Path) -> list[tuple[Path, FileStamp]]:
-    """Every article file with its size and modification time (content hash left empty)."""
-    out = []
-    for path in list_article_files(folder):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        out.append((path, FileStamp(article_id(folder, path), st.st_size, st.st_mtime_ns, "")))
-    return out
+def scan_files(folder: Path) -> list[tuple[str, FileStamp]]:
+    """Every article file with its size and modification time (content hash left empty).
+
+    The same files as `list_article_files` (paths as strings), found with os.scandir:
+    at 20,000 articles pathlib's per-file objects took most of a one-article build.
+    """
+    if not folder.is_dir():
+        list_article_files(folder)  # raises the error that says what is wrong with the folder
+    found: list[tuple[tuple[str, ...], str, FileStamp]] = []
+
+    def walk(directory: str, parts: tuple[str, ...]) -> None:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    walk(entry.path, (*parts, entry.name))
+                elif entry.name.lower().endswith(ARTICLE_SUFFIXES) and entry.is_file():
+                    try:
+                        st = entry.stat()
+                    except OSError:
+                        continue
+                    rel = (*parts, entry.name)
+                    stamp = FileStamp("/".join(rel), st.st_size, st.st_mtime_ns, "")
+                    found.append((rel, entry.path, stamp))
+
+    walk(str(folder), ())
+    found.sort(key=lambda item: item[0])
+    return [(path, stamp) for _, path, stamp in found]
 
 
 def _stamp_key(stamp: FileStamp) -> tuple[str, int, int]:
     return (stamp.article_id, stamp.size, stamp.mtime_ns)
+
+
+def _stale(manifest: Manifest, files: list[tuple[str, FileStamp]]) -> bool:
+    on_disk = {_stamp_key(stamp) for _, stamp in files}
+    indexed = {_stamp_key(s) for s in (*manifest.files, *manifest.skipped)}
+    return on_disk != indexed
 
 
 def is_stale(settings: Settings) -> bool:
@@ -114,41 +192,145 @@ def is_stale(settings: Settings) -> bool:
     manifest = read_manifest(settings.index_dir)
     if manifest is None:
         return True
-    on_disk = {_stamp_key(stamp) for _, stamp in scan_files(settings.articles_dir)}
-    indexed = {_stamp_key(s) for s in (*manifest.files, *manifest.skipped)}
-    return on_disk != indexed
+    return _stale(manifest, scan_files(settings.articles_dir))
 
 
-def build_index(settings: Settings, encoder: Encoder, *, progress: bool | None = None) -> BuildSummary:
+class SegmentReader:
+    """A previous segment as a build reads it: a few vectors and chunk keys, straight from its files.
+
+    Opening checks the metadata's checksum and every file's size, so a
+    truncated or replaced segment is found before anything is reused from it.
+    """
+
+    def __init__(self, folder: Path, ref: SegmentRef) -> None:
+        meta_bytes = (folder / SEGMENT_META).read_bytes()
+        if zlib.crc32(meta_bytes) != ref.meta_crc:
+            raise CorruptFileError(f"{folder.name}/{SEGMENT_META} does not match the manifest")
+        meta = json.loads(meta_bytes)
+        for name, info in meta["files"].items():
+            size = (folder / name).stat().st_size
+            if size != FileInfo(**info).size:
+                raise CorruptFileError(f"{folder.name}/{name} has {size} bytes, expected {info['size']}")
+        self.folder = folder
+        self.rows = int(meta["rows"])
+        self.dimension = int(meta["dimension"])
+        self._db: sqlite3.Connection | None = None
+
+    def rows_for_keys(self, keys: Sequence[str]) -> dict[str, int]:
+        """Row of each of `keys` this segment holds."""
+        if self._db is None:
+            # immutable=1: no lock or journal files, so a read-only folder works too.
+            self._db = sqlite3.connect(f"file:{self.folder / 'chunks.sqlite'}?mode=ro&immutable=1", uri=True)
+        found: dict[str, int] = {}
+        for start in range(0, len(keys), KEY_BATCH):
+            batch = list(keys[start : start + KEY_BATCH])
+            marks = ",".join("?" * len(batch))
+            found.update(self._db.execute(f"SELECT search_key, id FROM chunks WHERE search_key IN ({marks})", batch))
+        return found
+
+    def vectors(self, rows: Sequence[int]) -> np.ndarray:
+        """The vectors of `rows`, read from the segment's file (no memory map)."""
+        width = self.dimension * 4
+        out = np.empty((len(rows), self.dimension), dtype=np.float32)
+        with open(self.folder / "vectors.f32", "rb") as fh:
+            fd = fh.fileno()
+            for i, row in enumerate(rows):
+                data = os.pread(fd, width, int(row) * width)
+                if len(data) != width:
+                    raise CorruptFileError(f"{self.folder.name}/vectors.f32 is shorter than its metadata says")
+                out[i] = np.frombuffer(data, dtype=np.float32)
+        return out
+
+    def close(self) -> None:
+        """Close the database handle."""
+        if self._db is not None:
+            self._db.close()
+
+
+@dataclass
+class _Base:
+    """The generation a build starts from."""
+
+    manifest: Manifest
+    readers: dict[str, SegmentReader]
+    retokenise: bool  # the tokeniser changed: every article goes into the new segment
+
+
+def build_index(
+    settings: Settings, encoder: Encoder, *, progress: bool | None = None, merge: bool = True
+) -> BuildSummary:
     """Bring the index in `settings.index_dir` up to date with `settings.articles_dir`.
 
-    Only chunks whose text is new are embedded; the others reuse their stored
-    vectors. When nothing changed, no new generation is written.
+    Only new and changed articles are read, chunked and written (into one new
+    segment); only chunks whose text no segment has yet are embedded. When
+    nothing changed, no new generation is written. With `merge`, segments
+    that piled up are merged afterwards (`merge_segments`).
     """
     started = time.perf_counter()
     files = scan_files(settings.articles_dir)
+    if is_read_only(settings.index_dir):
+        return _read_only(settings, files, started)
     with build_lock(settings.index_dir):
-        previous, why_all = _previous(settings, encoder)
+        remove_leftovers(settings.index_dir)
+        base, why_all = _previous(settings, encoder)
         try:
-            return _build(settings, encoder, files, previous, why_all, started, progress)
+            summary = _build(settings, encoder, files, base, why_all, started, progress)
         finally:
-            if previous is not None:
-                previous.close()
+            for reader in base.readers.values() if base is not None else ():
+                reader.close()
+        if merge and summary.changed_anything:
+            merge_started = time.perf_counter()
+            merged = merge_segments(settings.index_dir)
+            if merged:
+                summary = replace(
+                    summary,
+                    merged=merged,
+                    merge_seconds=time.perf_counter() - merge_started,
+                    generation=current_generation(settings.index_dir),
+                )
+        return summary
 
 
-def _previous(settings: Settings, encoder: Encoder) -> tuple[Snapshot | None, str]:
+def _read_only(settings: Settings, files: list[tuple[str, FileStamp]], started: float) -> BuildSummary:
     manifest = read_manifest(settings.index_dir)
-    if manifest is None:
+    if manifest is None or _stale(manifest, files):
+        state = "has no usable index" if manifest is None else "is older than the articles"
+        raise StorybotError(
+            f"the index directory {settings.index_dir} is read-only and {state}; make it writable "
+            "(or point --index-dir elsewhere) and run storybot index again"
+        )
+    return BuildSummary(
+        articles=manifest.article_count,
+        chunks=manifest.chunk_count,
+        added=0,
+        changed=0,
+        removed=0,
+        unchanged=manifest.article_count,
+        embedded=0,
+        reused=manifest.chunk_count,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _previous(settings: Settings, encoder: Encoder) -> tuple[_Base | None, str]:
+    """The generation to build on, or None and why everything is embedded again."""
+    index_dir = settings.index_dir
+    gen = current_generation(index_dir)
+    if gen is None:
+        if (index_dir / "CURRENT").exists() or generations(index_dir):
+            return None, "the previous index could not be read (its CURRENT file is unreadable)"
         return None, ""
+    manifest = read_manifest(index_dir, gen)
+    if manifest is None:
+        return None, f"the previous index could not be read (the manifest of {gen} is missing or damaged)"
     try:
         check_compatible(
             manifest,
-            settings.index_dir,
+            index_dir,
             model=encoder.name,
             query_prompt=encoder.query_prompt,
             passage_prompt=encoder.passage_prompt,
         )
-        return open_snapshot(settings.index_dir), ""
     except IndexMismatchError as err:
         log.info("previous index not reused: %s", err)
         if manifest.format_version != FORMAT_VERSION:
@@ -156,136 +338,278 @@ def _previous(settings: Settings, encoder: Encoder) -> tuple[Snapshot | None, st
         if manifest.model != encoder.name:
             return None, f"the model changed ({manifest.model} -> {encoder.name})"
         return None, "the model prompts changed"
+    try:
+        readers = {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
+    except READ_ERRORS as err:
+        log.warning("previous index %s cannot be read: %s", gen, err)
+        return None, f"the previous index could not be read ({err})"
+    return _Base(manifest, readers, retokenise=manifest.tokeniser != TOKENISER), ""
 
 
 def _build(
     settings: Settings,
     encoder: Encoder,
-    files: list[tuple[Path, FileStamp]],
-    previous: Snapshot | None,
+    files: list[tuple[str, FileStamp]],
+    base: _Base | None,
     why_all: str,
     started: float,
     progress: bool | None,
 ) -> BuildSummary:
-    old_hashes = {s.article_id: s.content_hash for s in previous.manifest.files} if previous else {}
-    articles: list[Article] = []
+    old = {s.article_id: s for s in base.manifest.files} if base is not None else {}
+    trust = base is not None and not base.retokenise
+    kept: list[FileStamp] = []  # unchanged articles, left in their segments
+    # Articles for the new segment. A large build reads new files only when their batch is
+    # written (None until then): 20,000 articles' text at once would be ~200 MB of peak memory.
+    todo: list[tuple[Article | None, FileStamp, str]] = []
     skipped: list[SkippedFile] = []
-    stamps: list[FileStamp] = []
     skipped_stamps: list[FileStamp] = []
+    new_files = sum(stamp.article_id not in old for _, stamp in files)
     for path, stamp in files:
-        result = load_article(settings.articles_dir, path)
+        prev = old.get(stamp.article_id)
+        if trust and prev is not None and (prev.size, prev.mtime_ns) == (stamp.size, stamp.mtime_ns):
+            kept.append(prev)
+            continue
+        if prev is None and new_files > DEFER_FROM:
+            todo.append((None, stamp, path))
+            continue
+        result = load_article(settings.articles_dir, Path(path))
         if isinstance(result, SkippedFile):
             skipped.append(result)
             skipped_stamps.append(stamp)
             continue
-        articles.append(result)
-        stamps.append(FileStamp(stamp.article_id, stamp.size, stamp.mtime_ns, result.content_hash))
-    if not articles:
+        if trust and prev is not None and prev.content_hash == result.content_hash:
+            kept.append(replace(prev, size=stamp.size, mtime_ns=stamp.mtime_ns))  # only touched
+            continue
+        todo.append((result, replace(stamp, content_hash=result.content_hash), path))
+    if not kept and not todo:
         detail = "".join(f"\n  {s}" for s in skipped)
         raise StorybotError(
             f"no usable articles in {settings.articles_dir}: add UTF-8 .txt or .md files there "
             f"(the first line is the title).{detail}"
         )
 
-    added = sum(a.id not in old_hashes for a in articles)
-    changed = sum(a.id in old_hashes and old_hashes[a.id] != a.content_hash for a in articles)
-    removed = len(set(old_hashes) - {a.id for a in articles})
-    unchanged = len(articles) - added - changed
+    present = {s.article_id for s in kept} | {s.article_id for _, s, _ in todo}
+    added = sum(s.article_id not in old for _, s, _ in todo)
+    changed = sum(s.article_id in old and old[s.article_id].content_hash != s.content_hash for _, s, _ in todo)
+    removed_ids = [i for i in old if i not in present]
+    unchanged = len(present) - added - changed
 
-    chunks: list[Chunk] = [c for a in articles for c in chunk_article(a)]
-    manifest = Manifest(
+    def summary(chunks: int, embedded: int, generation: str | None = None, written: int = 0) -> BuildSummary:
+        return BuildSummary(
+            articles=len(present),
+            chunks=chunks,
+            added=added,
+            changed=changed,
+            removed=len(removed_ids),
+            unchanged=unchanged,
+            embedded=embedded,
+            reused=chunks - embedded,
+            seconds=time.perf_counter() - started,
+            skipped=tuple(skipped),
+            reembedded_all=why_all,
+            generation=generation,
+            written_bytes=written,
+        )
+
+    if base is not None and not (added or changed or removed_ids or base.retokenise):
+        # Same content (files only touched, or a file became unusable): keep the
+        # generation, refresh the stamps so the index is not seen as stale.
+        if _stale(base.manifest, files):
+            update_manifest(
+                settings.index_dir, replace(base.manifest, files=tuple(kept), skipped=tuple(skipped_stamps))
+            )
+        return summary(base.manifest.chunk_count, 0)
+
+    refs = list(base.manifest.segments) if base is not None and not base.retokenise else []
+    new_stamps: list[FileStamp] = []
+    embedded = 0
+    written = 0
+    if todo:  # else only removals: a new manifest is all there is to write
+        writer = SegmentWriter(settings.index_dir, dimension=encoder.dimension, tokeniser=TOKENISER)
+        sentences = SentenceVectors(settings.index_dir, encoder)
+        with writer, contextlib.closing(sentences):
+            show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM // 5 if progress is None else progress
+            with tqdm(total=len(todo), desc="Indexing", unit="article", disable=not show) as bar:
+                # In batches of about EMBED_BATCH chunks: a large build never holds every chunk at once.
+                for batch in _batches(todo):
+                    batch = _read_deferred(settings.articles_dir, batch, skipped, skipped_stamps)
+                    chunks_of = {a.id: chunk_article(a) for a, _ in batch}
+                    chunks = [c for a, _ in batch for c in chunks_of[a.id]]
+                    vectors, n = _vectors(chunks, encoder, base)
+                    embedded += n
+                    data = [d for a, _ in batch for derive in ARTICLE_DERIVERS for d in derive(a, chunks_of[a.id])]
+                    # Sentence vectors before the generation that needs them is made current;
+                    # known sentences are skipped by key (see sentence_vectors.py).
+                    sentences.add(sentence_texts(chunks))
+                    writer.add([a for a, _ in batch], chunks, vectors, data)
+                    new_stamps += [replace(s, segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
+                    bar.update(len(batch))
+            if not kept and not new_stamps:
+                raise StorybotError(f"no usable articles in {settings.articles_dir}: " + "; ".join(map(str, skipped)))
+            new_ref = writer.finish()
+        # Deferred files that turned out unusable are neither added nor present.
+        present = {s.article_id for s in kept} | {s.article_id for s in new_stamps}
+        added = sum(s.article_id not in old for s in new_stamps)
+        written += _folder_size(segments_dir(settings.index_dir) / new_ref.name)
+        refs.append(new_ref)
+    # Replaced and removed articles are marked deleted in the segment that held them.
+    gone: dict[str, list[str]] = {}
+    for gone_id in [s.article_id for _, s, _ in todo if s.article_id in old] + removed_ids:
+        gone.setdefault(old[gone_id].segment, []).append(gone_id)
+    stamps = sorted([*kept, *new_stamps], key=lambda s: s.article_id)
+    live = _live_rows(stamps)
+    refs = [
+        replace(ref, deleted=tuple(sorted({*ref.deleted, *gone.get(ref.name, ())})))
+        for ref in refs
+        if live.get(ref.name, 0) > 0  # a segment whose articles are all gone leaves the index
+    ]
+    manifest = _manifest(encoder, stamps, skipped_stamps, refs)
+    generation = write_generation(settings.index_dir, manifest, previous=base.manifest if base else None)
+    written += (settings.index_dir / generation / MANIFEST).stat().st_size
+    return summary(manifest.chunk_count, embedded, generation, written)
+
+
+def _manifest(
+    encoder: Encoder, stamps: Sequence[FileStamp], skipped: Sequence[FileStamp], refs: Sequence[SegmentRef]
+) -> Manifest:
+    return Manifest(
         format_version=FORMAT_VERSION,
         model=encoder.name,
         dimension=encoder.dimension,
         query_prompt=encoder.query_prompt,
         passage_prompt=encoder.passage_prompt,
-        vector_index="",
-        article_count=len(articles),
-        chunk_count=len(chunks),
+        vector_index="hnsw" if any(r.kind == "hnsw" for r in refs) else "flat",
+        article_count=len(stamps),
+        chunk_count=sum(s.chunks for s in stamps),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         files=tuple(stamps),
-        skipped=tuple(skipped_stamps),
-    )
-    if previous is not None and not (added or changed or removed):
-        # Same content (files only touched, or a file became unusable): keep the
-        # generation, refresh the stamps so the index is not seen as stale.
-        update_manifest(settings.index_dir, _with_kind(manifest, previous.manifest.vector_index))
-        return BuildSummary(
-            articles=len(articles),
-            chunks=previous.size,
-            added=0,
-            changed=0,
-            removed=0,
-            unchanged=unchanged,
-            embedded=0,
-            reused=previous.size,
-            seconds=time.perf_counter() - started,
-            skipped=tuple(skipped),
-        )
-
-    # Row of each chunk whose search text the previous generation already has: its
-    # vector and its BM25 term counts are reused rather than computed again.
-    rows = previous.vector_rows() if previous is not None else {}
-    reuse = {i: rows[c.key] for i, c in enumerate(chunks) if c.key in rows}
-    vectors, embedded = _vectors(chunks, encoder, previous, reuse, progress)
-    graph = previous is not None and previous.manifest.vector_index == "hnsw"
-    dense = build_vector_index(
-        vectors,
-        previous=previous.dense if graph else None,
-        previous_keys=previous.chunk_keys() if graph else None,
-        keys=[c.key for c in chunks],
-    )
-    lexical = build_lexical(
-        (c.search_text for c in chunks), previous=previous.lexical if previous is not None else None, reuse=reuse
-    )
-    # Sentence vectors first: a generation made current finds all of its own.
-    index_sentences(
-        settings.index_dir,
-        encoder,
-        chunks,
-        [c for i, c in enumerate(chunks) if i not in reuse],
-        prune=bool(changed or removed),
-        progress=bool(progress),
-    )
-    generation = write_generation(
-        settings.index_dir, _with_kind(manifest, index_kind(dense)), articles, chunks, vectors, dense, lexical
-    )
-    return BuildSummary(
-        articles=len(articles),
-        chunks=len(chunks),
-        added=added,
-        changed=changed,
-        removed=removed,
-        unchanged=unchanged,
-        embedded=embedded,
-        reused=len(chunks) - embedded,
-        seconds=time.perf_counter() - started,
         skipped=tuple(skipped),
-        reembedded_all=why_all,
-        generation=generation,
+        segments=tuple(refs),
+        tokeniser=TOKENISER,
     )
 
 
-def _with_kind(manifest: Manifest, kind: str) -> Manifest:
-    return replace(manifest, vector_index=kind)
+def _live_rows(stamps: Iterable[FileStamp]) -> dict[str, int]:
+    live: dict[str, int] = {}
+    for s in stamps:
+        live[s.segment] = live.get(s.segment, 0) + s.chunks
+    return live
 
 
-def _vectors(
-    chunks: list[Chunk], encoder: Encoder, previous: Snapshot | None, reuse: dict[int, int], progress: bool | None
-) -> tuple[np.ndarray, int]:
-    """Vectors for `chunks` in order, reusing the previous generation's rows given by `reuse`."""
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+def _batches(
+    todo: list[tuple[Article | None, FileStamp, str]],
+) -> Iterable[list[tuple[Article | None, FileStamp, str]]]:
+    """Articles in groups of about EMBED_BATCH chunks (paragraphs stand in for chunks; 5 for an unread file)."""
+    batch: list[tuple[Article | None, FileStamp, str]] = []
+    size = 0
+    for item in todo:
+        batch.append(item)
+        size += len(item[0].paragraphs) if item[0] is not None else 5
+        if size >= EMBED_BATCH:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _read_deferred(
+    folder: Path,
+    batch: list[tuple[Article | None, FileStamp, str]],
+    skipped: list[SkippedFile],
+    skipped_stamps: list[FileStamp],
+) -> list[tuple[Article, FileStamp]]:
+    """The batch with its unread files read (their stamps completed); unusable ones moved to `skipped`."""
+    out = []
+    for article, stamp, path in batch:
+        if article is None:
+            result = load_article(folder, Path(path))
+            if isinstance(result, SkippedFile):
+                skipped.append(result)
+                skipped_stamps.append(stamp)
+                continue
+            article, stamp = result, replace(stamp, content_hash=result.content_hash)
+        out.append((article, stamp))
+    return out
+
+
+def _vectors(chunks: list[Chunk], encoder: Encoder, base: _Base | None) -> tuple[np.ndarray, int]:
+    """Vectors for `chunks` in order: read from a previous segment holding the same search text, else embedded."""
     vectors = np.zeros((len(chunks), encoder.dimension), dtype=np.float32)
-    if reuse and previous is not None:
-        new_rows = np.fromiter(reuse.keys(), dtype=np.int64, count=len(reuse))
-        old_rows = np.fromiter(reuse.values(), dtype=np.int64, count=len(reuse))
-        vectors[new_rows] = previous.vectors[old_rows]
-    todo = [i for i in range(len(chunks)) if i not in reuse]
-    show = sys.stderr.isatty() and len(todo) >= PROGRESS_FROM if progress is None else progress
-    with tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not show or not todo) as bar:
-        # Batches of EMBED_BATCH keep the bar moving; within each, sentence-transformers
-        # sorts by length as it would for one call, so throughput is unchanged.
-        for start in range(0, len(todo), EMBED_BATCH):
-            rows = todo[start : start + EMBED_BATCH]
-            vectors[rows] = encoder.encode_passages([chunks[i].search_text for i in rows])
-            bar.update(len(rows))
+    missing: dict[str, list[int]] = {}
+    for i, c in enumerate(chunks):
+        missing.setdefault(c.key, []).append(i)
+    for reader in base.readers.values() if base is not None else ():
+        if not missing:
+            break
+        found = reader.rows_for_keys(list(missing))
+        if found:
+            keys = list(found)
+            rows = reader.vectors([found[k] for k in keys])
+            for key, vector in zip(keys, rows):
+                vectors[missing.pop(key)] = vector
+    todo = sorted(i for positions in missing.values() for i in positions)
+    if todo:
+        # sentence-transformers sorts a batch by length itself, so batches of EMBED_BATCH
+        # embed as fast as one call would.
+        vectors[todo] = encoder.encode_passages([chunks[i].search_text for i in todo])
     return vectors, len(todo)
+
+
+def plan_merge(manifest: Manifest) -> list[SegmentRef]:
+    """The segments to merge next (one, to drop its deleted rows; or a full tier), or []."""
+    live = _live_rows(manifest.files)
+    for ref in manifest.segments:
+        dead = ref.rows - live.get(ref.name, 0)
+        if ref.rows >= COMPACT_MIN_ROWS and dead >= COMPACT_SHARE * ref.rows:
+            return [ref]
+    tiers: dict[int, list[SegmentRef]] = {}
+    for ref in manifest.segments:
+        rows = live.get(ref.name, 0)
+        tier = 0 if rows < TIER_ROWS else int(math.log(rows / TIER_ROWS, MERGE_FACTOR)) + 1
+        tiers.setdefault(tier, []).append(ref)
+    for tier in sorted(tiers):
+        if len(tiers[tier]) >= MERGE_FACTOR:
+            return tiers[tier]
+    return []
+
+
+def merge_segments(index_dir: Path, *, max_rounds: int = 8) -> int:
+    """Merge segments while `plan_merge` asks for it, each merge a new generation; segments merged.
+
+    Call under `build_lock`. A merge reads its segments whole (validated) and
+    writes one new segment without their deleted rows; readers switch to it
+    like to any generation.
+    """
+    merged = 0
+    for _ in range(max_rounds):
+        manifest = read_manifest(index_dir)
+        plan = plan_merge(manifest) if manifest is not None else []
+        if not plan:
+            break
+        segments = [Segment(segments_dir(index_dir) / ref.name, ref.meta_crc) for ref in plan]
+        parts = [(seg, seg.live_mask(ref.deleted)) for seg, ref in zip(segments, plan)]
+        postings = merge_postings([(seg.postings, live) for seg, live in parts])
+        new_ref = write_merged_segment(index_dir, parts, postings, tokeniser=manifest.tokeniser)
+        del segments, parts, postings
+        names = {ref.name for ref in plan}
+        refs = [r for r in manifest.segments if r.name not in names]
+        refs.insert(min(i for i, r in enumerate(manifest.segments) if r.name in names), new_ref)
+        stamps = [replace(s, segment=new_ref.name) if s.segment in names else s for s in manifest.files]
+        write_generation(
+            index_dir,
+            previous=manifest,
+            manifest=replace(
+                manifest,
+                segments=tuple(refs),
+                files=tuple(stamps),
+                vector_index="hnsw" if any(r.kind == "hnsw" for r in refs) else "flat",
+                built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            ),
+        )
+        log.info("merged %d segment(s) into %s (%d rows)", len(plan), new_ref.name, new_ref.rows)
+        merged += len(plan)
+    return merged

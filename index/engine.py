@@ -16,7 +16,7 @@ from .answer import QUOTE_POOL, Answer, compose_answer
 from .build import BuildSummary, build_index, is_stale
 from .config import Settings
 from .embedding import Encoder, load_encoder
-from .errors import QuestionError
+from .errors import QuestionError, StorybotError
 from .search import search
 from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
@@ -51,6 +51,7 @@ class Engine:
         self._snapshot: Snapshot | None = None
         self._swap = threading.Lock()  # one reload at a time
         self._build = threading.Lock()
+        self._failed: set[str | None] = set()  # generations that failed to load, not retried
 
     @property
     def snapshot(self) -> Snapshot:
@@ -60,23 +61,40 @@ class Engine:
         return self._snapshot
 
     def refresh(self) -> bool:
-        """Switch to the current generation if it changed; True when it did."""
+        """Switch to the current generation if it changed; True when it did.
+
+        A new generation that cannot be read or does not match the model is
+        logged once and skipped: the loaded one keeps answering. Without a
+        loaded one, an unreadable current generation gives way to the newest
+        readable older one (`open_snapshot`).
+        """
         generation = current_generation(self.settings.index_dir)
         loaded = self._snapshot
-        if loaded is not None and loaded.generation == generation:
+        if loaded is not None and (loaded.generation == generation or generation in self._failed):
             return False
         with self._swap:
-            if self._snapshot is not None and self._snapshot.generation == current_generation(self.settings.index_dir):
+            loaded = self._snapshot
+            generation = current_generation(self.settings.index_dir)
+            if loaded is not None and (loaded.generation == generation or generation in self._failed):
                 return False
-            snapshot = open_snapshot(self.settings.index_dir)
-            check_compatible(
-                snapshot.manifest,
-                self.settings.index_dir,
-                model=self.encoder.name,
-                query_prompt=self.encoder.query_prompt,
-                passage_prompt=self.encoder.passage_prompt,
-            )
-            # The old snapshot is not closed: a question in flight may still read it.
+            try:
+                snapshot = open_snapshot(self.settings.index_dir, reuse=loaded, fallback=loaded is None)
+                check_compatible(
+                    snapshot.manifest,
+                    self.settings.index_dir,
+                    model=self.encoder.name,
+                    query_prompt=self.encoder.query_prompt,
+                    passage_prompt=self.encoder.passage_prompt,
+                )
+            except StorybotError as err:
+                if loaded is None:
+                    raise
+                self._failed.add(generation)
+                log.error("index %s not loaded, still answering from %s: %s", generation, loaded.generation, err)
+                return False
+            if snapshot.generation != generation:
+                self._failed.add(generation)  # fell back to an older generation: do not retry every question
+            # The old snapshot is left to the garbage collector: a question in flight may still read it.
             self._snapshot = snapshot
             log.info("index %s loaded: %d chunks", snapshot.generation, snapshot.size)
             return True
@@ -89,6 +107,8 @@ class Engine:
         """Incremental rebuild, then switch to the result."""
         with self._build:
             summary = build_index(self.settings, self.encoder, progress=progress)
+            if summary.changed_anything:
+                self._failed.discard(current_generation(self.settings.index_dir))
         self.refresh()
         return summary
 

@@ -19,6 +19,10 @@ class IndexMismatchError(StorybotError):
     """The index on disk was built with another model or format version."""
 
 
+class IndexUnreadableError(IndexMismatchError):
+    """The index on disk is damaged (truncated, overwritten, missing files)."""
+
+
 class ModelLoadError(StorybotError):
     """The sentence-transformers model could not be loaded."""
 

@@ -17,9 +17,11 @@ questions; figures in BENCHMARKS.md):
   lists needs nprobe 128 for 0.98 (0.9 ms), so HNSW is kept, with margin.
   The graph takes ~40 s to build at 100,000 vectors, about 1% of embedding
   them.
-- Adding articles extends the previous generation's graph (ids live in an
-  IDMap and are renumbered) instead of rebuilding it; removing or changing
-  an article rebuilds it, since HNSW cannot drop nodes.
+- The index is split into segments (see store.py), each with its own FAISS
+  index: exact below `APPROXIMATE_FROM` rows, HNSW above. A question
+  searches every segment and keeps the best `k` overall; rows of removed
+  articles are excluded by an ID selector, since HNSW cannot drop nodes
+  (a segment is rewritten once too many of its rows are removed).
 """
 
 from __future__ import annotations
@@ -36,36 +38,12 @@ HNSW_EF_CONSTRUCTION = 400
 HNSW_EF_SEARCH = 384
 
 
-def build_vector_index(
-    vectors: np.ndarray,
-    *,
-    approximate: bool | None = None,
-    previous: faiss.Index | None = None,
-    previous_keys: Sequence[str] | None = None,
-    keys: Sequence[str] | None = None,
-) -> faiss.Index:
-    """A FAISS index over `vectors` (n, d), exact or HNSW depending on size.
-
-    With the previous generation's HNSW index and the chunk keys of both
-    generations (row i of `vectors` has key `keys[i]`), an index that only
-    gained chunks is extended rather than rebuilt: the graph takes the new
-    vectors and its ids are renumbered to the new rows.
-    """
+def build_vector_index(vectors: np.ndarray, *, approximate: bool | None = None) -> faiss.Index:
+    """A FAISS index over one segment's `vectors` (n, d): exact, or HNSW from APPROXIMATE_FROM rows."""
     n, dim = vectors.shape
     if approximate is None:
         approximate = n >= APPROXIMATE_FROM
-    if approximate and previous is not None and previous_keys is not None and keys is not None:
-        extended = _extend(previous, previous_keys, keys, vectors)
-        if extended is not None:
-            return extended
-    if approximate:
-        graph = _new_graph(dim)
-        # Ids in an IDMap, so a later build can renumber rows instead of rebuilding the graph.
-        index = faiss.IndexIDMap2(graph)
-        if n:
-            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.arange(n, dtype=np.int64))
-        return index
-    index = faiss.IndexFlatIP(dim)
+    index = _new_graph(dim) if approximate else faiss.IndexFlatIP(dim)
     if n:
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
@@ -78,45 +56,77 @@ def _new_graph(dim: int) -> faiss.IndexHNSWFlat:
     return graph
 
 
-def _hnsw(index: faiss.Index) -> faiss.IndexHNSW | None:
-    """The HNSW graph of `index` (bare or inside an IDMap), else None."""
-    if isinstance(index, faiss.IndexIDMap2):
-        index = faiss.downcast_index(index.index)
-    return index if isinstance(index, faiss.IndexHNSW) else None
+def index_kind(index: faiss.Index) -> str:
+    """ "hnsw" or "flat", as recorded in the manifest."""
+    return "hnsw" if isinstance(index, faiss.IndexHNSW) else "flat"
 
 
-def _extend(
-    previous: faiss.Index, previous_keys: Sequence[str], keys: Sequence[str], vectors: np.ndarray
-) -> faiss.Index | None:
-    """`previous` (an IDMap over HNSW) grown by the rows whose keys are new; None if a chunk went away."""
-    if not isinstance(previous, faiss.IndexIDMap2) or _hnsw(previous) is None or previous.ntotal != len(previous_keys):
-        return None
-    positions: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        positions.setdefault(key, []).append(i)
-    for found in positions.values():
-        found.reverse()  # pop() hands out positions in order (repeated keys)
-    old_to_new = np.empty(len(previous_keys), dtype=np.int64)
-    for row, key in enumerate(previous_keys):
-        found = positions.get(key)
-        if not found:
-            return None  # a chunk was removed or changed: its node cannot leave the graph
-        old_to_new[row] = found.pop()
-    added = np.array(sorted(i for found in positions.values() for i in found), dtype=np.int64)
-    # A copy: readers may still be searching the previous generation's index.
-    index = faiss.clone_index(previous)
-    old_ids = faiss.vector_to_array(index.id_map)
-    faiss.copy_array_to_vector(old_to_new[old_ids], index.id_map)
-    index.construct_rev_map()
-    if len(added):
-        index.add_with_ids(np.ascontiguousarray(vectors[added], dtype=np.float32), added)
-    _hnsw(index).hnsw.efSearch = HNSW_EF_SEARCH
+def stored_vectors(index: faiss.Index) -> np.ndarray:
+    """The vectors a flat or HNSW index holds, as an (n, d) view of its memory (no copy)."""
+    flat = faiss.downcast_index(index.storage) if isinstance(index, faiss.IndexHNSW) else index
+    if flat.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * index.d).reshape(flat.ntotal, index.d)
+
+
+def serialize_vector_index(index: faiss.Index) -> np.ndarray:
+    """The index as bytes (uint8 array), written by the caller like any other file."""
+    return faiss.serialize_index(index)
+
+
+def load_vector_index(path: Path) -> faiss.Index:
+    """Read a FAISS index file into memory, restoring search parameters."""
+    index = faiss.read_index(str(path))
+    if isinstance(index, faiss.IndexHNSW):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     return index
 
 
-def index_kind(index: faiss.Index) -> str:
-    """ "hnsw" or "flat", as recorded in the manifest."""
-    return "hnsw" if _hnsw(index) is not None else "flat"
+class SegmentedDense:
+    """Nearest-neighbour search over the live rows of several segments' FAISS indexes.
+
+    Offers the part of faiss.Index that `search_vectors` uses (`search`, `ntotal`);
+    ids are global rows (segment offset + row).
+    """
+
+    def __init__(self, parts: Sequence[tuple[faiss.Index, int, np.ndarray]]) -> None:
+        """`parts`: each segment's index, its first global row and its live-row mask."""
+        self._parts = []
+        for index, offset, live in parts:
+            params, keep = None, ()
+            dead = np.flatnonzero(~live).astype(np.int64)
+            if len(dead) or isinstance(index, faiss.IndexHNSW):
+                params = (
+                    faiss.SearchParametersHNSW() if isinstance(index, faiss.IndexHNSW) else faiss.SearchParameters()
+                )
+                if isinstance(index, faiss.IndexHNSW):
+                    params.efSearch = HNSW_EF_SEARCH
+                if len(dead):
+                    batch = faiss.IDSelectorBatch(len(dead), faiss.swig_ptr(dead))
+                    selector = faiss.IDSelectorNot(batch)
+                    params.sel = selector
+                    keep = (dead, batch, selector)  # the selector points into these: keep them alive
+            self._parts.append((index, offset, params, keep))
+        self.ntotal = sum(int(live.sum()) for _, _, live in parts)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and global ids of the `k` nearest live rows per query, as faiss returns them ((nq, k))."""
+        nq = len(queries)
+        scores = np.full((nq, k), -np.inf, dtype=np.float32)
+        ids = np.full((nq, k), -1, dtype=np.int64)
+        for index, offset, params, _ in self._parts:
+            if index.ntotal == 0:
+                continue
+            s, i = index.search(queries, min(k, index.ntotal), params=params)
+            i = np.where(i >= 0, i + offset, -1)
+            s = np.where(i >= 0, s, -np.inf).astype(np.float32)
+            if len(self._parts) == 1:
+                scores[:, : s.shape[1]], ids[:, : i.shape[1]] = s, i
+                break
+            both_s, both_i = np.concatenate([scores, s], axis=1), np.concatenate([ids, i], axis=1)
+            best = np.argsort(-both_s, axis=1, kind="stable")[:, :k]
+            scores, ids = np.take_along_axis(both_s, best, axis=1), np.take_along_axis(both_i, best, axis=1)
+        return scores, ids
 
 
 def search_vectors(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -137,17 +147,3 @@ def search_vectors(index: faiss.Index, query: np.ndarray, k: int) -> tuple[np.nd
         faiss.omp_set_num_threads(threads)
     keep = ids[0] >= 0
     return scores[0][keep], ids[0][keep]
-
-
-def save_vector_index(index: faiss.Index, path: Path) -> None:
-    """Write the FAISS index to `path`."""
-    faiss.write_index(index, str(path))
-
-
-def load_vector_index(path: Path) -> faiss.Index:
-    """Read a FAISS index written by `save_vector_index`, restoring search parameters."""
-    index = faiss.read_index(str(path))
-    graph = _hnsw(index)
-    if graph is not None:
-        graph.hnsw.efSearch = HNSW_EF_SEARCH
-    return index

@@ -55,3 +55,12 @@ def seed_engine(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> E
     eng = Engine(Settings(articles_dir=root / "articles", index_dir=root / "index"), encoder)
     eng.rebuild(progress=False)
     return eng
+
+
+@pytest.fixture
+def news_site():
+    """A stand-in news site on 127.0.0.1 serving saved pages and feeds (tests/news_site.py)."""
+    from tests.news_site import NewsSite
+
+    with NewsSite() as site:
+        yield site

@@ -119,15 +119,39 @@ def test_paragraph_longer_than_a_message_spans_several() -> None:
     assert all("đoạn 4 (tiếp" in p for p in plains)
 
 
-def test_sources_list_spans_messages_and_links_titles() -> None:
-    articles = [ArticleInfo(f"a{n}.txt", f"Bài <{n}> & tin " * 8, f"https://e.vn/{n}?a=1&b=2", 3) for n in range(300)]
-    messages = render.render_sources(articles, "vi")
-    assert len(messages) > 1
-    plains = [telegram_accepts(m) for m in messages]
-    assert plains[0].startswith("Các bài báo đang có (300):")
-    lines = [line for p in plains for line in p.split("\n")][1:]
-    assert len(lines) == 300 and lines[299].startswith("300. Bài <299> & tin")
-    assert render.render_sources([], "en")[0].text == "No articles are indexed yet."
+def test_sources_list_pages_with_dates_sites_and_linked_titles() -> None:
+    sources = [
+        render.Source(
+            ArticleInfo(f"a{n}.txt", f"Bài <{n}> & tin " * 30, f"https://e.vn/{n}?a=1&b=2", 3),
+            f"2025-05-{28 - n % 28:02d}" if n < 250 else None,
+            "Báo <Mới>" if n % 2 else None,
+        )
+        for n in range(300)
+    ]
+    first = render.render_sources(sources, "vi")
+    plain = telegram_accepts(first)
+    assert plain.startswith("Các bài báo đang có (300), mới nhất trước — trang 1/30:")
+    lines = plain.split("\n")[1:]
+    assert len(lines) == render.SOURCES_PER_PAGE and lines[0].startswith("1. Bài <0> & tin")
+    assert lines[0].endswith("— 28/5/2025") and lines[1].endswith("— 27/5/2025, Báo <Mới>")
+    assert [b.text for row in first.keyboard.inline_keyboard for b in row] == ["Cũ hơn ▶"]
+    middle = render.render_sources(sources, "en", 4)
+    assert telegram_accepts(middle).startswith("The articles I have (300), newest first — page 5/30:\n41. ")
+    assert [b.callback_data for row in middle.keyboard.inline_keyboard for b in row] == ["src:en:3", "src:en:5"]
+    last = render.render_sources(sources, "en", 99)  # the list got shorter since the button was sent
+    assert "page 30/30" in telegram_accepts(last) and "\n300. Bài <299>" in telegram_accepts(last)
+    assert [b.text for row in last.keyboard.inline_keyboard for b in row] == ["◀ Newer"]
+    one = render.render_sources(sources[:3], "en")
+    assert telegram_accepts(one).startswith("The articles I have (3):") and one.keyboard is None
+    assert render.render_sources([], "en").text == "No articles are indexed yet."
+
+
+def test_quote_source_shows_the_article_date() -> None:
+    dated = Quote("Câu trích.", "a.txt", "Tiêu đề", "https://e.vn/a", 2, 0, 10, 0.9, date="2025-05-12")
+    [vi] = render.render_answer(answer(dated))
+    [en] = render.render_answer(answer(dated, language="en"))
+    assert "— Tiêu đề, đoạn 2, 12/5/2025" in telegram_accepts(vi)
+    assert "— Tiêu đề, paragraph 2, 12 May 2025" in telegram_accepts(en)
 
 
 def test_start_and_help() -> None:

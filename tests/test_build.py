@@ -80,7 +80,7 @@ def test_crash_while_writing_leaves_previous_index_loadable(engine, settings, mo
         raise OSError("disk full (simulated)")
 
     monkeypatch.setattr(store, "save_lexical", crash)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(StorybotError, match="simulated"):
         engine.rebuild()
     assert current_generation(settings.index_dir) == generation
     snapshot = open_snapshot(settings.index_dir)

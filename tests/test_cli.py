@@ -129,22 +129,16 @@ def test_eval_prints_quality_figures(encoder, settings, capsys):
     assert report["off-topic"]["no_answer_accuracy"] >= 0.9
 
 
-def test_chat_answers_until_an_empty_line(paths, monkeypatch, capsys):
-    replies = iter(["ai buoc toi 4 nguoi trung quoc", ""])
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(replies))
-    assert main(["chat", *paths]) == 0
-    out = capsys.readouterr().out
-    assert "4 người Trung Quốc đại lục" in out
-
-
 @pytest.mark.parametrize("command", ["index", "ask", "chat", "eval", "run"])
 def test_every_subcommand_documents_its_options(command, capsys):
     parser = build_parser()
     with pytest.raises(SystemExit):
         parser.parse_args([command, "--help"])
     help_text = capsys.readouterr().out
-    for option in ("--articles", "--index-dir", "--model", "--query-prompt", "--passage-prompt"):
+    for option in ("--articles", "--model", "--query-prompt", "--passage-prompt"):
         assert option in help_text
+    # eval builds its index in a temporary folder: it offers no --index-dir it would ignore.
+    assert ("--index-dir" in help_text) == (command != "eval")
     assert "STORYBOT_MODEL" in help_text and "default" in help_text
 
 
@@ -153,3 +147,111 @@ def test_console_script_runs():
         [sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0 and "storybot" in result.stdout
+
+
+@pytest.fixture
+def no_model(monkeypatch):
+    """Loading the model fails the test: these paths must end before it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was loaded")
+
+    monkeypatch.setattr("index.embedding.load_encoder", refuse)
+
+
+def test_missing_articles_folder_fails_before_the_model_loads(no_model, tmp_path, capsys):
+    for command in (["index"], ["ask", "Oslo?"], ["chat"], ["run"]):
+        assert main([*command, "--articles", str(tmp_path / "nope"), "--index-dir", str(tmp_path / "i")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err  # one line, no traceback, no duplicate
+        assert f"storybot {command[0]}: error: articles folder {tmp_path / 'nope'} does not exist" in err
+
+
+def test_index_dir_that_is_a_file_is_explained(no_model, settings, tmp_path, capsys):
+    a_file = tmp_path / "passwd"
+    a_file.write_text("root:x:0:0\n")
+    assert main(["ask", "--articles", str(settings.articles_dir), "--index-dir", str(a_file), "Oslo?"]) == 2
+    err = capsys.readouterr().err
+    assert f"index folder {a_file} is a file, not a folder" in err and "File exists" not in err
+    assert main(["index", "--articles", str(settings.articles_dir), "--index-dir", str(a_file / "sub")]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_unknown_flag_prints_the_subcommand_usage(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["ask", "--frobnicate", "x"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: storybot ask") and "unrecognized arguments: --frobnicate" in err
+
+
+@pytest.mark.parametrize("argv", [["chat", "-k", "3"], ["run", "--top-k", "3"], ["eval", "x", "--index-dir", "d"]])
+def test_options_that_would_do_nothing_are_refused(argv, capsys):
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert f"usage: storybot {argv[0]}" in capsys.readouterr().err
+
+
+def test_version_names_the_distribution_and_the_folders(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("storybot ") and "storybot-quotes" in out
+    assert "articles: " in out and "index: " in out
+
+
+def test_defaults_outside_a_checkout_are_in_the_user_data_dir(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no seeds/ here
+    monkeypatch.setattr("index.config.SOURCE_ROOT", tmp_path / "site-packages")  # an installed tool
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))
+    for name in ("STORYBOT_ARTICLES", "STORYBOT_INDEX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["paths"]) == 0
+    out = capsys.readouterr().out
+    assert f"articles:     {tmp_path / 'share' / 'storybot' / 'articles'}" in out
+    assert f"index:        {tmp_path / 'share' / 'storybot' / 'index'}" in out
+    assert "user data directory" in out
+
+
+def test_defaults_inside_a_checkout_are_seeds_and_data_index(tmp_path, monkeypatch, capsys):
+    (tmp_path / "seeds").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for name in ("STORYBOT_ARTICLES", "STORYBOT_INDEX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["paths"]) == 0
+    out = capsys.readouterr().out
+    assert f"articles:     {tmp_path / 'seeds'}" in out and f"index:        {tmp_path / 'data' / 'index'}" in out
+
+
+def test_second_index_run_says_nothing_changed(paths, capsys):
+    assert main(["index", *paths]) == 0
+    assert capsys.readouterr().out.startswith("Indexed 1 article(s)")
+    assert main(["index", *paths]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Nothing changed; the index is up to date: 1 article(s)") and "Indexed" not in out
+
+
+def test_check_reads_the_index_without_the_model(paths, settings, monkeypatch, capsys):
+    assert main(["check", "--index-dir", str(settings.index_dir)]) == 1
+    assert "no index in" in capsys.readouterr().err
+    assert main(["index", *paths]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("index.embedding.load_encoder", lambda *a, **k: pytest.fail("model loaded"))
+    assert main(["check", *paths]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ok: index gen-") and "1 article(s)" in out and "note:" not in out
+    (settings.articles_dir / "new.txt").write_text("Tin mới\n\nMột đoạn văn.\n", encoding="utf-8")
+    assert main(["check", *paths]) == 0
+    assert "note: articles in" in capsys.readouterr().out
+
+
+def test_library_log_lines_are_printed_once():
+    # huggingface_hub prints through a handler of its own; ours must not print its lines again.
+    code = (
+        "from bot.cli import _configure_logging; _configure_logging(0)\n"
+        "from huggingface_hub.utils import logging\n"
+        "logging.get_logger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stderr.count("Retrying in 1s") == 1, result.stderr

@@ -1,0 +1,258 @@
+"""`storybot chat`: the terminal surface of the bot, with the same answers.
+
+Input goes through readline on a terminal (arrow keys, history kept in the user
+data directory); output goes through rich, which wraps at word boundaries to
+the terminal's width and colours only a terminal (NO_COLOR turns colour off).
+Quotes are grouped under their article's title, the title written once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from index.answer import Answer, Quote
+from index.config import user_data_dir
+from index.engine import Engine
+from index.errors import StorybotError
+
+from .texts import CHAT_TEXTS as TEXTS
+from .texts import FRAMES
+
+HISTORY_FILE = "chat_history"
+HISTORY_LENGTH = 1000
+PROMPT = "? "
+
+
+@dataclass(frozen=True)
+class ChatCommand:
+    """A slash command of the chat."""
+
+    help: str
+    run: Callable[[Chat, str], bool]  # (chat, text after the command) -> False to quit
+
+
+class Chat:
+    """One terminal conversation over an Engine."""
+
+    def __init__(self, engine: Engine, console: Console, *, history: Path | None = None) -> None:
+        self.engine = engine
+        self.console = console
+        self.history = history
+        self.commands = commands()
+
+    # --- input ---------------------------------------------------------------------------------
+
+    def loop(self, stdin: TextIO) -> int:
+        """Read questions until end of input; the exit status."""
+        interactive = stdin.isatty()
+        if interactive:
+            self._load_history()
+        try:
+            while True:
+                try:
+                    line = input(PROMPT) if interactive else _read_line(stdin)
+                except KeyboardInterrupt:
+                    self.console.print()  # Ctrl-C clears the line, as in a shell
+                    continue
+                except EOFError:
+                    if interactive:
+                        self.console.print()
+                    return 0
+                if not self.handle(line):
+                    return 0
+        finally:
+            if interactive:
+                self._save_history()
+
+    def handle(self, line: str) -> bool:
+        """Answer one line (a question or a /command); False when the user asked to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        try:
+            if line.startswith("/"):
+                name, _, rest = line[1:].partition(" ")
+                command = self.commands.get(name.lower())
+                if command is None:
+                    self.console.print(Text(TEXTS["unknown"].format(command=line.split()[0]), style="yellow"))
+                    return True
+                return command.run(self, rest.strip())
+            self.show_answer(self.engine.ask(line))
+        except KeyboardInterrupt:
+            self.console.print(Text(TEXTS["interrupted"], style="yellow"))
+        except StorybotError as err:
+            self.console.print(Text(TEXTS["error"].format(error=err), style="red"))
+        return True
+
+    def _load_history(self) -> None:
+        readline = _readline()
+        if readline is None:
+            return
+        readline.set_history_length(HISTORY_LENGTH)
+        if self.history is not None and self.history.is_file():
+            # An unreadable history only costs the recall of old questions.
+            with contextlib.suppress(OSError):
+                readline.read_history_file(self.history)
+
+    def _save_history(self) -> None:
+        readline = _readline()
+        if readline is None or self.history is None:
+            return
+        with contextlib.suppress(OSError):
+            self.history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(self.history)
+
+    # --- output --------------------------------------------------------------------------------
+
+    def welcome(self) -> None:
+        """What the chat knows and how to use it."""
+        articles = self.engine.articles()
+        titles = "; ".join(f"“{a.title}”" for a in articles[:3])
+        self.console.print(Text(TEXTS["welcome"].format(count=len(articles), titles=titles), style="bold"))
+        self.console.print(Text(TEXTS["how"], style="dim"))
+        self.console.print()
+
+    def show_answer(self, answer: Answer) -> None:
+        """An answer: quotes grouped under their article's title, or "not found" with a hint."""
+        for notice in answer.notices:
+            self.console.print(Text(notice, style="yellow"))
+        self.console.print(render_answer(answer))
+        self.console.print()
+
+
+def render_answer(answer: Answer) -> Group:
+    """The terminal rendering of an answer (wrapping is the console's, at word boundaries)."""
+    frame = FRAMES[answer.language]
+    if not answer.answered:
+        return Group(Text(frame["not_found"], style="bold"), Text(TEXTS["not_found_hint"], style="dim"))
+    parts: list[Text | Padding] = [Text(frame["header"], style="bold")]
+    for quotes in group_by_article(answer.quotes):
+        first = quotes[0]
+        title = Text(first.title, style="bold cyan")
+        if first.url:
+            title.append(f"  {first.url}", style="dim")
+        parts += [Text(""), title]
+        for quote in quotes:
+            body = Text(f"“{quote.text}”")
+            body.append(f"  ({frame['paragraph']} {quote.paragraph})", style="dim")
+            parts.append(Padding(body, (0, 0, 0, 2)))
+    return Group(*parts)
+
+
+def group_by_article(quotes: tuple[Quote, ...]) -> list[list[Quote]]:
+    """Quotes grouped by article, articles in the order of their first quote, quotes in answer order."""
+    groups: dict[str, list[Quote]] = {}
+    for quote in quotes:
+        groups.setdefault(quote.article_id, []).append(quote)
+    return list(groups.values())
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def _help(chat: Chat, _: str) -> bool:
+    chat.console.print(Text(TEXTS["help"]))
+    table = Table.grid(padding=(0, 2))
+    for name, command in chat.commands.items():
+        table.add_row(Text(f"  /{name}", style="bold"), Text(command.help))
+    chat.console.print(table)
+    chat.console.print(Text(TEXTS["keys"], style="dim"))
+    chat.console.print()
+    return True
+
+
+def _sources(chat: Chat, _: str) -> bool:
+    articles = chat.engine.articles()
+    if not articles:
+        chat.console.print(TEXTS["sources_empty"])
+        return True
+    chat.console.print(Text(TEXTS["sources_header"].format(count=len(articles)), style="bold"))
+    table = Table.grid(padding=(0, 1))
+    for number, info in enumerate(articles, 1):
+        title = Text(info.title, style="cyan")
+        if info.url:
+            title.append(f"  {info.url}", style="dim")
+        table.add_row(Text(f"{number:>3}."), title)
+    chat.console.print(table)
+    chat.console.print()
+    return True
+
+
+def _quit(chat: Chat, _: str) -> bool:
+    return False
+
+
+def _who_command() -> ChatCommand | None:
+    """/who, when the index knows who said or did what (module index.parties, from another branch)."""
+    try:
+        parties = importlib.import_module("index.parties")
+    except ModuleNotFoundError:
+        return None
+    describe = getattr(parties, "describe_parties", None)
+    if describe is None:
+        return None
+
+    def run(chat: Chat, topic: str) -> bool:
+        chat.console.print(Text(describe(chat.engine.snapshot, topic)))
+        chat.console.print()
+        return True
+
+    return ChatCommand("who accused whom, said or did what (optionally about a topic)", run)
+
+
+def commands() -> dict[str, ChatCommand]:
+    """The chat's slash commands, in the order /help lists them."""
+    table = {
+        "help": ChatCommand("this help", _help),
+        "sources": ChatCommand("the indexed articles", _sources),
+    }
+    who = _who_command()
+    if who is not None:
+        table["who"] = who
+    table["quit"] = ChatCommand("leave the chat (or Ctrl-D)", _quit)
+    return table
+
+
+def _readline() -> ModuleType | None:
+    """The readline module: importing it gives input() line editing; absent on some platforms (Windows)."""
+    try:
+        import readline
+    except ImportError:
+        return None
+    return readline
+
+
+def _read_line(stdin: TextIO) -> str:
+    line = stdin.readline()
+    if not line:
+        raise EOFError
+    return line
+
+
+def history_path() -> Path:
+    """Where the chat keeps its question history."""
+    return user_data_dir() / HISTORY_FILE
+
+
+def make_console(stream: TextIO | None = None) -> Console:
+    """A console on `stream` (stdout): colour only on a terminal and without NO_COLOR, width of the terminal."""
+    return Console(file=stream or sys.stdout, highlight=False, emoji=False, markup=False)
+
+
+def run_chat(engine: Engine, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Welcome, then answer questions from `stdin` until Ctrl-D; the exit status."""
+    chat = Chat(engine, make_console(stdout), history=history_path())
+    chat.welcome()
+    return chat.loop(stdin or sys.stdin)

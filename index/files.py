@@ -1,0 +1,132 @@
+"""Writing and reading index files safely: checksummed arrays, atomic replacement, clear disk errors.
+
+Readers copy what they load into memory and check it against the size and
+CRC-32 recorded when it was written, so a file truncated or overwritten
+later (a restore with `cp -r`, `truncate`) can neither crash a serving
+process (no memory maps, no SIGBUS) nor be half-read without notice.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import StorybotError
+
+READ_BLOCK = 1 << 24  # bytes checksummed at a time when streaming a file
+
+
+class CorruptFileError(ValueError):
+    """A file does not match what was recorded when it was written."""
+
+
+class DiskFullError(StorybotError):
+    """The disk (or quota) holding the index is full."""
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """Size and CRC-32 of a written file, as recorded in its segment's metadata."""
+
+    size: int
+    crc: int
+
+
+def disk_error(err: OSError | sqlite3.Error, path: Path) -> StorybotError:
+    """The user-facing error for a failed write of `path` (OSError, or SQLite's own "disk is full")."""
+    if not isinstance(err, OSError):
+        err = OSError(errno.ENOSPC if "full" in str(err).lower() else errno.EIO, str(err))
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(
+            f"the disk holding {path.parent} is full ({err.strerror}); the index was left as it was and is "
+            "still used. Free some space and run storybot index again"
+        )
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorybotError(f"cannot write the index directory {path.parent}: {err.strerror}")
+    return StorybotError(f"cannot write {path}: {err.strerror or err}")
+
+
+def write_bytes(path: Path, data: bytes | memoryview) -> FileInfo:
+    """Write `data` to a new file and flush it to disk; its size and checksum."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return FileInfo(len(data), zlib.crc32(data))
+
+
+def write_array(path: Path, array: np.ndarray) -> FileInfo:
+    """Write an array's raw bytes (C order); dtype and shape are the caller's to record."""
+    return write_bytes(path, memoryview(np.ascontiguousarray(array)).cast("B"))
+
+
+def read_array(path: Path, dtype: str, shape: tuple[int, ...], info: FileInfo) -> np.ndarray:
+    """Read an array written by `write_array` into memory, checking size and checksum."""
+    out = np.empty(shape, dtype=dtype)
+    if out.nbytes != info.size:
+        raise CorruptFileError(f"{path.name}: metadata gives {info.size} bytes for shape {shape}")
+    view = memoryview(out).cast("B")
+    with open(path, "rb") as fh:
+        got = fh.readinto(view)
+        extra = fh.read(1)
+    if got != info.size or extra:
+        raise CorruptFileError(
+            f"{path.name} has {got if not extra else 'more than ' + str(got)} bytes, expected {info.size}"
+        )
+    if zlib.crc32(view) != info.crc:
+        raise CorruptFileError(f"{path.name} does not match its checksum")
+    return out
+
+
+def read_checked(path: Path, info: FileInfo) -> bytes:
+    """A whole small file, checked against its recorded size and checksum."""
+    data = path.read_bytes()
+    if len(data) != info.size or zlib.crc32(data) != info.crc:
+        raise CorruptFileError(
+            f"{path.name} has changed since it was written ({len(data)} bytes, expected {info.size})"
+        )
+    return data
+
+
+def file_info(path: Path) -> FileInfo:
+    """Size and checksum of a file, read in blocks."""
+    crc, size = 0, 0
+    with open(path, "rb") as fh:
+        while block := fh.read(READ_BLOCK):
+            crc = zlib.crc32(block, crc)
+            size += len(block)
+    return FileInfo(size, crc)
+
+
+def check_file(path: Path, info: FileInfo) -> None:
+    """Stream a file and compare it with its recorded size and checksum."""
+    size, crc = (found := file_info(path)).size, found.crc
+    if size != info.size or crc != info.crc:
+        raise CorruptFileError(f"{path.name} has changed since it was written ({size} bytes, expected {info.size})")
+
+
+def replace_file(path: Path, content: str) -> None:
+    """Replace `path` with `content` atomically (temporary file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write_bytes(tmp, content.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename into it) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

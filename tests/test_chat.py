@@ -1,0 +1,111 @@
+"""`storybot chat`, the terminal surface: input handling, grouping, wrapping and colour."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from bot.chat import Chat, group_by_article, make_console
+from bot.cli import main
+
+from .conftest import SEED_ARTICLE
+
+TITLE = "Trung Quốc phản ứng mạnh khi bị cáo buộc đứng sau chiến dịch tin tặc toàn cầu"
+
+
+@pytest.fixture
+def paths(settings, encoder):
+    return ["--articles", str(settings.articles_dir), "--index-dir", str(settings.index_dir)]
+
+
+@pytest.fixture
+def chat_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "share"))  # the history file
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run_chat(monkeypatch, paths, text: str) -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    code = main(["chat", *paths])
+    return code
+
+
+def test_empty_lines_do_not_quit_and_commands_work(paths, chat_env, monkeypatch, capsys):
+    code = run_chat(monkeypatch, paths, "\n   \nai buoc toi 4 nguoi trung quoc\n/sources\n/frobnicate\n/help\n")
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert "Loading the model" in err and "Updating the index" in err  # each step said as it starts
+    assert "4 người Trung Quốc đại lục" in out  # the question after the empty lines was answered
+    assert "The articles (1):" in out and "Unknown command /frobnicate" in out
+    assert "/sources" in out and "/quit" in out and "Ctrl-D" in out
+    assert "/who" not in out  # the parties index is not in this branch
+    assert "\x1b[" not in out  # not a terminal: no colour
+
+
+def test_quit_command_ends_the_chat(paths, chat_env, monkeypatch, capsys):
+    assert run_chat(monkeypatch, paths, "/quit\nai buoc toi 4 nguoi trung quoc\n") == 0
+    assert "4 người" not in capsys.readouterr().out
+
+
+def test_quotes_are_grouped_under_their_title_once(seed_engine):
+    answer = seed_engine.ask("Ai đã cáo buộc Trung Quốc?")
+    assert len(answer.quotes) >= 2 and len(group_by_article(answer.quotes)) == 1
+    stream = io.StringIO()
+    Chat(seed_engine, make_console(stream)).show_answer(answer)
+    out = stream.getvalue()
+    assert " ".join(out.split()).count(TITLE) == 1
+    for quote in answer.quotes:
+        assert f"“{' '.join(quote.text.split())}”" in " ".join(out.split())
+
+
+def test_answers_wrap_at_word_boundaries_to_the_terminal_width(seed_engine, settings, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    article = (settings.articles_dir / SEED_ARTICLE).read_text(encoding="utf-8")
+    words = set(re.findall(r"\w+", article))
+    stream = io.StringIO()
+    Chat(seed_engine, make_console(stream)).show_answer(seed_engine.ask("ai buoc toi 4 nguoi trung quoc"))
+    lines = stream.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 40
+    # Every word at a line's end or start is a whole word of the article ("Nhậ / t Bản" was the bug).
+    for line in lines:
+        tokens = re.findall(r"\w+", line)
+        for token in tokens[:1] + tokens[-1:]:
+            assert token in words or token.isdigit() or token in {"Theo", "các", "bài", "báo", "đoạn"}, line
+
+
+@pytest.mark.parametrize(
+    ("env", "coloured"), [({"FORCE_COLOR": "1"}, True), ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False)]
+)
+def test_colour_only_on_a_terminal_and_never_with_no_color(seed_engine, monkeypatch, env, coloured):
+    for name in ("FORCE_COLOR", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    stream = io.StringIO()
+    Chat(seed_engine, make_console(stream)).show_answer(seed_engine.ask("ai buoc toi 4 nguoi trung quoc"))
+    assert bool(re.search(r"\x1b\[[0-9;]*3[0-7]m", stream.getvalue())) is coloured
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ctrl_c_clears_the_line_and_ctrl_d_quits(seed_engine, tmp_path, monkeypatch):
+    keys = iter([KeyboardInterrupt, "ai buoc toi 4 nguoi trung quoc", "", EOFError])
+
+    def fake_input(prompt: str = "") -> str:
+        key = next(keys)
+        if isinstance(key, type):
+            raise key
+        return key
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    stream = io.StringIO()
+    history = tmp_path / "share" / "history"
+    assert Chat(seed_engine, make_console(stream), history=history).loop(FakeTerminal()) == 0
+    assert "4 người Trung Quốc đại lục" in stream.getvalue()
+    assert history.is_file()  # written on the way out (readline's history file)

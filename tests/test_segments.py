@@ -1,0 +1,119 @@
+"""Segmented storage (issue 13): builds write only what changed, merges, exact BM25 across segments."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+
+import index.build as build
+from index.build import build_index
+from index.engine import Engine
+from index.store import ArticleDatum, open_snapshot, read_manifest, segments_dir
+from index.text import document_tokens
+
+from .test_build import NEW_ARTICLE
+
+NOTE = "Ghi chú {n}\n\nBài ghi chú số {n} nói về chuyến thăm của đoàn đại biểu {n} tới Đà Nẵng.\n"
+
+
+def _files(settings) -> dict[str, tuple[int, int]]:
+    root = segments_dir(settings.index_dir)
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
+
+
+def test_adding_and_removing_leave_existing_segments_untouched(engine, settings, encoder):
+    before = _files(settings)
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    added = build_index(settings, encoder, merge=False)
+    after_add = _files(settings)
+    assert all(after_add[name] == stamp for name, stamp in before.items())  # not rewritten, not touched
+    new = {name.split("/")[0] for name in set(after_add) - set(before)}
+    assert len(new) == 1 and added.written_bytes < 200_000
+    (settings.articles_dir / "oxy.md").unlink()
+    removed = build_index(settings, encoder, merge=False)
+    assert removed.removed == 1 and removed.embedded == 0
+    assert removed.written_bytes < 10_000  # a manifest, nothing else
+    assert all(_files(settings).get(name) == stamp for name, stamp in before.items())
+    assert [a.id for a in Engine(settings, encoder).articles()] == [a.id for a in engine.articles()]
+
+
+def test_segments_pile_up_then_merge_and_answers_stay_the_same(engine, settings, encoder, monkeypatch):
+    monkeypatch.setattr(build, "MERGE_FACTOR", 3)
+    monkeypatch.setattr(build, "COMPACT_MIN_ROWS", 1)
+    monkeypatch.setattr(build, "COMPACT_SHARE", 0.1)
+    merged = 0
+    for n in range(1, 4):
+        (settings.articles_dir / f"note{n}.txt").write_text(NOTE.format(n=n), encoding="utf-8")
+        summary = engine.rebuild()
+        merged += summary.merged
+        assert engine.snapshot.generation == summary.generation
+    assert merged >= 3
+    manifest = read_manifest(settings.index_dir)
+    assert len(manifest.segments) < 4
+    assert engine.snapshot.generation == summary.generation
+    answer = engine.ask("Đoàn đại biểu 3 thăm thành phố nào?")
+    assert answer.passages[0].chunk.article_id == "note3.txt"  # found in the merged segment
+    assert engine.ask("ai buoc toi 4 nguoi trung quoc").answered
+    # Removing most rows of a segment makes the next build rewrite it without them.
+    for n in (1, 2):
+        (settings.articles_dir / f"note{n}.txt").unlink()
+    summary = engine.rebuild()
+    manifest = read_manifest(settings.index_dir)
+    assert all(not ref.deleted for ref in manifest.segments)
+    assert sorted(a.id for a in engine.articles()) == ["000_7ffb10ea7d7f92c2.txt", "note3.txt"]
+
+
+def test_bm25_statistics_cover_the_whole_corpus_across_segments(engine, settings, encoder):
+    # The same articles indexed at once and one by one give the same IDF and scores.
+    one_by_one = open_snapshot(settings.index_dir)
+    for n in range(1, 3):
+        (settings.articles_dir / f"note{n}.txt").write_text(NOTE.format(n=n), encoding="utf-8")
+        build_index(settings, encoder, merge=False)
+    segmented = open_snapshot(settings.index_dir)
+    assert len(segmented.segments) == 3
+    fresh = settings.index_dir.parent / "fresh"
+    build_index(replace(settings, index_dir=fresh), encoder)
+    whole = open_snapshot(fresh)
+    assert len(whole.segments) == 1 and one_by_one.size < segmented.size == whole.size
+    assert set(segmented.lexical.vocab_dict) == set(whole.lexical.vocab_dict)
+    tokens = [t for t in document_tokens("Đà Nẵng, Trung Quốc, đoàn") if t in whole.lexical.vocab_dict]
+    assert len(tokens) >= 4
+    for token in tokens:
+        assert (
+            segmented.lexical.idf[segmented.lexical.vocab_dict[token]]
+            == whole.lexical.idf[whole.lexical.vocab_dict[token]]
+        )
+    keys = [segmented.chunk(i).key for i in range(segmented.lexical.rows)]
+    order = np.argsort(keys)
+    whole_keys = [whole.chunk(i).key for i in range(whole.lexical.rows)]
+    whole_order = np.argsort(whole_keys)
+    query = segmented.lexical.token_ids(tokens)
+    query_whole = whole.lexical.token_ids(tokens)
+    a = segmented.lexical.scores(query)[order]
+    b = whole.lexical.scores(query_whole)[whole_order]
+    np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_per_article_derived_data_is_stored_with_the_article(engine, settings, encoder, monkeypatch):
+    def statements(article, chunks):
+        yield ArticleDatum(article.id, "test-statement", json.dumps({"chunks": len(chunks)}))
+
+    monkeypatch.setattr(build, "ARTICLE_DERIVERS", [statements])
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    engine.rebuild()
+    assert [json.loads(v) for v in engine.snapshot.article_data("oxy.md", "test-statement")] == [{"chunks": 2}]
+    assert engine.snapshot.article_data("000_7ffb10ea7d7f92c2.txt", "test-statement") == []  # built before
+
+
+def test_large_builds_read_new_files_batch_by_batch(settings, encoder, monkeypatch):
+    monkeypatch.setattr(build, "DEFER_FROM", 0)  # as a build of more than 200 new files does
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    (settings.articles_dir / "broken.txt").write_bytes(b"Title\n\n\xff\xfe bytes\n")
+    summary = build_index(settings, encoder)
+    assert (summary.added, summary.articles) == (2, 2)
+    assert [s.path.name for s in summary.skipped] == ["broken.txt"]
+    assert not build.is_stale(settings)
+    answer = Engine(settings, encoder).ask("Ai đã tạo ra oxy lỏng năm 1891?")
+    assert answer.answered and answer.quotes[0].article_id == "oxy.md"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .store import Snapshot
@@ -27,6 +28,9 @@ from .text import (
     question_language,
     syllables,
 )
+
+if TYPE_CHECKING:
+    from .parties import Party
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
@@ -79,6 +83,7 @@ class Answer:
     confidence: float
     notices: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    parties: tuple[Party, ...] = ()  # a who-question's answer, party by party (index.parties)
 
     @property
     def text(self) -> str:
@@ -86,6 +91,10 @@ class Answer:
         frame = FRAMES[self.language]
         if not self.answered:
             return frame["not_found"]
+        if self.parties:
+            from .parties import parties_text  # parties builds on this module
+
+            return parties_text(self.parties, self.language)
         parts = [frame["header"]]
         for quote in self.quotes:
             source = f"— {quote.title}, {frame['paragraph']} {quote.paragraph}"
@@ -115,6 +124,7 @@ class Answer:
                 }
                 for q in self.quotes
             ],
+            "parties": [p.to_json() for p in self.parties],
             "passages": [
                 {
                     "article": h.chunk.article_id,

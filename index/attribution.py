@@ -38,8 +38,7 @@ for _act, _words in {
     "xác nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
     "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
     "thống kê",
-    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|"
-    "phản ánh",
+    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh",
     "charge": "buộc tội|truy tố|khởi tố|kết tội",
     "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng",
     "criticize": "chỉ trích|chê|chê bai|lên án|phản pháo|chất vấn|xúc phạm|giễu cợt|công kích|phê phán|"
@@ -71,19 +70,102 @@ _CLOSE_QUOTES = "”\"'’»"
 _BOUNDARY_PUNCT = set(",;:()[]—?!…") | set(_OPEN_QUOTES) | set(_CLOSE_QUOTES)
 # Words that end a subject on their left: the subject starts after them.
 _SUBORDINATORS = {
-    ("sau", "khi"), ("trước", "khi"), ("khi",), ("rằng",), ("là",), ("nhưng",), ("song",), ("vì",),
-    ("do",), ("nên",), ("thì",), ("mà",), ("để",), ("nếu",), ("tuy", "nhiên"), ("trong", "khi", "đó"),
-    ("trong", "khi"), ("đồng", "thời"), ("còn",), ("sau", "đó"), ("trước", "đó"), ("nhưng", "rồi"),
+    ("sau", "khi"),
+    ("trước", "khi"),
+    ("khi",),
+    ("rằng",),
+    ("là",),
+    ("nhưng",),
+    ("song",),
+    ("vì",),
+    ("do",),
+    ("nên",),
+    ("thì",),
+    ("mà",),
+    ("để",),
+    ("nếu",),
+    ("tuy", "nhiên"),
+    ("trong", "khi", "đó"),
+    ("trong", "khi"),
+    ("đồng", "thời"),
+    ("còn",),
+    ("sau", "đó"),
+    ("trước", "đó"),
+    ("nhưng", "rồi"),
 }
 _MAX_SUB = 3
 # Adverbs, auxiliaries and time phrases between a subject and its verb.
 _ADVERBS = {
-    "đã", "cũng", "vừa", "mới", "sẽ", "đều", "vẫn", "còn", "chính", "thức", "đồng", "loạt", "ngay", "lập",
-    "tức", "cùng", "thường", "xuyên", "công", "khai", "liên", "tục", "từng", "lại", "ra", "có", "văn", "bản",
-    "không", "chưa", "hề", "luôn", "lần", "nữa", "hôm", "ngày", "sáng", "chiều", "tối", "trưa", "đêm",
-    "qua", "thêm", "tiếp", "trực", "tiếp", "gay", "gắt", "mạnh", "mẽ", "kịch", "liệt", "dữ", "dội",
-    "lên", "tiếng", "đưa", "nhiều", "lần", "rất", "sớm", "đột", "nhiên", "bất", "ngờ", "cũng", "đang",
-    "thẳng", "thừng", "tiếp", "tục", "một", "cách", "lo", "ngại",
+    "đã",
+    "cũng",
+    "vừa",
+    "mới",
+    "sẽ",
+    "đều",
+    "vẫn",
+    "còn",
+    "chính",
+    "thức",
+    "đồng",
+    "loạt",
+    "ngay",
+    "lập",
+    "tức",
+    "cùng",
+    "thường",
+    "xuyên",
+    "công",
+    "khai",
+    "liên",
+    "tục",
+    "từng",
+    "lại",
+    "ra",
+    "có",
+    "văn",
+    "bản",
+    "không",
+    "chưa",
+    "hề",
+    "luôn",
+    "lần",
+    "nữa",
+    "hôm",
+    "ngày",
+    "sáng",
+    "chiều",
+    "tối",
+    "trưa",
+    "đêm",
+    "qua",
+    "thêm",
+    "tiếp",
+    "trực",
+    "gay",
+    "gắt",
+    "mạnh",
+    "mẽ",
+    "kịch",
+    "liệt",
+    "dữ",
+    "dội",
+    "lên",
+    "tiếng",
+    "đưa",
+    "nhiều",
+    "rất",
+    "sớm",
+    "đột",
+    "nhiên",
+    "bất",
+    "ngờ",
+    "đang",
+    "thẳng",
+    "thừng",
+    "một",
+    "cách",
+    "lo",
+    "ngại",
 }
 _DATE = re.compile(r"^\d+(?:[/\-.]\d+)*$")
 # Subjects that are only a pronoun or an anaphoric noun phrase.
@@ -114,13 +196,53 @@ _SOURCE_NOUNS = re.compile(
 )
 # Words that end a target noun phrase on the right.
 _TARGET_STOP = {
-    "là", "vì", "về", "rằng", "đã", "đang", "sẽ", "để", "do", "khi", "sau", "trong", "nhằm", "với", "nhưng",
-    "song", "mà", "thì", "không", "chưa", "phải", "được", "bị", "có", "đứng", "hỗ", "trốn", "thiên", "lật",
-    "tại", "từ", "vào", "ở", "đến", "tới", "cung", "dừng", "làm", "xem", "bồi", "nhận", "hủy", "ở", "lạm",
+    "là",
+    "vì",
+    "về",
+    "rằng",
+    "đã",
+    "đang",
+    "sẽ",
+    "để",
+    "do",
+    "khi",
+    "sau",
+    "trong",
+    "nhằm",
+    "với",
+    "nhưng",
+    "song",
+    "mà",
+    "thì",
+    "không",
+    "chưa",
+    "phải",
+    "được",
+    "bị",
+    "có",
+    "đứng",
+    "hỗ",
+    "trốn",
+    "thiên",
+    "lật",
+    "tại",
+    "từ",
+    "vào",
+    "ở",
+    "đến",
+    "tới",
+    "cung",
+    "dừng",
+    "làm",
+    "xem",
+    "bồi",
+    "nhận",
+    "hủy",
+    "lạm",
 }
 _WRONGDOING = re.compile(
-    r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|tấn công mạng|"
-    r"không công bằng|lũng đoạn|lừa|che giấu|bình phong|tin tặc|gián điệp|sai phạm|sai trái",
+    r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|"
+    r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái",
     re.IGNORECASE,
 )
 # Negative evaluation: a statement that carries it criticises.
@@ -131,6 +253,7 @@ _DISPARAGING = re.compile(
     re.IGNORECASE,
 )
 _DENIAL = re.compile(r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ")
+_ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
     r"^(?:đây là |đó là |đó |việc này )?(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
     r"không hề|không bao giờ|chưa bao giờ|không có)",
@@ -169,6 +292,7 @@ class Statement:
     target: Span | None = None
     speaker_in_sentence: bool = True
     passive: bool = False
+    nominal: bool = False  # the act is a noun with its author ("cáo buộc của Mỹ"), not a verb
 
 
 @dataclass(frozen=True)
@@ -253,8 +377,26 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
-    if prev in {"những", "các", "lời", "của", "với", "trong", "về", "mọi", "bản", "vụ", "đơn", "bị", "được", "phần",
-                "phiên", "cuộc", "buổi", "sự"}:
+    if prev in {
+        "những",
+        "các",
+        "lời",
+        "của",
+        "với",
+        "trong",
+        "về",
+        "mọi",
+        "bản",
+        "vụ",
+        "đơn",
+        "bị",
+        "được",
+        "phần",
+        "phiên",
+        "cuộc",
+        "buổi",
+        "sự",
+    }:
         return prev in {"bị", "được"}  # passives are verbs; nouns otherwise
     if nxt in {"của", "này", "đó", "trên"} and phrase not in {"cho biết", "cho hay", "nói"}:
         return False
@@ -264,12 +406,15 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
             return False
         if phrase == "gọi":
             return any(t.low == "là" for t in toks[j : j + 30])
-        if phrase == "bác" and toks[j:j + 1] and toks[j].text[:1].isupper():
+        if phrase == "bác" and toks[j : j + 1] and toks[j].text[:1].isupper():
             return False
     if phrase == "thông tin" and prev not in {"", ","}:
         return False
-    return not (phrase in {"quyết định", "cam kết", "phản ứng", "tuyên bố", "thông báo", "yêu cầu"} and prev == "ra"
-                and phrase != "tuyên bố")
+    return not (
+        phrase in {"quyết định", "cam kết", "phản ứng", "tuyên bố", "thông báo", "yêu cầu"}
+        and prev == "ra"
+        and phrase != "tuyên bố"
+    )
 
 
 def _sentence_statements(
@@ -314,13 +459,16 @@ def _sentence_statements(
                 speaker, resolved = prior, False
         if speaker is None:
             continue
-        if target is None and act not in {"say"}:
-            target = _object(toks, j)
-        target_span = _span(text, target) if target else None
         content = _content(text, toks, i, j, sentence)
         final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
+        if target is None and final_act != "say":
+            # Whom the act is aimed at: the verb's object, or the subject of the reported accusation.
+            target = _object(toks, j)
+        target_span = _span(text, target) if target else None
+        if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
+            final_act = "reject"  # criticising an accusation rejects it
         # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
-        for each in dict.fromkeys((act, final_act) if DUAL else (final_act,)):
+        for each in dict.fromkeys((final_act, act) if DUAL else (final_act,)):
             found.append(
                 Statement(
                     article_id=article.id,
@@ -398,7 +546,12 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         listed = [it for it in items if _list_item(it)]
         if len(items) > 1 and any(t.low == "và" for t in seg) and (len(listed) == len(items) or _opens_list(items[0])):
             start = at
-        elif len(items) > 1 and _HEADS.match(" ".join(t.low for t in seg)) and _HONORIFIC.match(items[-2][0].low) and len(items[-2]) <= 6:
+        elif (
+            len(items) > 1
+            and _HEADS.match(" ".join(t.low for t in seg))
+            and _HONORIFIC.match(items[-2][0].low)
+            and len(items[-2]) <= 6
+        ):
             start = toks.index(items[-2][0])
         seg = toks[start:end]
     seg = _trim_left(seg)
@@ -444,13 +597,46 @@ def _opens_list(seg: list[_Tok]) -> bool:
 def _trim_left(seg: list[_Tok]) -> list[_Tok]:
     """Drop leading words that cannot start a subject ("Theo đó", "Ngoài ra", dates)."""
     k = 0
-    while k < len(seg) and (seg[k].low in {"theo", "đó", "ngoài", "ra", "thì", "cũng", "đến", "lượt", "mình",
-                                          "cả", "vậy", "tuy", "nhiên", "ngay", "sau", "trước"}
-                            or _DATE.match(seg[k].low)):
+    while k < len(seg) and (
+        seg[k].low
+        in {
+            "theo",
+            "đó",
+            "ngoài",
+            "ra",
+            "thì",
+            "cũng",
+            "đến",
+            "lượt",
+            "mình",
+            "cả",
+            "vậy",
+            "tuy",
+            "nhiên",
+            "ngay",
+            "sau",
+            "trước",
+        }
+        or _DATE.match(seg[k].low)
+    ):
         k += 1
     seg = seg[k:]
-    if seg and seg[0].low in {"mới", "chỉ", "đã", "đang", "sẽ", "vừa", "không", "chưa", "được", "bị", "việc", "vụ",
-                              "điều", "sự"}:
+    if seg and seg[0].low in {
+        "mới",
+        "chỉ",
+        "đã",
+        "đang",
+        "sẽ",
+        "vừa",
+        "không",
+        "chưa",
+        "được",
+        "bị",
+        "việc",
+        "vụ",
+        "điều",
+        "sự",
+    }:
         return []  # a predicate, not a subject ("cho biết mới chỉ đọc ...")
     if seg:
         text = " ".join(t.text for t in seg) + " "
@@ -477,7 +663,9 @@ def _named(text: str) -> bool:
     return bool(_HEADS.match(text)) and len(words) >= 1
 
 
-def _antecedent(pronoun: str, found: list[Statement], earlier: list[Statement], article: Article, before: int) -> Span | None:
+def _antecedent(
+    pronoun: str, found: list[Statement], earlier: list[Statement], article: Article, before: int
+) -> Span | None:
     """What a pronoun or anaphoric subject refers to: the nearest earlier party it fits.
 
     "ông"/"bà" (or "ông này") fit a speaker or a name introduced with the same
@@ -528,7 +716,11 @@ def _object(toks: list[_Tok], j: int) -> list[_Tok] | None:
             return toks[k + 1 : close]
     seg = []
     for t in toks[k : k + 10]:
-        if t.low in _TARGET_STOP or t.low in _BOUNDARY_PUNCT or t.low in {".", "và"} and seg and not _upper_next(toks, t):
+        if (
+            t.low in _TARGET_STOP
+            or t.low in _BOUNDARY_PUNCT
+            or (t.low in {".", "và"} and seg and not _upper_next(toks, t))
+        ):
             break
         seg.append(t)
     if not seg or not _named(" ".join(t.text for t in seg)):
@@ -544,7 +736,9 @@ def _upper_next(toks: list[_Tok], t: _Tok) -> bool:
 def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Span:
     """The quotation when the sentence has one, else the clause after the verb."""
     quote = _quotation(text, sentence)
-    if quote is not None:
+    # The quotation is the content when it is what the verb reports: before the verb ("“...”, ông nói")
+    # or running to the end of the sentence ("ông nói: “...”"), not a phrase inside the reporter's clause.
+    if quote is not None and (quote.end <= toks[i].start or not text[quote.end + 1 : sentence.end].strip(" .!?…")):
         return quote
     k = j
     while k < len(toks) and toks[k].low in {",", ":", "rằng", "là"}:
@@ -602,14 +796,14 @@ def _nominal_statements(article: Article, paragraph: int, toks: list[_Tok], sent
             if seg and _named(" ".join(t.text for t in seg)):
                 speaker = _span(article.text, seg)
                 content = Span(article.text[toks[k].start : seg[-1].end], toks[k].start, seg[-1].end)
-                out.append(Statement(article.id, paragraph, sentence, speaker, "accuse", content))
+                out.append(Statement(article.id, paragraph, sentence, speaker, "accuse", content, nominal=True))
     return out
 
 
 def _source_statement(
     article: Article, paragraph: int, toks: list[_Tok], sentence: Span, found: list[Statement]
 ) -> list[Statement]:
-    """"Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone)."""
+    """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone)."""
     out = []
     for k, t in enumerate(toks):
         if t.low != "theo" or (k and toks[k - 1].low not in {",", "cũng"} and k > 1):

@@ -18,6 +18,7 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .lexical import build_lexical
+from .statement_store import ensure_statements, statements_key
 from .store import (
     FORMAT_VERSION,
     FileStamp,
@@ -192,6 +193,12 @@ def _build(
     unchanged = len(articles) - added - changed
 
     chunks: list[Chunk] = [c for a in articles for c in chunk_article(a)]
+    # Who said what: analysed once per article version, kept beside the generations.
+    ensure_statements(
+        settings.index_dir,
+        articles,
+        keep=[statements_key(s.article_id, s.content_hash) for s in previous.manifest.files] if previous else (),
+    )
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model=encoder.name,

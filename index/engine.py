@@ -17,6 +17,7 @@ from .build import BuildSummary, build_index, is_stale
 from .config import Settings
 from .embedding import Encoder, load_encoder
 from .errors import QuestionError
+from .parties import answer_by_party, is_who_question
 from .search import search
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
 from .text import question_language
@@ -104,6 +105,10 @@ class Engine:
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
         answer = compose_answer(snapshot, retrieval, top_k=k, notices=notices)
+        if is_who_question(question):
+            started_parties = time.perf_counter()
+            answer = answer_by_party(snapshot, retrieval, answer)
+            answer.timings_ms["parties"] = (time.perf_counter() - started_parties) * 1000
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .articles import Article, SkippedFile, load_article
-from .attribution import Statement, extract_statements
+from .attribution import extract_statements
 from .errors import StorybotError
 
 # Honorifics and function words do not identify a speaker on their own.
@@ -153,7 +153,7 @@ def same_speaker(a: str, b: str) -> bool:
 
 
 def _distinctive(text: str) -> set[str]:
-    words = {w.strip(",.()–-\"“”").lower() for w in text.split()}
+    words = {w.strip(',.()–-"“”').lower() for w in text.split()}
     return {w for w in words if w and w not in _GENERIC_SYLLABLES}
 
 
@@ -168,4 +168,3 @@ def _overlaps(a: int, b: int, span: tuple[int, int]) -> bool:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-

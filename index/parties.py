@@ -1,0 +1,283 @@
+"""Answers organised by party: who accused, denied, demanded or said what, to whom.
+
+A who-question ("Ai cáo buộc ai?", "Các bên nói gì?", "Who accused whom?")
+is answered from the attribution statements stored at index time, not from
+ranked sentences: the story's articles are the ones retrieval puts near the
+top, every speaker in them becomes one party (the spans naming the same
+party are merged), each party keeps its strongest act (a charge or an
+accusation over a plain statement), and its quote is the sentence that
+carries that act. Parties of one side (those who accuse, charge, sue,
+criticise, demand or threaten; those who deny, reject or respond; the
+others) stay together, each side and each party in story order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .answer import Answer, Quote
+from .attribution import Statement
+from .search import Retrieval
+from .statement_store import load_statements
+from .store import Snapshot
+from .text import fold
+
+MAX_PARTIES = 8
+MAX_STORY_ARTICLES = 4
+STORY_RATIO = 0.5  # an article belongs to the story when a passage of it scores this share of the best
+MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names nothing beyond "who accused whom"
+
+# How little an act says about a party's stance (0: it takes one).
+_STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
+SIDES = (
+    frozenset({"charge", "sue", "accuse", "criticize", "demand", "threaten"}),
+    frozenset({"deny", "reject", "respond"}),
+    frozenset({"say", "other"}),
+)
+ACT_WORDS = {
+    "vi": {
+        "accuse": "cáo buộc",
+        "charge": "buộc tội",
+        "sue": "kiện",
+        "criticize": "chỉ trích",
+        "deny": "bác bỏ",
+        "reject": "phản đối",
+        "demand": "yêu cầu",
+        "say": "cho biết",
+        "respond": "đáp lại",
+        "threaten": "cảnh báo",
+        "other": "",
+    },
+    "en": {
+        "accuse": "accuses",
+        "charge": "charges",
+        "sue": "sues",
+        "criticize": "criticises",
+        "deny": "denies",
+        "reject": "rejects",
+        "demand": "demands",
+        "say": "says",
+        "respond": "responds",
+        "threaten": "warns",
+        "other": "",
+    },
+}
+FRAMES = {
+    "vi": {"header": "Các bên trong câu chuyện:", "paragraph": "đoạn", "none": "Chưa tìm thấy ai lên tiếng."},
+    "en": {"header": "The parties in the story:", "paragraph": "paragraph", "none": "No party found."},
+}
+
+# Who-questions, on folded text (diacritics removed, lower case).
+_VERBS_VI = (
+    r"cao buoc|to cao|to|chi trich|kien|khoi kien|bac bo|bac|phu nhan|phan ung|len tieng|dap tra|dap lai|"
+    r"phan doi|len an|buoc toi|quy trach nhiem|do loi|noi gi|noi the nao|noi sao|tuyen bo|yeu cau|canh bao|"
+    r"tu choi|phan hoi|phe phan|tra loi"
+)
+_WHO = [
+    re.compile(rf"\bai\b.*\b({_VERBS_VI})\b"),
+    re.compile(rf"\b({_VERBS_VI})\b.*\bai\b"),
+    re.compile(r"\b(cac ben|moi ben|ben nao|nhung ben|hai ben|phia nao|nhung ai|cac phia)\b"),
+    re.compile(r"\b(phan ung|dap tra|len tieng|bac bo|phu nhan|tra loi|phan hoi)\b.*\b(ra sao|the nao|gi)\b"),
+    re.compile(
+        r"\bwho\b.*\b(accus\w*|blam\w*|criticis\w*|criticiz\w*|sue|sued|sues|suing|den(y|ied|ies|ying)|"
+        r"reject\w*|respond\w*|react\w*|charg\w*|condemn\w*|said|says|say)\b"
+    ),
+    re.compile(r"\b(each side|both sides|which parties|what each|which officials|spoke out|accus\w* whom)\b"),
+    re.compile(r"\bhow did\b.*\b(respond|react|answer|reply)\b"),
+]
+# Words of a who-question that name no topic ("ai", "cáo buộc", "bài báo này").
+_FRAME_WORDS = frozenset(
+    "ai cao buoc to cao chi trich kien khoi bac bo phu nhan phan ung len tieng dap tra lai doi an toi quy "
+    "trach nhiem do loi noi gi the nao sao tuyen yeu cau canh bao tu choi hoi phe phan tra loi bai bao nay "
+    "trong cac ben moi nao nhung hai phia ve viec vu who whom accused accuse accusing blamed criticised "
+    "criticized sued denied rejected responded reacted said what each side sides which parties officials "
+    "in the this article story is are did does of whom about how".split()
+)
+
+
+@dataclass(frozen=True)
+class Party:
+    """One party of a story: who (verbatim span), what they did, to whom, and the quotes that show it."""
+
+    speaker: str
+    act: str
+    target: str | None
+    quotes: tuple[Quote, ...]
+    side: int  # 0 accusing/charging/demanding, 1 denying/rejecting/responding, 2 the others
+
+    def to_json(self) -> dict[str, object]:
+        """The party as `ask --json` prints it."""
+        return {
+            "speaker": self.speaker,
+            "act": self.act,
+            "target": self.target,
+            "quotes": [
+                {"text": q.text, "article": q.article_id, "paragraph": q.paragraph, "start": q.start, "end": q.end}
+                for q in self.quotes
+            ],
+        }
+
+
+def is_who_question(question: str) -> bool:
+    """True for questions about who accused, denied, responded... or what each side says."""
+    folded = " ".join(fold(question).split())
+    return any(p.search(folded) for p in _WHO)
+
+
+def names_no_topic(question: str) -> bool:
+    """True when a who-question names nothing but the act ("Ai cáo buộc ai trong bài báo này?")."""
+    words = re.findall(r"\w+", fold(question))
+    return sum(w not in _FRAME_WORDS for w in words) < MIN_OWN_WORDS
+
+
+def answer_by_party(snapshot: Snapshot, retrieval: Retrieval, answer: Answer) -> Answer:
+    """`answer` with its parties (and their quotes as its quotes) when the story has any."""
+    if not retrieval.hits or not (answer.answered or names_no_topic(retrieval.question)):
+        return answer
+    parties = story_parties(snapshot, story_articles(retrieval))
+    if not parties:
+        return answer
+    quotes = tuple(dict.fromkeys(q for p in parties for q in p.quotes))
+    return replace(answer, answered=True, parties=parties, quotes=quotes)
+
+
+def story_articles(retrieval: Retrieval) -> list[str]:
+    """Ids of the story's articles: those of the passages scoring near the best, best first."""
+    best = retrieval.hits[0].score
+    out: list[str] = []
+    for hit in retrieval.hits:
+        if hit.score >= STORY_RATIO * best and hit.chunk.article_id not in out:
+            out.append(hit.chunk.article_id)
+    return out[:MAX_STORY_ARTICLES]
+
+
+def story_parties(snapshot: Snapshot, article_ids: list[str]) -> tuple[Party, ...]:
+    """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order."""
+    groups: list[list[Statement]] = []
+    for article_id in article_ids:
+        article = snapshot.article(article_id)
+        article_statements = load_statements(snapshot.index_dir, article)
+        for statement in article_statements:
+            if statement.paragraph == 0 or _nested(statement, article_statements):
+                continue  # the headline repeats a claim the body quotes; speech inside speech is the outer speaker's
+            for group in groups:
+                if same_party(group[0].speaker.text, statement.speaker.text):
+                    group.append(statement)
+                    break
+            else:
+                groups.append([statement])
+    order = {id(g): k for k, g in enumerate(groups)}
+    ranked = sorted(groups, key=lambda g: (-_weight(g), order[id(g)]))[:MAX_PARTIES]
+    ranked.sort(key=lambda g: order[id(g)])
+    parties = [_party(snapshot, g) for g in ranked]
+    first_of_side = {}
+    for k, p in enumerate(parties):
+        first_of_side.setdefault(p.side, k)
+    # Sides in the order they enter the story; parties that only report or comment come last.
+    return tuple(sorted(parties, key=lambda p: (p.side == 2, first_of_side[p.side])))
+
+
+def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
+    """True when the statement's speaker lies inside what another speaker of the sentence says."""
+    return any(
+        other.sentence == statement.sentence
+        and other.speaker != statement.speaker
+        and not other.nominal
+        and other.content.start <= statement.speaker.start < other.content.end
+        for other in statements
+    )
+
+
+def same_party(a: str, b: str) -> bool:
+    """True when two speaker spans name one party: the same words, or a person's shorter reference ("ông Tân")."""
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return a.lower() == b.lower()
+    if wa == wb:
+        return True
+    small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    short = a if len(wa) <= len(wb) else b
+    if small <= large and (_PERSON_REFERENCE.match(short) or len(small) <= 3):
+        return True  # "ông Tân" for "HLV Võ Đình Tân", "Mỹ và đồng minh" for "Mỹ cùng các đồng minh gồm ..."
+    return len(wa & wb) / len(wa | wb) >= 0.75
+
+
+_PERSON_REFERENCE = re.compile(
+    r"^(ông|bà|cô|anh|chị|hlv|ntk|đại biểu|thứ trưởng|tổng thống|tt|bộ trưởng|ngoại trưởng|thượng nghị sĩ|"
+    r"nghị sĩ|mr|ms|mrs)\b",
+    re.IGNORECASE,
+)
+_GENERIC = frozenset("ông bà cô anh chị của tại các những một và này đó".split())
+
+
+def _words(text: str) -> frozenset[str]:
+    words = {w.strip(',.()–-"“”').lower() for w in text.split()}
+    return frozenset(w for w in words if w and w not in _GENERIC)
+
+
+def _weight(group: list[Statement]) -> float:
+    acts = {s.act for s in group}
+    strongest = 2.0 if acts - {"say", "other"} else 1.0 if "say" in acts else 0.5
+    return strongest + 0.1 * min(len(group), 5)
+
+
+def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
+    # The party's first act that takes a stance, in story order; a plain statement only when it has none.
+    main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
+    target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
+    chosen = [main]
+    if not main.speaker_in_sentence:
+        # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.
+        naming = next((s for s in group if s.sentence.start <= main.speaker.start < s.sentence.end), None)
+        if naming is not None and naming.sentence != main.sentence:
+            chosen.insert(0, naming)
+    speaker = min((s.speaker for s in group if s.speaker_in_sentence), key=lambda sp: sp.start, default=main.speaker)
+    acts = {s.act for s in group}
+    # A party that denies or rejects anywhere answers the accusations; one that accuses, charges,
+    # sues, criticises, demands or threatens makes them; the rest only report or comment.
+    side = 1 if acts & {"deny", "reject"} else 0 if acts & SIDES[0] else 1 if "respond" in acts else 2
+    return Party(
+        speaker=speaker.text,
+        act=main.act,
+        target=target.text if target else None,
+        quotes=tuple(_quote(snapshot, s) for s in chosen),
+        side=side,
+    )
+
+
+def _quote(snapshot: Snapshot, s: Statement) -> Quote:
+    article = snapshot.article(s.article_id)
+    return Quote(
+        text=s.sentence.text,
+        article_id=article.id,
+        title=article.title,
+        url=article.url,
+        paragraph=s.paragraph,
+        start=s.sentence.start,
+        end=s.sentence.end,
+        score=1.0,
+    )
+
+
+def act_phrase(party: Party, language: str) -> str:
+    """What the party did, and to whom: "cáo buộc Bắc Kinh", "denies"."""
+    verb = ACT_WORDS[language][party.act]
+    if party.target and verb:
+        return f"{verb} {party.target}"
+    return verb
+
+
+def parties_text(parties: tuple[Party, ...], language: str) -> str:
+    """The parties as plain text for the terminal: party, act, quote, source."""
+    frame = FRAMES[language]
+    if not parties:
+        return frame["none"]
+    lines = [frame["header"]]
+    for number, party in enumerate(parties, 1):
+        act = act_phrase(party, language)
+        lines.append(f"\n{number}. {party.speaker}" + (f" — {act}" if act else ""))
+        for q in party.quotes:
+            source = f"— {q.title}, {frame['paragraph']} {q.paragraph}" + (f" ({q.url})" if q.url else "")
+            lines.append(f"   “{q.text}”\n   {source}")
+    return "\n".join(lines)

@@ -33,6 +33,7 @@ examples:
   storybot index                              build or update the index of seeds/
   storybot ask "Ai đã cáo buộc Trung Quốc?"   answer one question
   storybot ask --json --questions qs.txt      answer many, one JSON object per line
+  storybot who Vinasun                        the story's parties: who accused whom
   storybot chat                               ask questions interactively
   TELEGRAM_BOT_TOKEN=... storybot run         start the Telegram bot
 """
@@ -132,6 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer every line of FILE (plain text, or JSON objects with a 'question' key; - for stdin), "
         "one JSON object per line with --json",
     )
+
+    p = sub.add_parser(
+        "who",
+        help="list the parties of a story and what each said",
+        description="List the parties of the story about TOPIC (of every article when the index holds "
+        "one story): who accused, charged, sued, criticised, denied, rejected, demanded or said what, "
+        "to whom, each with a verbatim quote and its source.",
+    )
+    _common(p)
+    p.add_argument("topic", nargs="?", default="", help="words naming the story, e.g. Vinasun (optional)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: topic, parties")
 
     p = sub.add_parser(
         "chat",
@@ -322,6 +334,21 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         print(answer.text + "\n")
 
 
+def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
+    """`storybot who [TOPIC]`."""
+    from index.parties import parties_text
+    from index.text import question_language
+
+    engine = Engine(settings)
+    ensure_index(engine, err=sys.stderr)
+    parties = engine.who(args.topic)
+    if args.json:
+        print(json.dumps({"topic": args.topic, "parties": [p.to_json() for p in parties]}, ensure_ascii=False))
+    else:
+        print(parties_text(parties, question_language(args.topic) if args.topic.strip() else "vi"))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot eval`."""
     from index.evaluate import evaluate, format_report
@@ -340,7 +367,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return app.run(args, settings)
 
 
-COMMANDS = {"index": cmd_index, "ask": cmd_ask, "chat": cmd_chat, "eval": cmd_eval, "run": cmd_run}
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "who": cmd_who, "chat": cmd_chat, "eval": cmd_eval, "run": cmd_run}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -40,6 +40,7 @@ from index.answer import Answer
 from index.articles import Article
 from index.engine import Engine
 from index.errors import StorybotError
+from index.parties import TopicNeeded
 
 from . import render
 from .config import BotSettings
@@ -353,6 +354,40 @@ async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await reply(message, render.render_sources(articles, lang))
 
 
+async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/who [topic]: the story's parties and their stances, each with a button that shows its quote."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    user = update.effective_user
+    lang = user_language(user)
+    st = state(context)
+    verdict = st.limiter.check(user.id if user else 0)
+    if not verdict.allowed:
+        if verdict.notify:
+            limited = text(lang, "rate_limited", limit=st.limiter.limit, seconds=verdict.retry_after)
+            await reply(message, Outgoing(limited))
+        return
+    parts = message.text.split(maxsplit=1)
+    topic = parts[1].strip() if len(parts) > 1 else ""
+    async with typing(message):
+        try:
+            parties = await asyncio.to_thread(st.engine.who, topic)
+        except TopicNeeded:
+            await reply(message, Outgoing(text(lang, "who_topic", example=escape(_example_topic(st)))))
+            return
+        except StorybotError as err:
+            log.error("cannot list the parties: %s", err)
+            await reply(message, Outgoing(text(lang, "unavailable")))
+            return
+    await reply(message, render.render_who(parties, lang))
+
+
+def _example_topic(st: BotState) -> str:
+    """A topic to suggest: the first indexed article's title, shortened."""
+    articles = st.engine.articles()
+    return render.shorten(articles[0].title, 60) if articles else "Vinasun"
+
+
 async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex (admins): incremental rebuild, answered with its summary."""
     message = update.effective_message
@@ -586,6 +621,7 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
         ("help", on_help),
         ("sources", on_sources),
         ("ask", on_ask),
+        ("who", on_who),
         ("reindex", on_reindex),
     ]
     for name, callback in commands:

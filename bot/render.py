@@ -21,6 +21,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from index.answer import FRAMES, Answer, Quote
 from index.build import BuildSummary
+from index.parties import FRAMES as PARTY_FRAMES
+from index.parties import Party, act_phrase
 from index.store import ArticleInfo
 
 MAX_MESSAGE = 4096  # Telegram's limit on a message's text, in UTF-16 code units
@@ -92,6 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Trong nhóm: /ask câu hỏi, nhắc tên tôi, hoặc trả lời tin nhắn của tôi.\n\n"
         "<b>Lệnh</b>\n"
         "/ask câu hỏi — hỏi\n"
+        "/who [chủ đề] — các bên: ai cáo buộc, ai bác bỏ, ai nói gì\n"
         "/sources — các bài báo đang có\n"
         "/start — giới thiệu và câu hỏi mẫu\n"
         "/help — hướng dẫn này\n"
@@ -160,6 +163,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "In a group: /ask question, mention me, or reply to my message.\n\n"
         "<b>Commands</b>\n"
         "/ask question — ask\n"
+        "/who [topic] — the parties: who accused, who denied, who said what\n"
         "/sources — the articles I have\n"
         "/start — introduction and example questions\n"
         "/help — this help\n"
@@ -173,6 +177,7 @@ TEXTS: dict[str, dict[str, str]] = {
 COMMANDS = {
     "vi": (
         ("ask", "Hỏi về các bài báo"),
+        ("who", "Các bên: ai cáo buộc, ai bác bỏ"),
         ("sources", "Các bài báo đang có"),
         ("start", "Giới thiệu và câu hỏi mẫu"),
         ("help", "Hướng dẫn"),
@@ -180,6 +185,7 @@ COMMANDS = {
     ),
     "en": (
         ("ask", "Ask about the articles"),
+        ("who", "The parties: who accused, who denied"),
         ("sources", "The articles I have"),
         ("start", "Introduction and example questions"),
         ("help", "How to use the bot"),
@@ -247,6 +253,8 @@ def render_answer(
     if not answer.answered:
         body = "\n\n".join([*head, escape(FRAMES[lang]["not_found"]), text(lang, "not_found_hint")])
         return [Outgoing(_fit(body))]
+    if answer.parties:
+        return render_parties(answer.parties, lang, head=head)
     head.append(f"<b>{escape(FRAMES[lang]['header'])}</b>")
     several_articles = len({q.article_id for q in answer.quotes}) > 1
     messages: list[Outgoing] = []
@@ -315,6 +323,72 @@ def _keyboard(buttons: list[InlineKeyboardButton]) -> InlineKeyboardMarkup | Non
 def _fit(message: str) -> str:
     # A last resort for texts that are short by construction (notices, headers).
     return message if fits(message) else shorten_escaped(message, MAX_MESSAGE)
+
+
+# --- parties: who accused whom ----------------------------------------------------------------
+
+MAX_PARTY_QUOTE = 1200  # a party's quote longer than this is cut; its button shows the whole paragraph
+
+# The texts of /who, kept with the other framing texts.
+for _lang, _texts in {
+    "vi": {
+        "who_none": "Chưa thấy bên nào lên tiếng trong các bài báo về chủ đề này.",
+        "who_topic": "Chỉ mục có nhiều câu chuyện. Hãy gõ chủ đề sau lệnh, ví dụ:\n/who {example}",
+        "who_button": "{number}. {speaker}",
+    },
+    "en": {
+        "who_none": "No party speaks in the articles on this topic.",
+        "who_topic": "The index holds several stories. Type a topic after the command, e.g.:\n/who {example}",
+        "who_button": "{number}. {speaker}",
+    },
+}.items():
+    TEXTS[_lang].update(_texts)
+
+
+def render_parties(parties: Sequence[Party], language: str, *, head: Sequence[str] = ()) -> list[Outgoing]:
+    """A who-question's answer: each party in bold with what it did and to whom, then its quotes and sources.
+
+    Split between parties when it does not fit one message; each party has a
+    "full paragraph" button under its message.
+    """
+    current = "\n\n".join([*head, f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"])
+    messages: list[Outgoing] = []
+    buttons: list[InlineKeyboardButton] = []
+    for number, party in enumerate(parties, 1):
+        act = act_phrase(party, language)
+        lines = [f"{number}. <b>{escape(party.speaker)}</b>" + (f" — {escape(act)}" if act else "")]
+        lines += [quote_block(q, language, limit=MAX_PARTY_QUOTE) for q in party.quotes]
+        block = "\n".join(lines)
+        if not fits(f"{current}\n\n{block}"):
+            messages.append(Outgoing(current, _keyboard(buttons)))
+            current, buttons = "", []
+        current = f"{current}\n\n{block}" if current else block
+        quote = party.quotes[-1]
+        label = f"📄 {number}. " + text(language, "full_paragraph", paragraph=quote.paragraph)
+        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language)))
+    messages.append(Outgoing(current, _keyboard(buttons)))
+    return messages
+
+
+def render_who(parties: Sequence[Party], language: str) -> list[Outgoing]:
+    """/who: one line per party (who, what, to whom, source), a button per party that shows its quote."""
+    if not parties:
+        return [Outgoing(text(language, "who_none"))]
+    lines = [f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"]
+    buttons = []
+    for number, party in enumerate(parties, 1):
+        act = act_phrase(party, language)
+        quote = party.quotes[-1]
+        lines.append(
+            f"{number}. <b>{escape(shorten(party.speaker, 120))}</b>"
+            + (f" — {escape(shorten(act, 120))}" if act else "")
+            + f"\n    <i>{source_line(quote.title, quote.url, quote.paragraph, language)}</i>"
+        )
+        label = "💬 " + text(language, "who_button", number=number, speaker=shorten(party.speaker, MAX_BUTTON_TITLE))
+        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language)))
+    chunks = pack_lines(lines)
+    # The buttons go under the last message, where the list ends.
+    return [Outgoing(chunk, _keyboard(buttons) if k == len(chunks) - 1 else None) for k, chunk in enumerate(chunks)]
 
 
 # --- full paragraphs ---------------------------------------------------------------------------

@@ -555,6 +555,10 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             start = toks.index(items[-2][0])
         seg = toks[start:end]
     seg = _trim_left(seg)
+    # An auxiliary inside the span starts a predicate ("bà X đã chính thức thông tin"): the subject ends before it.
+    aux = next((k for k, t in enumerate(seg) if k and t.low in {"đã", "sẽ", "đang", "vừa"}), None)
+    if aux is not None:
+        seg = _trim_right(seg[:aux])
     if not seg or sum(t.low != "," for t in seg) > _MAX_SPEAKER_TOKENS:
         return None
     return seg

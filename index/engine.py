@@ -17,7 +17,15 @@ from .build import BuildSummary, build_index, is_stale
 from .config import Settings
 from .embedding import Encoder, load_encoder
 from .errors import QuestionError
-from .parties import answer_by_party, is_who_question
+from .parties import (
+    MAX_STORY_ARTICLES,
+    Party,
+    TopicNeeded,
+    answer_by_party,
+    is_who_question,
+    story_articles,
+    story_parties,
+)
 from .search import search
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
 from .text import question_language
@@ -111,6 +119,24 @@ class Engine:
             answer.timings_ms["parties"] = (time.perf_counter() - started_parties) * 1000
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
+
+    def who(self, topic: str = "") -> tuple[Party, ...]:
+        """The parties of the story about `topic`, or of every article when the index holds one story.
+
+        Without a topic over more than MAX_STORY_ARTICLES articles, raises
+        TopicNeeded; a topic the articles do not cover gives no parties.
+        """
+        snapshot = self.snapshot
+        topic = " ".join(topic.split())[:MAX_QUESTION_CHARS]
+        if not topic:
+            ids = [a.id for a in snapshot.articles()]
+            if len(ids) > MAX_STORY_ARTICLES:
+                raise TopicNeeded(f'the index holds {len(ids)} articles: name the story, e.g. storybot who "Vinasun"')
+            return story_parties(snapshot, ids)
+        retrieval = search(snapshot, self.encoder, topic, k=max(self.settings.top_k, QUOTE_POOL), mode=self.retrieval)
+        if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k).answered:
+            return ()
+        return story_parties(snapshot, story_articles(retrieval))
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles."""

@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .answer import Answer
 from .articles import Article, SkippedFile, load_article
 from .attribution import extract_statements
 from .errors import StorybotError
@@ -168,3 +170,87 @@ def _overlaps(a: int, b: int, span: tuple[int, int]) -> bool:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+@dataclass(frozen=True)
+class CoverQuestion:
+    """A multi-party question and one gold phrase (with other phrasings) per party."""
+
+    question: str
+    gold: tuple[str, ...]
+    gold_alt: tuple[tuple[str, ...], ...]
+
+
+def load_cover_questions(path: Path) -> list[CoverQuestion]:
+    """The "cover" questions of a news_dev-style questions.jsonl (`q`, `mode`, `gold`, `gold_alt`)."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if row.get("mode") != "cover":
+                continue
+            gold = tuple(_nfc(g) for g in row["gold"])
+            alt = row.get("gold_alt") or [[] for _ in gold]
+            out.append(CoverQuestion(row["q"], gold, tuple(tuple(_nfc(a) for a in al) for al in alt)))
+        except (ValueError, KeyError, TypeError) as err:
+            raise StorybotError(
+                f'{path}, line {number}: not a question record ({err}); needs "q", "mode", "gold"'
+            ) from None
+    return out
+
+
+def cover_coverage(questions: list[CoverQuestion], ask: Callable[[str], Answer]) -> dict[str, float | int]:
+    """Share of gold parties quoted, strict and with alternative phrasings, averaged over questions."""
+    strict = alt = 0.0
+    for q in questions:
+        texts = [_nfc(quote.text) for quote in ask(q.question).quotes]
+        strict += sum(any(g in t for t in texts) for g in q.gold) / len(q.gold)
+        alts = q.gold_alt if len(q.gold_alt) == len(q.gold) else tuple(() for _ in q.gold)
+        alt += sum(any(x in t for x in (g, *a) for t in texts) for g, a in zip(q.gold, alts)) / len(q.gold)
+    n = len(questions)
+    return {
+        "questions": n,
+        "cover": round(strict / n, 3) if n else 0.0,
+        "cover_alt": round(alt / n, 3) if n else 0.0,
+    }
+
+
+def party_figures(dataset: Path, articles_dir: Path, ask: Callable[[str], Answer]) -> dict[str, dict[str, float | int]]:
+    """Attribution P/R/F1 and cover coverage when the dataset's folder holds the files they need.
+
+    `attributions.jsonl` (labelled statements) and `questions.jsonl` (news_dev
+    questions; the "cover" ones are asked through `ask`) are looked for beside
+    the dataset file, or inside the dataset folder.
+    """
+    folder_ = dataset if dataset.is_dir() else dataset.parent
+    out: dict[str, dict[str, float | int]] = {}
+    labels = folder_ / "attributions.jsonl"
+    if labels.is_file():
+        out["attribution"] = score_attributions(load_gold(labels), articles_dir).figures()
+    questions = folder_ / "questions.jsonl"
+    if questions.is_file():
+        cover = load_cover_questions(questions)
+        if cover:
+            out["cover"] = cover_coverage(cover, ask)
+    return out
+
+
+def format_party_report(report: dict[str, dict[str, float | int]]) -> str:
+    """The attribution and cover figures as text lines (empty when there are none)."""
+    lines = []
+    if "attribution" in report:
+        a = report["attribution"]
+        lines.append(
+            f"attribution: {a['gold']} labelled, {a['predicted']} extracted; speaker+act precision "
+            f"{a['precision']:.3f}, recall {a['recall']:.3f}, F1 {a['f1']:.3f} "
+            f"(speaker recall {a['speaker_recall']:.3f})"
+        )
+    if "cover" in report:
+        c = report["cover"]
+        lines.append(
+            f"cover: {c['questions']} multi-party questions; parties quoted {c['cover']:.3f} "
+            f"({c['cover_alt']:.3f} counting other phrasings)"
+        )
+    return "\n".join(lines)

@@ -18,15 +18,18 @@ from dataclasses import dataclass, replace
 
 from .answer import Answer, Quote
 from .attribution import Statement
+from .errors import QuestionError
 from .search import Retrieval
 from .statement_store import load_statements
 from .store import Snapshot
-from .text import fold
+from .text import STOPWORDS, fold
 
 MAX_PARTIES = 8
 MAX_STORY_ARTICLES = 4
-STORY_RATIO = 0.5  # an article belongs to the story when a passage of it scores this share of the best
+STORY_RATIO = 0.8  # an article belongs to the story when a passage of it scores this share of the best
 MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names nothing beyond "who accused whom"
+MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passage must hold
+MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
 
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
@@ -77,14 +80,21 @@ _VERBS_VI = (
 _WHO = [
     re.compile(rf"\bai\b.*\b({_VERBS_VI})\b"),
     re.compile(rf"\b({_VERBS_VI})\b.*\bai\b"),
-    re.compile(r"\b(cac ben|moi ben|ben nao|nhung ben|hai ben|phia nao|nhung ai|cac phia)\b"),
-    re.compile(r"\b(phan ung|dap tra|len tieng|bac bo|phu nhan|tra loi|phan hoi)\b.*\b(ra sao|the nao|gi)\b"),
+    re.compile(r"\b(cac ben|moi ben|ben nao|nhung ben|hai ben|phia nao|nhung ai|cac phia|moi nguoi)\b"),
+    re.compile(
+        r"\b(phan ung|dap tra|dap lai|len tieng|bac bo|phu nhan|tra loi|phan hoi|phan bac|bac lai|cao buoc|"
+        r"to cao|to|chi trich|cong kich|kien|giai thich)\b.*\b(ra sao|the nao|gi|diem nao|nhung ai)\b"
+    ),
     re.compile(
         r"\bwho\b.*\b(accus\w*|blam\w*|criticis\w*|criticiz\w*|sue|sued|sues|suing|den(y|ied|ies|ying)|"
         r"reject\w*|respond\w*|react\w*|charg\w*|condemn\w*|said|says|say)\b"
     ),
-    re.compile(r"\b(each side|both sides|which parties|what each|which officials|spoke out|accus\w* whom)\b"),
-    re.compile(r"\bhow did\b.*\b(respond|react|answer|reply)\b"),
+    re.compile(
+        r"\b(each side|both sides|which parties|what each|which officials|spoke out|accus\w* whom|each say|"
+        r"each of them|each said)\b"
+    ),
+    re.compile(r"\bhow (did|do|does)\b.*\b(respond|react|answer|reply)\b"),
+    re.compile(r"\bwhat (did|do|does)\b.*\b(accuse|allege|complain|criticis\w*|criticiz\w*|deny|denied)\b"),
 ]
 # Words of a who-question that name no topic ("ai", "cáo buộc", "bài báo này").
 _FRAME_WORDS = frozenset(
@@ -94,6 +104,10 @@ _FRAME_WORDS = frozenset(
     "criticized sued denied rejected responded reacted said what each side sides which parties officials "
     "in the this article story is are did does of whom about how".split()
 )
+
+
+class TopicNeeded(QuestionError):
+    """A story overview without a topic over an index of several stories."""
 
 
 @dataclass(frozen=True)
@@ -133,13 +147,38 @@ def names_no_topic(question: str) -> bool:
 
 def answer_by_party(snapshot: Snapshot, retrieval: Retrieval, answer: Answer) -> Answer:
     """`answer` with its parties (and their quotes as its quotes) when the story has any."""
-    if not retrieval.hits or not (answer.answered or names_no_topic(retrieval.question)):
+    if not retrieval.hits or not (
+        answer.answered or names_no_topic(retrieval.question) or topic_support(retrieval) >= MIN_TOPIC_SUPPORT
+    ):
         return answer
-    parties = story_parties(snapshot, story_articles(retrieval))
+    parties = story_parties(snapshot, story_articles(retrieval), question=retrieval.question)
     if not parties:
         return answer
     quotes = tuple(dict.fromkeys(q for p in parties for q in p.quotes))
     return replace(answer, answered=True, parties=parties, quotes=quotes)
+
+
+def topic_support(retrieval: Retrieval) -> float:
+    """Share of the question's topic words (not its who-question frame) that the best passage holds.
+
+    The ordinary "not found" judgement counts every word of the question; the
+    frame of a who-question ("who accuses ... and how do they respond") is in
+    no article, least of all a Vietnamese one asked in English, so it would
+    refuse questions whose topic the articles do cover.
+    """
+    present = set(re.findall(r"\w+", fold(retrieval.hits[0].chunk.search_text)))
+    met = set()
+    for expansion in retrieval.expansions:
+        if any(t in present or t.replace("_", " ") in present for t in expansion.tokens):
+            met.update(expansion.matched)
+    # Across languages, names are what carry over: a question in English is also judged by its names alone.
+    names = _topic_words(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-ZĐ]\w*", retrieval.question)))
+    shares = [
+        len({w for w in asked if w in present or w in met}) / len(asked)
+        for asked in (_topic_words(retrieval.question), names)
+        if asked
+    ]
+    return max(shares, default=0.0)
 
 
 def story_articles(retrieval: Retrieval) -> list[str]:
@@ -152,8 +191,12 @@ def story_articles(retrieval: Retrieval) -> list[str]:
     return out[:MAX_STORY_ARTICLES]
 
 
-def story_parties(snapshot: Snapshot, article_ids: list[str]) -> tuple[Party, ...]:
-    """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order."""
+def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str = "") -> tuple[Party, ...]:
+    """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order.
+
+    When there are more, the parties kept are those that take a stance and
+    whose statements share most words with `question`.
+    """
     groups: list[list[Statement]] = []
     for article_id in article_ids:
         article = snapshot.article(article_id)
@@ -168,7 +211,8 @@ def story_parties(snapshot: Snapshot, article_ids: list[str]) -> tuple[Party, ..
             else:
                 groups.append([statement])
     order = {id(g): k for k, g in enumerate(groups)}
-    ranked = sorted(groups, key=lambda g: (-_weight(g), order[id(g)]))[:MAX_PARTIES]
+    asked = _topic_words(question)
+    ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
     parties = [_party(snapshot, g) for g in ranked]
     first_of_side = {}
@@ -216,10 +260,23 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w for w in words if w and w not in _GENERIC)
 
 
-def _weight(group: list[Statement]) -> float:
+def _weight(group: list[Statement], asked: frozenset[str]) -> float:
+    """How much a party belongs in the answer: a stance, words the question names, several statements."""
     acts = {s.act for s in group}
     strongest = 2.0 if acts - {"say", "other"} else 1.0 if "say" in acts else 0.5
-    return strongest + 0.1 * min(len(group), 5)
+    said = set().union(*(_topic_words(f"{s.speaker.text} {s.sentence.text}") for s in group))
+    relevance = len(asked & said) / len(asked) if asked else 0.0
+    return strongest + 2.0 * relevance + 0.1 * min(len(group), 5)
+
+
+def _topic_words(text: str) -> frozenset[str]:
+    """Folded content syllables, without the words every who-question uses."""
+    return frozenset(w for w in re.findall(r"\w+", fold(text)) if w not in _FRAME_WORDS and w not in STOPWORDS)
+
+
+def _carries_content(s: Statement) -> bool:
+    """True when the sentence says what was claimed, not only that something was said ("đã lên tiếng chỉ trích")."""
+    return len(s.content.text.split()) >= MIN_CONTENT_WORDS
 
 
 def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
@@ -227,6 +284,11 @@ def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
     chosen = [main]
+    if not _carries_content(main):
+        # One sentence cannot carry it: add the party's first statement that says what it claims.
+        fuller = next((s for s in group if _carries_content(s) and s.sentence != main.sentence), None)
+        if fuller is not None:
+            chosen.append(fuller)
     if not main.speaker_in_sentence:
         # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.
         naming = next((s for s in group if s.sentence.start <= main.speaker.start < s.sentence.end), None)

@@ -559,7 +559,7 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
     aux = next((k for k, t in enumerate(seg) if k and t.low in {"đã", "sẽ", "đang", "vừa"}), None)
     if aux is not None:
         seg = _trim_right(seg[:aux])
-    if not seg or sum(t.low != "," for t in seg) > _MAX_SPEAKER_TOKENS:
+    if not seg or sum(t.text[:1].isalnum() for t in seg) > _MAX_SPEAKER_TOKENS:
         return None
     return seg
 
@@ -772,6 +772,8 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
     """Acts the verb alone does not decide: formal charges, denials said with "khẳng định"."""
     if act == "accuse" and _AUTHORITY.search(speaker):
         return "charge"
+    if act == "criticize" and _ALLEGATION.search(cue):
+        return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
     if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
         return "deny"
     if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:

@@ -252,7 +252,13 @@ def same_party(a: str, b: str) -> bool:
     short = a if len(wa) <= len(wb) else b
     if small <= large and (_PERSON_REFERENCE.match(short) or len(small) <= 3):
         return True  # "ông Tân" for "HLV Võ Đình Tân", "Mỹ và đồng minh" for "Mỹ cùng các đồng minh gồm ..."
-    return len(wa & wb) / len(wa | wb) >= 0.75
+    if len(wa & wb) / len(wa | wb) >= 0.75:
+        return True
+    # A group named by its members' head ("các cơ quan ngoại giao của Trung Quốc tại EU ...", "... tại Na Uy ...")
+    # is one party whichever places the sentence lists.
+    heads = [_words(re.split(r"\btại\b|\bở\b", x, maxsplit=1)[0]) for x in (a, b)]
+    plural = all(x.split()[0].lower() in {"các", "những"} for x in (a, b))
+    return plural and bool(heads[0]) and len(heads[0] & heads[1]) / len(heads[0] | heads[1]) >= 0.75
 
 
 _PERSON_REFERENCE = re.compile(

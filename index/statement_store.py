@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .articles import Article
 from .attribution import EXTRACTOR_VERSION, Span, Statement, extract_statements
+from .store import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,16 @@ def ensure_statements(index_dir: Path, articles: list[Article], keep: Iterable[s
     target = folder(index_dir)
     target.mkdir(parents=True, exist_ok=True)
     wanted = {statements_key(a.id, a.content_hash): a for a in articles}
+    for leftover in target.glob(".*.tmp-*"):
+        leftover.unlink(missing_ok=True)  # a crashed build's; we hold the build lock
     present = {p.stem for p in target.glob("*.json")}
     analysed = 0
     for key, article in wanted.items():
         if key not in present:
             _write(target / f"{key}.json", encode(extract_statements(article)))
             analysed += 1
+    if analysed:
+        fsync_dir(target)
     keep_set = set(wanted) | set(keep)
     for stem in present - keep_set:
         (target / f"{stem}.json").unlink(missing_ok=True)
@@ -126,11 +131,11 @@ def decode(records: list[dict[str, object]], article: Article) -> tuple[Statemen
 
 
 def _write(path: Path, records: list[dict[str, object]]) -> None:
+    # No fsync per file (it was 60% of the step's time): the folder is synced once after the
+    # batch, and a file a crash left torn is unreadable JSON, which load_statements re-analyses.
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(records, fh, separators=(",", ":"))
-        fh.flush()
-        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 

@@ -95,78 +95,12 @@ _SUBORDINATORS = {
 }
 _MAX_SUB = 3
 # Adverbs, auxiliaries and time phrases between a subject and its verb.
-_ADVERBS = {
-    "đã",
-    "cũng",
-    "vừa",
-    "mới",
-    "sẽ",
-    "đều",
-    "vẫn",
-    "còn",
-    "chính",
-    "thức",
-    "đồng",
-    "loạt",
-    "ngay",
-    "lập",
-    "tức",
-    "cùng",
-    "thường",
-    "xuyên",
-    "công",
-    "khai",
-    "liên",
-    "tục",
-    "từng",
-    "lại",
-    "ra",
-    "có",
-    "văn",
-    "bản",
-    "không",
-    "chưa",
-    "hề",
-    "luôn",
-    "lần",
-    "nữa",
-    "hôm",
-    "ngày",
-    "sáng",
-    "chiều",
-    "tối",
-    "trưa",
-    "đêm",
-    "qua",
-    "thêm",
-    "tiếp",
-    "trực",
-    "gay",
-    "gắt",
-    "mạnh",
-    "mẽ",
-    "kịch",
-    "liệt",
-    "dữ",
-    "dội",
-    "lên",
-    "tiếng",
-    "đưa",
-    "nhiều",
-    "rất",
-    "sớm",
-    "đột",
-    "nhiên",
-    "bất",
-    "ngờ",
-    "đang",
-    "thẳng",
-    "thừng",
-    "một",
-    "cách",
-    "lo",
-    "ngại",
-}
+_ADVERBS = frozenset(
+    "đã cũng vừa mới sẽ đều vẫn còn chính thức đồng loạt ngay lập tức cùng thường xuyên công khai "
+    "liên tục từng lại ra có văn bản không chưa hề luôn lần nữa hôm ngày sáng chiều tối trưa đêm qua "
+    "thêm tiếp trực gay gắt mạnh mẽ kịch liệt dữ dội lên tiếng đưa nhiều rất sớm đột nhiên bất ngờ "
+    "đang thẳng thừng một cách lo ngại".split()
+)
 _DATE = re.compile(r"^\d+(?:[/\-.]\d+)*$")
 # Subjects that are only a pronoun or an anaphoric noun phrase.
 _PRONOUNS = re.compile(
@@ -195,51 +129,10 @@ _SOURCE_NOUNS = re.compile(
     re.IGNORECASE,
 )
 # Words that end a target noun phrase on the right.
-_TARGET_STOP = {
-    "là",
-    "vì",
-    "về",
-    "rằng",
-    "đã",
-    "đang",
-    "sẽ",
-    "để",
-    "do",
-    "khi",
-    "sau",
-    "trong",
-    "nhằm",
-    "với",
-    "nhưng",
-    "song",
-    "mà",
-    "thì",
-    "không",
-    "chưa",
-    "phải",
-    "được",
-    "bị",
-    "có",
-    "đứng",
-    "hỗ",
-    "trốn",
-    "thiên",
-    "lật",
-    "tại",
-    "từ",
-    "vào",
-    "ở",
-    "đến",
-    "tới",
-    "cung",
-    "dừng",
-    "làm",
-    "xem",
-    "bồi",
-    "nhận",
-    "hủy",
-    "lạm",
-}
+_TARGET_STOP = frozenset(
+    "là vì về rằng đã đang sẽ để do khi sau trong nhằm với nhưng song mà thì không chưa phải được bị "
+    "có đứng hỗ trốn thiên lật tại từ vào ở đến tới cung dừng làm xem bồi nhận hủy lạm".split()
+)
 _WRONGDOING = re.compile(
     r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|"
     r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái",
@@ -262,7 +155,6 @@ _NEGATION = re.compile(
 # Sources that only relay (news agencies) and are not labelled when another speaker is named.
 _RELAY = re.compile(r"^[A-Z][A-Za-z]*$")
 _MAX_SPEAKER_TOKENS = 24
-DUAL = True
 
 
 @dataclass(frozen=True)
@@ -369,6 +261,10 @@ def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
     return cues
 
 
+# Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
+_NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
+
+
 def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
     """False where the cue word is a noun or part of another word here ("những cáo buộc", "tố chất")."""
     prev = toks[i - 1].low if i else ""
@@ -377,26 +273,7 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
-    if prev in {
-        "những",
-        "các",
-        "lời",
-        "của",
-        "với",
-        "trong",
-        "về",
-        "mọi",
-        "bản",
-        "vụ",
-        "đơn",
-        "bị",
-        "được",
-        "phần",
-        "phiên",
-        "cuộc",
-        "buổi",
-        "sự",
-    }:
+    if prev in _NOUN_BEFORE:
         return prev in {"bị", "được"}  # passives are verbs; nouns otherwise
     if nxt in {"của", "này", "đó", "trên"} and phrase not in {"cho biết", "cho hay", "nói"}:
         return False
@@ -410,11 +287,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
             return False
     if phrase == "thông tin" and prev not in {"", ","}:
         return False
-    return not (
-        phrase in {"quyết định", "cam kết", "phản ứng", "tuyên bố", "thông báo", "yêu cầu"}
-        and prev == "ra"
-        and phrase != "tuyên bố"
-    )
+    # "ra quyết định", "đưa ra yêu cầu": a noun after "ra" ("ra tuyên bố" is the verb "declare").
+    return not (prev == "ra" and phrase in {"quyết định", "cam kết", "phản ứng", "thông báo", "yêu cầu"})
 
 
 def _sentence_statements(
@@ -468,7 +342,7 @@ def _sentence_statements(
         if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
             final_act = "reject"  # criticising an accusation rejects it
         # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
-        for each in dict.fromkeys((final_act, act) if DUAL else (final_act,)):
+        for each in dict.fromkeys((final_act, act)):
             found.append(
                 Statement(
                     article_id=article.id,
@@ -812,8 +686,8 @@ def _source_statement(
     """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone)."""
     out = []
     for k, t in enumerate(toks):
-        if t.low != "theo" or (k and toks[k - 1].low not in {",", "cũng"} and k > 1):
-            continue
+        if t.low != "theo" or (k > 1 and toks[k - 1].low not in {",", "cũng"}):
+            continue  # "Theo X," opens the sentence or a clause
         comma = next((m for m in range(k + 1, min(len(toks), k + 20)) if toks[m].low == ","), None)
         if comma is None:
             continue
@@ -828,7 +702,7 @@ def _source_statement(
         name = article.text[seg[0].start : seg[-1].end]
         if not _named(name) or len(seg) > _MAX_SPEAKER_TOKENS:
             continue
-        if found and len(seg) <= 2 and _RELAY.match(seg[0].text) and seg[0].text not in {"Bộ"}:
+        if found and len(seg) <= 2 and _RELAY.match(seg[0].text):
             continue  # "Theo Reuters, X nói ...": the agency only relays X
         rest = toks[comma + 1 :]
         if not rest:
@@ -837,10 +711,10 @@ def _source_statement(
         while end > rest[0].start and article.text[end - 1] in ".!?…":
             end -= 1
         content = Span(article.text[rest[0].start : end], rest[0].start, end)
-        speaker = _span(article.text, seg)
-        act = _refine("say", name, content.text, "theo")
         if _PRONOUNS.match(name):
             continue
+        speaker = _span(article.text, seg)
+        act = _refine("say", name, content.text, "theo")
         out.append(Statement(article.id, paragraph, sentence, speaker, act, content))
     return out
 

@@ -78,12 +78,7 @@ def main() -> int:
             latencies.append(latency)
             answered += quoted
     finally:
-        bot.send_signal(signal.SIGINT)
-        try:
-            status = bot.wait(30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
-            status = bot.wait()
+        status = stop(bot)
         fake.stop()
     report = {
         "questions": len(latencies),
@@ -98,11 +93,7 @@ def main() -> int:
         "machine": _machine(),
     }
     shutil.rmtree(work, ignore_errors=True)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-    else:
-        m = report["machine"]
-        print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, load {m['load']}, {m['python']}")
+    if not emit(report, as_json=args.json):
         print(f"bot started (model loaded, seed index built) in {report['startup_s']} s; exit status {status}")
         print(
             f"{report['questions']} questions ({answered} answered with quotes), update -> sendMessage: "
@@ -110,6 +101,26 @@ def main() -> int:
             f"(mean {report['mean_ms']}, min {report['min_ms']}, max {report['max_ms']})"
         )
     return 0 if status == 0 else 1
+
+
+def stop(bot: subprocess.Popen[bytes]) -> int:
+    """Stop the bot as Ctrl-C would (killed if it takes over 30 s); its exit status."""
+    bot.send_signal(signal.SIGINT)
+    try:
+        return bot.wait(30)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+        return bot.wait()
+
+
+def emit(report: dict, *, as_json: bool) -> bool:
+    """Print `report` as one JSON object (True), or its machine line, for the caller's own lines (False)."""
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False))
+        return True
+    m = report["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM, load {m['load']}, {m['python']}")
+    return False
 
 
 def _ask(fake: FakeTelegram, question: str) -> tuple[float, bool]:

@@ -11,28 +11,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import AsyncIterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from telegram import (
+    CallbackQuery,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Message,
     MessageEntity,
-    ReplyParameters,
     Update,
     User,
 )
-from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.constants import CallbackQueryLimit, ChatAction
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -43,27 +48,35 @@ from index.errors import StorybotError
 from index.parties import TopicNeeded
 
 from . import render
-from .config import BotSettings
+from .config import TELEGRAM_DOWNLOAD_LIMIT, BotSettings
 from .logs import log_question
+from .network import surely_not_sent
 from .ratelimit import RateLimiter
-from .render import Outgoing, escape, text
+from .render import Outgoing, display_name, escape
+from .texts import COMMANDS, text
 from .uploads import (
+    DISK_FULL,
     PendingUpload,
     PendingUploads,
     UploadProblem,
     check_article,
+    digest,
     existing_bytes,
     safe_article_name,
+    same_content,
     write_article,
 )
 
 log = logging.getLogger(__name__)
 
 STATE = "storybot"
+RETRY_LATER = "storybot.retry_later"  # bot_data: ids of updates whose answer surely was not sent
 TYPING_EVERY = 4.5  # seconds; Telegram shows "typing…" for 5 s per chat action
 TYPING_GRACE = 1.0  # seconds a chat action still in flight may take before the answer goes out
 MAX_EXAMPLES = 5
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Messages sent (or edited) while handling the current update: an update that already sent something is
+# never handled again, since that would repeat what was sent.
+SENT: ContextVar[list[int] | None] = ContextVar("storybot_sent", default=None)
 
 
 @dataclass
@@ -74,6 +87,8 @@ class BotState:
     settings: BotSettings
     limiter: RateLimiter
     uploads: PendingUploads = field(default_factory=PendingUploads)
+    # One upload or /reindex at a time, so each summary tells what that one changed.
+    ingest: asyncio.Lock = field(default_factory=asyncio.Lock)
     # (index generation, examples it answers): /start shows only examples that work.
     examples: tuple[str | None, list[tuple[int, str]]] = (None, [])
 
@@ -140,28 +155,51 @@ def without_mentions(message: Message) -> str:
 
 
 async def reply(message: Message, outgoing: Sequence[Outgoing] | Outgoing) -> list[Message]:
-    """Send `outgoing` as replies to `message` (HTML, no link previews)."""
+    """Send `outgoing` as replies to `message` (HTML, no link previews: the application's Defaults)."""
     sent = []
     for item in [outgoing] if isinstance(outgoing, Outgoing) else outgoing:
-        sent.append(
-            await message.reply_text(
-                item.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=item.keyboard,
-                link_preview_options=NO_PREVIEW,
-                reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
-            )
-        )
+        sent.append(await message.reply_text(item.text, reply_markup=item.keyboard))
+        _note_sent(sent[-1].message_id)
     return sent
 
 
 async def edit(message: Message, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
     """Replace the text of one of the bot's messages; an unchanged text is not an error."""
     try:
-        await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+        await message.edit_text(html, reply_markup=keyboard)
     except BadRequest as err:
         if "not modified" not in str(err).lower():
             raise
+    _note_sent(message.message_id)
+
+
+def _note_sent(message_id: int) -> None:
+    sent = SENT.get()
+    if sent is not None:
+        sent.append(message_id)
+
+
+async def acknowledge(query: CallbackQuery, notice: str | None = None) -> None:
+    """Answer a button tap (stops its spinner; `notice` as an alert). Never fails the handler.
+
+    Telegram refuses an answer after about 15 s ("query is too old"), e.g. when
+    taps queued up while the bot was busy or down; the tap's work is still
+    done, and a notice that could not be shown as an alert (too late, or over
+    Telegram's 200 characters) is sent as a message.
+    """
+    fits = notice is None or len(notice) <= CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH
+    try:
+        await query.answer(notice if fits else None, show_alert=notice is not None and fits)
+        if fits:
+            return
+    except BadRequest as err:
+        log.info("callback query %s answered too late (%s); doing its work anyway", query.id, err)
+    except TelegramError as err:
+        log.warning("could not answer callback query %s: %s", query.id, err)
+    message = query.message if isinstance(query.message, Message) else None
+    if notice is not None and message is not None:
+        with contextlib.suppress(TelegramError):
+            await reply(message, Outgoing(escape(notice)))
 
 
 @contextlib.asynccontextmanager
@@ -220,19 +258,9 @@ async def answer_question(
     user: User | None,
     echo: bool = False,
 ) -> None:
-    """Rate-limit, answer `question` off the event loop, and reply to `asked` with the rendered answer."""
+    """Answer `question` off the event loop and reply to `asked` with the rendered answer."""
     started = time.perf_counter()
     st = state(context)
-    verdict = st.limiter.check(user.id if user else 0)
-    if not verdict.allowed:
-        if verdict.notify:
-            lang = user_language(user)
-            await reply(
-                asked,
-                Outgoing(text(lang, "rate_limited", limit=st.limiter.limit, seconds=verdict.retry_after)),
-            )
-        log.info("question refused: rate limit (chat=%s)", asked.chat.type)
-        return
     async with typing(asked):
         try:
             answer, whole = await asyncio.to_thread(_ask, st.engine, question)
@@ -258,6 +286,9 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Private chat: the whole message is the question."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    if not meaningful(message.text):
+        await _usage(context, message, update.effective_user, "empty_mention")
+        return
     await answer_question(context, message.text, asked=message, user=update.effective_user)
 
 
@@ -266,7 +297,7 @@ async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     assert message is not None
     question = without_mentions(message)
-    if not question:
+    if not meaningful(question):
         await _usage(context, message, update.effective_user, "empty_mention")
         return
     await answer_question(context, question, asked=message, user=update.effective_user)
@@ -279,12 +310,17 @@ async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     parts = message.text.split(maxsplit=1)
     question = parts[1].strip() if len(parts) > 1 else ""
     replied = message.reply_to_message
-    if not question and replied is not None and replied.text and not is_reply_to_bot(message):
+    if not meaningful(question) and replied is not None and replied.text and not is_reply_to_bot(message):
         question = replied.text
-    if not question:
+    if not meaningful(question):
         await _usage(context, message, update.effective_user, "ask_usage")
         return
     await answer_question(context, question, asked=message, user=update.effective_user)
+
+
+def meaningful(question: str) -> bool:
+    """True when `question` has something to ask: not only spaces and invisible characters (zero-width...)."""
+    return any(not char.isspace() and unicodedata.category(char) not in ("Cf", "Cc") for char in question)
 
 
 async def _usage(context: ContextTypes.DEFAULT_TYPE, message: Message, user: User | None, key: str) -> None:
@@ -360,13 +396,7 @@ async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None and message.text is not None
     user = update.effective_user
     lang = user_language(user)
-    st = state(context)
-    verdict = st.limiter.check(user.id if user else 0)
-    if not verdict.allowed:
-        if verdict.notify:
-            limited = text(lang, "rate_limited", limit=st.limiter.limit, seconds=verdict.retry_after)
-            await reply(message, Outgoing(limited))
-        return
+    st = state(context)  # the per-user limit is counted by `gate`, as for every command
     parts = message.text.split(maxsplit=1)
     topic = parts[1].strip() if len(parts) > 1 else ""
     async with typing(message):
@@ -400,19 +430,41 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(message, Outgoing(text(lang, "admins_only")))
         return
     [status] = await reply(message, Outgoing(text(lang, "reindexing")))
-    await edit(status, await _rebuild(st, lang, message))
+    async with st.ingest:
+        await edit(status, await _rebuild(st, lang, message))
 
 
 async def _rebuild(st: BotState, lang: str, message: Message) -> str:
-    """Run an incremental rebuild off the event loop; the summary, or the error, as HTML."""
+    """Run an incremental rebuild off the event loop; the summary, or what went wrong, as HTML.
+
+    Never raises (but for cancellation): the "updating…" message it replaces must always be updated.
+    """
     async with typing(message):
         try:
             summary = await asyncio.to_thread(st.engine.rebuild, progress=False)
         except StorybotError as err:
             log.error("rebuild failed: %s", err)
             return text(lang, "reindex_failed", error=escape(str(err)))
+        except Exception as err:
+            if disk_full(err):
+                log.error("rebuild failed: the disk is full (%s)", err)
+                return text(lang, "reindex_disk_full")
+            log.exception("rebuild failed")
+            return text(lang, "reindex_error")
     log.info("index rebuilt: %s", summary.describe().replace("\n", " "))
     return render.render_summary(summary, lang)
+
+
+def disk_full(err: BaseException) -> bool:
+    """True when `err` (or what caused it) says the disk or quota is full."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in DISK_FULL:
+            return True
+        if "No space left on device" in str(seen) or "Disk quota exceeded" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -447,35 +499,64 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     original = document.file_name or "?"
     name = safe_article_name(original)
     if name is None:
-        await reply(message, Outgoing(text(lang, "upload_bad_type", name=escape(original))))
+        await reply(message, Outgoing(text(lang, "upload_bad_type", name=escape(display_name(original)))))
         return
-    limit = st.settings.max_upload_bytes
     try:
-        if document.file_size and document.file_size > limit:
-            raise UploadProblem("upload_too_big", size=-(-document.file_size // 1024), limit=limit // 1024)
         async with typing(message):
-            file = await document.get_file()
-            raw = bytes(await file.download_as_bytearray())
-        article = await asyncio.to_thread(check_article, name, raw, limit)
+            raw, article = await _download(st, document, name)
+        async with st.ingest:
+            await _save_new(st, message, lang, name, raw, article, user.id if user else 0)
     except UploadProblem as problem:
-        values = {k: escape(str(v)) for k, v in problem.values.items()}
-        await reply(message, Outgoing(text(lang, problem.key, name=escape(name), **values)))
-        return
+        await reply(message, Outgoing(_problem_text(lang, problem, name)))
+
+
+def _problem_text(lang: str, problem: UploadProblem, name: str) -> str:
+    values = {k: escape(display_name(str(v))) for k, v in problem.values.items()}
+    return text(lang, problem.key, name=escape(name), **values)
+
+
+async def _download(st: BotState, document: Document, name: str) -> tuple[bytes, Article]:
+    """The uploaded file's bytes, checked as an article; UploadProblem when it cannot be one."""
+    limit = st.settings.max_upload_bytes
+    if document.file_size and document.file_size > limit:
+        raise UploadProblem("upload_too_big", size=-(-document.file_size // 1024), limit=limit // 1024)
+    try:
+        file = await document.get_file()
+    except BadRequest as err:
+        if "too big" in str(err).lower():  # over 20 MB, sent without its size
+            raise UploadProblem(
+                "upload_too_big_telegram", mb=TELEGRAM_DOWNLOAD_LIMIT // 1_000_000, limit=limit // 1024
+            ) from None
+        raise
+    if file.file_size and file.file_size > limit:  # a local Bot API server has no 20 MB cap
+        raise UploadProblem("upload_too_big", size=-(-file.file_size // 1024), limit=limit // 1024)
+    raw = bytes(await file.download_as_bytearray())
+    return raw, await asyncio.to_thread(check_article, name, raw, limit)
+
+
+async def _save_new(
+    st: BotState, message: Message, lang: str, name: str, raw: bytes, article: Article, user_id: int
+) -> None:
     folder = st.engine.settings.articles_dir
     old = await asyncio.to_thread(existing_bytes, folder, name)
     if old == raw:
         await reply(message, Outgoing(text(lang, "upload_same", name=escape(name))))
         return
+    twin = await asyncio.to_thread(same_content, folder, raw, besides=name)
+    if twin is not None:  # indexing it twice would quote the same sentence twice
+        await reply(message, Outgoing(text(lang, "upload_duplicate", name=escape(name), existing=escape(twin))))
+        return
     if old is None and await asyncio.to_thread(write_article, folder, name, raw, replace=False):
         [status] = await reply(message, Outgoing(text(lang, "upload_received", name=escape(name))))
-        log.info("article %s added by user %s", name, user.id if user else None)
-        added = text(lang, "upload_added", title=escape(article.title), name=escape(name))
+        log.info("article %s added by user %s", name, user_id)
+        added = text(lang, "upload_added", title=escape(display_name(article.title)), name=escape(name))
         await edit(status, f"{added}\n\n{await _rebuild(st, lang, message)}")
         return
+    if old is None:  # the name was taken between the two looks
+        old = await asyncio.to_thread(existing_bytes, folder, name)
     # The name is taken: replacing an article needs the admin's explicit yes.
-    pending = PendingUpload(name, raw, article.title, user.id if user else 0, time.monotonic())
+    pending = PendingUpload(name, raw, article.title, user_id, time.monotonic(), digest(old))
     token = st.uploads.put(pending)
-    old_title = _title_of(old, name)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -484,7 +565,13 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             ]
         ]
     )
-    question = text(lang, "upload_exists", name=escape(name), old_title=escape(old_title), title=escape(article.title))
+    question = text(
+        lang,
+        "upload_exists",
+        name=escape(name),
+        old_title=escape(display_name(_title_of(old, name))),
+        title=escape(display_name(article.title)),
+    )
     await reply(message, Outgoing(question, keyboard))
 
 
@@ -502,9 +589,9 @@ async def on_upload_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     st = state(context)
     lang = user_language(query.from_user)
     if not st.settings.is_admin(query.from_user.id):
-        await query.answer(text(lang, "admins_only"), show_alert=True)
+        await acknowledge(query, text(lang, "admins_only"))
         return
-    await query.answer()
+    await acknowledge(query)
     _, token, choice = [*query.data.split(":"), "", ""][:3]
     pending = st.uploads.take(token)
     message = query.message if isinstance(query.message, Message) else None
@@ -518,11 +605,20 @@ async def on_upload_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await edit(message, text(lang, "upload_kept", name=name))
         return
     folder = st.engine.settings.articles_dir
-    await asyncio.to_thread(write_article, folder, pending.name, pending.data, replace=True)
-    log.info("article %s replaced by user %s", pending.name, query.from_user.id)
-    await edit(message, text(lang, "upload_received", name=name))
-    replaced = text(lang, "upload_replaced", name=name, title=escape(pending.title))
-    await edit(message, f"{replaced}\n\n{await _rebuild(st, lang, message)}")
+    async with st.ingest:
+        if digest(await asyncio.to_thread(existing_bytes, folder, pending.name)) != pending.old_digest:
+            # Edited (or removed) since the question: replacing would silently lose that edit.
+            await edit(message, text(lang, "upload_changed", name=name))
+            return
+        try:
+            await asyncio.to_thread(write_article, folder, pending.name, pending.data, replace=True)
+        except UploadProblem as problem:
+            await edit(message, _problem_text(lang, problem, pending.name))
+            return
+        log.info("article %s replaced by user %s", pending.name, query.from_user.id)
+        await edit(message, text(lang, "upload_received", name=name))
+        replaced = text(lang, "upload_replaced", name=name, title=escape(display_name(pending.title)))
+        await edit(message, f"{replaced}\n\n{await _rebuild(st, lang, message)}")
 
 
 # --- buttons -----------------------------------------------------------------------------------
@@ -538,12 +634,20 @@ async def on_example(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if question is None:
         index = query.data.removeprefix("ask:")
         examples = st.settings.examples
-        question = examples[int(index)] if index.isdigit() and int(index) < len(examples) else None
+        # ASCII digits only: "²".isdigit() is true but int("²") fails.
+        question = examples[int(index)] if re.fullmatch(r"[0-9]{1,4}", index) and int(index) < len(examples) else None
     if message is None or question is None:
-        await query.answer(text(user_language(query.from_user), "button_stale"), show_alert=True)
+        await acknowledge(query, text(user_language(query.from_user), "button_stale"))
         return
-    await query.answer()
+    await acknowledge(query)
     await answer_question(context, question, asked=message, user=query.from_user, echo=True)
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button this bot does not know (from an older version, or forged): say so, so it stops spinning."""
+    query = update.callback_query
+    assert query is not None
+    await acknowledge(query, text(user_language(query.from_user), "button_stale"))
 
 
 def _button_text(message: Message | None, data: str) -> str | None:
@@ -583,9 +687,9 @@ async def on_paragraph(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = query.message if isinstance(query.message, Message) else None
     found = await asyncio.to_thread(_find_paragraph, state(context).engine, ref) if ref else None
     if found is None or message is None:
-        await query.answer(text(lang, "paragraph_gone"), show_alert=True)
+        await acknowledge(query, text(lang, "paragraph_gone"))
         return
-    await query.answer()
+    await acknowledge(query)
     article, number = found
     body = article.paragraph_text(number)
     await reply(message, render.render_paragraph(article.title, article.url, number, body, ref.language))
@@ -595,19 +699,75 @@ async def on_paragraph(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log any failure with its update id, tell the user something went wrong, keep running."""
-    update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed: %s", update_id, context.error, exc_info=context.error)
+    """Log a failure once, by ids (never the user's text); apologise only when the apology can get through.
+
+    A failed Bot API call is not answered with an apology: it would go through
+    the same failure (a flood wait, a network fault), and after a fault on the
+    way back the answer may well have been delivered. An answer that surely
+    was not sent, with nothing sent yet for the update, is tried again later
+    (the inbox keeps the update).
+    """
+    error = context.error
+    is_update = isinstance(update, Update)
+    update_id = update.update_id if is_update else None
+    where = _ids(update) if is_update else "no update"
+    if isinstance(error, NetworkError | RetryAfter):
+        if is_update and (surely_not_sent(error) or isinstance(error, RetryAfter)) and not SENT.get():
+            context.bot_data.setdefault(RETRY_LATER, set()).add(update_id)
+            log.warning("update %s (%s): answer not sent (%s); will try again", update_id, where, error)
+        else:
+            log.warning(
+                "update %s (%s): a reply may not have been delivered (%s); not repeated, to avoid a duplicate",
+                update_id,
+                where,
+                error,
+            )
+        return
+    if isinstance(error, Forbidden):
+        log.info("update %s (%s): cannot write to this chat (%s)", update_id, where, error)
+        return
+    log.error("update %s failed: %s", update_id, error, exc_info=error)
     if not isinstance(update, Update):
         return
     lang = user_language(update.effective_user)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text(lang, "error"), show_alert=True)
+            await acknowledge(update.callback_query, text(lang, "error"))
         elif update.effective_message is not None:
             await reply(update.effective_message, Outgoing(text(lang, "error")))
     except TelegramError as err:
         log.warning("could not tell the user about the failure of update %s: %s", update_id, err)
+
+
+def _ids(update: Update) -> str:
+    chat = update.effective_chat
+    user = update.effective_user
+    return f"chat {chat.id if chat else None}, user {user.id if user else None}"
+
+
+# --- the per-user limit --------------------------------------------------------------------------
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Count every interaction a handler would answer (questions, commands, taps, media) toward the
+    per-user limit; past it, one polite notice per window and nothing else (ApplicationHandlerStop)."""
+    answered = [h for h in context.application.handlers.get(0, []) if h.check_update(update) not in (None, False)]
+    if not answered:
+        return  # group chatter and the like: not for the bot, not counted
+    st = state(context)
+    user = update.effective_user
+    verdict = st.limiter.check(user.id if user else 0)
+    if verdict.allowed:
+        return
+    log.info("update %s refused: rate limit (%s)", update.update_id, _ids(update))
+    notice = text(user_language(user), "rate_limited", limit=st.limiter.limit, seconds=verdict.retry_after)
+    query = update.callback_query
+    if query is not None:
+        # A tap must be answered or its button spins; the notice itself only once per window.
+        await acknowledge(query, notice if verdict.notify else None)
+    elif verdict.notify and update.effective_message is not None:
+        await reply(update.effective_message, Outgoing(notice))
+    raise ApplicationHandlerStop
 
 
 # --- wiring ------------------------------------------------------------------------------------
@@ -616,6 +776,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def register(application: Application, engine: Engine, settings: BotSettings) -> None:
     """Store the shared state and add every handler to `application`."""
     application.bot_data[STATE] = BotState(engine=engine, settings=settings, limiter=RateLimiter(settings.rate_limit))
+    application.bot_data[RETRY_LATER] = set()
+    application.add_handler(TypeHandler(Update, gate), group=-1)
     commands = [
         ("start", on_start),
         ("help", on_help),
@@ -634,9 +796,10 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
     application.add_handler(CallbackQueryHandler(on_example, pattern=r"^ask:"))
     application.add_handler(CallbackQueryHandler(on_paragraph, pattern=r"^para:"))
     application.add_handler(CallbackQueryHandler(on_upload_choice, pattern=r"^up:"))
+    application.add_handler(CallbackQueryHandler(on_unknown_button))
     application.add_error_handler(on_error)
 
 
 def bot_commands(language: str) -> list[tuple[str, str]]:
     """The command list for setMyCommands in `language`."""
-    return list(render.COMMANDS[language])
+    return list(COMMANDS[language])

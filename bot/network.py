@@ -1,85 +1,137 @@
-"""Bot API requests that survive a flaky network: retries with exponential backoff.
+"""The bot's one retry policy for Bot API requests, and the request class that applies it.
 
-python-telegram-bot already retries getUpdates itself; this covers every
-other call (sendMessage, editMessageText, getFile, file downloads...). A
-request is retried when it surely did not take effect (the connection failed,
-was refused or dropped before an answer) or when the server said to try again
-(429 Too Many Requests, 5xx). A send whose answer timed out may have been
-delivered, so it is not repeated: a duplicate answer is worse than a log line.
+Which failures are retried depends on whether the call may already have taken
+effect. A request that never reached the server (connection refused, connect
+timeout, no free connection) is always safe to repeat. Once the request was
+sent, a dropped connection, a read timeout or a 5xx may come *after* Telegram
+delivered the message, so a call that creates something (sendMessage and the
+other send* methods) is not repeated then: a duplicate answer is worse than a
+lost one, and the inbox (bot/inbox.py) keeps updates whose answer surely did
+not go out. Calls that change nothing when repeated (get*, editing a message to
+the same text, chat actions, setMyCommands, webhooks) are retried on any
+transport error or 5xx.
+
+A 429 is not retried here: python-telegram-bot's AIORateLimiter (as
+MessageRateLimiter, which paces messages only) pauses every request for the
+`retry_after` Telegram asked for and then repeats the call (a 429 surely
+delivered nothing), so a flood wait is waited out once, for the whole bot,
+instead of per request.
+
+The bot's other request loops use this policy too: `check_token` makes one
+getMe through RetryingRequest, and PTB's bootstrap (deleteWebhook/setWebhook)
+runs with bootstrap_retries=0 because its requests already retry here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUS = {429, 500, 502, 503, 504}
-MAX_RETRY_AFTER = 30.0  # seconds; a longer flood wait is reported instead of waited out
-# Read timeouts of these calls are safe to retry: repeating them changes nothing.
-IDEMPOTENT = ("get", "answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteWebhook", "setWebhook")
+RETRY_STATUS = frozenset({500, 502, 503, 504})
+# Repeating these changes nothing: safe to retry even when the first try may have taken effect.
+IDEMPOTENT = ("get", "edit", "answerCallbackQuery", "sendChatAction", "setMyCommands", "deleteWebhook", "setWebhook")
+# Errors raised before the request left this process: the server surely did not act on it.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failed Bot API call is tried again."""
+
+    attempts: int = 4  # tries per call, the first included
+    backoff: float = 0.5  # seconds before the second try; doubles for each further one (with jitter)
+    flood_retries: int = 3  # 429 answers waited out (for `retry_after`) before giving up
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed try number `attempt` (1-based)."""
+        return self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
+
+
+RETRY = RetryPolicy()
+
+
+class MessageRateLimiter(AIORateLimiter):
+    """AIORateLimiter that counts only messages against Telegram's flood limits (~30 a second, 20 a minute
+    per group): chat actions, button acknowledgements and file lookups are not messages, and counting
+    them would halve how fast a burst of questions is answered."""
+
+    NOT_MESSAGES = frozenset(
+        {"sendChatAction", "answerCallbackQuery", "getFile", "getMe", "setMyCommands", "deleteWebhook", "setWebhook"}
+    )
+
+    async def process_request(  # type: ignore[override]
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Send a message through the limiter; anything else straight away."""
+        if endpoint in self.NOT_MESSAGES:
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+def surely_not_sent(err: BaseException) -> bool:
+    """True when `err` (from a Bot API call) means the request never reached the server."""
+    return isinstance(err, NetworkError) and isinstance(err.__cause__, NOT_SENT)
+
+
+def api_method(url: str) -> str:
+    """The Bot API method of a request URL: .../bot<token>/sendMessage -> sendMessage; a download -> "file"."""
+    return "file" if "/file/bot" in url else url.rsplit("/", 1)[-1]
+
+
+def is_idempotent(method: str) -> bool:
+    """True for calls whose repetition changes nothing (so any failure may be retried)."""
+    return method == "file" or method.startswith(IDEMPOTENT)
 
 
 class RetryingRequest(HTTPXRequest):
-    """HTTPXRequest that retries failed Bot API calls with exponential backoff and jitter."""
+    """HTTPXRequest that retries failed Bot API calls by `policy`, never repeating a send that may have worked."""
 
-    def __init__(self, *args: object, attempts: int = 4, backoff: float = 0.5, **kwargs: object) -> None:
+    def __init__(self, *args: object, policy: RetryPolicy = RETRY, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.attempts = attempts
-        self.backoff = backoff
+        self.policy = policy
 
     async def do_request(  # type: ignore[override]
         self, url: str, method: str, request_data: RequestData | None = None, **kwargs: object
     ) -> tuple[int, bytes]:
         """Send the request, retrying what is safe to retry; the last failure is raised or returned."""
-        api_method = _api_method(url)
-        for attempt in range(1, self.attempts + 1):
-            last = attempt == self.attempts
+        name = api_method(url)
+        repeatable = method == "GET" or is_idempotent(name)
+        for attempt in range(1, self.policy.attempts + 1):
+            last = attempt == self.policy.attempts
             try:
                 code, payload = await super().do_request(url, method, request_data, **kwargs)  # type: ignore[arg-type]
             except NetworkError as err:
-                if last or not _safe_to_retry(err, api_method, method):
+                if last or not (surely_not_sent(err) or (repeatable and _transport(err))):
                     raise
-                delay = self._delay(attempt)
-                log.warning("Bot API %s failed (%s); retry %d in %.1f s", api_method, err, attempt, delay)
+                delay = self.policy.delay(attempt)
+                log.warning("Bot API %s failed (%s); retry %d in %.1f s", name, err, attempt, delay)
                 await asyncio.sleep(delay)
                 continue
-            if code not in RETRY_STATUS or last:
+            if code not in RETRY_STATUS or last or not repeatable:
                 return code, payload
-            delay = _retry_after(payload) if code == 429 else self._delay(attempt)
-            if delay is None or delay > MAX_RETRY_AFTER:
-                return code, payload
-            log.warning("Bot API %s answered %d; retry %d in %.1f s", api_method, code, attempt, delay)
+            delay = self.policy.delay(attempt)
+            log.warning("Bot API %s answered %d; retry %d in %.1f s", name, code, attempt, delay)
             await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 
-    def _delay(self, attempt: int) -> float:
-        return self.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2)
 
-
-def _api_method(url: str) -> str:
-    # .../bot<token>/sendMessage -> sendMessage; a file download -> "file"
-    return "file" if "/file/bot" in url else url.rsplit("/", 1)[-1]
-
-
-def _safe_to_retry(err: NetworkError, api_method: str, http_method: str) -> bool:
-    cause = err.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.RemoteProtocolError):
-        return True  # never reached the server, or it closed the connection without answering
-    if isinstance(err, TimedOut) or isinstance(cause, httpx.ReadError | httpx.WriteError):
-        return http_method == "GET" or api_method.startswith(IDEMPOTENT) or api_method == "file"
-    return False
-
-
-def _retry_after(payload: bytes) -> float | None:
-    try:
-        return float(json.loads(payload)["parameters"]["retry_after"])
-    except (ValueError, KeyError, TypeError):
-        return None
+def _transport(err: NetworkError) -> bool:
+    # A dropped connection or a timeout, as opposed to e.g. an unparsable answer.
+    return isinstance(err, TimedOut) or isinstance(err.__cause__, httpx.TransportError)

@@ -64,6 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="example questions shown as buttons on /start, one per line; only those the index answers "
         f"are shown [env {ENV['examples']}, default three questions about the seed article]",
     )
+    group.add_argument(
+        "--inbox",
+        metavar="FILE",
+        help="SQLite file keeping each update until it is answered, so a crash loses no question "
+        f"[env {ENV['inbox']}, default {{data folder}}/telegram-inbox.sqlite3 beside the index folder]",
+    )
     hook = parser.add_argument_group("webhook mode (instead of long polling)")
     hook.add_argument(
         "--webhook-url",

@@ -1,4 +1,4 @@
-"""A per-user limit on questions: at most N in any sliding minute."""
+"""A per-user limit on interactions (questions, commands, taps, files): at most N in any sliding minute."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ WINDOW_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Verdict:
-    """Whether a question may be answered; if not, whether to tell the user and when to retry."""
+    """Whether an interaction may be answered; if not, whether to tell the user and when to retry."""
 
     allowed: bool
     notify: bool = False  # the first refusal in a window is answered, later ones are dropped silently
@@ -32,7 +32,7 @@ class RateLimiter:
     _next_sweep: float = 0.0
 
     def check(self, user_id: int, now: float | None = None) -> Verdict:
-        """Count a question by `user_id` if it is within the limit."""
+        """Count an interaction by `user_id` if it is within the limit."""
         if self.limit <= 0:
             return Verdict(True)
         now = time.monotonic() if now is None else now

@@ -13,185 +13,28 @@ from __future__ import annotations
 
 import hashlib
 import html
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from index.answer import FRAMES, Answer, Quote
+from index.answer import Answer, Quote
 from index.build import BuildSummary
-from index.parties import FRAMES as PARTY_FRAMES
 from index.parties import Party, act_phrase
 from index.store import ArticleInfo
 
-MAX_MESSAGE = 4096  # Telegram's limit on a message's text, in UTF-16 code units
-MAX_CALLBACK_DATA = 64  # bytes
+from .texts import FRAMES, PARTY_FRAMES, TEXTS, text
+
+MAX_MESSAGE = int(MessageLimit.MAX_TEXT_LENGTH)  # Telegram's limit on a message's text, in UTF-16 code units
+MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
+MAX_NAME_SHOWN = 120  # characters of a file name echoed back
 MAX_BUTTON_TITLE = 40
 MAX_LINES = 50  # per message: keeps a list well under Telegram's cap on links per message
 MAX_URL = 2048  # longer addresses are shown as plain titles
 ELLIPSIS = "…"
-
-# Framing texts. Headers and "not found" are the CLI's (index.answer.FRAMES), so
-# the bot and `storybot ask` word answers the same way.
-TEXTS: dict[str, dict[str, str]] = {
-    "vi": {
-        "not_found_hint": "Gõ /sources để xem các bài báo đang có.",
-        "you_asked": "Câu hỏi",
-        "more": "tiếp",
-        "full_paragraph": "Xem cả đoạn {paragraph}",
-        "ask_usage": "Hãy gõ câu hỏi sau lệnh, ví dụ:\n/ask {example}",
-        "empty_mention": "Bạn muốn hỏi gì về các bài báo? Ví dụ: {example}",
-        "non_text": "Tôi chỉ đọc được tin nhắn chữ. Hãy gõ câu hỏi về các bài báo, ví dụ: {example}",
-        "unknown_command": "Tôi không biết lệnh này. Gõ /help để xem các lệnh.",
-        "rate_limited": "Bạn hỏi hơi nhanh: mỗi người được hỏi tối đa {limit} câu mỗi phút. "
-        "Vui lòng thử lại sau {seconds} giây.",
-        "admins_only": "Xin lỗi, chỉ quản trị viên của bot mới dùng được lệnh này.",
-        "upload_refused": "Xin lỗi, chỉ quản trị viên của bot mới thêm được bài báo. "
-        "Bạn vẫn có thể hỏi về các bài đang có (/sources).",
-        "error": "Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại sau ít phút.",
-        "unavailable": "Xin lỗi, kho bài báo tạm thời chưa dùng được. Vui lòng thử lại sau ít phút.",
-        "paragraph_gone": "Bài báo này đã thay đổi hoặc không còn trong chỉ mục. Hãy hỏi lại để có trích dẫn mới.",
-        "button_stale": "Nút này đã cũ. Gõ /start để có các câu hỏi mẫu mới.",
-        "reindexing": "Đang cập nhật chỉ mục…",
-        "reindex_failed": "Không cập nhật được chỉ mục: {error}",
-        "sources_header": "Các bài báo đang có ({count}):",
-        "sources_empty": "Chưa có bài báo nào trong chỉ mục.",
-        "paragraph_chunks": "{chunks} đoạn",
-        "upload_received": "Đã nhận {name}, đang lưu và lập chỉ mục…",
-        "upload_added": "Đã thêm bài “{title}” ({name}).",
-        "upload_replaced": "Đã thay bài {name} bằng bản mới: “{title}”.",
-        "upload_same": "Bài {name} đã có với đúng nội dung này; không cần thay đổi gì.",
-        "upload_exists": "Đã có bài {name} (“{old_title}”) với nội dung khác. Thay bằng bản mới (“{title}”)?",
-        "upload_replace_button": "Thay bằng bản mới",
-        "upload_keep_button": "Giữ bài cũ",
-        "upload_kept": "Đã giữ bài cũ {name}; bản mới không được lưu.",
-        "upload_expired": "Yêu cầu này đã hết hạn. Hãy gửi lại tệp.",
-        "upload_bad_type": "Tôi chỉ nhận bài báo dạng tệp văn bản .txt hoặc .md (UTF-8), "
-        "dòng đầu là tiêu đề. Tệp này là {name}.",
-        "upload_too_big": "Tệp {name} quá lớn ({size} KB); giới hạn là {limit} KB. Hãy chia bài thành nhiều tệp.",
-        "upload_unusable": "Không dùng được tệp {name}: {reason}.",
-        "upload_no_paragraphs": "Tệp {name} chỉ có tiêu đề, chưa có đoạn văn nào. "
-        "Dòng đầu là tiêu đề, các dòng sau là nội dung bài.",
-        "upload_failed": "Đã lưu {name} nhưng chưa lập chỉ mục được: {error}",
-        "summary": "Chỉ mục có {articles} bài báo, {chunks} đoạn ({seconds:.1f} giây).\n"
-        "Bài báo: {added} mới, {changed} sửa, {removed} xóa, {unchanged} giữ nguyên.\n"
-        "Đoạn: {embedded} mã hóa mới, {reused} dùng lại.",
-        "summary_unchanged": "Không có gì thay đổi; chỉ mục đã mới nhất.",
-        "summary_reembedded": "Mọi đoạn được mã hóa lại: {why}.",
-        "summary_skipped": "Bỏ qua {file}: {reason}.",
-        "summary_more_skipped": "… và {count} tệp khác bị bỏ qua (xem nhật ký).",
-        "start": "<b>Xin chào!</b> Tôi trả lời câu hỏi về các bài báo bằng những câu trích <b>nguyên văn</b>, "
-        "kèm nguồn.",
-        "start_articles": "Tôi đang có {count} bài báo, ví dụ:",
-        "start_how": "Cứ gõ câu hỏi, tiếng Việt có dấu hay không dấu đều được, hoặc tiếng Anh. "
-        "Trong nhóm: dùng /ask câu hỏi, nhắc tên tôi hoặc trả lời tin nhắn của tôi.",
-        "start_examples": "Bấm một câu hỏi mẫu để thử:",
-        "help": "<b>Cách dùng</b>\n"
-        "Gõ câu hỏi về các bài báo (tiếng Việt có dấu hay không dấu, hoặc tiếng Anh); "
-        "tôi trả lời bằng câu trích nguyên văn, kèm tên bài và số đoạn. "
-        "Nút dưới câu trả lời cho xem cả đoạn văn.\n"
-        "Trong nhóm: /ask câu hỏi, nhắc tên tôi, hoặc trả lời tin nhắn của tôi.\n\n"
-        "<b>Lệnh</b>\n"
-        "/ask câu hỏi — hỏi\n"
-        "/who [chủ đề] — các bên: ai cáo buộc, ai bác bỏ, ai nói gì\n"
-        "/sources — các bài báo đang có\n"
-        "/start — giới thiệu và câu hỏi mẫu\n"
-        "/help — hướng dẫn này\n"
-        "/reindex — cập nhật chỉ mục (quản trị viên)",
-        "help_admin": "<b>Quản trị viên</b>\n"
-        "Gửi một tệp .txt hoặc .md (UTF-8, dòng đầu là tiêu đề, tối đa {limit} KB) để thêm bài báo; "
-        "tôi lưu và lập chỉ mục ngay. /reindex cập nhật chỉ mục khi thư mục bài báo thay đổi.",
-    },
-    "en": {
-        "not_found_hint": "Type /sources to see the articles I have.",
-        "you_asked": "Question",
-        "more": "continued",
-        "full_paragraph": "Full paragraph {paragraph}",
-        "ask_usage": "Type your question after the command, e.g.:\n/ask {example}",
-        "empty_mention": "What would you like to ask about the articles? For example: {example}",
-        "non_text": "I can only read text messages. Type a question about the articles, e.g.: {example}",
-        "unknown_command": "I don't know that command. Type /help to see the commands.",
-        "rate_limited": "You are asking a bit fast: at most {limit} questions a minute per person. "
-        "Please try again in {seconds} seconds.",
-        "admins_only": "Sorry, only the bot's admins can use this command.",
-        "upload_refused": "Sorry, only the bot's admins can add articles. "
-        "You can still ask about the articles I have (/sources).",
-        "error": "Sorry, something went wrong while handling this message. Please try again in a few minutes.",
-        "unavailable": "Sorry, the articles are not available right now. Please try again in a few minutes.",
-        "paragraph_gone": "This article has changed or is no longer indexed. Ask again for fresh quotes.",
-        "button_stale": "This button is out of date. Type /start for fresh example questions.",
-        "reindexing": "Updating the index…",
-        "reindex_failed": "Could not update the index: {error}",
-        "sources_header": "The articles I have ({count}):",
-        "sources_empty": "No articles are indexed yet.",
-        "paragraph_chunks": "{chunks} passages",
-        "upload_received": "Got {name}; saving and indexing it…",
-        "upload_added": "Added “{title}” ({name}).",
-        "upload_replaced": "Replaced {name} with the new version: “{title}”.",
-        "upload_same": "{name} is already here with exactly this content; nothing to do.",
-        "upload_exists": "{name} already exists (“{old_title}”) with different content. "
-        "Replace it with the new version (“{title}”)?",
-        "upload_replace_button": "Replace it",
-        "upload_keep_button": "Keep the old one",
-        "upload_kept": "Kept the existing {name}; the new version was not saved.",
-        "upload_expired": "This request has expired. Please send the file again.",
-        "upload_bad_type": "I only take articles as .txt or .md text files (UTF-8), title on the first line. "
-        "This file is {name}.",
-        "upload_too_big": "{name} is too large ({size} KB); the limit is {limit} KB. Split the article into files.",
-        "upload_unusable": "Cannot use {name}: {reason}.",
-        "upload_no_paragraphs": "{name} has only a title and no paragraphs. "
-        "Put the title on the first line and the article's text below it.",
-        "upload_failed": "Saved {name} but could not index it: {error}",
-        "summary": "The index has {articles} article(s), {chunks} passage(s) ({seconds:.1f} s).\n"
-        "Articles: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.\n"
-        "Passages: {embedded} embedded, {reused} reused.",
-        "summary_unchanged": "Nothing changed; the index is up to date.",
-        "summary_reembedded": "Every passage was embedded again: {why}.",
-        "summary_skipped": "Skipped {file}: {reason}.",
-        "summary_more_skipped": "… and {count} more skipped file(s) (see the log).",
-        "start": "<b>Hello!</b> I answer questions about news articles with quotes taken <b>word for word</b> "
-        "from them, each with its source.",
-        "start_articles": "I have {count} article(s), for example:",
-        "start_how": "Just type a question, in Vietnamese (with or without diacritics) or English. "
-        "In a group: use /ask question, mention me, or reply to my message.",
-        "start_examples": "Tap an example question to try:",
-        "help": "<b>How to use</b>\n"
-        "Type a question about the articles (Vietnamese with or without diacritics, or English); "
-        "I answer with quotes taken word for word, with the article and paragraph number. "
-        "The buttons under an answer show the whole paragraph.\n"
-        "In a group: /ask question, mention me, or reply to my message.\n\n"
-        "<b>Commands</b>\n"
-        "/ask question — ask\n"
-        "/who [topic] — the parties: who accused, who denied, who said what\n"
-        "/sources — the articles I have\n"
-        "/start — introduction and example questions\n"
-        "/help — this help\n"
-        "/reindex — update the index (admins)",
-        "help_admin": "<b>Admins</b>\n"
-        "Send a .txt or .md file (UTF-8, title on the first line, at most {limit} KB) to add an article; "
-        "I save and index it at once. /reindex updates the index after the articles folder changed.",
-    },
-}
-
-COMMANDS = {
-    "vi": (
-        ("ask", "Hỏi về các bài báo"),
-        ("who", "Các bên: ai cáo buộc, ai bác bỏ"),
-        ("sources", "Các bài báo đang có"),
-        ("start", "Giới thiệu và câu hỏi mẫu"),
-        ("help", "Hướng dẫn"),
-        ("reindex", "Cập nhật chỉ mục (quản trị viên)"),
-    ),
-    "en": (
-        ("ask", "Ask about the articles"),
-        ("who", "The parties: who accused, who denied"),
-        ("sources", "The articles I have"),
-        ("start", "Introduction and example questions"),
-        ("help", "How to use the bot"),
-        ("reindex", "Update the index (admins)"),
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -214,9 +57,11 @@ class ParagraphRef:
     quote_hash: str  # text_hash(quote text): the article still has this text there
 
 
-def text(language: str, key: str, **values: object) -> str:
-    """A framing text in `language` ("vi" or "en"), formatted with already-escaped `values`."""
-    return TEXTS[language if language in TEXTS else "vi"][key].format(**values)
+def display_name(value: str) -> str:
+    """A file name or title fit to echo: without invisible and direction-changing characters (which could
+    make "evil\u202etxt.exe" read as "evilexe.txt"), shortened."""
+    visible = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Cc", "Co", "Cs"))
+    return shorten(visible, MAX_NAME_SHOWN)
 
 
 def escape(value: str) -> str:
@@ -329,20 +174,6 @@ def _fit(message: str) -> str:
 
 MAX_PARTY_QUOTE = 1200  # a party's quote longer than this is cut; its button shows the whole paragraph
 
-# The texts of /who, kept with the other framing texts.
-for _lang, _texts in {
-    "vi": {
-        "who_none": "Chưa thấy bên nào lên tiếng trong các bài báo về chủ đề này.",
-        "who_topic": "Chỉ mục có nhiều câu chuyện. Hãy gõ chủ đề sau lệnh, ví dụ:\n/who {example}",
-        "who_button": "{number}. {speaker}",
-    },
-    "en": {
-        "who_none": "No party speaks in the articles on this topic.",
-        "who_topic": "The index holds several stories. Type a topic after the command, e.g.:\n/who {example}",
-        "who_button": "{number}. {speaker}",
-    },
-}.items():
-    TEXTS[_lang].update(_texts)
 
 
 def render_parties(parties: Sequence[Party], language: str, *, head: Sequence[str] = ()) -> list[Outgoing]:

@@ -9,6 +9,8 @@ overwritten unless the admin confirmed it.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import re
 import secrets
@@ -22,6 +24,10 @@ from index.articles import ARTICLE_SUFFIXES, Article, SkippedFile, decode_articl
 from index.store import fsync_dir
 
 MAX_NAME_CHARS = 100
+# Names are cut in UTF-8 bytes: file systems allow 255 bytes per name, and the hidden temporary name
+# (".<name>.upload-<8 hex>") adds 17 to the saved one. 79 Vietnamese or CJK characters already pass 255.
+MAX_NAME_BYTES = 200
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 PENDING_SECONDS = 15 * 60  # how long a "replace the existing article?" question stays answerable
 MAX_PENDING = 20
 
@@ -45,7 +51,8 @@ def safe_article_name(file_name: str) -> str | None:
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in ARTICLE_SUFFIXES:
         return None
-    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._-")[:MAX_NAME_CHARS].strip("._-")
+    stem = re.sub(r"[^\w.-]+", "_", stem).strip("._-")[:MAX_NAME_CHARS]
+    stem = stem.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").strip("._-")
     return f"{stem or 'article'}.{suffix.lower()}"
 
 
@@ -70,15 +77,42 @@ def existing_bytes(folder: Path, name: str) -> bytes | None:
         return None
 
 
+def digest(data: bytes | None) -> str:
+    """A fingerprint of a file's content ("" for no file)."""
+    return "" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def same_content(folder: Path, data: bytes, *, besides: str) -> str | None:
+    """The name of an article in `folder`, other than `besides`, with exactly `data` as content."""
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return None
+    for entry in sorted(entries, key=lambda e: e.name):
+        hidden_or_other = entry.name.startswith(".") or Path(entry.name).suffix.lower() not in ARTICLE_SUFFIXES
+        if entry.name == besides or hidden_or_other:
+            continue
+        try:
+            if entry.is_file() and entry.stat().st_size == len(data) and Path(entry.path).read_bytes() == data:
+                return entry.name
+        except OSError:
+            continue  # vanished or unreadable: not a duplicate we can name
+    return None
+
+
 def write_article(folder: Path, name: str, data: bytes, *, replace: bool) -> bool:
-    """Write `data` to `folder/name` atomically; False (nothing written) when it exists and not `replace`."""
+    """Write `data` to `folder/name` atomically; False (nothing written) when it exists and not `replace`.
+
+    The hidden temporary file is removed whatever happens. UploadProblem names a full disk, a missing
+    folder or a folder that cannot be written.
+    """
     target = folder / name
     tmp = folder / f".{name}.upload-{secrets.token_hex(4)}"
-    with open(tmp, "xb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
     try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         if replace:
             os.replace(tmp, target)
         else:
@@ -86,14 +120,26 @@ def write_article(folder: Path, name: str, data: bytes, *, replace: bool) -> boo
                 os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
             except FileExistsError:
                 return False
-            except OSError:  # a filesystem without hard links
+            except OSError as err:  # a filesystem without hard links
+                if err.errno in DISK_FULL:
+                    raise
                 if target.exists():
                     return False
                 os.replace(tmp, target)
+        fsync_dir(folder)
+    except OSError as err:
+        raise _write_problem(err, folder) from err
     finally:
         tmp.unlink(missing_ok=True)
-    fsync_dir(folder)
     return True
+
+
+def _write_problem(err: OSError, folder: Path) -> UploadProblem:
+    if err.errno in DISK_FULL:
+        return UploadProblem("upload_disk_full")
+    if not folder.is_dir():
+        return UploadProblem("upload_no_folder", folder=str(folder))
+    return UploadProblem("upload_cannot_write", folder=str(folder), reason=err.strerror or str(err))
 
 
 @dataclass(frozen=True)
@@ -105,6 +151,7 @@ class PendingUpload:
     title: str
     user_id: int
     created: float
+    old_digest: str = ""  # digest() of the article when the admin was asked: a later edit is not overwritten
 
 
 @dataclass

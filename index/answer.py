@@ -1,60 +1,64 @@
 """Answer composition: which sentences to quote, or an honest "not found".
 
-Quotes are whole sentences taken verbatim from the best passages. Each
-sentence is scored by the passage's fused score times its own lexical
-evidence (the IDF-weighted share of the question's terms it contains), so the
-sentence that answers wins over its neighbours. Further quotes must be nearly
-as good and are discounted when they repeat a paragraph or the words of a
-quote already chosen, which is what spreads a "who accused whom?" answer over
-the different parties.
+Quotes are whole sentences taken verbatim from the best passages. Every
+sentence of those passages is a candidate, scored by a small linear model over
+features that say whether it answers: its passage's fused retrieval score, its
+lexical evidence (the IDF-weighted share of the question's terms it holds),
+the model's similarity of question and sentence (the only evidence an English
+question over Vietnamese text has), and whether it offers what the question
+asks for (an amount, a date, a name, a place) that the question does not
+already contain. Credits, captions and bylines are never quoted unless the
+question asks who wrote the story. Further quotes must be nearly as good and
+are discounted when they repeat a paragraph or the words of a quote already
+chosen, which spreads an answer over the different parties.
+
+Whether to answer at all is a second model: a logistic regression over the
+evidence of the best passage and sentence, fitted on constructed data (bench/
+calibrate.py): answerable questions against the same questions with their
+answer sentence deleted from the article, questions about articles left out of
+the index, and off-topic questions. Its probability is the answer's
+`confidence`, and the answer is given when it reaches ANSWER_THRESHOLD.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from .articles import is_furniture
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
+from .sentence_vectors import SentenceVectors
 from .store import Snapshot
 from .text import (
     ACCENT_PREFIX,
     answer_kind,
     content_syllables,
     document_tokens,
+    has_diacritics,
     offers,
     query_tokens,
     question_language,
     syllables,
 )
+from .texts import FRAMES
 
 if TYPE_CHECKING:
     from .parties import Party
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
-EVIDENCE_FLOOR = 0.5  # share of a sentence's score that comes from its passage alone
-KIND_BONUS = 1.15  # the sentence holds a number/name a how-many/who question asks for
-FURTHER_QUOTE_RATIO = 0.5  # a further quote scores at least this share of the best one
-SAME_PARAGRAPH_PENALTY = 0.8
-REPEAT_PENALTY = 0.8
-# "Not found" thresholds, calibrated on the dev sets (README, quality table).
-MIN_SUPPORT = 0.32
-MIN_FOREIGN_SUPPORT = 0.55
-
-FRAMES = {
-    "vi": {
-        "header": "Theo các bài báo:",
-        "not_found": "Không tìm thấy câu trả lời trong các bài báo hiện có.",
-        "paragraph": "đoạn",
-    },
-    "en": {
-        "header": "From the articles:",
-        "not_found": "Not found in the articles.",
-        "paragraph": "paragraph",
-    },
-}
+FURTHER_QUOTE_MARGIN = 1.0  # a further quote's score (log-odds) is at most this far below the best one's
+SAME_PARAGRAPH_PENALTY = 0.5  # log-odds taken off a further quote from an already quoted paragraph
+REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen quotes do not
+# The answer/sentence models' weights, fitted by bench/calibrate.py.
+MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
+ANSWER_THRESHOLD = 0.5  # `confidence` at or above which the bot answers
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Answer:
     confidence: float
     notices: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    evidence: Evidence | None = None  # what the decision to answer rested on
     parties: tuple[Party, ...] = ()  # a who-question's answer, party by party (index.parties)
 
     @property
@@ -141,55 +146,142 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What the decision to answer rests on: the answer model's features, for the best passage and sentences."""
+
+    passage_cosine: float  # the model's similarity of the question and the best passage
+    runner_up_gap: float  # ... minus that of the second passage
+    sentence_cosine: float  # the similarity of the question and the sentence chosen first
+    top_sentence_cosine: float  # the highest similarity of the question and any candidate sentence
+    sentence_score: float  # the sentence model's log-odds for the sentence chosen first
+    support: float  # IDF share of the question's words and two-syllable words in the best passage
+    concepts: float  # share of the question's content syllables found there, as such or by glossary synonym
+    sentence_evidence: float  # IDF share of the question's terms in the sentence chosen first
+    top_sentence_evidence: float  # the highest such share among the candidate sentences
+    local_evidence: float  # share of the question's terms in that sentence, weighted by rarity among the candidates
+    cosine_margin: float  # how far that sentence's similarity stands above the candidates' median
+    kind_asked: bool  # the question asks for an amount, date, name or place
+    kind_offered: bool  # ... and the sentence chosen first holds one the question does not
+    foreign: bool  # the question is in English and the articles are not
+    unaccented: bool  # Vietnamese typed without diacritics
+
+    @property
+    def group(self) -> str:
+        """Which answer model judges this question: its language and script differ in what evidence means."""
+        return "en" if self.foreign else "vi-unaccented" if self.unaccented else "vi"
+
+    def features(self) -> list[float]:
+        """The answer model's inputs, in ANSWER_FEATURES order."""
+        return [
+            self.passage_cosine,
+            self.runner_up_gap,
+            self.sentence_cosine,
+            self.top_sentence_cosine,
+            self.sentence_score,
+            self.support,
+            self.concepts,
+            self.sentence_evidence,
+            self.top_sentence_evidence,
+            self.local_evidence,
+            self.cosine_margin,
+            float(self.kind_asked),
+            float(self.kind_asked and self.kind_offered),
+        ]
+
+
+ANSWER_FEATURES = (
+    "passage_cosine",
+    "runner_up_gap",
+    "sentence_cosine",
+    "top_sentence_cosine",
+    "sentence_score",
+    "support",
+    "concepts",
+    "sentence_evidence",
+    "top_sentence_evidence",
+    "local_evidence",
+    "cosine_margin",
+    "kind_asked",
+    "kind_offered",
+)
+ANSWER_GROUPS = ("vi", "vi-unaccented", "en")
+SENTENCE_FEATURES = ("prior", "evidence", "cosine", "cosine_gap", "kind_offered", "furniture")
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic model: `bias + weights · features`, read from MODEL_FILE."""
+
+    names: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+    def logit(self, features: list[float]) -> float:
+        """The model's log-odds for one row of features."""
+        return self.bias + sum(w * x for w, x in zip(self.weights, features))
+
+    def logits(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds for a matrix of feature rows."""
+        return self.bias + rows @ np.asarray(self.weights)
+
+
+@functools.cache
+def models() -> dict[str, LinearModel]:
+    """The fitted models: "sentence", and one answer model per group ("answer:vi", "answer:en", ...)."""
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    out = {"sentence": _linear(data["sentence"], SENTENCE_FEATURES)}
+    for group in ANSWER_GROUPS:
+        out[f"answer:{group}"] = _linear(data["answer"][group], ANSWER_FEATURES)
+    return out
+
+
+def _linear(entry: dict[str, object], names: tuple[str, ...]) -> LinearModel:
+    weights = entry["weights"]
+    assert isinstance(weights, dict)
+    return LinearModel(names=names, weights=tuple(float(weights[n]) for n in names), bias=float(entry["bias"]))
+
+
+@dataclass(frozen=True)
 class _Candidate:
     hit: Hit
     start: int
     end: int
     evidence: float  # IDF share of the question's known terms in the sentence
     terms: frozenset[str]
-    score: float
+    cosine: float
+    offered: bool
+    features: tuple[float, ...]
+    score: float  # the sentence model's log-odds that this sentence answers
 
 
-@dataclass(frozen=True)
-class Support:
-    """How well the best passage covers the question's words (0..1 each)."""
-
-    syllables: float  # IDF share of the question's content syllables found
-    words: float  # IDF share of its two-syllable sequences (Vietnamese words) found
-    has_words: bool  # the question has two-syllable sequences at all
-    concepts: float  # share of content syllables found as such or through a glossary synonym
-    foreign: bool  # an English question over articles that are not in English
-
-    @property
-    def value(self) -> float:
-        """The single support figure: syllables and words weighted equally (concepts for a foreign question)."""
-        if self.foreign:
-            return self.concepts
-        return (self.syllables + self.words) / 2 if self.has_words else self.syllables
-
-    def answers(self) -> bool:
-        """The "not found" decision (see MIN_SUPPORT)."""
-        if self.foreign:
-            return self.concepts >= MIN_FOREIGN_SUPPORT
-        return self.value >= MIN_SUPPORT and (self.words > 0 or not self.has_words)
-
-
-def compose_answer(snapshot: Snapshot, retrieval: Retrieval, *, top_k: int, notices: tuple[str, ...] = ()) -> Answer:
+def compose_answer(
+    snapshot: Snapshot,
+    retrieval: Retrieval,
+    *,
+    top_k: int,
+    sentences: SentenceVectors | None = None,
+    notices: tuple[str, ...] = (),
+) -> Answer:
     """Choose the quotes that answer the question, or decide it is not answered."""
     language = question_language(retrieval.question)
-    weights = term_weights(snapshot, retrieval)
-    support = measure_support(snapshot, retrieval, language=language) if retrieval.hits else None
-    answered = support is not None and support.answers()
-    quotes = _select(_candidates(snapshot, retrieval, weights)) if answered else []
+    if not retrieval.hits:
+        return Answer(retrieval.question, False, (), (), language, 0.0, notices, dict(retrieval.timings_ms))
+    candidates = _candidates(snapshot, retrieval, sentences)
+    evidence = measure_evidence(snapshot, retrieval, candidates, language=language)
+    logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
+    confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    answered = confidence >= ANSWER_THRESHOLD and bool(candidates)
+    quotes = _select(candidates) if answered else []
     return Answer(
         question=retrieval.question,
         answered=answered,
         quotes=tuple(_quote(snapshot, c) for c in quotes),
         passages=retrieval.hits[:top_k],
         language=language,
-        confidence=support.value if support else 0.0,
+        confidence=confidence,
         notices=notices,
         timings_ms=dict(retrieval.timings_ms),
+        evidence=evidence,
     )
 
 
@@ -202,13 +294,58 @@ def term_weights(snapshot: Snapshot, retrieval: Retrieval) -> dict[str, float]:
     return weights
 
 
-def measure_support(snapshot: Snapshot, retrieval: Retrieval, *, language: str) -> Support:
-    """Support of the best passage for the question (`language` as text.question_language gives it).
+def measure_evidence(
+    snapshot: Snapshot, retrieval: Retrieval, candidates: list[_Candidate], *, language: str
+) -> Evidence:
+    """The answer model's evidence for the best passage and the best candidate sentence."""
+    best_hit = retrieval.hits[0]
+    best = max(candidates, key=lambda c: c.score) if candidates else None
+    syllable_share, word_share, has_words = _support(snapshot, retrieval)
+    present = set(_tokens(best_hit.chunk.search_text))
+    kind = answer_kind(retrieval.question)
+    runner_up = retrieval.hits[1].dense if len(retrieval.hits) > 1 else 0.0
+    return Evidence(
+        passage_cosine=best_hit.dense,
+        runner_up_gap=best_hit.dense - runner_up,
+        sentence_cosine=best.cosine if best else 0.0,
+        top_sentence_cosine=max((c.cosine for c in candidates), default=0.0),
+        sentence_score=best.score if best else -10.0,
+        support=(syllable_share + word_share) / 2 if has_words else syllable_share,
+        concepts=_concept_share(retrieval, present),
+        sentence_evidence=best.evidence if best else 0.0,
+        top_sentence_evidence=max((c.evidence for c in candidates), default=0.0),
+        local_evidence=_local_evidence(best, candidates, retrieval) if best else 0.0,
+        cosine_margin=best.cosine - float(np.median([c.cosine for c in candidates])) if best else 0.0,
+        kind_asked=kind not in (None, "author"),
+        kind_offered=bool(best and best.offered),
+        foreign=language == "en" and not _english_articles(snapshot),
+        unaccented=language == "vi" and not has_diacritics(retrieval.question),
+    )
 
-    Terms are weighted by IDF; a term the articles never use counts against
-    the question with the highest IDF: it names something the articles do
-    not talk about. (An English question over Vietnamese articles, whose
-    words are unknown because of the language, is judged by `concepts`.)
+
+def _local_evidence(best: _Candidate, candidates: list[_Candidate], retrieval: Retrieval) -> float:
+    """Share of the question's own terms in `best`, each weighted by how rare it is among the candidates.
+
+    Words of the story's topic occur in many of the candidate sentences and
+    weigh little; what the question asks about specifically weighs most. When
+    the sentence that answered is missing, the best remaining one usually
+    shares only the topic words.
+    """
+    terms = set(retrieval.tokens)
+    if not terms:
+        return 0.0
+    n = len(candidates)
+    df = {t: sum(t in c.terms for c in candidates) for t in terms}
+    weight = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+    total = sum(weight.values())
+    return sum(weight[t] for t in terms & best.terms) / total if total > 0 else 0.0
+
+
+def _support(snapshot: Snapshot, retrieval: Retrieval) -> tuple[float, float, bool]:
+    """IDF shares of the question's syllables and two-syllable words found in the best passage.
+
+    A term the articles never use counts against the question with the
+    highest IDF: it names something the articles do not talk about.
     """
     vocab = snapshot.lexical.bm25.vocab_dict
     idf = snapshot.lexical.idf
@@ -227,13 +364,7 @@ def measure_support(snapshot: Snapshot, retrieval: Retrieval, *, language: str) 
             if ("_" in term) == bigrams and term in present:
                 found += EXPANSION_WEIGHT * float(idf[vocab[term]])
         shares.append(min(1.0, found / total) if total else 0.0)
-    return Support(
-        syllables=shares[0],
-        words=shares[1],
-        has_words=any("_" in t for t in terms),
-        concepts=_concept_share(retrieval, present),
-        foreign=language == "en" and not _english_articles(snapshot),
-    )
+    return shares[0], shares[1], any("_" in t for t in terms)
 
 
 def _english_articles(snapshot: Snapshot) -> bool:
@@ -248,12 +379,7 @@ def _english_articles(snapshot: Snapshot) -> bool:
 
 
 def _concept_share(retrieval: Retrieval, present: set[str]) -> float:
-    """Unweighted share of the question's content syllables met in the passage, directly or by synonym.
-
-    This is what judges a question in another language than the articles: its
-    words rarely occur, so IDF weights say little; what counts is whether each
-    thing it asks about (a name, or a glossary word like "hack") is there.
-    """
+    """Unweighted share of the question's content syllables met in the passage, directly or by synonym."""
     content = content_syllables(retrieval.question)
     if not content:
         return 0.0
@@ -267,36 +393,60 @@ def _concept_share(retrieval: Retrieval, present: set[str]) -> float:
 @functools.lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[str, ...]:
     # Popular passages come back question after question; tokenising their
-    # sentences is most of the answer's cost after the embedding (1.7 -> 1.2 ms
-    # per question at 1,000 chunks, BENCHMARKS.md).
+    # sentences is most of the answer's cost after the embedding.
     return tuple(document_tokens(text))
 
 
-def _candidates(snapshot: Snapshot, retrieval: Retrieval, weights: dict[str, float]) -> list[_Candidate]:
+def _candidates(snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None) -> list[_Candidate]:
+    """Every sentence of the best passages, scored by the sentence model."""
+    weights = term_weights(snapshot, retrieval)
     total = sum(weights[t] for t in retrieval.tokens)
     kind = answer_kind(retrieval.question)
     asked = set(syllables(retrieval.question))
-    out = []
+    wants_credit = kind == "author"
     best = retrieval.hits[0].score if retrieval.hits else 1.0
+    spans = []
     for hit in retrieval.hits[:QUOTE_POOL]:
         article = snapshot.article(hit.chunk.article_id)
-        prior = max(hit.score, 0.0) / best if best > 0 else 0.0
         for start, end in hit.chunk.sentences:
             text = article.text[start:end]
-            terms = frozenset(_tokens(text)) & weights.keys()
-            evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
-            score = prior * (EVIDENCE_FLOOR + (1 - EVIDENCE_FLOOR) * evidence)
-            if offers(text, kind, asked):
-                score *= KIND_BONUS
-            out.append(_Candidate(hit, start, end, evidence, terms, score))
-    return out
+            if is_furniture(text) and not wants_credit:
+                continue
+            spans.append((hit, start, end, text))
+    if not spans:
+        return []
+    # Without a sentence's vector (an index built before they were stored, an
+    # unreadable table) its passage's similarity stands in for its own.
+    cosines = np.array([s[0].dense for s in spans], dtype=np.float32)
+    vectors = sentences.lookup([s[3] for s in spans]) if sentences is not None else None
+    if vectors is not None and retrieval.query_vector is not None:
+        known = vectors.any(axis=1)
+        cosines[known] = vectors[known] @ retrieval.query_vector
+    top_cosine = float(cosines.max())
+    rows = []
+    for (hit, start, end, text), cosine in zip(spans, cosines):
+        terms = frozenset(_tokens(text)) & weights.keys()
+        evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
+        offered = offers(text, kind, asked)
+        prior = max(hit.score, 0.0) / best if best > 0 else 0.0
+        features = (
+            prior,
+            evidence,
+            float(cosine),
+            float(cosine) - top_cosine,
+            float(offered),
+            float(is_furniture(text)),
+        )
+        rows.append((hit, start, end, evidence, terms, float(cosine), offered, features))
+    scores = models()["sentence"].logits(np.array([r[7] for r in rows], dtype=np.float64))
+    return [_Candidate(*row, score=float(score)) for row, score in zip(rows, scores)]
 
 
 def _select(candidates: list[_Candidate]) -> list[_Candidate]:
     """Greedy selection: best sentence first, then different sentences nearly as good."""
     remaining = sorted(candidates, key=lambda c: -c.score)
     chosen = [remaining.pop(0)]
-    floor = chosen[0].score * FURTHER_QUOTE_RATIO
+    floor = chosen[0].score - FURTHER_QUOTE_MARGIN
     while remaining and len(chosen) < MAX_QUOTES:
         scored = [(_diversified(c, chosen), c) for c in remaining]
         value, best = max(scored, key=lambda pair: pair[0])
@@ -308,13 +458,13 @@ def _select(candidates: list[_Candidate]) -> list[_Candidate]:
 
 
 def _diversified(candidate: _Candidate, chosen: list[_Candidate]) -> float:
-    """A candidate's score, discounted when it repeats a chosen quote's paragraph or matched words."""
+    """A candidate's score, lowered when it repeats a chosen quote's paragraph or matched words."""
     value = candidate.score
     where = (candidate.hit.chunk.article_id, candidate.hit.chunk.paragraph)
     if any(where == (q.hit.chunk.article_id, q.hit.chunk.paragraph) for q in chosen):
-        value *= SAME_PARAGRAPH_PENALTY
+        value -= SAME_PARAGRAPH_PENALTY
     if candidate.terms <= frozenset().union(*(q.terms for q in chosen)):
-        value *= REPEAT_PENALTY  # matches nothing the chosen quotes do not
+        value -= REPEAT_PENALTY  # matches nothing the chosen quotes do not
     return value
 
 

@@ -280,6 +280,15 @@ def is_debris(line: str) -> bool:
     return len(line) <= 300 and bool(_CAPTION.search(line))
 
 
+_CREDIT = re.compile(r"^[(\[]?(theo|nguồn|source|by|via)\s[^,;:]{1,60}[)\]]?\.?$", re.IGNORECASE)
+
+
+def is_furniture(sentence: str) -> bool:
+    """True for a sentence that credits rather than tells: "(Theo SCMP)", a photo caption, a byline."""
+    sentence = sentence.strip()
+    return bool(_CREDIT.match(sentence)) or is_debris(sentence) or _looks_like_byline(sentence)
+
+
 def _looks_like_byline(line: str) -> bool:
     line = line.strip()
     if len(line) > 80 or line.endswith((".", "!", "?")):

@@ -18,6 +18,7 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .lexical import build_lexical
+from .sentence_vectors import index_sentences
 from .statement_store import ensure_statements, statements_key
 from .store import (
     FORMAT_VERSION,
@@ -243,6 +244,15 @@ def _build(
     )
     lexical = build_lexical(
         (c.search_text for c in chunks), previous=previous.lexical if previous is not None else None, reuse=reuse
+    )
+    # Sentence vectors first: a generation made current finds all of its own.
+    index_sentences(
+        settings.index_dir,
+        encoder,
+        chunks,
+        [c for i, c in enumerate(chunks) if i not in reuse],
+        prune=bool(changed or removed),
+        progress=bool(progress),
     )
     generation = write_generation(
         settings.index_dir, _with_kind(manifest, index_kind(dense)), articles, chunks, vectors, dense, lexical

@@ -27,6 +27,8 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+")
 _OPENERS = "\"'“‘«([-–—"
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
+# Initials of a name ("M.K. Stalin", "ông N.V.A.", "J. Smith"): capitals, each followed by a dot.
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,9 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
             continue
         candidate = text[start:end]
         word = _WORD_BEFORE.search(text[start : match.start() + 1])
-        token = word.group(1).lower().rstrip(".") if word else ""
-        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+        raw = word.group(1).rstrip(".") if word else ""
+        token = raw.lower()
+        if token in _ABBREVIATIONS or _is_initials(raw):
             continue
         if _inside_quotation(candidate) and len(candidate) < MAX_QUOTED_RUN:
             continue
@@ -70,6 +73,13 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     if text[start:].strip():
         spans.append((start, len(text.rstrip())))
     return [(offset + a, offset + b) for a, b in spans if b > a]
+
+
+def _is_initials(token: str) -> bool:
+    """A single letter, or dotted capitals like "M.K" or "N.V.A": initials, not a sentence end."""
+    if len(token) == 1:
+        return token.isalpha()
+    return "." in token and token.isupper() and _INITIALS.fullmatch(token) is not None
 
 
 def _inside_quotation(text: str) -> bool:

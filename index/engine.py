@@ -27,16 +27,14 @@ from .parties import (
     story_parties,
 )
 from .search import search
+from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
 from .text import question_language
+from .texts import TRUNCATION_NOTICE
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-TRUNCATION_NOTICE = {
-    "vi": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
-    "en": "The question was longer than {limit} characters; only the first {limit} were used.",
-}
 
 
 def prepare_question(question: str) -> tuple[str, bool]:
@@ -58,6 +56,7 @@ class Engine:
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
         )
+        self.sentences = SentenceVectors(settings.index_dir, self.encoder)
         self._snapshot: Snapshot | None = None
         self._swap = threading.Lock()  # one reload at a time
         self._build = threading.Lock()
@@ -112,7 +111,7 @@ class Engine:
         notices: tuple[str, ...] = ()
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
-        answer = compose_answer(snapshot, retrieval, top_k=k, notices=notices)
+        answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
         if is_who_question(question):
             started_parties = time.perf_counter()
             answer = answer_by_party(snapshot, retrieval, answer)
@@ -134,7 +133,7 @@ class Engine:
                 raise TopicNeeded(f'the index holds {len(ids)} articles: name the story, e.g. storybot who "Vinasun"')
             return story_parties(snapshot, ids)
         retrieval = search(snapshot, self.encoder, topic, k=max(self.settings.top_k, QUOTE_POOL), mode=self.retrieval)
-        if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k).answered:
+        if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences).answered:
             return ()
         return story_parties(snapshot, story_articles(retrieval))
 

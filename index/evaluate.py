@@ -9,9 +9,15 @@ answer; `question_en` adds the English version.
 
 Each question is asked as written ("vi"), with its diacritics removed
 ("vi-unaccented", only when it had any) and in English ("en", when given).
-For a folder dataset, "holdout" questions measure "not found": the index is
-rebuilt without every second article and the questions about the left-out
-articles must be refused.
+A question that carries its own `lang` ("vi", "vi-noaccent", "en", as in
+news_dev) is asked only as written, in that group; `mode` "cover" questions
+(several parties to quote) are tallied apart from single-answer ones.
+
+Two constructed groups measure "not found" on questions that look answerable:
+"holdout" rebuilds the index without every second article (folder datasets)
+and asks about the left-out ones; "ablated" deletes from a copy of the article
+the sentence that holds a question's gold answer, indexes that copy beside
+the other articles, and asks again. Both must be refused.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ import json
 import statistics
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .answer import Answer
+from .chunking import chunk_article
 from .config import Settings
 from .embedding import Encoder, load_encoder
 from .engine import Engine
@@ -41,6 +49,8 @@ class EvalQuestion:
     expect_answer: bool = True
     question_en: str | None = None
     article: str | None = None
+    lang: str | None = None  # the group a question asks in, when the dataset says
+    mode: str = "any"  # "any": one quote suffices; "cover": several parties; "none": unanswerable
 
 
 @dataclass
@@ -122,6 +132,8 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                     expect_answer=expect,
                     question_en=data.get("question_en"),
                     article=data.get("article"),
+                    lang=_LANG_GROUPS.get(data.get("lang"), data.get("lang")),
+                    mode=data.get("mode") or ("any" if expect else "none"),
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as err:
@@ -132,8 +144,13 @@ def load_questions(path: Path) -> list[EvalQuestion]:
     return out
 
 
+_LANG_GROUPS = {"vi-noaccent": "vi-unaccented"}
+
+
 def variants(q: EvalQuestion) -> list[tuple[str, str]]:
     """(group, text) pairs a question is asked as."""
+    if q.lang:
+        return [(f"cover-{q.lang}" if q.mode == "cover" else q.lang, q.question)]
     out = [(question_language(q.question), q.question)]
     if has_diacritics(q.question):
         out.append(("vi-unaccented", fold(q.question)))
@@ -142,9 +159,24 @@ def variants(q: EvalQuestion) -> list[tuple[str, str]]:
     return out
 
 
-PARTY_GROUPS = ("attribution", "cover")
+PARTY_GROUPS = ("attribution", "party-coverage")
 OFF_TOPIC = Path(__file__).parent / "data" / "off_topic.jsonl"
-GROUP_ORDER = ("vi", "vi-unaccented", "en", "holdout-vi", "holdout-vi-unaccented", "holdout-en", "off-topic")
+GROUP_ORDER = (
+    "vi",
+    "vi-unaccented",
+    "en",
+    "cover-vi",
+    "cover-vi-unaccented",
+    "cover-en",
+    "ablated-vi",
+    "ablated-vi-unaccented",
+    "ablated-en",
+    "holdout-vi",
+    "holdout-vi-unaccented",
+    "holdout-en",
+    "off-topic",
+)
+ABLATIONS = 120  # answer sentences deleted, one index update each, spread evenly over the questions
 
 
 def evaluate(
@@ -153,6 +185,7 @@ def evaluate(
     encoder: Encoder | None = None,
     *,
     holdout: bool = True,
+    ablations: int = ABLATIONS,
     retrieval: str = "hybrid",
 ) -> dict[str, dict[str, float | int]]:
     """Run the dataset and return figures per question group.
@@ -182,8 +215,15 @@ def evaluate(
         for q in load_questions(OFF_TOPIC):
             tallies["off-topic"].add(q, engine.ask(q.question, top_k=5))
         parties = party_figures(dataset, articles_dir, lambda text: engine.ask(text, top_k=5))
+        unanswerable = EvalQuestion(question="", answers=(), expect_answer=False)
+        if ablations:
+            for group, _, answer in ablated_answers(
+                articles_dir, Path(tmp), questions, settings, encoder, retrieval, ablations
+            ):
+                tallies[group].add(unanswerable, answer)
         if holdout and dataset.is_dir():
-            _holdout(articles_dir, Path(tmp), questions, settings, encoder, tallies, retrieval)
+            for group, _, answer in holdout_answers(articles_dir, Path(tmp), questions, settings, encoder, retrieval):
+                tallies[group].add(unanswerable, answer)
     order = {g: i for i, g in enumerate(GROUP_ORDER)}
     report = {group: tallies[group].figures() for group in sorted(tallies, key=lambda g: (order.get(g, 99), g))}
     return report | parties
@@ -216,15 +256,85 @@ def format_report(report: dict[str, dict[str, float | int]]) -> str:
     return "\n".join(filter(None, [table, format_party_report(parties)]))
 
 
-def _holdout(
+def answer_sentences(engine: Engine, q: EvalQuestion) -> list[str] | None:
+    """The sentences of `q`'s article that hold a gold answer, or None when deleting them cannot make it unanswerable.
+
+    None when the question has no article or gold, when no sentence holds the
+    gold whole, or when another article holds it too.
+    """
+    if not q.expect_answer or not q.article or not q.answers:
+        return None
+    snapshot = engine.snapshot
+    found: list[str] = []
+    for info in snapshot.articles():
+        article = snapshot.article(info.id)
+        holds = any(a in article.text for a in q.answers)
+        if info.id != q.article:
+            if holds:
+                return None
+            continue
+        for chunk in chunk_article(article):
+            for start, end in chunk.sentences:
+                sentence = article.text[start:end]
+                if any(a in sentence for a in q.answers):
+                    found.append(sentence)
+        remaining = article.text
+        for sentence in found:
+            remaining = remaining.replace(sentence, "")
+        if any(a in remaining for a in q.answers):
+            return None  # the gold spans a sentence boundary or sits in the title
+    return found or None
+
+
+def ablated_answers(
     articles_dir: Path,
     tmp: Path,
     questions: list[EvalQuestion],
     settings: Settings,
     encoder: Encoder,
-    tallies: dict[str, Tally],
-    retrieval: str,
-) -> None:
+    retrieval: str = "hybrid",
+    limit: int = ABLATIONS,
+) -> Iterator[tuple[str, EvalQuestion, Answer]]:
+    """(group, question, answer) for questions asked again with their answer sentences deleted.
+
+    The chosen questions are spread evenly over those whose gold answer sits in
+    whole sentences of one article only; each deletion is one incremental index
+    update of a copy of the articles folder in `tmp`.
+    """
+    copy = tmp / "ablated"
+    copy.mkdir()
+    for path in articles_dir.iterdir():
+        if path.is_file():
+            (copy / path.name).write_bytes(path.read_bytes())
+    engine = Engine(
+        settings.with_overrides(articles_dir=copy, index_dir=tmp / "ablated-index"), encoder, retrieval=retrieval
+    )
+    engine.rebuild(progress=False)
+    plans = [(q, s) for q in questions if (s := answer_sentences(engine, q))]
+    step = max(1, len(plans) // limit) if limit else 1
+    for q, sentences in plans[::step][:limit]:
+        path = copy / q.article
+        original = path.read_text(encoding="utf-8")
+        ablated = original
+        for sentence in sentences:
+            ablated = ablated.replace(sentence, "", 1)
+        path.write_text(ablated, encoding="utf-8")
+        engine.rebuild(progress=False)
+        for group, text in variants(q):
+            if not group.startswith("cover"):
+                yield f"ablated-{group}", q, engine.ask(text, top_k=5)
+        path.write_text(original, encoding="utf-8")
+
+
+def holdout_answers(
+    articles_dir: Path,
+    tmp: Path,
+    questions: list[EvalQuestion],
+    settings: Settings,
+    encoder: Encoder,
+    retrieval: str = "hybrid",
+) -> Iterator[tuple[str, EvalQuestion, Answer]]:
+    """(group, question, answer) for questions about articles left out of a half-size index."""
     names = sorted(p.name for p in articles_dir.iterdir() if p.is_file())
     kept = set(names[::2])
     half = tmp / "half"
@@ -236,8 +346,8 @@ def _holdout(
     )
     engine.rebuild(progress=False)
     for q in questions:
-        if q.article is None or q.article in kept:
+        if q.article is None or q.article in kept or not q.expect_answer:
             continue
-        unanswerable = EvalQuestion(question=q.question, answers=(), expect_answer=False)
         for group, text in variants(q):
-            tallies[f"holdout-{group}"].add(unanswerable, engine.ask(text, top_k=5))
+            if not group.startswith("cover"):
+                yield f"holdout-{group}", q, engine.ask(text, top_k=5)

@@ -233,7 +233,7 @@ def party_figures(dataset: Path, articles_dir: Path, ask: Callable[[str], Answer
     if questions.is_file():
         cover = load_cover_questions(questions)
         if cover:
-            out["cover"] = cover_coverage(cover, ask)
+            out["party-coverage"] = cover_coverage(cover, ask)
     return out
 
 
@@ -247,10 +247,10 @@ def format_party_report(report: dict[str, dict[str, float | int]]) -> str:
             f"{a['precision']:.3f}, recall {a['recall']:.3f}, F1 {a['f1']:.3f} "
             f"(speaker recall {a['speaker_recall']:.3f})"
         )
-    if "cover" in report:
-        c = report["cover"]
+    if "party-coverage" in report:
+        c = report["party-coverage"]
         lines.append(
-            f"cover: {c['questions']} multi-party questions; parties quoted {c['cover']:.3f} "
+            f"party coverage: {c['questions']} multi-party questions; parties quoted {c['cover']:.3f} "
             f"({c['cover_alt']:.3f} counting other phrasings)"
         )
     return "\n".join(lines)

@@ -23,6 +23,7 @@ from .search import Retrieval
 from .statement_store import load_statements
 from .store import Snapshot
 from .text import STOPWORDS, fold
+from .texts import ACT_WORDS, PARTY_FRAMES
 
 MAX_PARTIES = 8
 MAX_STORY_ARTICLES = 4
@@ -38,39 +39,6 @@ SIDES = (
     frozenset({"deny", "reject", "respond"}),
     frozenset({"say", "other"}),
 )
-ACT_WORDS = {
-    "vi": {
-        "accuse": "cáo buộc",
-        "charge": "buộc tội",
-        "sue": "kiện",
-        "criticize": "chỉ trích",
-        "deny": "bác bỏ",
-        "reject": "phản đối",
-        "demand": "yêu cầu",
-        "say": "cho biết",
-        "respond": "đáp lại",
-        "threaten": "cảnh báo",
-        "other": "",
-    },
-    "en": {
-        "accuse": "accuses",
-        "charge": "charges",
-        "sue": "sues",
-        "criticize": "criticises",
-        "deny": "denies",
-        "reject": "rejects",
-        "demand": "demands",
-        "say": "says",
-        "respond": "responds",
-        "threaten": "warns",
-        "other": "",
-    },
-}
-FRAMES = {
-    "vi": {"header": "Các bên trong câu chuyện:", "paragraph": "đoạn", "none": "Chưa tìm thấy ai lên tiếng."},
-    "en": {"header": "The parties in the story:", "paragraph": "paragraph", "none": "No party found."},
-}
-
 # Who-questions, on folded text (diacritics removed, lower case).
 _VERBS_VI = (
     r"cao buoc|to cao|chi trich|kien|khoi kien|bac bo|bac|phu nhan|phan ung|len tieng|dap tra|dap lai|"
@@ -358,7 +326,7 @@ def act_phrase(party: Party, language: str) -> str:
 
 def parties_text(parties: tuple[Party, ...], language: str) -> str:
     """The parties as plain text for the terminal: party, act, quote, source."""
-    frame = FRAMES[language]
+    frame = PARTY_FRAMES[language]
     if not parties:
         return frame["none"]
     lines = [frame["header"]]

@@ -37,14 +37,15 @@ _FOLD = _fold_table()
 
 # Question words and function words carry no topical evidence. They are kept
 # out of query tokens so that "ai", "gì", "what" do not decide what matches,
-# and so the coverage used for "not found" counts only content words.
+# and so the coverage used for "not found" counts only content words. "bài"
+# ("bài báo này", "this article") and "article", "story" name the text itself.
 STOPWORDS = frozenset(
-    "ai gi nao dau sao bao nhieu khi the nhu dieu luc la cua va voi cac nhung mot co duoc da dang se bi cho "
+    "ai gi nao dau sao bao nhieu khi the nhu dieu luc la cua va voi cac nhung mot co duoc da dang se bi cho bai "
     "tai trong ngoai tren duoi ve den tu ra vao thi ma nay do kia hay hoac nguoi viec cai con chiec "
     "ay vay khong chua roi nhe a u o oi hoi nen neu vi boi what who whom whose which when where why "
     "how is are was were be been being do does did the a an of to in on at for from by with about as "
     "into and or not no that this these those it its there their they he she his her i you we my your "
-    "our me us can could would should will shall may might must has have had than then".split()
+    "our me us can could would should will shall may might must has have had than then article articles story".split()
 )
 
 
@@ -133,34 +134,70 @@ def question_language(text: str) -> str:
     return "en" if english > vietnamese else "vi"
 
 
-_NUMBER_QUESTION = re.compile(
-    r"\b(bao nhieu|may|nam nao|khi nao|luc nao|bao gio|thang nao|ngay nao|the ky nao|bao lau|"
-    r"how many|how much|when|what year|which year|how long|how old|what date)\b"
+# What a question asks for, from its (folded) question words. Order matters:
+# "năm nào" asks for a date although "nào" alone could ask for a thing.
+_KIND_PATTERNS = (
+    (
+        "author",
+        re.compile(r"\b(tac gia|ai viet|nguon tin|nguon bai|phong vien nao|who wrote|author|byline|source of)\b"),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\b(khi nao|luc nao|bao gio|nam nao|thang nao|ngay nao|the ky nao|thoi gian nao|thoi diem nao|"
+            r"when|what year|which year|what date|what day|what time|what century)\b"
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(bao nhieu|may|bao lau|bao xa|bao cao|how many|how much|how long|how old|how far|how big|"
+            r"what percentage|what amount)\b"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"\b(o dau|tai dau|noi nao|cho nao|dia diem nao|nuoc nao|thanh pho nao|where|which country|which city)\b"
+        ),
+    ),
+    ("person", re.compile(r"\b(ai|who|whom|whose)\b")),
 )
-_PERSON_QUESTION = re.compile(r"\b(ai|who|whom)\b")
 _NUMBER_WORDS = frozenset(
     "mot hai ba bon nam sau bay tam chin muoi tram nghin ngan trieu ty one two three four five six "
     "seven eight nine ten hundred thousand million billion".split()
 )
+_DATE = re.compile(
+    r"\b(1[0-9]{3}|20[0-9]{2})\b|\b\d{1,2}/\d{1,2}\b|\b(thang|ngay|nam|the ky|hom|sang|chieu|toi|dem|tuan|quy|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)\b"
+)
 _CAPITALISED = re.compile(r"\b[^\W\d_]\w*", re.UNICODE)
+_PLACE_CUE = re.compile(r"\b(tai|o|den|tu|thanh pho|tinh|quan|huyen|nuoc|quoc gia)\s+\S")
 
 
 def answer_kind(question: str) -> str | None:
-    """ "number" for how-many/when questions, "person" for who-questions, else None."""
+    """What the question asks for: "author", "date", "number", "place", "person", or None."""
     folded = " ".join(syllables(question))
-    if _NUMBER_QUESTION.search(folded):
-        return "number"
-    if _PERSON_QUESTION.search(folded):
-        return "person"
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(folded):
+            return kind
     return None
 
 
 def offers(sentence: str, kind: str | None, asked: set[str]) -> bool:
     """True when `sentence` holds something of the expected kind not among the question's syllables `asked`."""
-    if kind is None:
+    if kind is None or kind == "author":
         return False
+    sylls = syllables(sentence)
+    digits = any(s.isdigit() and s not in asked for s in sylls)
     if kind == "number":
-        return any((s.isdigit() or s in _NUMBER_WORDS) and s not in asked for s in syllables(sentence))
+        return digits or any(s in _NUMBER_WORDS and s not in asked for s in sylls)
+    if kind == "date":
+        folded = " ".join(sylls)
+        return any(m.group() not in asked for m in _DATE.finditer(folded)) and (digits or "the ky" in folded)
     # A name: a capitalised word other than the sentence's first, not in the question.
-    words = _CAPITALISED.findall(sentence)[1:]
-    return any(w[0].isupper() and fold(w) not in asked for w in words)
+    words = [w for w in _CAPITALISED.findall(sentence)[1:] if w[0].isupper() and fold(w) not in asked]
+    if kind == "place":
+        return bool(words) and _PLACE_CUE.search(fold(sentence)) is not None
+    return bool(words)

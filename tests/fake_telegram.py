@@ -3,12 +3,16 @@
 It answers the methods the bot uses (getMe, getUpdates with long polling,
 sendMessage, editMessageText, sendChatAction, answerCallbackQuery,
 setMyCommands, deleteWebhook, setWebhook, getFile) and file downloads, and it
-rejects what Telegram rejects: HTML it cannot parse (unknown or unbalanced
+rejects what Telegram rejects: a callback query answered twice or after
+`callback_ttl` seconds ("query is too old"), HTML it cannot parse (unknown or unbalanced
 tags, a bare "<", a bad "&...;"), text over 4,096 UTF-16 code units, callback
 data over 64 bytes, replies to unknown messages, a wrong token (401).
 
-Tests inject updates (`private`, `group`, `sticker`, `document`, `press`...)
-and wait for what the bot sent (`wait_sent`). Every sent message is kept as
+Tests inject updates (`private`, `group`, `sticker`, `document`, `press`,
+`poll`...) and wait for what the bot sent (`wait_sent`); `fail` injects faults
+before or after a call took effect (a dropped connection, a 5xx, a 429 with
+its retry_after) and `hold` makes calls of a method hang, then fail without
+effect, as calls cut short by a crash. Every sent message is kept as
 HTML and as the plain text and entities Telegram would store.
 """
 
@@ -38,6 +42,10 @@ ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice"
 BOB = {"id": 1002, "is_bot": False, "first_name": "Bob", "username": "bob", "language_code": "en"}
 ADMIN = {"id": 4242, "is_bot": False, "first_name": "Admin", "username": "admin", "language_code": "vi"}
 GROUP = {"id": -100200300, "type": "supergroup", "title": "Tin tức"}
+
+# Update ids grow across every stand-in server of a test run, as Telegram's grow across restarts of a bot:
+# a bot whose inbox outlives one server must not take a new update for one it already answered.
+_UPDATE_IDS = itertools.count(1000)
 
 CHAT_ACTIONS = {
     "typing",
@@ -329,6 +337,8 @@ class _Failure:
     method: str
     times: int
     how: str  # "disconnect" or an HTTP status as text ("502", "429")
+    after: bool = False  # fail only after the call took effect (e.g. the message was delivered)
+    retry_after: int = 1  # for a 429
 
 
 @dataclass
@@ -345,17 +355,19 @@ class FakeTelegram:
     webhook_url: str = ""
     webhook_secret: str = ""
     delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates handed it over
+    callback_ttl: float = 15.0  # seconds a callback query can be answered (Telegram: about 15)
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
         self._updates: list[dict[str, Any]] = []
-        self._update_ids = itertools.count(1000)
+        self._update_ids = _UPDATE_IDS
         self._message_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._chats: dict[int, dict[str, Any]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
-        self._queries: dict[str, bool] = {}  # callback query id -> answered
+        self._queries: dict[str, tuple[bool, float]] = {}  # callback query id -> (answered, pushed at)
+        self._held: set[str] = set()
         self._failures: list[_Failure] = []
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
@@ -481,8 +493,12 @@ class FakeTelegram:
         chat: dict[str, Any] | None = None,
         mime_type: str = "text/plain",
         file_size: int | None = None,
+        without_size: bool = False,
     ) -> dict[str, Any]:
-        """A document: its content can then be fetched with getFile and downloaded."""
+        """A document: its content can then be fetched with getFile and downloaded.
+
+        `without_size` leaves `file_size` out, as Telegram may for a document it has not measured.
+        """
         number = len(self._files) + 1
         file_id = f"BQACAgIAAxkBAAIdoc{number:04d}"
         with self._lock:
@@ -494,16 +510,21 @@ class FakeTelegram:
             "mime_type": mime_type,
             "file_size": len(content) if file_size is None else file_size,
         }
+        if without_size:
+            del document["file_size"]
         return self.message(None, user=user, chat=chat, document=document)
 
-    def press(self, sent: Sent, callback_data: str, user: dict[str, Any] = ALICE) -> str:
-        """Tap the button with `callback_data` under a message the bot sent; returns the query id."""
-        if callback_data not in [b.get("callback_data") for b in sent.buttons]:
+    def press(self, sent: Sent, callback_data: str, user: dict[str, Any] = ALICE, *, forged: bool = False) -> str:
+        """Tap the button with `callback_data` under a message the bot sent; returns the query id.
+
+        `forged` sends data no button under the message has (an old client, a modified one).
+        """
+        if not forged and callback_data not in [b.get("callback_data") for b in sent.buttons]:
             raise AssertionError(f"no button {callback_data!r} under message {sent.message_id}")
         query_id = str(next(self._query_ids))
         with self._lock:
             message = self._messages[(sent.chat_id, sent.message_id)]
-            self._queries[query_id] = False
+            self._queries[query_id] = (False, time.monotonic())
         self.push(
             {
                 "callback_query": {
@@ -517,10 +538,51 @@ class FakeTelegram:
         )
         return query_id
 
-    def fail(self, method: str, times: int = 1, how: str = "disconnect") -> None:
-        """Make the next `times` calls of `method` fail: drop the connection, or answer an HTTP error."""
+    def poll(self, user: dict[str, Any] = ALICE, *, persistent_ids: bool = False) -> dict[str, Any]:
+        """A poll sent to the bot; without `persistent_ids` as an older Bot API server sends it (no
+        `persistent_id` on its options), which python-telegram-bot 22.8 cannot parse."""
+        options = [{"text": t, "voter_count": 0} for t in ("Có", "Không")]
+        if persistent_ids:
+            for number, option in enumerate(options):
+                option["persistent_id"] = f"opt{number}"
+        poll = {
+            "id": "5000",
+            "question": "Ai đã cáo buộc Trung Quốc?",
+            "options": options,
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+        }
+        return self.message(None, user=user, poll=poll)
+
+    def fail(
+        self, method: str, times: int = 1, how: str = "disconnect", *, after: bool = False, retry_after: int = 1
+    ) -> None:
+        """Make the next `times` calls of `method` fail: drop the connection, or answer an HTTP error.
+
+        With `after`, the call first takes effect (a message is delivered) and only its answer is lost or
+        replaced by the error, as when a proxy or the network fails on the way back.
+        """
         with self._lock:
-            self._failures.append(_Failure(method, times, how))
+            self._failures.append(_Failure(method, times, how, after, retry_after))
+
+    def hold(self, method: str) -> None:
+        """Make calls of `method` hang until `release` or `stop`, then fail (502) without having taken effect."""
+        with self._lock:
+            self._held.add(method)
+
+    def release(self, method: str) -> None:
+        """End `hold`: held calls fail, later ones are served."""
+        with self._lock:
+            self._held.discard(method)
+            self._lock.notify_all()
+
+    def unacknowledged(self) -> list[int]:
+        """Update ids the bot has not yet confirmed (with a later getUpdates offset)."""
+        with self._lock:
+            return [u["update_id"] for u in self._updates]
 
     # inspecting
 
@@ -535,9 +597,9 @@ class FakeTelegram:
             return [s for s in self.sent if s.chat_id == chat_id]
 
     def callback_answered(self, query_id: str) -> bool:
-        """True once the bot answered the callback query."""
+        """True once the bot answered the callback query (in time)."""
         with self._lock:
-            return self._queries.get(query_id, False)
+            return self._queries.get(query_id, (False, 0.0))[0]
 
     async def wait_sent(self, chat_id: int, count: int = 1, timeout: float = 30.0) -> list[Sent]:
         """Wait until the bot sent `count` messages to `chat_id` (counted from the start); returns them."""
@@ -569,6 +631,11 @@ class FakeTelegram:
         now = time.perf_counter()
         with self._lock:
             self.calls.append(Call(method, params, now))
+            held = method in self._held
+            while method in self._held and not self._closing:
+                self._lock.wait(0.1)
+            if held:
+                raise ApiError(502, "Bad Gateway")  # a held call never takes effect
         name = "api_" + re.sub(r"(?<!^)(?=[A-Z])", "_", method).lower()
         func = getattr(self, name, None)
         if func is None:
@@ -713,9 +780,10 @@ class FakeTelegram:
         if len(str(params.get("text", ""))) > MAX_CALLBACK_ANSWER:
             raise bad_request("MESSAGE_TOO_LONG")
         with self._lock:
-            if self._queries.get(query_id) is not False:
+            answered, pushed = self._queries.get(query_id, (True, 0.0))
+            if answered or time.monotonic() - pushed > self.callback_ttl:
                 raise bad_request("query is too old and response timeout expired or query ID is invalid")
-            self._queries[query_id] = True
+            self._queries[query_id] = (True, pushed)
         return True
 
     def api_get_file(self, params: dict[str, Any], now: float) -> Any:
@@ -754,13 +822,13 @@ class FakeTelegram:
         message.pop("reply_to_message", None)
         return message
 
-    def take_failure(self, method: str) -> str | None:
+    def take_failure(self, method: str) -> _Failure | None:
         """The failure to inject into this call of `method`, if any."""
         with self._lock:
             for failure in self._failures:
                 if failure.method == method and failure.times > 0:
                     failure.times -= 1
-                    return failure.how
+                    return failure
         return None
 
 
@@ -827,21 +895,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         method = match.group(2)
         failure = fake.take_failure(method)
-        if failure == "disconnect":
-            self.close_connection = True
-            self.connection.shutdown(2)  # no answer at all: what a dropped connection looks like
-            return
-        if failure is not None:
-            code = int(failure)
-            answer: dict[str, Any] = {"ok": False, "error_code": code, "description": HTTPStatus(code).phrase}
-            if code == 429:
-                answer["parameters"] = {"retry_after": 1}
-                answer["description"] = "Too Many Requests: retry after 1"
-            self._json(code, answer)
+        if failure is not None and not failure.after:
+            self._fail(failure)
             return
         try:
             params = self._params(url.query, body)
             result = fake.handle(method, params)
+            if failure is not None:
+                self._fail(failure)  # the call took effect; its answer is lost
+                return
         except ApiError as err:
             answer = {"ok": False, "error_code": err.code, "description": err.description}
             if err.parameters:
@@ -852,6 +914,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, {"ok": False, "error_code": 400, "description": f"Bad Request: {err}"})
             return
         self._json(200, {"ok": True, "result": result})
+
+    def _fail(self, failure: _Failure) -> None:
+        if failure.how == "disconnect":
+            self.close_connection = True
+            self.connection.shutdown(2)  # no answer at all: what a dropped connection looks like
+            return
+        code = int(failure.how)
+        answer: dict[str, Any] = {"ok": False, "error_code": code, "description": HTTPStatus(code).phrase}
+        if code == 429:
+            answer["parameters"] = {"retry_after": failure.retry_after}
+            answer["description"] = f"Too Many Requests: retry after {failure.retry_after}"
+        self._json(code, answer)
 
     def _params(self, query: str, body: bytes) -> dict[str, Any]:
         kind = self.headers.get("Content-Type", "").split(";")[0].strip()

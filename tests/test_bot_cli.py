@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import BotApiUnreachable, check_token
 from bot.config import BotSettings
+from bot.network import RetryPolicy
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 OTHER_TOKEN = "987654321:AAOtherTokenThatTelegramDoesNotKnow_xyz"
@@ -99,4 +100,4 @@ async def test_token_check_reports_an_unreachable_server(fake: FakeTelegram) -> 
     assert me.username == fake.username
     fake.stop()
     with pytest.raises(BotApiUnreachable, match="cannot reach the Bot API"):
-        await check_token(settings, attempts=2, backoff=0.01)
+        await check_token(settings, policy=RetryPolicy(attempts=2, backoff=0.01))

@@ -275,19 +275,8 @@ async def test_rate_limit_answers_politely_once(fake: FakeTelegram, seed_engine:
         await fake.idle(0.5)
         sent = fake.sent_to(ALICE["id"])
     answers = [s for s in sent if s.quotes]
-    refusals = [s for s in sent if "tối đa 2 câu mỗi phút" in s.text]
+    refusals = [s for s in sent if "tối đa 2 câu hỏi, lệnh hoặc lượt bấm mỗi phút" in s.text]
     assert len(answers) == 2 and len(refusals) == 1 and len(sent) == 3, fake.describe()
-
-
-async def test_network_errors_toward_the_bot_api_are_retried(seed_bot: FakeTelegram) -> None:
-    fake = seed_bot
-    fake.fail("sendMessage", 1, "disconnect")
-    first = await ask(fake, "Ai đã cáo buộc Trung Quốc?")
-    fake.fail("sendMessage", 1, "502")
-    second = await ask(fake, "ai buoc toi 4 nguoi trung quoc")
-    assert first.quotes and second.quotes
-    await fake.idle(0.2)
-    assert len(fake.sent_to(ALICE["id"])) == 2  # each answer exactly once
 
 
 async def test_failure_is_reported_and_the_bot_keeps_running(

@@ -100,3 +100,29 @@ def test_server_speaks_the_bot_api(fake: FakeTelegram) -> None:
         path = client.post(f"{api}/getFile", data={"file_id": document["document"]["file_id"]}).json()["result"]
         content = client.get(f"{fake.base_file_url}{TOKEN.replace(':', '%3A')}/{path['file_path']}").content
     assert content == b"Tieu de\n\nNoi dung."
+
+
+def test_server_faults_and_telegram_timing_rules(fake: FakeTelegram) -> None:
+    api = f"{fake.base_url}{TOKEN}"
+    fake.private("xin chào")
+    with httpx.Client() as client:
+        # A fault after the call took effect: the message is there, the answer is an error.
+        fake.fail("sendMessage", 1, "502", after=True)
+        assert client.post(f"{api}/sendMessage", data={"chat_id": ALICE["id"], "text": "a"}).status_code == 502
+        fake.fail("sendMessage", 1, "429", retry_after=3)
+        flood = client.post(f"{api}/sendMessage", data={"chat_id": ALICE["id"], "text": "b"}).json()
+        assert flood["parameters"] == {"retry_after": 3}
+        assert [s.text for s in fake.sent] == ["a"]  # the 429 delivered nothing
+
+        # A callback query can be answered once, and only within `callback_ttl` seconds.
+        [sent] = fake.sent
+        sent.markup = {"inline_keyboard": [[{"text": "x", "callback_data": "d"}]]}
+        first, late = fake.press(sent, "d"), fake.press(sent, "d")
+        ok = client.post(f"{api}/answerCallbackQuery", data={"callback_query_id": first}).json()
+        again = client.post(f"{api}/answerCallbackQuery", data={"callback_query_id": first}).json()
+        fake.callback_ttl = 0.0
+        too_old = client.post(f"{api}/answerCallbackQuery", data={"callback_query_id": late}).json()
+    assert ok["ok"] and fake.callback_answered(first) and not fake.callback_answered(late)
+    for refused in (again, too_old):
+        assert refused["description"].startswith("Bad Request: query is too old and response timeout expired")
+    assert fake.unacknowledged()  # nobody called getUpdates: Telegram still holds the updates

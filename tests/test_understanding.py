@@ -54,6 +54,11 @@ def test_an_unknown_model_fails_at_once_with_what_to_do():
         ("Ông N.V.A. Nguyễn đã khai. Tòa tuyên án.", ["Ông N.V.A. Nguyễn đã khai."]),
         ("Mỹ và EU lên tiếng. Trung Quốc phản đối.", ["Mỹ và EU lên tiếng.", "Trung Quốc phản đối."]),
         ("TP. HCM có mưa. Hà Nội nắng.", ["TP. HCM có mưa.", "Hà Nội nắng."]),
+        # A photo credit that a scraper ran into the next sentence becomes its own (never quoted) sentence.
+        (
+            "Ảnh: REUTERS Sau quyết định đó, ông Musk rời hội đồng.",
+            ["Ảnh: REUTERS", "Sau quyết định đó, ông Musk rời hội đồng."],
+        ),
     ],
 )
 def test_sentences_are_not_cut_at_initials_or_abbreviations(text, sentences):

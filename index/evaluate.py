@@ -286,6 +286,19 @@ def answer_sentences(engine: Engine, q: EvalQuestion) -> list[str] | None:
     return found or None
 
 
+def _engine_over(
+    articles_dir: Path, names: list[str], folder: Path, settings: Settings, encoder: Encoder, retrieval: str
+) -> Engine:
+    """An engine over copies of the articles `names` in `folder` (its index beside it), built."""
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes((articles_dir / name).read_bytes())
+    index_dir = folder.with_name(f"{folder.name}-index")
+    engine = Engine(settings.with_overrides(articles_dir=folder, index_dir=index_dir), encoder, retrieval=retrieval)
+    engine.rebuild(progress=False)
+    return engine
+
+
 def ablated_answers(
     articles_dir: Path,
     tmp: Path,
@@ -301,15 +314,9 @@ def ablated_answers(
     whole sentences of one article only; each deletion is one incremental index
     update of a copy of the articles folder in `tmp`.
     """
+    names = [p.name for p in articles_dir.iterdir() if p.is_file()]
     copy = tmp / "ablated"
-    copy.mkdir()
-    for path in articles_dir.iterdir():
-        if path.is_file():
-            (copy / path.name).write_bytes(path.read_bytes())
-    engine = Engine(
-        settings.with_overrides(articles_dir=copy, index_dir=tmp / "ablated-index"), encoder, retrieval=retrieval
-    )
-    engine.rebuild(progress=False)
+    engine = _engine_over(articles_dir, names, copy, settings, encoder, retrieval)
     plans = [(q, s) for q in questions if (s := answer_sentences(engine, q))]
     step = max(1, len(plans) // limit) if limit else 1
     for q, sentences in plans[::step][:limit]:
@@ -337,14 +344,7 @@ def holdout_answers(
     """(group, question, answer) for questions about articles left out of a half-size index."""
     names = sorted(p.name for p in articles_dir.iterdir() if p.is_file())
     kept = set(names[::2])
-    half = tmp / "half"
-    half.mkdir()
-    for name in kept:
-        (half / name).write_bytes((articles_dir / name).read_bytes())
-    engine = Engine(
-        settings.with_overrides(articles_dir=half, index_dir=tmp / "half-index"), encoder, retrieval=retrieval
-    )
-    engine.rebuild(progress=False)
+    engine = _engine_over(articles_dir, sorted(kept), tmp / "half", settings, encoder, retrieval)
     for q in questions:
         if q.article is None or q.article in kept or not q.expect_answer:
             continue

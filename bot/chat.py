@@ -9,7 +9,6 @@ Quotes are grouped under their article's title, the title written once.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from index.answer import Answer, Quote
 from index.config import user_data_dir
 from index.engine import Engine
 from index.errors import StorybotError
+from index.parties import parties_text
+from index.text import question_language
 
 from .texts import CHAT_TEXTS as TEXTS
 from .texts import FRAMES
@@ -137,6 +138,8 @@ def render_answer(answer: Answer) -> Group:
     frame = FRAMES[answer.language]
     if not answer.answered:
         return Group(Text(frame["not_found"], style="bold"), Text(TEXTS["not_found_hint"], style="dim"))
+    if answer.parties:  # a who-question: party by party, as the bot lists them
+        return Group(Text(parties_text(answer.parties, answer.language)))
     parts: list[Text | Padding] = [Text(frame["header"], style="bold")]
     for quotes in group_by_article(answer.quotes):
         first = quotes[0]
@@ -194,22 +197,17 @@ def _quit(chat: Chat, _: str) -> bool:
     return False
 
 
-def _who_command() -> ChatCommand | None:
-    """/who, when the index knows who said or did what (module index.parties, from another branch)."""
+def _who(chat: Chat, topic: str) -> bool:
+    """/who [topic]: the story's parties, what each did and to whom, with their quotes."""
     try:
-        parties = importlib.import_module("index.parties")
-    except ModuleNotFoundError:
-        return None
-    describe = getattr(parties, "describe_parties", None)
-    if describe is None:
-        return None
-
-    def run(chat: Chat, topic: str) -> bool:
-        chat.console.print(Text(describe(chat.engine.snapshot, topic)))
-        chat.console.print()
-        return True
-
-    return ChatCommand("who accused whom, said or did what (optionally about a topic)", run)
+        parties = chat.engine.who(topic)
+    except StorybotError as err:  # TopicNeeded: several stories and no topic
+        chat.console.print(Text(str(err)))
+    else:
+        language = question_language(topic) if topic.strip() else "vi"
+        chat.console.print(Text(parties_text(parties, language)))
+    chat.console.print()
+    return True
 
 
 def commands() -> dict[str, ChatCommand]:
@@ -218,9 +216,7 @@ def commands() -> dict[str, ChatCommand]:
         "help": ChatCommand("this help", _help),
         "sources": ChatCommand("the indexed articles", _sources),
     }
-    who = _who_command()
-    if who is not None:
-        table["who"] = who
+    table["who"] = ChatCommand("who accused whom, said or did what (optionally about a topic)", _who)
     table["quit"] = ChatCommand("leave the chat (or Ctrl-D)", _quit)
     return table
 

@@ -44,6 +44,7 @@ examples:
   storybot index                              build or update the index of the articles
   storybot ask "Ai đã cáo buộc Trung Quốc?"   answer one question
   storybot ask --json --questions qs.txt      answer many, one JSON object per line
+  storybot who Vinasun                        the story's parties: who accused whom
   storybot chat                               ask questions interactively
   storybot add https://vnexpress.net/...      add an article by link
   storybot follow https://.../rss/tin.rss     follow a feed; storybot ingest adds its new entries
@@ -163,6 +164,21 @@ def add_ask(sub: Subparsers, common: Common) -> None:
     p.set_defaults(run=cmd_ask)
 
 
+def add_who(sub: Subparsers, common: Common) -> None:
+    """`storybot who`."""
+    p = sub.add_parser(
+        "who",
+        parents=[common.paths, common.model],
+        help="list the parties of a story and what each said",
+        description="List the parties of the story about TOPIC (of every article when the index holds "
+        "one story): who accused, charged, sued, criticised, denied, rejected, demanded or said what, "
+        "to whom, each with a verbatim quote and its source.",
+    )
+    p.add_argument("topic", nargs="?", default="", help="words naming the story, e.g. Vinasun (optional)")
+    p.add_argument("--json", action="store_true", help="print one JSON object: topic, parties")
+    p.set_defaults(run=cmd_who)
+
+
 def add_chat(sub: Subparsers, common: Common) -> None:
     """`storybot chat`."""
     p = sub.add_parser(
@@ -255,6 +271,7 @@ def add_paths(sub: Subparsers, common: Common) -> None:
 SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
     add_index,
     add_ask,
+    add_who,
     add_chat,
     add_eval,
     add_run,
@@ -438,6 +455,22 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
     return run_chat(engine)
+
+
+def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
+    """`storybot who [TOPIC]`."""
+    from index.parties import parties_text
+    from index.text import question_language
+
+    check_articles_dir(settings.articles_dir)
+    check_index_dir(settings.index_dir)
+    engine = open_engine(settings, status_for(args))
+    parties = engine.who(args.topic)
+    if args.json:
+        print(json.dumps({"topic": args.topic, "parties": [p.to_json() for p in parties]}, ensure_ascii=False))
+    else:
+        print(parties_text(parties, question_language(args.topic) if args.topic.strip() else "vi"))
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

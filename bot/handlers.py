@@ -46,6 +46,7 @@ from index.articles import Article
 from index.dates import article_date
 from index.engine import Engine
 from index.errors import StorybotError
+from index.parties import TopicNeeded
 
 from . import render
 from .config import TELEGRAM_DOWNLOAD_LIMIT, BotSettings
@@ -417,6 +418,34 @@ async def on_sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await edit(message, shown.text, shown.keyboard)
 
 
+async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/who [topic]: the story's parties and their stances, each with a button that shows its quote."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    user = update.effective_user
+    lang = user_language(user)
+    st = state(context)  # the per-user limit is counted by `gate`, as for every command
+    parts = message.text.split(maxsplit=1)
+    topic = parts[1].strip() if len(parts) > 1 else ""
+    async with typing(message):
+        try:
+            parties = await asyncio.to_thread(st.engine.who, topic)
+        except TopicNeeded:
+            await reply(message, Outgoing(text(lang, "who_topic", example=escape(_example_topic(st)))))
+            return
+        except StorybotError as err:
+            log.error("cannot list the parties: %s", err)
+            await reply(message, Outgoing(text(lang, "unavailable")))
+            return
+    await reply(message, render.render_who(parties, lang))
+
+
+def _example_topic(st: BotState) -> str:
+    """A topic to suggest: the first indexed article's title, shortened."""
+    articles = st.engine.articles()
+    return render.shorten(articles[0].title, 60) if articles else "Vinasun"
+
+
 async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex (admins): incremental rebuild, answered with its summary."""
     message = update.effective_message
@@ -785,6 +814,7 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
         ("help", on_help),
         ("sources", on_sources),
         ("ask", on_ask),
+        ("who", on_who),
         ("reindex", on_reindex),
     ]
     for name, callback in commands:

@@ -24,9 +24,10 @@ from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 from index.answer import Answer, Quote
 from index.build import BuildSummary
 from index.dates import format_date
+from index.parties import Party, act_phrase
 from index.store import ArticleInfo
 
-from .texts import FRAMES, TEXTS, text
+from .texts import FRAMES, PARTY_FRAMES, TEXTS, text
 
 MAX_MESSAGE = int(MessageLimit.MAX_TEXT_LENGTH)  # Telegram's limit on a message's text, in UTF-16 code units
 MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
@@ -99,6 +100,8 @@ def render_answer(
     if not answer.answered:
         body = "\n\n".join([*head, escape(FRAMES[lang]["not_found"]), text(lang, "not_found_hint")])
         return [Outgoing(_fit(body))]
+    if answer.parties:
+        return render_parties(answer.parties, lang, head=head)
     head.append(f"<b>{escape(FRAMES[lang]['header'])}</b>")
     several_articles = len({q.article_id for q in answer.quotes}) > 1
     messages: list[Outgoing] = []
@@ -168,6 +171,58 @@ def _keyboard(buttons: list[InlineKeyboardButton]) -> InlineKeyboardMarkup | Non
 def _fit(message: str) -> str:
     # A last resort for texts that are short by construction (notices, headers).
     return message if fits(message) else shorten_escaped(message, MAX_MESSAGE)
+
+
+# --- parties: who accused whom ----------------------------------------------------------------
+
+MAX_PARTY_QUOTE = 1200  # a party's quote longer than this is cut; its button shows the whole paragraph
+
+
+
+def render_parties(parties: Sequence[Party], language: str, *, head: Sequence[str] = ()) -> list[Outgoing]:
+    """A who-question's answer: each party in bold with what it did and to whom, then its quotes and sources.
+
+    Split between parties when it does not fit one message; each party has a
+    "full paragraph" button under its message.
+    """
+    current = "\n\n".join([*head, f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"])
+    messages: list[Outgoing] = []
+    buttons: list[InlineKeyboardButton] = []
+    for number, party in enumerate(parties, 1):
+        act = act_phrase(party, language)
+        lines = [f"{number}. <b>{escape(party.speaker)}</b>" + (f" — {escape(act)}" if act else "")]
+        lines += [quote_block(q, language, limit=MAX_PARTY_QUOTE) for q in party.quotes]
+        block = "\n".join(lines)
+        if not fits(f"{current}\n\n{block}"):
+            messages.append(Outgoing(current, _keyboard(buttons)))
+            current, buttons = "", []
+        current = f"{current}\n\n{block}" if current else block
+        quote = party.quotes[-1]
+        label = f"📄 {number}. " + text(language, "full_paragraph", paragraph=quote.paragraph)
+        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language)))
+    messages.append(Outgoing(current, _keyboard(buttons)))
+    return messages
+
+
+def render_who(parties: Sequence[Party], language: str) -> list[Outgoing]:
+    """/who: one line per party (who, what, to whom, source), a button per party that shows its quote."""
+    if not parties:
+        return [Outgoing(text(language, "who_none"))]
+    lines = [f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"]
+    buttons = []
+    for number, party in enumerate(parties, 1):
+        act = act_phrase(party, language)
+        quote = party.quotes[-1]
+        lines.append(
+            f"{number}. <b>{escape(shorten(party.speaker, 120))}</b>"
+            + (f" — {escape(shorten(act, 120))}" if act else "")
+            + f"\n    <i>{source_line(quote.title, quote.url, quote.paragraph, language)}</i>"
+        )
+        label = "💬 " + text(language, "who_button", number=number, speaker=shorten(party.speaker, MAX_BUTTON_TITLE))
+        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language)))
+    chunks = pack_lines(lines)
+    # The buttons go under the last message, where the list ends.
+    return [Outgoing(chunk, _keyboard(buttons) if k == len(chunks) - 1 else None) for k, chunk in enumerate(chunks)]
 
 
 # --- full paragraphs ---------------------------------------------------------------------------

@@ -6,9 +6,9 @@ Values are Telegram HTML; `text` fills them in with already-escaped values.
 
 from __future__ import annotations
 
-from index.texts import FRAMES, TRUNCATION_NOTICE
+from index.texts import FRAMES, PARTY_FRAMES, TRUNCATION_NOTICE
 
-__all__ = ["CHAT_TEXTS", "COMMANDS", "FRAMES", "TEXTS", "TRUNCATION_NOTICE", "text"]
+__all__ = ["CHAT_TEXTS", "COMMANDS", "FRAMES", "PARTY_FRAMES", "TEXTS", "TRUNCATION_NOTICE", "text"]
 
 TEXTS: dict[str, dict[str, str]] = {
     "vi": {
@@ -28,6 +28,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Xin lỗi, đã có lỗi khi xử lý tin nhắn này. Vui lòng thử lại sau ít phút.",
         "unavailable": "Xin lỗi, kho bài báo tạm thời chưa dùng được. Vui lòng thử lại sau ít phút.",
         "paragraph_gone": "Bài báo này đã thay đổi hoặc không còn trong chỉ mục. Hãy hỏi lại để có trích dẫn mới.",
+        "who_none": "Chưa thấy bên nào lên tiếng trong các bài báo về chủ đề này.",
+        "who_topic": "Chỉ mục có nhiều câu chuyện. Hãy gõ chủ đề sau lệnh, ví dụ:\n/who {example}",
+        "who_button": "{number}. {speaker}",
         "button_stale": "Nút này đã cũ. Gõ /start để có các câu hỏi mẫu mới.",
         "reindexing": "Đang cập nhật chỉ mục…",
         "reindex_failed": "Không cập nhật được chỉ mục: {error}",
@@ -86,6 +89,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Trong nhóm: /ask câu hỏi, nhắc tên tôi, hoặc trả lời tin nhắn của tôi.\n\n"
         "<b>Lệnh</b>\n"
         "/ask câu hỏi — hỏi\n"
+        "/who [chủ đề] — các bên: ai cáo buộc, ai bác bỏ, ai nói gì\n"
         "/sources — các bài báo đang có\n"
         "/start — giới thiệu và câu hỏi mẫu\n"
         "/help — hướng dẫn này\n"
@@ -114,6 +118,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "error": "Sorry, something went wrong while handling this message. Please try again in a few minutes.",
         "unavailable": "Sorry, the articles are not available right now. Please try again in a few minutes.",
         "paragraph_gone": "This article has changed or is no longer indexed. Ask again for fresh quotes.",
+        "who_none": "No party speaks in the articles on this topic.",
+        "who_topic": "The index holds several stories. Type a topic after the command, e.g.:\n/who {example}",
+        "who_button": "{number}. {speaker}",
         "button_stale": "This button is out of date. Type /start for fresh example questions.",
         "reindexing": "Updating the index…",
         "reindex_failed": "Could not update the index: {error}",
@@ -174,6 +181,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "In a group: /ask question, mention me, or reply to my message.\n\n"
         "<b>Commands</b>\n"
         "/ask question — ask\n"
+        "/who [topic] — the parties: who accused, who denied, who said what\n"
         "/sources — the articles I have\n"
         "/start — introduction and example questions\n"
         "/help — this help\n"
@@ -190,6 +198,7 @@ TEXTS: dict[str, dict[str, str]] = {
 COMMANDS = {
     "vi": (
         ("ask", "Hỏi về các bài báo"),
+        ("who", "Các bên: ai cáo buộc, ai bác bỏ"),
         ("sources", "Các bài báo đang có"),
         ("start", "Giới thiệu và câu hỏi mẫu"),
         ("help", "Hướng dẫn"),
@@ -197,6 +206,7 @@ COMMANDS = {
     ),
     "en": (
         ("ask", "Ask about the articles"),
+        ("who", "The parties: who accused, who denied"),
         ("sources", "The articles I have"),
         ("start", "Introduction and example questions"),
         ("help", "How to use the bot"),

@@ -27,6 +27,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,6 +48,9 @@ from .text import (
     syllables,
 )
 from .texts import FRAMES
+
+if TYPE_CHECKING:
+    from .parties import Party
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
@@ -86,6 +90,7 @@ class Answer:
     notices: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
     evidence: Evidence | None = None  # what the decision to answer rested on
+    parties: tuple[Party, ...] = ()  # a who-question's answer, party by party (index.parties)
 
     @property
     def text(self) -> str:
@@ -93,6 +98,10 @@ class Answer:
         frame = FRAMES[self.language]
         if not self.answered:
             return frame["not_found"]
+        if self.parties:
+            from .parties import parties_text  # parties builds on this module
+
+            return parties_text(self.parties, self.language)
         parts = [frame["header"]]
         for quote in self.quotes:
             source = f"— {quote.title}, {frame['paragraph']} {quote.paragraph}"
@@ -125,6 +134,7 @@ class Answer:
                 }
                 for q in self.quotes
             ],
+            "parties": [p.to_json() for p in self.parties],
             "passages": [
                 {
                     "article": h.chunk.article_id,

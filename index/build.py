@@ -38,6 +38,7 @@ from .errors import IndexMismatchError, StorybotError
 from .files import CorruptFileError, FileInfo
 from .lexical import TOKENISER, merge_postings
 from .sentence_vectors import SentenceVectors, sentence_texts
+from .statement_store import ensure_statements
 from .store import (
     FORMAT_VERSION,
     MANIFEST,
@@ -441,6 +442,8 @@ def _build(
                     # Sentence vectors before the generation that needs them is made current;
                     # known sentences are skipped by key (see sentence_vectors.py).
                     sentences.add(sentence_texts(chunks))
+                    # Who said what: analysed once per article version, kept beside the generations.
+                    ensure_statements(settings.index_dir, [a for a, _ in batch], prune=False)
                     writer.add([a for a, _ in batch], chunks, vectors, data)
                     new_stamps += [replace(s, segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
                     bar.update(len(batch))

@@ -17,6 +17,15 @@ from .build import BuildSummary, build_index, is_stale
 from .config import Settings
 from .embedding import Encoder, load_encoder
 from .errors import QuestionError, StorybotError
+from .parties import (
+    MAX_STORY_ARTICLES,
+    Party,
+    TopicNeeded,
+    answer_by_party,
+    is_who_question,
+    story_articles,
+    story_parties,
+)
 from .search import search
 from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
@@ -123,8 +132,30 @@ class Engine:
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
         answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
+        if is_who_question(question):
+            started_parties = time.perf_counter()
+            answer = answer_by_party(snapshot, retrieval, answer)
+            answer.timings_ms["parties"] = (time.perf_counter() - started_parties) * 1000
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
+
+    def who(self, topic: str = "") -> tuple[Party, ...]:
+        """The parties of the story about `topic`, or of every article when the index holds one story.
+
+        Without a topic over more than MAX_STORY_ARTICLES articles, raises
+        TopicNeeded; a topic the articles do not cover gives no parties.
+        """
+        snapshot = self.snapshot
+        topic = " ".join(topic.split())[:MAX_QUESTION_CHARS]
+        if not topic:
+            ids = [a.id for a in snapshot.articles()]
+            if len(ids) > MAX_STORY_ARTICLES:
+                raise TopicNeeded(f'the index holds {len(ids)} articles: name the story, e.g. storybot who "Vinasun"')
+            return story_parties(snapshot, ids)
+        retrieval = search(snapshot, self.encoder, topic, k=max(self.settings.top_k, QUOTE_POOL), mode=self.retrieval)
+        if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences).answered:
+            return ()
+        return story_parties(snapshot, story_articles(retrieval))
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles."""

@@ -36,6 +36,7 @@ from .config import Settings
 from .embedding import Encoder, load_encoder
 from .engine import Engine
 from .errors import StorybotError
+from .evaluate_parties import format_party_report, party_figures
 from .text import fold, has_diacritics, question_language
 
 
@@ -158,6 +159,7 @@ def variants(q: EvalQuestion) -> list[tuple[str, str]]:
     return out
 
 
+PARTY_GROUPS = ("attribution", "party-coverage")
 OFF_TOPIC = Path(__file__).parent / "data" / "off_topic.jsonl"
 GROUP_ORDER = (
     "vi",
@@ -212,6 +214,7 @@ def evaluate(
                 tallies[group].add(q, engine.ask(text, top_k=5))
         for q in load_questions(OFF_TOPIC):
             tallies["off-topic"].add(q, engine.ask(q.question, top_k=5))
+        parties = party_figures(dataset, articles_dir, lambda text: engine.ask(text, top_k=5))
         unanswerable = EvalQuestion(question="", answers=(), expect_answer=False)
         if ablations:
             for group, _, answer in ablated_answers(
@@ -222,7 +225,8 @@ def evaluate(
             for group, _, answer in holdout_answers(articles_dir, Path(tmp), questions, settings, encoder, retrieval):
                 tallies[group].add(unanswerable, answer)
     order = {g: i for i, g in enumerate(GROUP_ORDER)}
-    return {group: tallies[group].figures() for group in sorted(tallies, key=lambda g: (order.get(g, 99), g))}
+    report = {group: tallies[group].figures() for group in sorted(tallies, key=lambda g: (order.get(g, 99), g))}
+    return report | parties
 
 
 def format_report(report: dict[str, dict[str, float | int]]) -> str:
@@ -240,14 +244,16 @@ def format_report(report: dict[str, dict[str, float | int]]) -> str:
     ]
     header = ["group", *columns]
     rows = [header]
-    for group, figures in report.items():
+    parties = {g: report[g] for g in PARTY_GROUPS if g in report}
+    for group, figures in ((g, f) for g, f in report.items() if g not in PARTY_GROUPS):
         row = [group]
         for col in columns:
             value = figures.get(col)
             row.append("-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value))
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows)
+    table = "\n".join("  ".join(cell.rjust(w) for cell, w in zip(r, widths)) for r in rows)
+    return "\n".join(filter(None, [table, format_party_report(parties)]))
 
 
 def answer_sentences(engine: Engine, q: EvalQuestion) -> list[str] | None:
@@ -280,6 +286,19 @@ def answer_sentences(engine: Engine, q: EvalQuestion) -> list[str] | None:
     return found or None
 
 
+def _engine_over(
+    articles_dir: Path, names: list[str], folder: Path, settings: Settings, encoder: Encoder, retrieval: str
+) -> Engine:
+    """An engine over copies of the articles `names` in `folder` (its index beside it), built."""
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_bytes((articles_dir / name).read_bytes())
+    index_dir = folder.with_name(f"{folder.name}-index")
+    engine = Engine(settings.with_overrides(articles_dir=folder, index_dir=index_dir), encoder, retrieval=retrieval)
+    engine.rebuild(progress=False)
+    return engine
+
+
 def ablated_answers(
     articles_dir: Path,
     tmp: Path,
@@ -295,15 +314,9 @@ def ablated_answers(
     whole sentences of one article only; each deletion is one incremental index
     update of a copy of the articles folder in `tmp`.
     """
+    names = [p.name for p in articles_dir.iterdir() if p.is_file()]
     copy = tmp / "ablated"
-    copy.mkdir()
-    for path in articles_dir.iterdir():
-        if path.is_file():
-            (copy / path.name).write_bytes(path.read_bytes())
-    engine = Engine(
-        settings.with_overrides(articles_dir=copy, index_dir=tmp / "ablated-index"), encoder, retrieval=retrieval
-    )
-    engine.rebuild(progress=False)
+    engine = _engine_over(articles_dir, names, copy, settings, encoder, retrieval)
     plans = [(q, s) for q in questions if (s := answer_sentences(engine, q))]
     step = max(1, len(plans) // limit) if limit else 1
     for q, sentences in plans[::step][:limit]:
@@ -331,14 +344,7 @@ def holdout_answers(
     """(group, question, answer) for questions about articles left out of a half-size index."""
     names = sorted(p.name for p in articles_dir.iterdir() if p.is_file())
     kept = set(names[::2])
-    half = tmp / "half"
-    half.mkdir()
-    for name in kept:
-        (half / name).write_bytes((articles_dir / name).read_bytes())
-    engine = Engine(
-        settings.with_overrides(articles_dir=half, index_dir=tmp / "half-index"), encoder, retrieval=retrieval
-    )
-    engine.rebuild(progress=False)
+    engine = _engine_over(articles_dir, sorted(kept), tmp / "half", settings, encoder, retrieval)
     for q in questions:
         if q.article is None or q.article in kept or not q.expect_answer:
             continue

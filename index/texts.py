@@ -23,3 +23,38 @@ TRUNCATION_NOTICE = {
     "vi": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
     "en": "The question was longer than {limit} characters; only the first {limit} were used.",
 }
+
+# A who-question's answer (index/parties.py), party by party.
+PARTY_FRAMES = {
+    "vi": {"header": "Các bên trong câu chuyện:", "paragraph": "đoạn", "none": "Chưa tìm thấy ai lên tiếng."},
+    "en": {"header": "The parties in the story:", "paragraph": "paragraph", "none": "No party found."},
+}
+# What a party did, before its target: "cáo buộc Bắc Kinh", "denies".
+ACT_WORDS = {
+    "vi": {
+        "accuse": "cáo buộc",
+        "charge": "buộc tội",
+        "sue": "kiện",
+        "criticize": "chỉ trích",
+        "deny": "bác bỏ",
+        "reject": "phản đối",
+        "demand": "yêu cầu",
+        "say": "cho biết",
+        "respond": "đáp lại",
+        "threaten": "cảnh báo",
+        "other": "",
+    },
+    "en": {
+        "accuse": "accuses",
+        "charge": "charges",
+        "sue": "sues",
+        "criticize": "criticises",
+        "deny": "denies",
+        "reject": "rejects",
+        "demand": "demands",
+        "say": "says",
+        "respond": "responds",
+        "threaten": "warns",
+        "other": "",
+    },
+}

@@ -128,7 +128,7 @@ async def test_private_question_answered_with_verbatim_quote(seed_bot: FakeTeleg
     [answer] = await fake.wait_sent(ALICE["id"])
 
     assert answer.reply_to == question["message_id"]
-    assert answer.text.startswith("Theo các bài báo:")
+    assert answer.text.startswith("Các bên trong câu chuyện:")  # a who-question: answered party by party
     assert answer.quotes, answer.text
     for quote in answer.quotes:
         assert quote in SEED_TEXT  # word for word from the article file
@@ -145,7 +145,7 @@ async def test_questions_without_diacritics_english_and_off_topic(seed_bot: Fake
     assert any("buộc tội 4 người Trung Quốc" in q for q in plain.quotes)
 
     english = await ask(fake, "Who accused China of hacking?")
-    assert english.text.startswith("From the articles:")
+    assert english.text.startswith("The parties in the story:")
     assert ", paragraph " in english.text and all(q in SEED_TEXT for q in english.quotes)
 
     weather = await ask(fake, "Thời tiết Hà Nội ngày mai thế nào?")
@@ -202,8 +202,8 @@ async def test_start_shows_example_buttons_that_answer(seed_bot: FakeTelegram) -
     assert answer.quotes and all(q in SEED_TEXT for q in answer.quotes)
     await fake.wait_for(lambda: fake.callback_answered(query), what="the button press answered")
     # The command menu was registered in Vietnamese and English.
-    assert {c["command"] for c in fake.commands[""]} == {"ask", "sources", "start", "help", "reindex"}
-    assert {c["command"] for c in fake.commands["en"]} == {"ask", "sources", "start", "help", "reindex"}
+    assert {c["command"] for c in fake.commands[""]} == {"ask", "who", "sources", "start", "help", "reindex"}
+    assert {c["command"] for c in fake.commands["en"]} == {"ask", "who", "sources", "start", "help", "reindex"}
 
 
 async def test_sources_help_and_non_text(seed_bot: FakeTelegram) -> None:
@@ -226,6 +226,22 @@ async def test_sources_help_and_non_text(seed_bot: FakeTelegram) -> None:
 
     unknown = await ask(fake, "/weather")
     assert "/help" in unknown.text
+
+
+async def test_who_lists_the_parties_and_each_button_shows_its_quote(seed_bot: FakeTelegram) -> None:
+    fake = seed_bot
+    overview = await ask(fake, "/who")
+    assert overview.text.startswith("Các bên trong câu chuyện:")
+    assert "Bộ Tư pháp Mỹ — buộc tội" in overview.text and "Liu Pengyu" in overview.text
+    assert "Nguyễn Phương" not in overview.text and f"{SEED_TITLE}, đoạn 16" in overview.text
+    assert len(overview.buttons) >= 8
+    justice = next(b for b in overview.buttons if "Bộ Tư pháp" in b["text"])
+    fake.press(overview, justice["callback_data"])
+    sent = await fake.wait_sent(ALICE["id"], 2)
+    [paragraph] = sent[1].quotes
+    assert "buộc tội 4 người Trung Quốc đại lục" in paragraph and paragraph in SEED_TEXT
+    nothing = await ask(fake, "/who sourdough bread recipe", user=BOB)
+    assert nothing.text == "No party speaks in the articles on this topic."
 
 
 async def test_full_paragraph_button(seed_bot: FakeTelegram) -> None:

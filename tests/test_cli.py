@@ -23,7 +23,7 @@ def test_ask_builds_the_index_first_then_answers(paths, capsys):
     assert main(["ask", *paths, "Ai đã cáo buộc Trung Quốc?"]) == 0
     out, err = capsys.readouterr()
     assert "Updating the index" in err and "1 added" in err
-    assert out.startswith("Theo các bài báo:")
+    assert out.startswith("Các bên trong câu chuyện:")  # a who-question: answered party by party
     assert "Mỹ cùng các đồng minh" in out and "đoạn 13" in out
     # Second time: the index is current, no rebuild notice.
     assert main(["ask", *paths, "ai buoc toi 4 nguoi trung quoc"]) == 0

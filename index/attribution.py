@@ -1,0 +1,731 @@
+"""Attribution statements: who says or does what to whom, with verbatim spans.
+
+Vietnamese news attributes with a small closed class of reporting and
+accusation verbs ("cho biết", "cáo buộc", "bác bỏ", ...) in a fixed clause
+order: subject, optional adverbs, verb, then target or content. The extractor
+finds the verbs, takes the subject noun phrase to their left (up to a clause
+boundary: a comma that is not inside a list or an apposition, a closing quote,
+a subordinator), the target noun phrase to their right, and the content
+(the quotation, or the clause after the verb). It also reads
+"Theo X, ..." (source attribution), passives ("Y bị X cáo buộc", agentless
+"bị cáo buộc"), nominal acts ("cáo buộc của X"), coordinated verbs sharing
+one subject ("cho biết ..., đồng thời yêu cầu ...") and pronoun subjects
+("ông", "cơ quan này", "họ") resolved to the nearest earlier speaker.
+
+Byline, photo-caption and share-label paragraphs are never analysed. The
+extractor is pure Python over regular expressions: about a millisecond per
+paragraph (BENCHMARKS.md), so it runs on every article at index time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .articles import Article
+from .chunking import split_sentences
+
+# Bump when extraction changes: cached statements of older versions are recomputed.
+EXTRACTOR_VERSION = 1
+
+ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
+
+# Reporting and accusation verbs by act. Longest match wins; a cue directly
+# followed by a more specific one ("lên tiếng chỉ trích") yields the latter.
+_CUES: dict[str, str] = {}
+for _act, _words in {
+    "say": "nói|nói rằng|cho biết|cho hay|cho rằng|khẳng định|nhấn mạnh|tuyên bố|chia sẻ|tiết lộ|thông báo|"
+    "xác nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
+    "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
+    "thống kê",
+    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh",
+    "charge": "buộc tội|truy tố|khởi tố|kết tội",
+    "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng",
+    "criticize": "chỉ trích|chê|chê bai|lên án|phản pháo|chất vấn|xúc phạm|giễu cợt|công kích|phê phán|"
+    "trách cứ|đả kích|phê bình|chế giễu|gọi",
+    "deny": "bác bỏ|phủ nhận|bác tin|bác thông tin|bác cáo buộc|bác",
+    "reject": "từ chối|phản đối|không chấp nhận|không đồng ý|kháng cáo|bác đơn|bác yêu cầu",
+    "demand": "yêu cầu|kêu gọi|đề nghị|đòi|đòi hỏi|thúc giục",
+    "respond": "phản hồi|đáp trả|đáp lại|đáp|trả lời|phản ứng|lên tiếng|giải thích|tranh luận|bình luận",
+    "threaten": "cảnh báo|đe dọa|đe doạ|dọa|doạ",
+    "other": "thừa nhận|xin lỗi|quyết định|tuyên án|phê chuẩn|chấp nhận|ủng hộ|ban hành|tuyên|hủy|"
+    "thống nhất|cam kết|đề xuất",
+}.items():
+    for _w in _words.split("|"):
+        _CUES[_w] = _act
+_MAX_CUE = max(len(w.split()) for w in _CUES)
+
+# Generic cues give way to a specific one that follows within a few words.
+_GENERIC = {"say", "respond"}
+# Legal authorities whose accusations are formal charges.
+_AUTHORITY = re.compile(
+    r"công tố|viện kiểm sát|\bVKS|bộ tư pháp|cảnh sát|\bFBI\b|chính quyền|cơ quan điều tra|tòa án|\btòa\b|"
+    r"\bHĐXX\b|bộ tài chính",
+    re.IGNORECASE,
+)
+
+_TOKEN = re.compile(r"\w+(?:[./\-–]\w+)*|[^\w\s]", re.UNICODE)
+_OPEN_QUOTES = "“\"'‘«"
+_CLOSE_QUOTES = "”\"'’»"
+_BOUNDARY_PUNCT = set(",;:()[]—?!…") | set(_OPEN_QUOTES) | set(_CLOSE_QUOTES)
+# Words that end a subject on their left: the subject starts after them.
+_SUBORDINATORS = {
+    ("sau", "khi"),
+    ("trước", "khi"),
+    ("khi",),
+    ("rằng",),
+    ("là",),
+    ("nhưng",),
+    ("song",),
+    ("vì",),
+    ("do",),
+    ("nên",),
+    ("thì",),
+    ("mà",),
+    ("để",),
+    ("nếu",),
+    ("tuy", "nhiên"),
+    ("trong", "khi", "đó"),
+    ("trong", "khi"),
+    ("đồng", "thời"),
+    ("còn",),
+    ("sau", "đó"),
+    ("trước", "đó"),
+    ("nhưng", "rồi"),
+}
+_MAX_SUB = 3
+# Adverbs, auxiliaries and time phrases between a subject and its verb.
+_ADVERBS = frozenset(
+    "đã cũng vừa mới sẽ đều vẫn còn chính thức đồng loạt ngay lập tức cùng thường xuyên công khai "
+    "liên tục từng lại ra có văn bản không chưa hề luôn lần nữa hôm ngày sáng chiều tối trưa đêm qua "
+    "thêm tiếp trực gay gắt mạnh mẽ kịch liệt dữ dội lên tiếng đưa nhiều rất sớm đột nhiên bất ngờ "
+    "đang thẳng thừng một cách lo ngại".split()
+)
+_DATE = re.compile(r"^\d+(?:[/\-.]\d+)*$")
+# Subjects that are only a pronoun or an anaphoric noun phrase.
+_PRONOUNS = re.compile(
+    r"^(ông|bà|cô|anh|chị|họ|ông ta|bà ta|cô ta|anh ta|ông ấy|bà ấy|cô ấy|anh ấy|chúng tôi|tôi|"
+    r"(?:cơ quan|đơn vị|người|vị|đại diện|bên|phía|hãng|công ty|tổ chức|nhân vật|quan chức|"
+    r"chính trị gia|nữ ca sĩ|nam ca sĩ|ca sĩ|cầu thủ|tiền đạo|tuyển thủ|nhà ngoại giao|thượng nghị sĩ|"
+    r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên))$",
+    re.IGNORECASE,
+)
+_HONORIFIC = re.compile(r"^(ông|bà|cô|anh|chị)\b", re.IGNORECASE)
+# Nouns that can head a speaker written in lower case ("đại diện Grab", "phía bị đơn").
+_HEADS = re.compile(
+    r"^(?:các |những |một số |nhiều |hai |cả )?(đại diện|người|phía|bên|lãnh đạo|luật sư|bác sĩ|giới|"
+    r"chính quyền|cơ quan|phái đoàn|đại sứ|bộ|ủy ban|uỷ ban|công ty|tòa|toà|tập đoàn|hãng|hội đồng|"
+    r"văn phòng|nhà|ê-kíp|ekip|chuyên gia|cán bộ|báo|tạp chí|quan chức|chính phủ|phe|nghị sĩ|thượng nghị sĩ|"
+    r"tổng thống|thủ tướng|ngoại trưởng|bộ trưởng|giám đốc|chủ tịch|ông|bà|cô|anh|chị|hlv|ntk|đại biểu|"
+    r"thứ trưởng|trưởng|phó|cục|sở|viện|ngân hàng|bệnh viện|trường|đài|các|những|một|mẹ|bố|gia đình|"
+    r"tổ chức|liên minh|nhóm|cư dân|người dân|doanh nghiệp|hiệp hội|chị|nguyên đơn|bị đơn|phòng|ban|tổ|"
+    r"khách hàng|cộng đồng|dư luận|truyền thông|chính trị gia|nhà ngoại giao|cảnh sát|quân đội)\b",
+    re.IGNORECASE,
+)
+# "Theo tuyên bố của X": the source is X.
+_SOURCE_NOUNS = re.compile(
+    r"^(?:tuyên bố|thông báo|thông cáo|báo cáo|thông tin|chia sẻ|quan điểm|ý kiến|lời|phát biểu|"
+    r"đánh giá|nhận định|kết luận|văn bản|thống kê|cáo trạng|đơn)(?: [^\s]+){0,3}? (?:của|từ) ",
+    re.IGNORECASE,
+)
+# Words that end a target noun phrase on the right.
+_TARGET_STOP = frozenset(
+    "là vì về rằng đã đang sẽ để do khi sau trong nhằm với nhưng song mà thì không chưa phải được bị "
+    "có đứng hỗ trốn thiên lật tại từ vào ở đến tới cung dừng làm xem bồi nhận hủy lạm".split()
+)
+_WRONGDOING = re.compile(
+    r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|"
+    r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái",
+    re.IGNORECASE,
+)
+# Negative evaluation: a statement that carries it criticises.
+_DISPARAGING = re.compile(
+    r"thương hại|khiêu khích|tệ hại|tồi tệ|rác rưởi|\bđiên\b|\bngu\b|kém hiệu quả|thiếu quyết liệt|"
+    r"vô trách nhiệm|vô căn cứ|thiếu thiện chí|đáng xấu hổ|sai lầm|thất vọng|chậm đổi mới|không tốt|"
+    r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại",
+    re.IGNORECASE,
+)
+_DENIAL = re.compile(r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ")
+_ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"^(?:đây là |đó là |đó |việc này )?(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
+    r"không hề|không bao giờ|chưa bao giờ|không có)",
+    re.IGNORECASE,
+)
+# Sources that only relay (news agencies) and are not labelled when another speaker is named.
+_RELAY = re.compile(r"^[A-Z][A-Za-z]*$")
+_MAX_SPEAKER_TOKENS = 24
+
+
+@dataclass(frozen=True)
+class Span:
+    """A verbatim piece of an article: `text == article.text[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attribution: `speaker` does `act` (to `target`), claiming `content`.
+
+    `speaker.start/end` point at the naming span, which lies in an earlier
+    sentence when the sentence itself has only a pronoun
+    (`speaker_in_sentence` is then False).
+    """
+
+    article_id: str
+    paragraph: int  # 0 for the title
+    sentence: Span
+    speaker: Span
+    act: str
+    content: Span
+    target: Span | None = None
+    speaker_in_sentence: bool = True
+    passive: bool = False
+    nominal: bool = False  # the act is a noun with its author ("cáo buộc của Mỹ"), not a verb
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str
+    low: str
+    start: int
+    end: int
+
+
+def extract_statements(article: Article) -> list[Statement]:
+    """Every attribution statement of `article`, in text order."""
+    out: list[Statement] = []
+    for paragraph, start, end in _units(article):
+        for s_start, s_end in split_sentences(article.text[start:end], start):
+            out.extend(_sentence_statements(article, paragraph, s_start, s_end, out))
+    return out
+
+
+def _units(article: Article) -> list[tuple[int, int, int]]:
+    """(paragraph number, start, end) of the title and every paragraph that is article prose."""
+    units = []
+    title_at = article.text.find(article.title) if article.title else -1
+    if title_at >= 0 and (not article.paragraphs or title_at < article.paragraphs[0].start):
+        units.append((0, title_at, title_at + len(article.title)))
+    for p in article.paragraphs:
+        if not (p.debris or p.byline):
+            dateline = _DATELINE.match(article.text, p.start, p.end)
+            units.append((p.number, dateline.end() if dateline else p.start, p.end))
+    return units
+
+
+# "Kinhtedothi - ", "HÀ NỘI – ": the place or outlet that opens a news paragraph, never a party.
+_DATELINE = re.compile(r"[A-ZĐ][\w.]*(?: [A-ZĐ][\w.]*){0,2} [-–—] (?=[A-ZĐ])")
+
+
+def _tokens(text: str, offset: int) -> list[_Tok]:
+    return [_Tok(m.group(), m.group().lower(), offset + m.start(), offset + m.end()) for m in _TOKEN.finditer(text)]
+
+
+def _quoted(toks: list[_Tok]) -> list[bool]:
+    """For each token, whether it lies inside a quotation (the reporter's verbs are outside)."""
+    inside = [False] * len(toks)
+    state = False
+    straight = sum(t.text in "\"'" for t in toks) % 2 == 0  # only paired straight quotes open a quotation
+    for k, t in enumerate(toks):
+        if t.text in "“‘" or (t.text in "\"'" and straight and not state):
+            state = True
+        elif t.text in "”’" or (t.text in "\"'" and state):
+            state = False
+        elif state:
+            inside[k] = True
+    return inside
+
+
+def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
+    """(first token, end token, act) of every cue, longest match first, left to right."""
+    cues = []
+    quoted = _quoted(toks)
+    i = 0
+    while i < len(toks):
+        if quoted[i] or (i and toks[i].text[:1].isupper()):
+            i += 1  # inside a quotation, or part of a name ("báo Người Đưa Tin")
+            continue
+        for n in range(min(_MAX_CUE, len(toks) - i), 0, -1):
+            phrase = " ".join(t.low for t in toks[i : i + n])
+            act = _CUES.get(phrase)
+            if act and _is_verb(toks, i, i + n, phrase):
+                cues.append((i, i + n, act))
+                i += n
+                break
+        else:
+            i += 1
+    return cues
+
+
+# Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
+_NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
+
+
+def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
+    """False where the cue word is a noun or part of another word here ("những cáo buộc", "tố chất")."""
+    prev = toks[i - 1].low if i else ""
+    nxt = toks[j].low if j < len(toks) else ""
+    if nxt == "gì" or prev in {"hỏi", "đáng", "thắng", "thua", "xin", "lời"}:
+        return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
+    if phrase == "gọi" and nxt in {"điện", "cho"}:
+        return False
+    if prev in _NOUN_BEFORE:
+        return prev in {"bị", "được"}  # passives are verbs; nouns otherwise
+    if nxt in {"của", "này", "đó", "trên"} and phrase not in {"cho biết", "cho hay", "nói"}:
+        return False
+    if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
+        # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
+        if nxt in {"chất", "định", "mô", "lý", "cả", "truyền", "ứng", "chế", "hoạch", "sĩ", "bỏ", "tụng", "tục"}:
+            return False
+        if phrase == "gọi":
+            return any(t.low == "là" for t in toks[j : j + 30])
+        if phrase == "bác" and toks[j : j + 1] and toks[j].text[:1].isupper():
+            return False
+    if phrase == "thông tin" and prev not in {"", ","}:
+        return False
+    # "ra quyết định", "đưa ra yêu cầu": a noun after "ra" ("ra tuyên bố" is the verb "declare").
+    return not (prev == "ra" and phrase in {"quyết định", "cam kết", "phản ứng", "thông báo", "yêu cầu"})
+
+
+def _sentence_statements(
+    article: Article, paragraph: int, start: int, end: int, earlier: list[Statement]
+) -> list[Statement]:
+    text = article.text
+    toks = _tokens(text[start:end], start)
+    if not toks:
+        return []
+    sentence = Span(text[start:end], start, end)
+    cues = _merge_generic(toks, _find_cues(toks))
+    found: list[Statement] = []
+    floor = 0
+    for i, j, act in cues:
+        lo, floor = floor, j
+        passive = i > 0 and toks[i - 1].low in {"bị", "được"}
+        agent = _passive_agent(toks, i) if not passive else None
+        if passive:
+            speaker_toks = None
+            target = _subject(toks, i - 1)
+        elif agent is not None:
+            speaker_toks, bi = agent
+            passive = True
+            target = _subject(toks, bi)
+        else:
+            speaker_toks = _subject(toks, i, lo)
+            target = None
+        resolved = True
+        speaker: Span | None = None
+        if speaker_toks:
+            speaker = _span(text, speaker_toks)
+            if _PRONOUNS.match(speaker.text):
+                speaker, resolved = _antecedent(speaker.text, found, earlier, article, speaker.start), False
+            elif not _named(speaker.text):
+                speaker = None
+        elif not passive and found:
+            # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
+            speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
+        elif passive:
+            prior = _antecedent_acting(earlier, article.id, act)
+            if prior is not None:
+                speaker, resolved = prior, False
+        if speaker is None:
+            continue
+        content = _content(text, toks, i, j, sentence)
+        final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
+        if target is None and final_act != "say":
+            # Whom the act is aimed at: the verb's object, or the subject of the reported accusation.
+            target = _object(toks, j)
+        target_span = _span(text, target) if target else None
+        if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
+            final_act = "reject"  # criticising an accusation rejects it
+        # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
+        for each in dict.fromkeys((final_act, act)):
+            found.append(
+                Statement(
+                    article_id=article.id,
+                    paragraph=paragraph,
+                    sentence=sentence,
+                    speaker=speaker,
+                    act=each,
+                    content=content,
+                    target=target_span,
+                    speaker_in_sentence=resolved,
+                    passive=passive,
+                )
+            )
+    found += _nominal_statements(article, paragraph, toks, sentence)
+    found += _source_statement(article, paragraph, toks, sentence, found)
+    return _dedupe(found)
+
+
+def _merge_generic(toks: list[_Tok], cues: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Join cues in one verb group ("lên tiếng chỉ trích", "ra tuyên bố bày tỏ"): the specific act wins."""
+    out: list[tuple[int, int, str]] = []
+    for cue in cues:
+        if out:
+            last = out[-1]
+            gap = toks[last[1] : cue[0]]
+            if len(gap) <= 2 and all(t.low in _ADVERBS for t in gap):
+                acts = (last[2], cue[2])
+                # The first specific verb governs ("chỉ trích cáo buộc": criticise the accusation).
+                act = next((a for a in acts if a not in _GENERIC), acts[-1])
+                out[-1] = (last[0], cue[1], act)
+                continue
+        out.append(cue)
+    return out
+
+
+def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
+    """For "Y bị X cáo buộc": the agent X and the index of "bị", when the cue at `i` has one."""
+    for k in range(i - 1, max(-1, i - 10), -1):
+        low = toks[k].low
+        if low in _BOUNDARY_PUNCT:
+            return None
+        if low in {"bị", "được"}:
+            agent = toks[k + 1 : i]
+            agent = _trim_right(agent)
+            if agent and _named(" ".join(t.text for t in agent)):
+                return agent, k
+            return None
+    return None
+
+
+def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
+    """The subject noun phrase ending before token `i`, not reaching left of `lo` (None when there is none)."""
+    k = i
+    while k > lo and _is_adverb(toks, k - 1):
+        k -= 1
+    end = k
+    if end > lo and toks[end - 1].low == ",":
+        end -= 1  # "Ông X, Phó giám đốc Y, cho biết": the subject ends before the comma
+    start = max(lo, _clause_start(toks, end))
+    seg = toks[start:end]
+    # Extend across commas over an apposition ("Ông X, Phó giám đốc Y, cho biết") or a
+    # list ("Mỹ cùng các đồng minh gồm NATO, EU, Anh ... và Canada").
+    if seg and start > lo and toks[start - 1].low == ",":
+        items = [seg]
+        at = start
+        while at > lo and toks[at - 1].low == ",":
+            prev_start = max(lo, _clause_start(toks, at - 1))
+            prev = toks[prev_start : at - 1]
+            if not prev:
+                break
+            items.insert(0, prev)
+            at = prev_start
+            if not _list_item(prev):
+                break
+        listed = [it for it in items if _list_item(it)]
+        if len(items) > 1 and any(t.low == "và" for t in seg) and (len(listed) == len(items) or _opens_list(items[0])):
+            start = at
+        elif (
+            len(items) > 1
+            and _HEADS.match(" ".join(t.low for t in seg))
+            and _HONORIFIC.match(items[-2][0].low)
+            and len(items[-2]) <= 6
+        ):
+            start = toks.index(items[-2][0])
+        seg = toks[start:end]
+    seg = _trim_left(seg)
+    # An auxiliary inside the span starts a predicate ("bà X đã chính thức thông tin"): the subject ends before it.
+    aux = next((k for k, t in enumerate(seg) if k and t.low in {"đã", "sẽ", "đang", "vừa"}), None)
+    if aux is not None:
+        seg = _trim_right(seg[:aux])
+    if not seg or sum(t.text[:1].isalnum() for t in seg) > _MAX_SPEAKER_TOKENS:
+        return None
+    return seg
+
+
+def _is_adverb(toks: list[_Tok], k: int) -> bool:
+    low = toks[k].low
+    if low == "không" and k and toks[k - 1].low == "hàng":
+        return False  # "Cục Hàng không"
+    return low in _ADVERBS or bool(_DATE.match(low))
+
+
+def _clause_start(toks: list[_Tok], end: int) -> int:
+    """Index of the first token of the clause that ends at `end`."""
+    k = end - 1
+    while k >= 0:
+        low = toks[k].low
+        if low in _BOUNDARY_PUNCT and low not in "()":
+            return k + 1
+        for n in range(_MAX_SUB, 0, -1):
+            if k - n + 1 >= 0 and tuple(t.low for t in toks[k - n + 1 : k + 1]) in _SUBORDINATORS:
+                return k + 1
+        k -= 1
+    return 0
+
+
+def _list_item(seg: list[_Tok]) -> bool:
+    return 0 < len(seg) <= 5 and seg[0].text[:1].isupper() and seg[0].low not in _TIME_WORDS
+
+
+_TIME_WORDS = {"ngày", "hôm", "sáng", "chiều", "tối", "trưa", "đêm", "tháng", "năm", "thứ", "trước", "sau", "cùng"}
+
+
+def _opens_list(seg: list[_Tok]) -> bool:
+    """The first item of a list of names ends in a name ("... tại Liên minh châu Âu (EU)", "... gồm NATO")."""
+    last = seg[-1].text
+    return last[:1].isupper() or (last == ")" and len(seg) > 1 and seg[-2].text[:1].isupper())
+
+
+def _trim_left(seg: list[_Tok]) -> list[_Tok]:
+    """Drop leading words that cannot start a subject ("Theo đó", "Ngoài ra", dates)."""
+    k = 0
+    while k < len(seg) and (
+        seg[k].low
+        in {
+            "theo",
+            "đó",
+            "ngoài",
+            "ra",
+            "thì",
+            "cũng",
+            "đến",
+            "lượt",
+            "mình",
+            "cả",
+            "vậy",
+            "tuy",
+            "nhiên",
+            "ngay",
+            "sau",
+            "trước",
+        }
+        or _DATE.match(seg[k].low)
+    ):
+        k += 1
+    seg = seg[k:]
+    if seg and seg[0].low in {
+        "mới",
+        "chỉ",
+        "đã",
+        "đang",
+        "sẽ",
+        "vừa",
+        "không",
+        "chưa",
+        "được",
+        "bị",
+        "việc",
+        "vụ",
+        "điều",
+        "sự",
+    }:
+        return []  # a predicate, not a subject ("cho biết mới chỉ đọc ...")
+    if seg:
+        text = " ".join(t.text for t in seg) + " "
+        m = _SOURCE_NOUNS.match(text)
+        if m:  # "Thông báo của Văn phòng công tố nêu rõ": the office speaks
+            skip = len(text[: m.end()].split())
+            seg = seg[skip:]
+    return _trim_right(seg)
+
+
+def _trim_right(seg: list[_Tok]) -> list[_Tok]:
+    while seg and _is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra":
+        seg = seg[:-1]
+    return seg
+
+
+def _named(text: str) -> bool:
+    """True when `text` can name a party: a capitalised name or a head noun like "đại diện"."""
+    words = text.split()
+    if not words:
+        return False
+    if any(w[:1].isupper() for w in words[1:]) or (words[0][:1].isupper() and len(words) <= 8):
+        return True
+    return bool(_HEADS.match(text)) and len(words) >= 1
+
+
+def _antecedent(
+    pronoun: str, found: list[Statement], earlier: list[Statement], article: Article, before: int
+) -> Span | None:
+    """What a pronoun or anaphoric subject refers to: the nearest earlier party it fits.
+
+    "ông"/"bà" (or "ông này") fit a speaker or a name introduced with the same
+    honorific; "nữ ca sĩ", "cơ quan này" fit a speaker or a mention with the same
+    head noun ("ca sĩ Hồ Quỳnh Hương"); "họ" and the rest fit the last speaker.
+    """
+    words = [w for w in pronoun.lower().split() if w not in {"này", "đó", "ấy", "ta", "trên", "nói", "nữ", "nam"}]
+    head = " ".join(words)
+    pool = [s for s in reversed(found)] + [s for s in reversed(earlier) if s.article_id == article.id]
+    pool = [s for s in pool[:12] if not _PRONOUNS.match(s.speaker.text)]
+    if head and head not in {"họ", "tôi", "chúng tôi"}:
+        same = [s for s in pool if re.search(rf"(?:^|\s){re.escape(head)}\s", s.speaker.text + " ", re.IGNORECASE)]
+        if same:
+            return same[0].speaker
+        mention = _nearest_mention(article.text, head, before)
+        if mention is not None:
+            return mention
+    return pool[0].speaker if pool else None
+
+
+def _nearest_mention(text: str, head: str, before: int) -> Span | None:
+    """The last "<head> <Capitalised Name>" before offset `before` ("bà Nguyễn Thị Thu An")."""
+    name = r"[A-ZĐÁÀẢÃẠÂĂÉÈÊÍÌÓÒÔƠÚÙƯÝ][\w\-]*"
+    pattern = re.compile(rf"\b{re.escape(head)}(?: {name}){{1,5}}", re.IGNORECASE)
+    last = None
+    for m in pattern.finditer(text, max(0, before - 3000), before):
+        if any(c.isupper() for c in m.group()[len(head) :]):
+            last = m
+    return Span(last.group(), last.start(), last.end()) if last else None
+
+
+def _antecedent_acting(earlier: list[Statement], article_id: str, act: str) -> Span | None:
+    """For an agentless passive: the nearest earlier speaker who did the same act."""
+    for s in reversed(earlier[-12:]):
+        if s.article_id == article_id and s.act in {act, "charge" if act == "accuse" else act}:
+            return s.speaker
+    return None
+
+
+def _object(toks: list[_Tok], j: int) -> list[_Tok] | None:
+    """The target noun phrase right of the verb ending at `j`."""
+    k = j
+    while k < len(toks) and toks[k].low in {"rằng", ":", "lại", "cả", "thẳng"}:
+        k += 1
+    if k < len(toks) and toks[k].low in _OPEN_QUOTES:
+        close = next((m for m in range(k + 1, len(toks)) if toks[m].low in _CLOSE_QUOTES), None)
+        if close is not None and close - k <= 16:
+            return toks[k + 1 : close]
+    seg = []
+    for t in toks[k : k + 10]:
+        if (
+            t.low in _TARGET_STOP
+            or t.low in _BOUNDARY_PUNCT
+            or (t.low in {".", "và"} and seg and not _upper_next(toks, t))
+        ):
+            break
+        seg.append(t)
+    if not seg or not _named(" ".join(t.text for t in seg)):
+        return None
+    return seg
+
+
+def _upper_next(toks: list[_Tok], t: _Tok) -> bool:
+    idx = toks.index(t)
+    return idx + 1 < len(toks) and toks[idx + 1].text[:1].isupper()
+
+
+def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Span:
+    """The quotation when the sentence has one, else the clause after the verb."""
+    quote = _quotation(text, sentence)
+    # The quotation is the content when it is what the verb reports: before the verb ("“...”, ông nói")
+    # or running to the end of the sentence ("ông nói: “...”"), not a phrase inside the reporter's clause.
+    if quote is not None and (quote.end <= toks[i].start or not text[quote.end + 1 : sentence.end].strip(" .!?…")):
+        return quote
+    k = j
+    while k < len(toks) and toks[k].low in {",", ":", "rằng", "là"}:
+        k += 1
+    if k >= len(toks):
+        return Span(text[toks[i].start : toks[j - 1].end], toks[i].start, toks[j - 1].end)
+    start = toks[k].start
+    stop = sentence.end
+    while stop > start and text[stop - 1] in ".!?…":
+        stop -= 1
+    return Span(text[start:stop], start, stop)
+
+
+_QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
+
+
+def _quotation(text: str, sentence: Span) -> Span | None:
+    best = None
+    for m in _QUOTED.finditer(sentence.text):
+        if best is None or len(m.group(1)) > len(best.text):
+            a = sentence.start + m.start(1)
+            best = Span(m.group(1), a, a + len(m.group(1)))
+    return best if best is not None and len(best.text.split()) >= 4 else None
+
+
+def _refine(act: str, speaker: str, content: str, cue: str) -> str:
+    """Acts the verb alone does not decide: formal charges, denials said with "khẳng định"."""
+    if act == "accuse" and _AUTHORITY.search(speaker):
+        return "charge"
+    if act == "criticize" and _ALLEGATION.search(cue):
+        return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
+    if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
+        return "deny"
+    if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:
+        return "accuse"
+    if act == "say" and _DISPARAGING.search(content):
+        return "criticize"
+    return act
+
+
+def _span(text: str, toks: list[_Tok]) -> Span:
+    start, end = toks[0].start, toks[-1].end
+    return Span(text[start:end], start, end)
+
+
+def _nominal_statements(article: Article, paragraph: int, toks: list[_Tok], sentence: Span) -> list[Statement]:
+    """Acts named as nouns with their author: "cáo buộc của Mỹ", "lệnh trừng phạt của X"."""
+    out = []
+    for k in range(len(toks) - 2):
+        if toks[k].low == "cáo" and toks[k + 1].low == "buộc" and k + 2 < len(toks) and toks[k + 2].low == "của":
+            seg = []
+            for t in toks[k + 3 : k + 12]:
+                if t.low in _TARGET_STOP or t.low in _BOUNDARY_PUNCT or t.low == ".":
+                    break
+                seg.append(t)
+            seg = _trim_right(seg)
+            if seg and _named(" ".join(t.text for t in seg)):
+                speaker = _span(article.text, seg)
+                content = Span(article.text[toks[k].start : seg[-1].end], toks[k].start, seg[-1].end)
+                out.append(Statement(article.id, paragraph, sentence, speaker, "accuse", content, nominal=True))
+    return out
+
+
+def _source_statement(
+    article: Article, paragraph: int, toks: list[_Tok], sentence: Span, found: list[Statement]
+) -> list[Statement]:
+    """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone)."""
+    out = []
+    for k, t in enumerate(toks):
+        if t.low != "theo" or (k > 1 and toks[k - 1].low not in {",", "cũng"}):
+            continue  # "Theo X," opens the sentence or a clause
+        comma = next((m for m in range(k + 1, min(len(toks), k + 20)) if toks[m].low == ","), None)
+        if comma is None:
+            continue
+        seg = toks[k + 1 : comma]
+        text = article.text[seg[0].start : seg[-1].end] if seg else ""
+        m = _SOURCE_NOUNS.match(text + " ")
+        if m:
+            seg = [s for s in seg if s.start >= seg[0].start + m.end()]
+        seg = _trim_right(seg)
+        if not seg or k + 1 >= len(toks) or toks[k + 1].low == "đó":
+            continue
+        name = article.text[seg[0].start : seg[-1].end]
+        if not _named(name) or len(seg) > _MAX_SPEAKER_TOKENS:
+            continue
+        if found and len(seg) <= 2 and _RELAY.match(seg[0].text):
+            continue  # "Theo Reuters, X nói ...": the agency only relays X
+        rest = toks[comma + 1 :]
+        if not rest:
+            continue
+        end = sentence.end
+        while end > rest[0].start and article.text[end - 1] in ".!?…":
+            end -= 1
+        content = Span(article.text[rest[0].start : end], rest[0].start, end)
+        if _PRONOUNS.match(name):
+            continue
+        speaker = _span(article.text, seg)
+        act = _refine("say", name, content.text, "theo")
+        out.append(Statement(article.id, paragraph, sentence, speaker, act, content))
+    return out
+
+
+def _dedupe(found: list[Statement]) -> list[Statement]:
+    """One statement per speaker and act in a sentence."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for s in found:
+        key = (s.speaker.text.lower(), s.act)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out

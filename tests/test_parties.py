@@ -1,0 +1,238 @@
+"""Who accused whom: attribution statements, party answers, their storage, rendering and commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot import render
+from bot.cli import main
+from index.articles import parse_article
+from index.attribution import extract_statements
+from index.engine import Engine
+from index.evaluate_parties import load_gold, score_attributions
+from index.parties import is_who_question
+from index.statement_store import folder, statements_key
+
+from .conftest import DATA, SEED_ARTICLE, SEEDS
+from .fake_telegram import check_markup, check_text
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "news_dev"
+
+SECOND_ARTICLE = (
+    "Bắc Kinh triệu tập đại sứ Mỹ sau cáo buộc tấn công mạng\n\n"
+    "Bộ Ngoại giao Trung Quốc ngày 21/7 bác bỏ cáo buộc tấn công mạng của Mỹ và các đồng minh.\n"
+    "Người phát ngôn Bộ Ngoại giao Trung Quốc Triệu Lập Kiên cho rằng Mỹ mới là quốc gia tiến hành "
+    "tấn công mạng lớn nhất thế giới.\n"
+    "Ông yêu cầu Washington ngừng bôi nhọ Trung Quốc về vấn đề an ninh mạng.\n"
+)
+
+
+def speakers(answer) -> list[str]:
+    return [p.speaker for p in answer.parties]
+
+
+def party(answer, fragment: str):
+    found = [p for p in answer.parties if fragment in p.speaker]
+    assert len(found) == 1, (fragment, speakers(answer))
+    return found[0]
+
+
+# --- the seed story --------------------------------------------------------------------------
+
+
+def test_seed_who_accused_whom_names_each_party_once_with_its_quote(seed_engine):
+    answer = seed_engine.ask("Ai cáo buộc ai trong bài báo này?")
+    assert answer.answered and answer.language == "vi"
+    names = speakers(answer)
+    assert len(names) == len(set(names)) <= 8
+    allies = party(answer, "Mỹ cùng các đồng minh gồm NATO, EU, Anh, Australia, Nhật Bản, New Zealand và Canada")
+    assert allies.act == "accuse"
+    us = party(answer, "Chính phủ Mỹ")
+    assert us.act == "accuse" and "tin tặc có liên hệ với Bộ An ninh quốc gia Trung Quốc" in us.target
+    justice = party(answer, "Bộ Tư pháp Mỹ")
+    assert justice.act == "charge" and "4 người Trung Quốc" in justice.target
+    assert party(answer, "Washington").act in {"reject", "deny"}
+    assert party(answer, "Liu Pengyu").act == "deny"
+    assert party(answer, "tại EU và 5 quốc gia").act == "deny"
+    eu = party(answer, "phái đoàn ngoại giao Trung Quốc tại EU")
+    assert eu.act == "accuse" and eu.target == "Một quốc gia nào đó ở phương Tây"
+    norway = party(answer, "Đại sứ quán Trung Quốc tại Na Uy")
+    assert any("yêu cầu phía Na Uy cung cấp bằng chứng" in q.text for q in norway.quotes)
+    # The byline is never a party, and every quote is verbatim with its place in the article.
+    text = (SEEDS / SEED_ARTICLE).read_text(encoding="utf-8")
+    for p in answer.parties:
+        assert "Nguyễn Phương" not in p.speaker
+        for q in p.quotes:
+            assert text[q.start : q.end] == q.text and q.paragraph >= 3
+    # The accusers stay together, and so do those who deny.
+    sides = [p.side for p in answer.parties]
+    assert sides == sorted(sides, key=sides.index)
+
+
+def test_seed_who_answer_in_json_and_plain_text(seed_engine):
+    answer = seed_engine.ask("ai cao buoc ai")
+    data = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
+    assert len(data["parties"]) == len(answer.parties) >= 6
+    first = data["parties"][0]
+    assert set(first) == {"speaker", "act", "target", "quotes"}
+    assert set(first["quotes"][0]) == {"text", "article", "paragraph", "start", "end"}
+    # `quotes` still holds every quoted sentence, once.
+    quoted = [q["text"] for p in data["parties"] for q in p["quotes"]]
+    assert [q["text"] for q in data["quotes"]] == list(dict.fromkeys(quoted))
+    assert answer.text.startswith("Các bên trong câu chuyện:")
+    assert "Bộ Tư pháp Mỹ — buộc tội 4 người Trung Quốc" in answer.text
+
+
+def test_english_who_question_gets_the_same_parties_framed_in_english(seed_engine):
+    answer = seed_engine.ask("Who accused whom?")
+    assert answer.language == "en" and answer.text.startswith("The parties in the story:")
+    assert party(answer, "Bộ Tư pháp Mỹ").act == "charge"
+    assert "Bộ Tư pháp Mỹ — charges" in answer.text
+    assert any("Liu Pengyu" in name for name in speakers(answer))
+
+
+def test_single_answer_questions_keep_ranked_quotes(seed_engine):
+    single = ("Ai đã bị buộc tội thành lập công ty bình phong?", "Who did the US say was behind the Exchange hack?")
+    for question in single:
+        assert not is_who_question(question)
+        answer = seed_engine.ask(question)
+        assert answer.parties == () and 1 <= len(answer.quotes) <= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Ai cáo buộc ai?", "Những bên nào bác bỏ cáo buộc, họ nói gì?", "Who is accusing whom in the hacking row?"],
+)
+def test_who_questions_are_recognised(question):
+    assert is_who_question(question)
+
+
+# --- extraction ------------------------------------------------------------------------------
+
+
+def statements_of(body: str):
+    return extract_statements(parse_article("t.txt", "Tiêu đề\n\n" + body))
+
+
+def test_passive_with_and_without_agent():
+    first, second = statements_of(
+        "Công ty Alpha bị Bộ Công Thương cáo buộc bán phá giá.\nÔng Trần Văn Bình bị cáo buộc nhận hối lộ."
+    )
+    assert (first.speaker.text, first.act, first.target.text, first.passive) == (
+        "Bộ Công Thương",
+        "accuse",
+        "Công ty Alpha",
+        True,
+    )
+    # No agent in the sentence: the accuser named before is taken, and marked as outside the sentence.
+    assert second.passive and second.target.text == "Ông Trần Văn Bình"
+    assert second.speaker.text == "Bộ Công Thương" and not second.speaker_in_sentence
+
+
+def test_coordinated_speaker_keeps_the_whole_list():
+    article = parse_article(SEED_ARTICLE, (SEEDS / SEED_ARTICLE).read_text(encoding="utf-8"))
+    accusers = [s for s in extract_statements(article) if s.paragraph == 13]
+    assert accusers[0].speaker.text == (
+        "Mỹ cùng các đồng minh gồm NATO, EU, Anh, Australia, Nhật Bản, New Zealand và Canada"
+    )
+    assert accusers[0].act == "accuse"
+
+
+def test_pronoun_picks_up_the_speaker_of_the_previous_sentence():
+    statements = statements_of(
+        "Bà Nguyễn Thị Thu An, Giám đốc truyền thông của Grab Việt Nam, cho biết công ty chưa nhận đơn kiện.\n"
+        "“Chúng tôi luôn làm đúng luật và không hề bán phá giá”, bà khẳng định."
+    )
+    named = statements[0]
+    assert named.speaker.text == "Bà Nguyễn Thị Thu An, Giám đốc truyền thông của Grab Việt Nam"
+    quoted = [s for s in statements if s.sentence.text.startswith("“Chúng tôi")]
+    assert quoted and all(s.speaker == named.speaker and not s.speaker_in_sentence for s in quoted)
+    # What she says denies the accusation; it is kept as said, and as the denial it is.
+    assert {s.act for s in quoted} == {"deny", "say"}
+    assert quoted[0].content.text == "Chúng tôi luôn làm đúng luật và không hề bán phá giá"
+
+
+def test_byline_dateline_and_caption_are_never_parties():
+    article = parse_article(SEED_ARTICLE, (SEEDS / SEED_ARTICLE).read_text(encoding="utf-8"))
+    statements = extract_statements(article)
+    assert all(s.paragraph not in (1, 2, 5) for s in statements)  # byline, share label, photo caption
+    assert not any("Kinhtedothi" in s.speaker.text or "Nguyễn Phương" in s.speaker.text for s in statements)
+
+
+def test_seed_labels_are_met():
+    score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
+    assert score.gold == 25
+    assert score.f1 >= 0.7 and score.speaker_matched / score.gold >= 0.85
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="news_dev is not beside the repository")
+def test_news_dev_attribution_figures():
+    score = score_attributions(load_gold(SHARED / "attributions.jsonl"), SHARED / "articles")
+    assert score.gold == 216
+    # Measured 0.51 (README, quality table); a drop below this is a regression.
+    assert score.f1 >= 0.48
+
+
+# --- a story over two articles, and the stored statements -------------------------------------
+
+
+def test_two_article_story_and_statements_follow_incremental_rebuilds(engine: Engine, settings):
+    index_dir = settings.index_dir
+    seed_text = (settings.articles_dir / SEED_ARTICLE).read_text(encoding="utf-8")
+    key = statements_key(SEED_ARTICLE, parse_article(SEED_ARTICLE, seed_text).content_hash)
+    seed_file = folder(index_dir) / f"{key}.json"
+    stamp = seed_file.stat().st_mtime_ns
+    (settings.articles_dir / "002_bac_kinh.txt").write_text(SECOND_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    assert seed_file.stat().st_mtime_ns == stamp  # the unchanged article was not analysed again
+    assert len(list(folder(index_dir).glob("*.json"))) == 2
+
+    answer = engine.ask("Ai cáo buộc ai trong vụ tấn công mạng?")
+    articles = {q.article_id for p in answer.parties for q in p.quotes}
+    assert articles == {SEED_ARTICLE, "002_bac_kinh.txt"}, speakers(answer)
+    spokesman = party(answer, "Triệu Lập Kiên")
+    # "Ông yêu cầu ..." is his too: the pronoun takes the speaker of the sentence before.
+    assert spokesman.act in {"accuse", "demand"}
+
+    (settings.articles_dir / "002_bac_kinh.txt").unlink()
+    engine.rebuild(progress=False)
+    assert not any("Triệu Lập Kiên" in name for name in speakers(engine.ask("Ai cáo buộc ai?")))
+
+
+# --- rendering and commands ------------------------------------------------------------------
+
+
+def test_telegram_party_answer_is_compact_html_with_buttons(seed_engine):
+    messages = render.render_answer(seed_engine.ask("Ai cáo buộc ai trong bài báo này?"))
+    assert len(messages) == 1
+    html = messages[0].text
+    check_text(html, "HTML")
+    check_markup(messages[0].keyboard.to_dict())
+    assert html.count("<blockquote>") >= 8 and "<b>Bộ Tư pháp Mỹ</b> — buộc tội" in html
+    assert "Nguyễn Phương" not in html
+
+
+def test_who_command_lists_parties_with_sources(seed_engine):
+    messages = render.render_who(seed_engine.who(), "vi")
+    html = "\n".join(m.text for m in messages)
+    check_text(html, "HTML")
+    assert "<b>Liu Pengyu" not in html and "Liu Pengyu" in html
+    assert html.count("đoạn ") >= 8
+    buttons = [b for row in messages[-1].keyboard.inline_keyboard for b in row]
+    assert len(buttons) == len(seed_engine.who()) and all(b.callback_data.startswith("para:") for b in buttons)
+    assert render.render_who((), "en")[0].text == render.text("en", "who_none")
+
+
+def test_storybot_who_cli(settings, encoder, capsys):
+    paths = ["--articles", str(settings.articles_dir), "--index-dir", str(settings.index_dir)]
+    assert main(["who", *paths]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Các bên trong câu chuyện:") and "Bộ Tư pháp Mỹ" in out
+    assert main(["who", *paths, "--json", "tin tặc Trung Quốc"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["topic"] == "tin tặc Trung Quốc" and len(data["parties"]) >= 6
+    assert main(["who", *paths, "--json", "công thức làm bánh mì"]) == 0
+    assert json.loads(capsys.readouterr().out)["parties"] == []

@@ -25,11 +25,11 @@ from index.answer import Answer, Quote
 from index.config import user_data_dir
 from index.engine import Engine
 from index.errors import StorybotError
-from index.parties import parties_text
+from index.parties import Party, act_phrase
 from index.text import question_language
 
 from .texts import CHAT_TEXTS as TEXTS
-from .texts import FRAMES
+from .texts import FRAMES, PARTY_FRAMES
 
 HISTORY_FILE = "chat_history"
 HISTORY_LENGTH = 1000
@@ -139,7 +139,7 @@ def render_answer(answer: Answer) -> Group:
     if not answer.answered:
         return Group(Text(frame["not_found"], style="bold"), Text(TEXTS["not_found_hint"], style="dim"))
     if answer.parties:  # a who-question: party by party, as the bot lists them
-        return Group(Text(parties_text(answer.parties, answer.language)))
+        return render_parties(answer.parties, answer.language)
     parts: list[Text | Padding] = [Text(frame["header"], style="bold")]
     for quotes in group_by_article(answer.quotes):
         first = quotes[0]
@@ -151,6 +151,33 @@ def render_answer(answer: Answer) -> Group:
             body = Text(f"“{quote.text}”")
             body.append(f"  ({frame['paragraph']} {quote.paragraph})", style="dim")
             parts.append(Padding(body, (0, 0, 0, 2)))
+    return Group(*parts)
+
+
+def render_parties(parties: tuple[Party, ...], language: str) -> Group:
+    """Each party in bold with what it did and to whom, then its quotes; each article's title shown once."""
+    frame = PARTY_FRAMES[language]
+    if not parties:
+        return Group(Text(frame["none"], style="bold"))
+    parts: list[Text | Padding] = [Text(frame["header"], style="bold")]
+    titled: set[str] = set()
+    for number, party in enumerate(parties, 1):
+        line = Text(f"{number}. ")
+        line.append(party.speaker, style="bold")
+        act = act_phrase(party, language)
+        if act:
+            line.append(f" — {act}")
+        parts += [Text(""), line]
+        for quote in party.quotes:
+            if quote.article_id not in titled:  # the first quote from an article names it
+                titled.add(quote.article_id)
+                title = Text(quote.title, style="bold cyan")
+                if quote.url:
+                    title.append(f"  {quote.url}", style="dim")
+                parts.append(Padding(title, (0, 0, 0, 3)))
+            body = Text(f"“{quote.text}”")
+            body.append(f"  ({frame['paragraph']} {quote.paragraph})", style="dim")
+            parts.append(Padding(body, (0, 0, 0, 3)))
     return Group(*parts)
 
 
@@ -205,7 +232,7 @@ def _who(chat: Chat, topic: str) -> bool:
         chat.console.print(Text(str(err)))
     else:
         language = question_language(topic) if topic.strip() else "vi"
-        chat.console.print(Text(parties_text(parties, language)))
+        chat.console.print(render_parties(parties, language))
     chat.console.print()
     return True
 

@@ -76,6 +76,13 @@ class Quote:
     score: float
     date: str | None = None  # YYYY-MM-DD: the article's date (front matter, or its dateline)
 
+    def source(self, language: str) -> str:
+        """The plain-text source line: "— title, đoạn N, date (url)"."""
+        line = f"— {self.title}, {FRAMES[language]['paragraph']} {self.paragraph}"
+        if self.date:
+            line += f", {format_date(self.date, language)}"
+        return line + (f" ({self.url})" if self.url else "")
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -104,12 +111,7 @@ class Answer:
             return parties_text(self.parties, self.language)
         parts = [frame["header"]]
         for quote in self.quotes:
-            source = f"— {quote.title}, {frame['paragraph']} {quote.paragraph}"
-            if quote.date:
-                source += f", {format_date(quote.date, self.language)}"
-            if quote.url:
-                source += f" ({quote.url})"
-            parts.append(f"“{quote.text}”\n{source}")
+            parts.append(f"“{quote.text}”\n{quote.source(self.language)}")
         return "\n\n".join(parts)
 
     def to_json(self) -> dict[str, object]:

@@ -22,7 +22,7 @@ from .errors import QuestionError
 from .search import Retrieval
 from .statement_store import load_statements
 from .store import Snapshot
-from .text import STOPWORDS, fold
+from .text import STOPWORDS, content_syllables, fold, syllables
 from .texts import ACT_WORDS, PARTY_FRAMES
 
 MAX_PARTIES = 8
@@ -130,8 +130,45 @@ def answer_by_party(snapshot: Snapshot, retrieval: Retrieval, answer: Answer) ->
     parties = story_parties(snapshot, story_articles(retrieval), question=retrieval.question)
     if not parties:
         return answer
+    if not names_no_topic(retrieval.question):
+        quoted = {(q.article_id, q.start) for p in parties for q in p.quotes}
+        best = (answer.quotes[0].article_id, answer.quotes[0].start) if answer.quotes else None
+        if answer.answered and best not in quoted and not asks_for_several(retrieval.question):
+            # One party's act is asked about ("Ai bác bỏ cáo buộc ...?") and what answers it best is
+            # no party's statement (an act the extractor did not read): the ranked quotes answer better.
+            return answer
+        parties = _asked_party_first(parties, retrieval.question)
     quotes = tuple(dict.fromkeys(q for p in parties for q in p.quotes))
     return replace(answer, answered=True, parties=parties, quotes=quotes)
+
+
+_SEVERAL = re.compile(
+    r"\b(cac ben|moi ben|nhung ben|hai ben|ben nao|nhung ai|cac phia|moi phia|whom|each side|both sides|"
+    r"which sides|who said what|parties)\b"
+)
+
+
+def asks_for_several(question: str) -> bool:
+    """True when a who-question asks for several parties: "ai ... ai", "các bên", "whom", "each side"."""
+    folded = " ".join(fold(question).split())
+    return len(re.findall(r"\bai\b", folded)) >= 2 or _SEVERAL.search(folded) is not None
+
+
+def _asked_party_first(parties: tuple[Party, ...], question: str) -> tuple[Party, ...]:
+    """The parties with the one whose quotes share most of the question's words moved to the front.
+
+    "Ai buộc tội 4 người Trung Quốc?" asks about one act of the story: its
+    party answers first, and the others follow in story order as context.
+    """
+    asked = set(content_syllables(question))
+    if not asked:
+        return parties
+
+    def overlap(party: Party) -> int:
+        return max((len(asked & set(syllables(q.text))) for q in party.quotes), default=0)
+
+    best = max(range(len(parties)), key=lambda i: (overlap(parties[i]), -i))
+    return (parties[best], *parties[:best], *parties[best + 1 :])
 
 
 def topic_support(retrieval: Retrieval) -> float:
@@ -334,6 +371,5 @@ def parties_text(parties: tuple[Party, ...], language: str) -> str:
         act = act_phrase(party, language)
         lines.append(f"\n{number}. {party.speaker}" + (f" — {act}" if act else ""))
         for q in party.quotes:
-            source = f"— {q.title}, {frame['paragraph']} {q.paragraph}" + (f" ({q.url})" if q.url else "")
-            lines.append(f"   “{q.text}”\n   {source}")
+            lines.append(f"   “{q.text}”\n   {q.source(language)}")
     return "\n".join(lines)

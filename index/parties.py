@@ -132,10 +132,16 @@ def answer_by_party(snapshot: Snapshot, retrieval: Retrieval, answer: Answer) ->
         return answer
     if not names_no_topic(retrieval.question):
         quoted = {(q.article_id, q.start) for p in parties for q in p.quotes}
-        best = (answer.quotes[0].article_id, answer.quotes[0].start) if answer.quotes else None
-        if answer.answered and best not in quoted and not asks_for_several(retrieval.question):
-            # One party's act is asked about ("Ai bác bỏ cáo buộc ...?") and what answers it best is
-            # no party's statement (an act the extractor did not read): the ranked quotes answer better.
+        best = answer.quotes[0] if answer.answered and answer.quotes else None
+        if (
+            best is not None
+            and (best.article_id, best.start) not in quoted
+            and not asks_for_several(retrieval.question)
+            and _overlap(best.text, retrieval.question)
+            > max(_overlap(q.text, retrieval.question) for q in quotes_of(parties))
+        ):
+            # One party's act is asked about ("Ai bác bỏ cáo buộc ...?") and the sentence that says it
+            # best is no party's statement (an act the extractor did not read): the ranked quotes answer.
             return answer
         parties = _asked_party_first(parties, retrieval.question)
     quotes = tuple(dict.fromkeys(q for p in parties for q in p.quotes))
@@ -146,6 +152,16 @@ _SEVERAL = re.compile(
     r"\b(cac ben|moi ben|nhung ben|hai ben|ben nao|nhung ai|cac phia|moi phia|whom|each side|both sides|"
     r"which sides|who said what|parties)\b"
 )
+
+
+def quotes_of(parties: tuple[Party, ...]) -> list[Quote]:
+    """Every quote of the parties, in order."""
+    return [q for p in parties for q in p.quotes]
+
+
+def _overlap(text: str, question: str) -> int:
+    """How many of the question's content syllables `text` holds."""
+    return len(set(content_syllables(question)) & set(syllables(text)))
 
 
 def asks_for_several(question: str) -> bool:
@@ -160,12 +176,11 @@ def _asked_party_first(parties: tuple[Party, ...], question: str) -> tuple[Party
     "Ai buộc tội 4 người Trung Quốc?" asks about one act of the story: its
     party answers first, and the others follow in story order as context.
     """
-    asked = set(content_syllables(question))
-    if not asked:
+    if not content_syllables(question):
         return parties
 
     def overlap(party: Party) -> int:
-        return max((len(asked & set(syllables(q.text))) for q in party.quotes), default=0)
+        return max((_overlap(q.text, question) for q in party.quotes), default=0)
 
     best = max(range(len(parties)), key=lambda i: (overlap(parties[i]), -i))
     return (parties[best], *parties[:best], *parties[best + 1 :])

@@ -24,7 +24,7 @@ def test_add_saves_indexes_and_answers_with_the_date(paths, settings, news_site:
     assert out.startswith(f"{link}: Added “{site.PHA_DIEN_TITLE}” (7 paragraphs, Tin Nhanh Miền Trung, 12 May 2025).")
     assert "[web/127.0.0.1/da-nang-cho-chay-thu-pha-dien-qua-song-han-" in out
     assert "Indexed 2 article(s)" in err and "1 added" in err and "1 unchanged" in err  # the index was updated
-    assert main(["ask", *paths, "Ai bác bỏ cáo buộc nâng giá vé phà?"]) == 0
+    assert main(["ask", *paths, "Ông Quang nói gì về cáo buộc nâng giá vé phà?"]) == 0
     answer = capsys.readouterr().out
     assert "Ông Quang bác bỏ cáo buộc" in answer and f"— {site.PHA_DIEN_TITLE}, đoạn 5, 12/5/2025 ({link})" in answer
 

@@ -39,8 +39,9 @@ from index import answer as answer_module  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.embedding import Encoder, load_encoder  # noqa: E402
 from index.engine import Engine  # noqa: E402
-from index.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_questions, variants  # noqa: E402
+from index.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_dataset, load_questions, variants  # noqa: E402
 from index.search import search  # noqa: E402
+from index.text import answer_kind  # noqa: E402
 
 L2 = 30.0  # strong: few, smooth weights carry over to questions and stories not seen here
 # Refusing a question the articles answer costs the reader the answer; answering
@@ -137,7 +138,7 @@ def main() -> int:
                 continue
             for group, text in variants(q):
                 retrieval = search(snapshot, encoder, text, k=answer_module.QUOTE_POOL)
-                candidates = answer_module._candidates(snapshot, retrieval, engine.sentences)
+                candidates = answer_module._candidates(snapshot, retrieval, engine.sentences, kind=answer_kind(text))
                 for c in candidates:
                     quote = snapshot.article(c.hit.chunk.article_id).text[c.start : c.end]
                     sentence_rows.append(c.features)
@@ -207,10 +208,8 @@ def main() -> int:
 
 def _dataset(spec: str) -> tuple[Path, list]:
     """(articles folder, questions) of a dataset given as FOLDER or ARTICLES_DIR:QUESTIONS.jsonl."""
-    if ":" in spec:
-        articles, questions = spec.split(":", 1)
-        return Path(articles), load_questions(Path(questions))
-    return Path(spec) / "articles", load_questions(Path(spec) / "questions.jsonl")
+    articles, _, questions = spec.partition(":") if ":" in spec else ("", "", spec)
+    return load_dataset(Path(questions), Path(articles))
 
 
 def _index_dir(cache: Path | None, spec: str) -> Path:

@@ -219,8 +219,7 @@ SENTENCE_FEATURES = ("prior", "evidence", "cosine", "cosine_gap", "kind_offered"
 class LinearModel:
     """A logistic model: `bias + weights · features`, read from MODEL_FILE."""
 
-    names: tuple[str, ...]
-    weights: tuple[float, ...]
+    weights: tuple[float, ...]  # in the order of ANSWER_FEATURES or SENTENCE_FEATURES
     bias: float
 
     def logit(self, features: list[float]) -> float:
@@ -245,7 +244,7 @@ def models() -> dict[str, LinearModel]:
 def _linear(entry: dict[str, object], names: tuple[str, ...]) -> LinearModel:
     weights = entry["weights"]
     assert isinstance(weights, dict)
-    return LinearModel(names=names, weights=tuple(float(weights[n]) for n in names), bias=float(entry["bias"]))
+    return LinearModel(weights=tuple(float(weights[n]) for n in names), bias=float(entry["bias"]))
 
 
 @dataclass(frozen=True)
@@ -273,11 +272,12 @@ def compose_answer(
     language = question_language(retrieval.question)
     if not retrieval.hits:
         return Answer(retrieval.question, False, (), (), language, 0.0, notices, dict(retrieval.timings_ms))
-    candidates = _candidates(snapshot, retrieval, sentences)
-    evidence = measure_evidence(snapshot, retrieval, candidates, language=language)
+    kind = answer_kind(retrieval.question)
+    candidates = _candidates(snapshot, retrieval, sentences, kind=kind)
+    evidence = measure_evidence(snapshot, retrieval, candidates, language=language, kind=kind)
     logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
     confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
-    if answer_kind(retrieval.question) == "author":
+    if kind == "author":
         # Who wrote it is stated by the byline, not argued by similarity: a
         # credit among the best passages answers; none means not found.
         credits = [c for c in candidates if c.features[SENTENCE_FEATURES.index("furniture")]]
@@ -308,14 +308,13 @@ def term_weights(snapshot: Snapshot, retrieval: Retrieval) -> dict[str, float]:
 
 
 def measure_evidence(
-    snapshot: Snapshot, retrieval: Retrieval, candidates: list[_Candidate], *, language: str
+    snapshot: Snapshot, retrieval: Retrieval, candidates: list[_Candidate], *, language: str, kind: str | None
 ) -> Evidence:
-    """The answer model's evidence for the best passage and the best candidate sentence."""
+    """The answer model's evidence for the best passage and the best candidate sentence (`kind`: answer_kind)."""
     best_hit = retrieval.hits[0]
     best = max(candidates, key=lambda c: c.score) if candidates else None
-    syllable_share, word_share, has_words = _support(snapshot, retrieval)
     present = set(_tokens(best_hit.chunk.search_text))
-    kind = answer_kind(retrieval.question)
+    syllable_share, word_share, has_words = _support(snapshot, retrieval, present)
     runner_up = retrieval.hits[1].dense if len(retrieval.hits) > 1 else 0.0
     return Evidence(
         passage_cosine=best_hit.dense,
@@ -354,8 +353,8 @@ def _local_evidence(best: _Candidate, candidates: list[_Candidate], retrieval: R
     return sum(weight[t] for t in terms & best.terms) / total if total > 0 else 0.0
 
 
-def _support(snapshot: Snapshot, retrieval: Retrieval) -> tuple[float, float, bool]:
-    """IDF shares of the question's syllables and two-syllable words found in the best passage.
+def _support(snapshot: Snapshot, retrieval: Retrieval, present: set[str]) -> tuple[float, float, bool]:
+    """IDF shares of the question's syllables and two-syllable words among `present`, the best passage's tokens.
 
     A term the articles never use counts against the question with the
     highest IDF: it names something the articles do not talk about.
@@ -363,7 +362,6 @@ def _support(snapshot: Snapshot, retrieval: Retrieval) -> tuple[float, float, bo
     vocab = snapshot.lexical.bm25.vocab_dict
     idf = snapshot.lexical.idf
     unknown = float(idf.max()) if len(idf) else 0.0
-    present = set(_tokens(retrieval.hits[0].chunk.search_text))
     shares = []
     terms = [t for t in query_tokens(retrieval.question) if not t.startswith(ACCENT_PREFIX)]
     for bigrams in (False, True):
@@ -410,11 +408,12 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(document_tokens(text))
 
 
-def _candidates(snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None) -> list[_Candidate]:
-    """Every sentence of the best passages, scored by the sentence model."""
+def _candidates(
+    snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None, *, kind: str | None
+) -> list[_Candidate]:
+    """Every sentence of the best passages, scored by the sentence model (`kind`: what the question asks for)."""
     weights = term_weights(snapshot, retrieval)
     total = sum(weights[t] for t in retrieval.tokens)
-    kind = answer_kind(retrieval.question)
     asked = set(syllables(retrieval.question))
     wants_credit = kind == "author"
     best = retrieval.hits[0].score if retrieval.hits else 1.0

@@ -87,7 +87,8 @@ def _split_credits(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     for start, end in spans:
         for match in _CREDIT_RUN_ON.finditer(text, start, end):
             out.append((start, match.end()))
-            start = match.end() + len(text[match.end() : end]) - len(text[match.end() : end].lstrip())
+            rest = text[match.end() : end]
+            start = match.end() + len(rest) - len(rest.lstrip())  # the next sentence starts after the spaces
         out.append((start, end))
     return out
 

@@ -147,6 +147,14 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 _LANG_GROUPS = {"vi-noaccent": "vi-unaccented"}
 
 
+def load_dataset(dataset: Path, articles_dir: Path) -> tuple[Path, list[EvalQuestion]]:
+    """(articles folder, questions) of a dataset: a folder with articles/ and questions.jsonl, or a
+    .jsonl file of questions about `articles_dir`."""
+    if dataset.is_dir():
+        return dataset / "articles", load_questions(dataset / "questions.jsonl")
+    return articles_dir, load_questions(dataset)
+
+
 def variants(q: EvalQuestion) -> list[tuple[str, str]]:
     """(group, text) pairs a question is asked as."""
     if q.lang:
@@ -195,12 +203,7 @@ def evaluate(
     should be refused.
     """
     encoder = encoder or load_encoder(settings.model, settings.query_prompt, settings.passage_prompt, settings.device)
-    if dataset.is_dir():
-        articles_dir = dataset / "articles"
-        questions = load_questions(dataset / "questions.jsonl")
-    else:
-        articles_dir = settings.articles_dir
-        questions = load_questions(dataset)
+    articles_dir, questions = load_dataset(dataset, settings.articles_dir)
     tallies: dict[str, Tally] = defaultdict(Tally)
     with tempfile.TemporaryDirectory(prefix="storybot-eval-") as tmp:
         engine = Engine(
@@ -327,9 +330,7 @@ def ablated_answers(
             ablated = ablated.replace(sentence, "", 1)
         path.write_text(ablated, encoding="utf-8")
         engine.rebuild(progress=False)
-        for group, text in variants(q):
-            if not group.startswith("cover"):
-                yield f"ablated-{group}", q, engine.ask(text, top_k=5)
+        yield from _asked_again("ablated", engine, q)
         path.write_text(original, encoding="utf-8")
 
 
@@ -346,8 +347,12 @@ def holdout_answers(
     kept = set(names[::2])
     engine = _engine_over(articles_dir, sorted(kept), tmp / "half", settings, encoder, retrieval)
     for q in questions:
-        if q.article is None or q.article in kept or not q.expect_answer:
-            continue
-        for group, text in variants(q):
-            if not group.startswith("cover"):
-                yield f"holdout-{group}", q, engine.ask(text, top_k=5)
+        if q.article is not None and q.article not in kept and q.expect_answer:
+            yield from _asked_again("holdout", engine, q)
+
+
+def _asked_again(prefix: str, engine: Engine, q: EvalQuestion) -> Iterator[tuple[str, EvalQuestion, Answer]]:
+    """`q` asked in each of its single-answer variants, as (group with `prefix`, question, answer)."""
+    for group, text in variants(q):
+        if not group.startswith("cover"):
+            yield f"{prefix}-{group}", q, engine.ask(text, top_k=5)

@@ -131,21 +131,20 @@ def answer_by_party(snapshot: Snapshot, retrieval: Retrieval, answer: Answer) ->
     if not parties:
         return answer
     if not names_no_topic(retrieval.question):
-        quoted = {(q.article_id, q.start) for p in parties for q in p.quotes}
+        asked = frozenset(content_syllables(retrieval.question))
+        quoted = quotes_of(parties)
         best = answer.quotes[0] if answer.answered and answer.quotes else None
         if (
             best is not None
-            and (best.article_id, best.start) not in quoted
+            and (best.article_id, best.start) not in {(q.article_id, q.start) for q in quoted}
             and not asks_for_several(retrieval.question)
-            and _overlap(best.text, retrieval.question)
-            > max(_overlap(q.text, retrieval.question) for q in quotes_of(parties))
+            and _overlap(best.text, asked) > max(_overlap(q.text, asked) for q in quoted)
         ):
             # One party's act is asked about ("Ai bác bỏ cáo buộc ...?") and the sentence that says it
             # best is no party's statement (an act the extractor did not read): the ranked quotes answer.
             return answer
-        parties = _asked_party_first(parties, retrieval.question)
-    quotes = tuple(dict.fromkeys(q for p in parties for q in p.quotes))
-    return replace(answer, answered=True, parties=parties, quotes=quotes)
+        parties = _asked_party_first(parties, asked)
+    return replace(answer, answered=True, parties=parties, quotes=tuple(dict.fromkeys(quotes_of(parties))))
 
 
 _SEVERAL = re.compile(
@@ -159,9 +158,9 @@ def quotes_of(parties: tuple[Party, ...]) -> list[Quote]:
     return [q for p in parties for q in p.quotes]
 
 
-def _overlap(text: str, question: str) -> int:
-    """How many of the question's content syllables `text` holds."""
-    return len(set(content_syllables(question)) & set(syllables(text)))
+def _overlap(text: str, asked: frozenset[str]) -> int:
+    """How many of the question's content syllables `asked` the text holds."""
+    return len(asked & set(syllables(text)))
 
 
 def asks_for_several(question: str) -> bool:
@@ -170,17 +169,17 @@ def asks_for_several(question: str) -> bool:
     return len(re.findall(r"\bai\b", folded)) >= 2 or _SEVERAL.search(folded) is not None
 
 
-def _asked_party_first(parties: tuple[Party, ...], question: str) -> tuple[Party, ...]:
-    """The parties with the one whose quotes share most of the question's words moved to the front.
+def _asked_party_first(parties: tuple[Party, ...], asked: frozenset[str]) -> tuple[Party, ...]:
+    """The parties with the one whose quotes share most of the question's content syllables moved to the front.
 
     "Ai buộc tội 4 người Trung Quốc?" asks about one act of the story: its
     party answers first, and the others follow in story order as context.
     """
-    if not content_syllables(question):
+    if not asked:
         return parties
 
     def overlap(party: Party) -> int:
-        return max((_overlap(q.text, question) for q in party.quotes), default=0)
+        return max((_overlap(q.text, asked) for q in party.quotes), default=0)
 
     best = max(range(len(parties)), key=lambda i: (overlap(parties[i]), -i))
     return (parties[best], *parties[:best], *parties[best + 1 :])

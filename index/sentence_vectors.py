@@ -7,9 +7,9 @@ is the only evidence there is). Sentence vectors are computed when an article
 is indexed and kept in a content-addressed SQLite table beside the index
 generations: a row's key is a hash of the model, prompt and sentence text, so
 a row is never wrong, only possibly unused. Rows are added before a new
-generation becomes current and unused ones are pruned after, so readers of
-any live generation find theirs. A missing or unreadable table only costs
-the feature: answers fall back to lexical evidence.
+generation becomes current, so readers of any live generation find theirs;
+rows of removed articles stay (disk space only). A missing or unreadable
+table only costs the feature: the passage's similarity stands in.
 """
 
 from __future__ import annotations
@@ -129,19 +129,6 @@ class SentenceVectors:
                 )
         return len(missing)
 
-    def prune(self, keep: Iterable[str]) -> int:
-        """Delete rows of sentences not in `keep` (the texts of every live generation); returns how many."""
-        wanted = {sentence_key(self._id, t) for t in keep}
-        with self._lock:
-            db = self._connect()
-            if db is None:
-                return 0
-            stale = [k for (k,) in db.execute("SELECT key FROM vectors") if k not in wanted]
-            if stale:
-                with db:
-                    db.executemany("DELETE FROM vectors WHERE key = ?", [(k,) for k in stale])
-        return len(stale)
-
     def close(self) -> None:
         """Close the connection (a new one opens on next use)."""
         with self._lock:
@@ -154,21 +141,3 @@ def sentence_texts(chunks: Iterable[Chunk]) -> list[str]:
     """The text of every sentence of `chunks`, in order."""
     return [c.text[a - c.start : b - c.start] for c in chunks for a, b in c.sentences]
 
-
-def index_sentences(
-    index_dir: Path, encoder: Encoder, chunks: list[Chunk], new_chunks: list[Chunk], *, prune: bool, progress: bool
-) -> int:
-    """Embed the sentences of `new_chunks` (of all `chunks` when the table is new); returns how many were embedded.
-
-    With `prune`, rows of sentences no longer in `chunks` are deleted
-    afterwards (an article was changed or removed).
-    """
-    store = SentenceVectors(index_dir, encoder)
-    try:
-        fresh = not store.path.exists()
-        embedded = store.add(sentence_texts(chunks if fresh else new_chunks), progress=progress)
-        if prune and not fresh:
-            store.prune(sentence_texts(chunks))
-        return embedded
-    finally:
-        store.close()

@@ -20,13 +20,13 @@ paragraph (BENCHMARKS.md), so it runs on every article at index time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -262,6 +262,7 @@ def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
 
 
 # Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
+_MEDIA = frozenset("mạng trang tài báo sóng truyền kênh twitter facebook blog".split())
 _NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
 
 
@@ -273,14 +274,25 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
-    if prev in _NOUN_BEFORE:
-        return prev in {"bị", "được"}  # passives are verbs; nouns otherwise
-    if nxt in {"của", "này", "đó", "trên"} and phrase not in {"cho biết", "cho hay", "nói"}:
-        return False
+    if prev in _NOUN_BEFORE and not (prev == "bản" and i > 1 and toks[i - 2].low == "văn"):
+        # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing).
+        return prev in {"bị", "được"}
+    after = toks[j + 1].low if j + 1 < len(toks) else ""
+    if nxt == "trên" and (after in _MEDIA or (j + 1 < len(toks) and toks[j + 1].text[:1].isupper())):
+        return True  # "viết trên Twitter", "chia sẻ trên trang cá nhân"
+    if (
+        nxt in {"của", "này", "đó", "trên"}
+        and phrase not in {"cho biết", "cho hay", "nói"}
+        and not phrase.endswith("rằng")
+        and after not in {"là", "không", "chưa", "đã", "sẽ", "cần", "phải"}
+    ):
+        return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
     if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
         # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
         if nxt in {"chất", "định", "mô", "lý", "cả", "truyền", "ứng", "chế", "hoạch", "sĩ", "bỏ", "tụng", "tục"}:
             return False
+        if prev in {"công", "yếu", "nhân", "tham", "quốc", "luật", "phiên"}:
+            return False  # the end of a word: "công tố", "yếu tố", "quốc tế" ... not the verb
         if phrase == "gọi":
             return any(t.low == "là" for t in toks[j : j + 30])
         if phrase == "bác" and toks[j : j + 1] and toks[j].text[:1].isupper():
@@ -318,6 +330,16 @@ def _sentence_statements(
             target = None
         resolved = True
         speaker: Span | None = None
+        outer = _embedding(toks, speaker_toks[0], found) if speaker_toks else None
+        if outer is not None:
+            # An act inside what another speaker reports ("X cho biết, Trung Quốc phản đối ..."):
+            # X's statement takes that stance; a plain report inside it adds nothing.
+            inner = _span(text, speaker_toks).text
+            named = _named(inner) or bool(_PRONOUNS.match(inner))  # "Bộ Tư pháp Mỹ cho biết, họ đã buộc tội"
+            if named and act not in _GENERIC and act != "other" and outer.act in _GENERIC:
+                aimed = _object(toks, j)
+                found.append(replace(outer, act=act, target=_span(text, aimed) if aimed else None))
+            continue
         if speaker_toks:
             speaker = _span(text, speaker_toks)
             if _PRONOUNS.match(speaker.text):
@@ -342,7 +364,7 @@ def _sentence_statements(
         if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
             final_act = "reject"  # criticising an accusation rejects it
         # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
-        for each in dict.fromkeys((final_act, act)):
+        for each in (final_act,):
             found.append(
                 Statement(
                     article_id=article.id,
@@ -359,6 +381,34 @@ def _sentence_statements(
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
     return _dedupe(found)
+
+
+# Words that start a clause of its own after a reported one ("X nói ..., trong khi Y bác bỏ").
+_CONTRAST = frozenset({"nhưng", "song", "còn", ";", "trong", "tuy", "ngược", "đồng"})
+# Words that open a sentence with an adverbial phrase ("Trước thông tin X tuyên bố ..., Y lên tiếng").
+_FRAME_OPENERS = frozenset({"trước", "sau", "về", "với", "trả", "phản", "nói", "khi", "theo", "tại", "trong", "đáp"})
+
+
+def _embedding(toks: list[_Tok], first: _Tok, found: list[Statement]) -> Statement | None:
+    """The earlier statement of the sentence whose reported clause holds a subject starting at `first`.
+
+    "X cho biết, Y phản đối Z": Y's act is part of what X says. Not so after a
+    contrast ("..., trong khi Y bác bỏ"), a full stop the sentence splitter
+    left in, or for an act inside the sentence's opening adverbial phrase
+    ("Trước thông tin X tuyên bố ..., Y lên tiếng").
+    """
+    opener = toks[0].low in _FRAME_OPENERS
+    first_comma = next((t.start for t in toks if t.low == ","), None)
+    for s in reversed(found):
+        if s.nominal or not (s.content.start <= first.start < s.content.end):
+            continue
+        if opener and first_comma is not None and s.content.start < first_comma < first.start:
+            continue
+        between = [k for k, t in enumerate(toks) if s.content.start <= t.start < first.start]
+        if any(toks[k].low in _CONTRAST or (toks[k].low == "." and toks[k - 1].text.islower()) for k in between):
+            continue
+        return s
+    return None
 
 
 def _merge_generic(toks: list[_Tok], cues: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -452,6 +502,8 @@ def _clause_start(toks: list[_Tok], end: int) -> int:
         low = toks[k].low
         if low in _BOUNDARY_PUNCT and low not in "()":
             return k + 1
+        if low == "." and k and toks[k - 1].text.islower():
+            return k + 1  # a sentence the splitter left joined ("... sai sự thật. Cục Hàng không khẳng định")
         for n in range(_MAX_SUB, 0, -1):
             if k - n + 1 >= 0 and tuple(t.low for t in toks[k - n + 1 : k + 1]) in _SUBORDINATORS:
                 return k + 1

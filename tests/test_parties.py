@@ -150,8 +150,8 @@ def test_pronoun_picks_up_the_speaker_of_the_previous_sentence():
     assert named.speaker.text == "Bà Nguyễn Thị Thu An, Giám đốc truyền thông của Grab Việt Nam"
     quoted = [s for s in statements if s.sentence.text.startswith("“Chúng tôi")]
     assert quoted and all(s.speaker == named.speaker and not s.speaker_in_sentence for s in quoted)
-    # What she says denies the accusation; it is kept as said, and as the denial it is.
-    assert {s.act for s in quoted} == {"deny", "say"}
+    # What she says denies the accusation: it is recorded as the denial it is (one act per statement).
+    assert {s.act for s in quoted} == {"deny"}
     assert quoted[0].content.text == "Chúng tôi luôn làm đúng luật và không hề bán phá giá"
 
 

@@ -199,9 +199,35 @@ def extract_statements(article: Article) -> list[Statement]:
     """Every attribution statement of `article`, in text order."""
     out: list[Statement] = []
     for paragraph, start, end in _units(article):
+        previous: list[Statement] = []
         for s_start, s_end in split_sentences(article.text[start:end], start):
-            out.extend(_sentence_statements(article, paragraph, s_start, s_end, out))
+            found = _sentence_statements(article, paragraph, s_start, s_end, out)
+            if not found and previous:
+                found = _continued_quotation(article, paragraph, s_start, s_end, previous)
+            out.extend(found)
+            previous = found
     return out
+
+
+def _continued_quotation(
+    article: Article, paragraph: int, start: int, end: int, previous: list[Statement]
+) -> list[Statement]:
+    """A sentence that is a quotation with no verb of its own goes on with the previous sentence's speaker.
+
+    Reporters quote several sentences after one "ông X nói:"; the later ones
+    ("“Họ đang cố giấu điều gì?”") are still X's.
+    """
+    text = article.text[start:end].strip()
+    quote = _quotation(article.text, Span(article.text[start:end], start, end))
+    if not text or text[0] not in _OPEN_QUOTES or quote is None or len(quote.text) < 0.6 * len(text):
+        return []
+    last = next((s for s in reversed(previous) if not s.nominal), None)
+    if last is None:
+        return []
+    act = _refine("say", last.speaker.text, quote.text, "")
+    sentence = Span(article.text[start:end], start, end)
+    return [replace(last, paragraph=paragraph, sentence=sentence, act=act, content=quote, target=None,
+                    speaker_in_sentence=False, passive=False)]
 
 
 def _units(article: Article) -> list[tuple[int, int, int]]:
@@ -326,7 +352,7 @@ def _sentence_statements(
             passive = True
             target = _subject(toks, bi)
         else:
-            speaker_toks = _subject(toks, i, lo)
+            speaker_toks = _subject(toks, i, lo) or _purpose_subject(toks, i, lo)
             target = None
         resolved = True
         speaker: Span | None = None
@@ -485,7 +511,19 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         seg = _trim_right(seg[:aux])
     if not seg or sum(t.text[:1].isalnum() for t in seg) > _MAX_SPEAKER_TOKENS:
         return None
+    if seg[-1].low in {"đến", "tới", "từ", "cho", "với"}:
+        return None  # "từ chỉ trích các bang, báo đài đến giễu cợt ...": a list of acts, not a subject
     return seg
+
+
+def _purpose_subject(toks: list[_Tok], i: int, lo: int) -> list[_Tok] | None:
+    """For "X đã lên Twitter để chỉ trích Y": the subject of the clause the purpose verb at `i` depends on."""
+    k = i
+    while k > lo and _is_adverb(toks, k - 1):
+        k -= 1
+    if k - 1 <= lo or toks[k - 1].low != "để":
+        return None
+    return _subject(toks, k - 1, lo)
 
 
 def _is_adverb(toks: list[_Tok], k: int) -> bool:
@@ -546,6 +584,9 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
             "ngay",
             "sau",
             "trước",
+            "-",
+            "–",
+            "—",
         }
         or _DATE.match(seg[k].low)
     ):

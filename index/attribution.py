@@ -389,6 +389,8 @@ def _sentence_statements(
         target_span = _span(text, target) if target else None
         if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
             final_act = "reject"  # criticising an accusation rejects it
+        if final_act == "say" and _answers_frame(toks, i, sentence):
+            final_act = "respond"  # "Trả lời phóng viên, X cho biết"; the accused party speaking answers
         # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
         for each in (final_act,):
             found.append(
@@ -435,6 +437,21 @@ def _embedding(toks: list[_Tok], first: _Tok, found: list[Statement]) -> Stateme
             continue
         return s
     return None
+
+
+# A sentence opening that makes what follows an answer: "Trả lời phóng viên, ...", "Về cáo buộc này, ...".
+_RESPONSE_FRAME = re.compile(
+    r"^\W*(?:trả lời|phản hồi|đáp lại|trao đổi với|khi được hỏi|được hỏi|nói về|lý giải|giải thích|"
+    r"(?:về|trước|đối với|liên quan đến) (?:những |các |)(?:thông tin|cáo buộc|lời|nhận định|ý kiến|phản ánh|"
+    r"chỉ trích|tố cáo|đơn kiện|vụ kiện|tuyên bố|động thái|phát biểu|việc|sự việc|vụ việc|nghi vấn|tin đồn))\b",
+    re.IGNORECASE,
+)
+
+
+def _answers_frame(toks: list[_Tok], i: int, sentence: Span) -> bool:
+    """True when the verb at `i` follows an opening that makes it an answer ("Trả lời phóng viên, X nói")."""
+    comma = next((k for k, t in enumerate(toks) if t.low == ","), None)
+    return comma is not None and comma < i and bool(_RESPONSE_FRAME.match(sentence.text))
 
 
 def _merge_generic(toks: list[_Tok], cues: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

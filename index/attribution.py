@@ -135,17 +135,27 @@ _TARGET_STOP = frozenset(
 )
 _WRONGDOING = re.compile(
     r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|"
-    r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái",
+    r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái|bất hợp pháp|phi pháp|tham nhũng|hối lộ|"
+    r"bao che|qua mắt|tiếp tay|trục lợi|chiếm đoạt|cố tình|cố ý|bất công",
     re.IGNORECASE,
 )
 # Negative evaluation: a statement that carries it criticises.
 _DISPARAGING = re.compile(
     r"thương hại|khiêu khích|tệ hại|tồi tệ|rác rưởi|\bđiên\b|\bngu\b|kém hiệu quả|thiếu quyết liệt|"
     r"vô trách nhiệm|vô căn cứ|thiếu thiện chí|đáng xấu hổ|sai lầm|thất vọng|chậm đổi mới|không tốt|"
-    r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại",
+    r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại|hổ thẹn|lăng mạ|"
+    r"khiếm nhã|vô lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|không thể chấp nhận|thiển cận|"
+    r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh",
     re.IGNORECASE,
 )
-_DENIAL = re.compile(r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ")
+_DENIAL = re.compile(
+    r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ|bịa đặt|vu khống|"
+    r"không có cơ sở|thất thiệt|hoàn toàn không|không liên quan"
+)
+# A warning: a condition and its consequence ("Nếu ... thì sẽ ..."), or a sanction announced.
+_WARNING = re.compile(r"^(?:nếu|trường hợp|một khi)\b.{0,200}?\b(?:thì|sẽ)\b", re.IGNORECASE)
+# A lawsuit announced or pursued ("sẽ theo đuổi vụ kiện ... đến cùng").
+_SUING = re.compile(r"\b(?:sẽ|tiếp tục|quyết|theo đuổi)\b(?:\s+\w+){0,3}?\s+(?:vụ\s+|đơn\s+)?(?:khởi\s+)?kiện\b")
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
     r"^(?:đây là |đó là |đó |việc này )?(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
@@ -362,7 +372,7 @@ def _sentence_statements(
             # X's statement takes that stance; a plain report inside it adds nothing.
             inner = _span(text, speaker_toks).text
             named = _named(inner) or bool(_PRONOUNS.match(inner))  # "Bộ Tư pháp Mỹ cho biết, họ đã buộc tội"
-            if named and act not in _GENERIC and act != "other" and outer.act in _GENERIC:
+            if named and act not in _GENERIC and act != "other" and outer.act != act:
                 aimed = _object(toks, j)
                 found.append(replace(outer, act=act, target=_span(text, aimed) if aimed else None))
             continue
@@ -760,6 +770,10 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
         return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
     if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
         return "deny"
+    if act == "say" and _WARNING.search(content):
+        return "threaten"
+    if act == "say" and _SUING.search(content):
+        return "sue"
     if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:
         return "accuse"
     if act == "say" and _DISPARAGING.search(content):

@@ -110,6 +110,14 @@ _PRONOUNS = re.compile(
     r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên))$",
     re.IGNORECASE,
 )
+# Titles that name a person, whom "ông"/"bà" can refer back to.
+_PERSON_TITLE = re.compile(
+    r"^(?:cựu |nguyên |phó |tân )?(?:hlv|huấn luyện viên|tổng thống|tt|thủ tướng|thượng nghị sĩ|nghị sĩ|bộ trưởng|"
+    r"ngoại trưởng|thứ trưởng|giám đốc|tổng giám đốc|chủ tịch|đại biểu|luật sư|bác sĩ|ntk|nhà thiết kế|đại sứ|"
+    r"người phát ngôn|phát ngôn viên|tổng kiểm toán|tổng thanh tra|thống đốc|thị trưởng|trưởng|ca sĩ|nhạc sĩ|"
+    r"cầu thủ|tiền đạo|diễn viên|người mẫu|hoa hậu|á hậu|mc|nhà báo|phóng viên)\b",
+    re.IGNORECASE,
+)
 _HONORIFIC = re.compile(r"^(ông|bà|cô|anh|chị)\b", re.IGNORECASE)
 # Nouns that can head a speaker written in lower case ("đại diện Grab", "phía bị đơn").
 _HEADS = re.compile(
@@ -310,6 +318,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
+    if prev == "được" and i > 1 and toks[i - 2].low in {"nhận", "có"}:
+        return False  # "nhận được phản hồi": a noun
     if prev in _NOUN_BEFORE and not (prev == "bản" and i > 1 and toks[i - 2].low == "văn"):
         # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing).
         return prev in {"bị", "được"}
@@ -675,10 +685,16 @@ def _antecedent(
     pool = [s for s in reversed(found)] + [s for s in reversed(earlier) if s.article_id == article.id]
     pool = [s for s in pool[:12] if not _PRONOUNS.match(s.speaker.text)]
     if head and head not in {"họ", "tôi", "chúng tôi"}:
-        same = [s for s in pool if re.search(rf"(?:^|\s){re.escape(head)}\s", s.speaker.text + " ", re.IGNORECASE)]
-        if same:
-            return same[0].speaker
+        person = head in {"ông", "bà", "anh", "chị", "cô"}
+        same = [
+            s
+            for s in pool
+            if re.search(rf"(?:^|\s){re.escape(head)}\s", s.speaker.text + " ", re.IGNORECASE)
+            or (person and _PERSON_TITLE.match(s.speaker.text) and not _HONORIFIC.match(s.speaker.text))
+        ]
         mention = _nearest_mention(article.text, head, before)
+        if same and (mention is None or same[0].speaker.start > mention.start):
+            return same[0].speaker  # the nearest person: a speaker with the honorific or a title ("HLV X")
         if mention is not None:
             return mention
     return pool[0].speaker if pool else None

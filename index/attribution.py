@@ -107,7 +107,8 @@ _PRONOUNS = re.compile(
     r"^(ông|bà|cô|anh|chị|họ|ông ta|bà ta|cô ta|anh ta|ông ấy|bà ấy|cô ấy|anh ấy|chúng tôi|tôi|"
     r"(?:cơ quan|đơn vị|người|vị|đại diện|bên|phía|hãng|công ty|tổ chức|nhân vật|quan chức|"
     r"chính trị gia|nữ ca sĩ|nam ca sĩ|ca sĩ|cầu thủ|tiền đạo|tuyển thủ|nhà ngoại giao|thượng nghị sĩ|"
-    r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên))$",
+    r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên)|"
+    r"(?:nữ|nam) (?:ca sĩ|diễn viên|người mẫu|nhạc sĩ|nghệ sĩ|cầu thủ|vận động viên|doanh nhân|danh ca|MC))$",
     re.IGNORECASE,
 )
 # Titles that name a person, whom "ông"/"bà" can refer back to.
@@ -339,6 +340,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
             return False
         if prev in {"công", "yếu", "nhân", "tham", "quốc", "luật", "phiên"}:
             return False  # the end of a word: "công tố", "yếu tố", "quốc tế" ... not the verb
+        if phrase == "kiện" and (prev in {"điều", "sự", "bưu", "linh", "biến", "văn"} or nxt in {"toàn", "hàng"}):
+            return False  # "điều kiện", "sự kiện", "kiện toàn"
         if phrase == "gọi":
             return any(t.low == "là" for t in toks[j : j + 30])
         if phrase == "bác" and toks[j : j + 1] and toks[j].text[:1].isupper():
@@ -543,14 +546,37 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         seg = toks[start:end]
     seg = _trim_left(seg)
     # An auxiliary inside the span starts a predicate ("bà X đã chính thức thông tin"): the subject ends before it.
-    aux = next((k for k, t in enumerate(seg) if k and t.low in {"đã", "sẽ", "đang", "vừa"}), None)
+    aux = next((k for k, t in enumerate(seg) if k and _starts_predicate(seg, k)), None)
     if aux is not None:
         seg = _trim_right(seg[:aux])
+    if seg and seg[0].low in {"trong", "gồm", "bao"}:
+        lead = next((k for k, t in enumerate(seg[:4]) if t.low in {"có", "gồm"}), None)
+        seg = seg[lead + 1 :] if lead is not None else seg  # "trong đó có Cloud Peak Energy"
     if not seg or sum(t.text[:1].isalnum() for t in seg) > _MAX_SPEAKER_TOKENS:
         return None
+    speech = _SPEECH_NOUN.match(" ".join(t.low for t in seg))
+    if speech:
+        # "thông tin ca sĩ X tuyên bố": X speaks; "những lời tố cáo và ...": nobody named
+        seg = seg[len(speech.group().split()) :]
+        return seg if seg and _named(" ".join(t.text for t in seg)) and seg[0].text[:1].isalpha() else None
     if seg[-1].low in {"đến", "tới", "từ", "cho", "với"}:
         return None  # "từ chỉ trích các bang, báo đài đến giễu cợt ...": a list of acts, not a subject
     return seg
+
+
+# Auxiliaries and modal words that start a predicate inside what looked like a subject.
+_PREDICATE_START = frozenset({"đã", "sẽ", "đang", "vừa", "có thể", "chỉ", "không", "chưa", "phải", "cần", "mới", "vẫn"})
+_SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|tin đồn|nội dung|dư luận|cáo buộc)\b")
+
+
+def _starts_predicate(seg: list[_Tok], k: int) -> bool:
+    """True when the word at `k` starts a predicate ("bà X đã ...", "... có thể kiện"); not "Cục Hàng không"."""
+    low = seg[k].low
+    if low == "có" and k + 1 < len(seg) and seg[k + 1].low == "thể":
+        return True
+    if low not in _PREDICATE_START:
+        return False
+    return not (low == "không" and seg[k - 1].low == "hàng")
 
 
 def _purpose_subject(toks: list[_Tok], i: int, lo: int) -> list[_Tok] | None:
@@ -703,7 +729,7 @@ def _antecedent(
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:
     """The last "<head> <Capitalised Name>" before offset `before` ("bà Nguyễn Thị Thu An")."""
     name = r"[A-ZĐÁÀẢÃẠÂĂÉÈÊÍÌÓÒÔƠÚÙƯÝ][\w\-]*"
-    pattern = re.compile(rf"\b{re.escape(head)}(?: {name}){{1,5}}", re.IGNORECASE)
+    pattern = re.compile(rf"\b(?i:{re.escape(head)})(?: {name}){{1,5}}")  # the name keeps its capitals
     last = None
     for m in pattern.finditer(text, max(0, before - 3000), before):
         if any(c.isupper() for c in m.group()[len(head) :]):

@@ -719,7 +719,7 @@ def _antecedent(
             or (person and _PERSON_TITLE.match(s.speaker.text) and not _HONORIFIC.match(s.speaker.text))
         ]
         mention = _nearest_mention(article.text, head, before)
-        if same and (mention is None or same[0].speaker.start > mention.start):
+        if same and (mention is None or same[0].speaker.start >= mention.start):
             return same[0].speaker  # the nearest person: a speaker with the honorific or a title ("HLV X")
         if mention is not None:
             return mention

@@ -31,6 +31,7 @@ STORY_RATIO = 0.8  # an article belongs to the story when a passage of it scores
 MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names nothing beyond "who accused whom"
 MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passage must hold
 MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
+MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not only its first stance)
 
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
@@ -241,12 +242,38 @@ def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str =
     asked = _topic_words(question)
     ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
-    parties = [_party(snapshot, g) for g in ranked]
+    named = _question_names(question)
+    focused = [g for g in ranked if named and _names_party(g, named)]
+    # A party the question names is what it asks about: its further statements are quoted too.
+    extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else 2
+    parties = [_party(snapshot, g, max_quotes=extra if any(g is f for f in focused) else 2) for g in ranked]
     first_of_side = {}
     for k, p in enumerate(parties):
         first_of_side.setdefault(p.side, k)
     # Sides in the order they enter the story; parties that only report or comment come last.
     return tuple(sorted(parties, key=lambda p: (p.side == 2, first_of_side[p.side])))
+
+
+# Title words that do not identify a party ("Tổng thống Trump" is named by "Trump").
+_TITLE_WORDS = frozenset(
+    "ong ba co anh chi hlv ntk tong thong bo cuc so thu truong pho chu tich giam doc dai bieu su tt "
+    "nguoi phat ngon ngoai thuong nghi si luat".split()
+)
+
+
+def _question_names(question: str) -> frozenset[str]:
+    """The folded capitalised words of a question, its first word aside (names: "Trump", "Cục Hàng không")."""
+    words = re.findall(r"\w+", question)[1:]
+    return frozenset(fold(w) for w in words if w[:1].isupper()) - _TITLE_WORDS
+
+
+def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
+    """True when the question names this party: most of its distinctive capitalised words (at least 2 or all)."""
+    for s in group:
+        words = {fold(w) for w in re.findall(r"\w+", s.speaker.text) if w[:1].isupper()} - _TITLE_WORDS
+        if words and len(words & named) >= min(2, len(words)):
+            return True
+    return False
 
 
 def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
@@ -316,7 +343,7 @@ def _carries_content(s: Statement) -> bool:
     return len(s.content.text.split()) >= MIN_CONTENT_WORDS
 
 
-def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
+def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = 2) -> Party:
     # The party's first act that takes a stance, in story order; a plain statement only when it has none.
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
@@ -334,6 +361,18 @@ def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
         )
         if further is not None:
             chosen.append(further)
+    if max_quotes > 2:
+        # Asked about by name: its other statements that carry content, stances first, in story order.
+        seen = {s.sentence for s in chosen}
+        rest = [s for s in group if s.sentence not in seen and _carries_content(s)]
+        rest.sort(key=lambda s: (not _takes_stance(s), group.index(s)))
+        for s in rest:
+            if len(chosen) >= max_quotes:
+                break
+            if s.sentence not in seen:
+                seen.add(s.sentence)
+                chosen.append(s)
+        chosen.sort(key=lambda s: (s.article_id != main.article_id, s.sentence.start))
     if not main.speaker_in_sentence:
         # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.
         naming = next((s for s in group if s.sentence.start <= main.speaker.start < s.sentence.end), None)

@@ -35,7 +35,7 @@ ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say
 _CUES: dict[str, str] = {}
 for _act, _words in {
     "say": "nói|nói rằng|cho biết|cho hay|cho rằng|khẳng định|nhấn mạnh|tuyên bố|chia sẻ|tiết lộ|thông báo|"
-    "xác nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
+    "xác nhận|khai|khai nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
     "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
     "thống kê",
     "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh",
@@ -331,7 +331,7 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         nxt in {"của", "này", "đó", "trên"}
         and phrase not in {"cho biết", "cho hay", "nói"}
         and not phrase.endswith("rằng")
-        and after not in {"là", "không", "chưa", "đã", "sẽ", "cần", "phải"}
+        and after not in {"là", "đều", "không", "chưa", "đã", "sẽ", "cần", "phải"}
     ):
         return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
     if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
@@ -500,6 +500,8 @@ def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
         low = toks[k].low
         if low in _BOUNDARY_PUNCT:
             return None
+        if low == "bị" and k + 2 < len(toks) and toks[k + 1].low in {"cáo", "đơn", "hại"} and toks[k + 2].low != "buộc":
+            return None  # "bị cáo Dung khai", "phía bị đơn": the defendant, not a passive
         if low in {"bị", "được"}:
             agent = toks[k + 1 : i]
             agent = _trim_right(agent)
@@ -670,7 +672,7 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
         "vụ",
         "điều",
         "sự",
-    }:
+    } and not (seg[0].low == "bị" and len(seg) > 1 and seg[1].low in {"cáo", "đơn", "hại"}):
         return []  # a predicate, not a subject ("cho biết mới chỉ đọc ...")
     if seg:
         text = " ".join(t.text for t in seg) + " "

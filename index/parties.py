@@ -245,7 +245,7 @@ def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str =
     named = _question_names(question)
     focused = [g for g in ranked if named and _names_party(g, named)]
     # A party the question names is what it asks about: its further statements are quoted too.
-    extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else 2
+    extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else 3
     parties = [_party(snapshot, g, max_quotes=extra if any(g is f for f in focused) else 2) for g in ranked]
     first_of_side = {}
     for k, p in enumerate(parties):

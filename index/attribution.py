@@ -789,6 +789,14 @@ def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Spa
         return Span(text[toks[i].start : toks[j - 1].end], toks[i].start, toks[j - 1].end)
     start = toks[k].start
     stop = sentence.end
+    # The clause ends at a full stop the sentence splitter left in (after a quotation it misread).
+    inside = _quoted(toks)
+    full_stop = next(
+        (t.start for m, t in enumerate(toks[k:-1], k) if t.low == "." and not inside[m] and toks[m - 1].text.islower()),
+        None,
+    )
+    if full_stop is not None:
+        stop = full_stop
     while stop > start and text[stop - 1] in ".!?…":
         stop -= 1
     return Span(text[start:stop], start, stop)

@@ -125,7 +125,8 @@ _HEADS = re.compile(
     r"^(?:các |những |một số |nhiều |hai |cả )?(đại diện|người|phía|bên|lãnh đạo|luật sư|bác sĩ|giới|"
     r"chính quyền|cơ quan|phái đoàn|đại sứ|bộ|ủy ban|uỷ ban|công ty|tòa|toà|tập đoàn|hãng|hội đồng|"
     r"văn phòng|nhà|ê-kíp|ekip|chuyên gia|cán bộ|báo|tạp chí|quan chức|chính phủ|phe|nghị sĩ|thượng nghị sĩ|"
-    r"tổng thống|thủ tướng|ngoại trưởng|bộ trưởng|giám đốc|chủ tịch|ông|bà|cô|anh|chị|hlv|ntk|đại biểu|"
+    r"tổng thống|thủ tướng|ngoại trưởng|bộ trưởng|giám đốc|chủ tịch|ông|bà|cô|anh|chị|hlv|ntk|đại biểu|tổng|"
+    r"người phát ngôn|phát ngôn viên|giáo sư|tiến sĩ|gs|pgs|ts|"
     r"thứ trưởng|trưởng|phó|cục|sở|viện|ngân hàng|bệnh viện|trường|đài|các|những|một|mẹ|bố|gia đình|"
     r"tổ chức|liên minh|nhóm|cư dân|người dân|doanh nghiệp|hiệp hội|chị|nguyên đơn|bị đơn|phòng|ban|tổ|"
     r"khách hàng|cộng đồng|dư luận|truyền thông|chính trị gia|nhà ngoại giao|cảnh sát|quân đội)\b",
@@ -164,7 +165,9 @@ _DENIAL = re.compile(
 # A warning: a condition and its consequence ("Nếu ... thì sẽ ..."), or a sanction announced.
 _WARNING = re.compile(r"^(?:nếu|trường hợp|một khi)\b.{0,200}?\b(?:thì|sẽ)\b", re.IGNORECASE)
 # A lawsuit announced or pursued ("sẽ theo đuổi vụ kiện ... đến cùng").
-_SUING = re.compile(r"\b(?:sẽ|tiếp tục|quyết|theo đuổi)\b(?:\s+\w+){0,3}?\s+(?:vụ\s+|đơn\s+)?(?:khởi\s+)?kiện\b")
+_SUING = re.compile(r"\b(?:quyết|theo đuổi)\s+(?:vụ\s+|đơn\s+)?(?:khởi\s+)?kiện\b|\bkiện\b.{0,30}\b(?:tới|đến) cùng\b")
+# Declining to comment answers all the same ("không bình luận", "từ chối trả lời").
+_NO_COMMENT = re.compile(r"(?:không|từ chối|chưa) (?:bình luận|có ý kiến|trả lời|phản hồi|lên tiếng)")
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
     r"^(?:đây là |đó là |đó |việc này )?(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
@@ -395,7 +398,7 @@ def _sentence_statements(
                 speaker, resolved = _antecedent(speaker.text, found, earlier, article, speaker.start), False
             elif not _named(speaker.text):
                 speaker = None
-        elif not passive and found:
+        elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
         elif passive:
@@ -581,6 +584,15 @@ def _starts_predicate(seg: list[_Tok], k: int) -> bool:
     return not (low == "không" and seg[k - 1].low == "hàng")
 
 
+def _coordinated(toks: list[_Tok], i: int) -> bool:
+    """True when the verb at `i` is coordinated with an earlier one ("..., đồng thời yêu cầu", "và khẳng định"),
+    not the object of a noun or preposition ("chỉ trích Mỹ vì quyết định ...")."""
+    k = i
+    while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
+        k -= 1
+    return k > 0 and toks[k - 1].low in {",", "và", "thời", "rồi", "lại", ";", "mà", "nhưng", "như"}
+
+
 def _purpose_subject(toks: list[_Tok], i: int, lo: int) -> list[_Tok] | None:
     """For "X đã lên Twitter để chỉ trích Y": the subject of the clause the purpose verb at `i` depends on."""
     k = i
@@ -684,8 +696,11 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
 
 
 def _trim_right(seg: list[_Tok]) -> list[_Tok]:
-    while seg and _is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra":
+    while seg and ((_is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra") or seg[-1].low in {"(", "-", "–"}):
         seg = seg[:-1]
+    # A photo position after a name ("Ông X (trái)") is no part of it.
+    if len(seg) > 3 and seg[-1].low == ")" and seg[-2].low in {"trái", "phải", "giữa"} and seg[-3].low == "(":
+        seg = seg[:-3]
     return seg
 
 
@@ -822,6 +837,8 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
         return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
     if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
         return "deny"
+    if act == "say" and _NO_COMMENT.search(content):
+        return "respond"
     if act == "say" and _WARNING.search(content):
         return "threaten"
     if act == "say" and _SUING.search(content):

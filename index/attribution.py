@@ -38,9 +38,11 @@ for _act, _words in {
     "xác nhận|khai|khai nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
     "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
     "thống kê",
-    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh",
+    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh|"
+    "làm đơn tố cáo|gửi đơn tố cáo",
     "charge": "buộc tội|truy tố|khởi tố|kết tội",
-    "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng",
+    "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng|gửi đơn kiện|làm đơn kiện|"
+    "gửi đơn khởi kiện|nộp đơn khởi kiện",
     "criticize": "chỉ trích|chê|chê bai|lên án|phản pháo|chất vấn|xúc phạm|giễu cợt|công kích|phê phán|"
     "trách cứ|đả kích|phê bình|chế giễu|gọi",
     "deny": "bác bỏ|phủ nhận|bác tin|bác thông tin|bác cáo buộc|bác",

@@ -233,6 +233,10 @@ def extract_statements(article: Article) -> list[Statement]:
     return out
 
 
+# Openings of a sentence that carries on what the previous one reports.
+_GOES_ON = re.compile(r"^(?:cụ thể|vì thế|vì vậy|do đó|do vậy|thêm vào đó|đồng thời|nếu)\b", re.IGNORECASE)
+
+
 def _continued_quotation(
     article: Article, paragraph: int, start: int, end: int, previous: list[Statement]
 ) -> list[Statement]:
@@ -242,14 +246,20 @@ def _continued_quotation(
     ("“Họ đang cố giấu điều gì?”") are still X's.
     """
     text = article.text[start:end].strip()
-    quote = _quotation(article.text, Span(article.text[start:end], start, end))
+    sentence = Span(article.text[start:end], start, end)
+    quote = _quotation(article.text, sentence)
     if not text or text[0] not in _OPEN_QUOTES or quote is None or len(quote.text) < 0.6 * len(text):
-        return []
-    last = next((s for s in reversed(previous) if not s.nominal), None)
+        if not _GOES_ON.match(text):
+            return []
+        # "Cụ thể, ...", "Vì thế, ...": the reported speech goes on without a verb of its own.
+        stop = end
+        while stop > start and article.text[stop - 1] in ".!?…":
+            stop -= 1
+        quote = Span(article.text[start:stop], start, stop)
+    last = next((s for s in reversed(previous) if not s.nominal and s.act != "other"), None)
     if last is None:
         return []
     act = _refine("say", last.speaker.text, quote.text, "")
-    sentence = Span(article.text[start:end], start, end)
     return [replace(last, paragraph=paragraph, sentence=sentence, act=act, content=quote, target=None,
                     speaker_in_sentence=False, passive=False)]
 

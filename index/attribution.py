@@ -162,7 +162,8 @@ _DISPARAGING = re.compile(
 )
 _DENIAL = re.compile(
     r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ|bịa đặt|vu khống|"
-    r"không có cơ sở|thất thiệt|hoàn toàn không|không liên quan"
+    r"không có cơ sở|thất thiệt|hoàn toàn không|không liên quan|"
+    r"(?:làm|thực hiện|hoạt động|kinh doanh) đúng (?:luật|pháp luật|quy định|quy trình)"
 )
 # A warning: a condition and its consequence ("Nếu ... thì sẽ ..."), or a sanction announced.
 _WARNING = re.compile(r"^(?:nếu|trường hợp|một khi)\b.{0,200}?\b(?:thì|sẽ)\b", re.IGNORECASE)
@@ -172,7 +173,8 @@ _SUING = re.compile(r"\b(?:quyết|theo đuổi)\s+(?:vụ\s+|đơn\s+)?(?:khở
 _NO_COMMENT = re.compile(r"(?:không|từ chối|chưa) (?:bình luận|có ý kiến|trả lời|phản hồi|lên tiếng)")
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
-    r"^(?:đây là |đó là |đó |việc này )?(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
+    r"^(?:đây là |đó là |đó |việc này |tôi |chúng tôi |họ |chúng ta )?"
+    r"(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
     r"không hề|không bao giờ|chưa bao giờ|không có)",
     re.IGNORECASE,
 )

@@ -157,7 +157,8 @@ _DISPARAGING = re.compile(
     r"vô trách nhiệm|vô căn cứ|thiếu thiện chí|đáng xấu hổ|sai lầm|thất vọng|chậm đổi mới|không tốt|"
     r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại|hổ thẹn|lăng mạ|"
     r"khiếm nhã|vô lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|không thể chấp nhận|thiển cận|"
-    r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh",
+    r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh|lẽ ra|đáng lẽ|"
+    r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình",
     re.IGNORECASE,
 )
 _DENIAL = re.compile(

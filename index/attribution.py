@@ -339,8 +339,10 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False
     if prev == "được" and i > 1 and toks[i - 2].low in {"nhận", "có"}:
         return False  # "nhận được phản hồi": a noun
-    if prev in _NOUN_BEFORE and not (prev == "bản" and i > 1 and toks[i - 2].low == "văn"):
-        # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing).
+    before = toks[i - 2].low if i > 1 else ""
+    if prev in _NOUN_BEFORE and (prev, before) not in {("bản", "văn"), ("đơn", "bị"), ("đơn", "nguyên")}:
+        # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing;
+        # "phía bị đơn không chấp nhận": the defendant's verb).
         return prev in {"bị", "được"}
     after = toks[j + 1].low if j + 1 < len(toks) else ""
     if nxt == "trên" and (after in _MEDIA or (j + 1 < len(toks) and toks[j + 1].text[:1].isupper())):
@@ -354,7 +356,7 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
     if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
         # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
-        if nxt in {"chất", "định", "mô", "lý", "cả", "truyền", "ứng", "chế", "hoạch", "sĩ", "bỏ", "tụng", "tục"}:
+        if nxt in {"chất", "định", "mô", "lý", "cả", "truyền", "ứng", "chế", "hoạch", "sĩ", "bỏ", "tụng", "tục", "bố"}:
             return False
         if prev in {"công", "yếu", "nhân", "tham", "quốc", "luật", "phiên"}:
             return False  # the end of a word: "công tố", "yếu tố", "quốc tế" ... not the verb
@@ -381,7 +383,7 @@ def _sentence_statements(
     cues = _merge_generic(toks, _find_cues(toks))
     found: list[Statement] = []
     floor = 0
-    for i, j, act in cues:
+    for c, (i, j, act) in enumerate(cues):
         lo, floor = floor, j
         passive = i > 0 and toks[i - 1].low in {"bị", "được"}
         agent = _passive_agent(toks, i) if not passive else None
@@ -392,6 +394,8 @@ def _sentence_statements(
             speaker_toks, bi = agent
             passive = True
             target = _subject(toks, bi)
+        elif found and _joined(toks, i):
+            speaker_toks, target = None, None  # "... và khẳng định": the subject of the verb before
         else:
             speaker_toks = _subject(toks, i, lo) or _purpose_subject(toks, i, lo)
             target = None
@@ -422,7 +426,8 @@ def _sentence_statements(
                 speaker, resolved = prior, False
         if speaker is None:
             continue
-        content = _content(text, toks, i, j, sentence)
+        until = _coordinator_at(toks, cues[c + 1][0]) if c + 1 < len(cues) else None
+        content = _content(text, toks, i, j, sentence, until)
         final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
         if target is None and final_act != "say":
             # Whom the act is aimed at: the verb's object, or the subject of the reported accusation.
@@ -805,8 +810,30 @@ def _upper_next(toks: list[_Tok], t: _Tok) -> bool:
     return idx + 1 < len(toks) and toks[idx + 1].text[:1].isupper()
 
 
-def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Span:
-    """The quotation when the sentence has one, else the clause after the verb."""
+def _joined(toks: list[_Tok], i: int) -> bool:
+    """True when the verb at `i` follows "và", "đồng thời" or "rồi": it shares the subject of the verb before."""
+    k = i
+    while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
+        k -= 1
+    return k > 0 and toks[k - 1].low in {"và", "thời", "rồi"}
+
+
+def _coordinator_at(toks: list[_Tok], i: int) -> int | None:
+    """Offset where a verb at `i` coordinated with an earlier one begins ("... và khẳng định"): the earlier
+    verb's clause ends there. None when the verb at `i` is not joined to the one before."""
+    if not _joined(toks, i):
+        return None
+    k = i
+    while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
+        k -= 1
+    k -= 1  # the coordinator
+    if toks[k].low == "thời" and k and toks[k - 1].low == "đồng":
+        k -= 1
+    return toks[k].start
+
+
+def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span, until: int | None = None) -> Span:
+    """The quotation when the sentence has one, else the clause after the verb (up to `until`)."""
     quote = _quotation(text, sentence)
     # The quotation is the content when it is what the verb reports: before the verb ("“...”, ông nói")
     # or running to the end of the sentence ("ông nói: “...”"), not a phrase inside the reporter's clause.
@@ -827,7 +854,9 @@ def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Spa
     )
     if full_stop is not None:
         stop = full_stop
-    while stop > start and text[stop - 1] in ".!?…":
+    if until is not None and start < until < stop:
+        stop = until
+    while stop > start and text[stop - 1] in ".!?…, ":
         stop -= 1
     return Span(text[start:stop], start, stop)
 

@@ -106,7 +106,7 @@ _ADVERBS = frozenset(
 _DATE = re.compile(r"^\d+(?:[/\-.]\d+)*$")
 # Subjects that are only a pronoun or an anaphoric noun phrase.
 _PRONOUNS = re.compile(
-    r"^(ông|bà|cô|anh|chị|họ|ông ta|bà ta|cô ta|anh ta|ông ấy|bà ấy|cô ấy|anh ấy|chúng tôi|tôi|"
+    r"^(ông|bà|cô|anh|chị|họ|ông ta|bà ta|cô ta|anh ta|ông ấy|bà ấy|cô ấy|anh ấy|ông này|bà này|chúng tôi|tôi|"
     r"(?:cơ quan|đơn vị|người|vị|đại diện|bên|phía|hãng|công ty|tổ chức|nhân vật|quan chức|"
     r"chính trị gia|nữ ca sĩ|nam ca sĩ|ca sĩ|cầu thủ|tiền đạo|tuyển thủ|nhà ngoại giao|thượng nghị sĩ|"
     r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên)|"
@@ -118,7 +118,7 @@ _PERSON_TITLE = re.compile(
     r"^(?:cựu |nguyên |phó |tân )?(?:hlv|huấn luyện viên|tổng thống|tt|thủ tướng|thượng nghị sĩ|nghị sĩ|bộ trưởng|"
     r"ngoại trưởng|thứ trưởng|giám đốc|tổng giám đốc|chủ tịch|đại biểu|luật sư|bác sĩ|ntk|nhà thiết kế|đại sứ|"
     r"người phát ngôn|phát ngôn viên|tổng kiểm toán|tổng thanh tra|thống đốc|thị trưởng|trưởng|ca sĩ|nhạc sĩ|"
-    r"cầu thủ|tiền đạo|diễn viên|người mẫu|hoa hậu|á hậu|mc|nhà báo|phóng viên)\b",
+    r"cầu thủ|tiền đạo|diễn viên|người mẫu|hoa hậu|á hậu|mc|nhà báo|phóng viên|đại diện)\b",
     re.IGNORECASE,
 )
 _HONORIFIC = re.compile(r"^(ông|bà|cô|anh|chị)\b", re.IGNORECASE)

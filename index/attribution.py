@@ -35,7 +35,8 @@ ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say
 _CUES: dict[str, str] = {}
 for _act, _words in {
     "say": "nói|nói rằng|cho biết|cho hay|cho rằng|khẳng định|nhấn mạnh|tuyên bố|chia sẻ|tiết lộ|thông báo|"
-    "xác nhận|khai|khai nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
+    "xác nhận|khai|khai nhận|công bố|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|"
+    "phát biểu|nhận xét|"
     "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
     "thống kê",
     "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh|"
@@ -182,6 +183,8 @@ _NEGATION = re.compile(
 # Sources that only relay (news agencies) and are not labelled when another speaker is named.
 _RELAY = re.compile(r"^[A-Z][A-Za-z]*$")
 _MAX_SPEAKER_TOKENS = 24
+# A group named by its count ("hơn 20 bang", "3 doanh nghiệp").
+_QUANTIFIED = re.compile(r"^(?:hơn|gần|khoảng|trên|ít nhất)?\s*\d+\s+\w+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -402,6 +405,10 @@ def _sentence_statements(
         resolved = True
         speaker: Span | None = None
         outer = _embedding(toks, speaker_toks[0], found) if speaker_toks else None
+        if outer is not None and _RELAY.fullmatch(outer.speaker.text) and outer.act in _GENERIC | {"accuse"}:
+            # "Reuters cho biết hơn 20 bang đã từ chối ...": the agency relays; the states speak.
+            found.remove(outer)
+            outer = None
         if outer is not None:
             # An act inside what another speaker reports ("X cho biết, Trung Quốc phản đối ..."):
             # X's statement takes that stance; a plain report inside it adds nothing.
@@ -415,8 +422,8 @@ def _sentence_statements(
             speaker = _span(text, speaker_toks)
             if _PRONOUNS.match(speaker.text):
                 speaker, resolved = _antecedent(speaker.text, found, earlier, article, speaker.start), False
-            elif not _named(speaker.text):
-                speaker = None
+            elif not (_named(speaker.text) or _QUANTIFIED.match(speaker.text)):
+                speaker = None  # neither a name, a head noun ("đại diện"), nor a counted group ("hơn 20 bang")
         elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence

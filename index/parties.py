@@ -165,9 +165,18 @@ def _overlap(text: str, asked: frozenset[str]) -> int:
 
 
 def asks_for_several(question: str) -> bool:
-    """True when a who-question asks for several parties: "ai ... ai", "các bên", "whom", "each side"."""
+    """True when a who-question asks for several parties: "ai ... ai", "các bên", "whom", "each side",
+    or two questions in one ("X nói gì, và Y đáp lại ra sao?", "what did X say ... and how did Y answer?")."""
     folded = " ".join(fold(question).split())
-    return len(re.findall(r"\bai\b", folded)) >= 2 or _SEVERAL.search(folded) is not None
+    return (
+        len(re.findall(r"\bai\b", folded)) >= 2
+        or _SEVERAL.search(folded) is not None
+        or len(_ASKING.findall(folded)) >= 2
+    )
+
+
+# What a question asks with: each one is a question of its own ("... gì, và ... ra sao?").
+_ASKING = re.compile(r"\b(?:gi|ra sao|the nao|nhu the nao|what|how|who|which|why)\b")
 
 
 def _asked_party_first(parties: tuple[Party, ...], asked: frozenset[str]) -> tuple[Party, ...]:
@@ -295,8 +304,11 @@ def same_party(a: str, b: str) -> bool:
     if wa == wb:
         return True
     small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    short = a if len(wa) <= len(wb) else b
-    if small <= large and (_PERSON_REFERENCE.match(short) or len(small) <= 3):
+    short, long = (a, b) if len(wa) <= len(wb) else (b, a)
+    # One word names the party only when it heads the longer span: "Mỹ" is "Mỹ và đồng minh",
+    # not "Bộ trưởng Tài chính Mỹ Steven Mnuchin".
+    heads = len(small) >= 2 or long.lower().startswith(short.lower())
+    if small <= large and (_PERSON_REFERENCE.match(short) or (len(small) <= 3 and heads)):
         return True  # "ông Tân" for "HLV Võ Đình Tân", "Mỹ và đồng minh" for "Mỹ cùng các đồng minh gồm ..."
     if len(wa & wb) / len(wa | wb) >= 0.75:
         return True

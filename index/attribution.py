@@ -328,6 +328,8 @@ def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
 
 
 # Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
+# Second syllables that make a short verb part of another word ("tố chất", "quy định", "hủy diệt").
+_WORD_ENDS = frozenset("chất định mô lý cả truyền ứng chế hoạch sĩ bỏ tụng tục bố diệt".split())
 _MEDIA = frozenset("mạng trang tài báo sóng truyền kênh twitter facebook blog".split())
 _NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
 
@@ -359,7 +361,7 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
     if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
         # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
-        if nxt in {"chất", "định", "mô", "lý", "cả", "truyền", "ứng", "chế", "hoạch", "sĩ", "bỏ", "tụng", "tục", "bố"}:
+        if nxt in _WORD_ENDS:
             return False
         if prev in {"công", "yếu", "nhân", "tham", "quốc", "luật", "phiên"}:
             return False  # the end of a word: "công tố", "yếu tố", "quốc tế" ... not the verb
@@ -868,6 +870,7 @@ def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span, until:
     return Span(text[start:stop], start, stop)
 
 
+_NO_QUOTES = str.maketrans("", "", "“”\"‘’")
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 
 
@@ -882,6 +885,7 @@ def _quotation(text: str, sentence: Span) -> Span | None:
 
 def _refine(act: str, speaker: str, content: str, cue: str) -> str:
     """Acts the verb alone does not decide: formal charges, denials said with "khẳng định"."""
+    content = content.translate(_NO_QUOTES)  # "hoạt động “rửa” tiền" is still money laundering
     if act == "accuse" and _AUTHORITY.search(speaker):
         return "charge"
     if act == "criticize" and _ALLEGATION.search(cue):

@@ -56,6 +56,7 @@ import numpy as np
 from . import vectors as _vectors
 from .articles import Article, Paragraph
 from .chunking import Chunk, search_text_for
+from .dates import article_date
 from .errors import IndexMismatchError, IndexMissingError, IndexUnreadableError
 from .files import (
     CorruptFileError,
@@ -183,6 +184,8 @@ class ArticleInfo:
     title: str
     url: str | None
     chunks: int
+    date: str | None = None  # YYYY-MM-DD: front matter, else a dateline (dates.article_date)
+    source: str | None = None  # the outlet, from the front matter
 
 
 @dataclass(frozen=True)
@@ -345,9 +348,9 @@ class Segment:
         )
         return rows[0] if rows else None
 
-    def article_titles(self) -> list[tuple[str, str, str | None, int]]:
-        """(id, title, url, chunk count) of every article in the segment."""
-        return self._query("SELECT id, title, url, row_count FROM articles")
+    def article_titles(self) -> list[tuple[str, str, str | None, int, str | None, str | None]]:
+        """(id, title, url, chunk count, date, source) of every article in the segment."""
+        return self._query("SELECT id, title, url, row_count, dated, source FROM articles")
 
     def article_data(self, article_id: str, kind: str) -> list[str]:
         """The stored values of one kind of derived data for an article, in insertion order."""
@@ -378,7 +381,9 @@ PRAGMA journal_mode = OFF;
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, paragraphs TEXT NOT NULL,
     content_hash TEXT NOT NULL, url TEXT, source TEXT, date TEXT,
-    first_row INTEGER NOT NULL, row_count INTEGER NOT NULL);
+    first_row INTEGER NOT NULL, row_count INTEGER NOT NULL,
+    dated TEXT -- the date lists show (YYYY-MM-DD): front matter, else a dateline
+    );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
     paragraph INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
@@ -456,7 +461,7 @@ class SegmentWriter:
             first.setdefault(c.article_id, i)
             count[c.article_id] = count.get(c.article_id, 0) + 1
         self._db.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     a.id,
@@ -469,6 +474,7 @@ class SegmentWriter:
                     a.date,
                     first.get(a.id, self.rows),
                     count.get(a.id, 0),
+                    article_date(a),
                 )
                 for a in articles
             ),
@@ -762,9 +768,9 @@ class Snapshot:
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, in id order."""
         out = [
-            ArticleInfo(id=a, title=title, url=url, chunks=n)
+            ArticleInfo(id=a, title=title, url=url, chunks=n, date=dated, source=source)
             for i, seg in enumerate(self.segments)
-            for a, title, url, n in seg.article_titles()
+            for a, title, url, n, dated, source in seg.article_titles()
             if self._home.get(a) == i
         ]
         return sorted(out, key=lambda info: info.id)

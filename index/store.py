@@ -80,8 +80,6 @@ from .vectors import (
     stored_vectors,
 )
 
-__all__ = ["fsync_dir"]  # re-exported for bot/uploads.py
-
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3  # 3: file stamps moved from the manifest into the segments

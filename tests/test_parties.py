@@ -203,15 +203,15 @@ def test_byline_dateline_and_caption_are_never_parties():
 def test_seed_labels_are_met():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     assert score.gold == 25
-    assert score.f1 >= 0.7 and score.speaker_matched / score.gold >= 0.85
+    assert score.f1 >= 0.75 and score.speaker_matched / score.gold >= 0.85
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="news_dev is not beside the repository")
 def test_news_dev_attribution_figures():
     score = score_attributions(load_gold(SHARED / "attributions.jsonl"), SHARED / "articles")
     assert score.gold == 216
-    # Measured 0.620 (README, quality table); a drop below this is a regression.
-    assert score.f1 >= 0.6 and score.speaker_matched / score.gold >= 0.75
+    # Measured 0.657, speaker recall 0.819 (README, quality table); a drop below this is a regression.
+    assert score.f1 >= 0.63 and score.speaker_matched / score.gold >= 0.8
 
 
 # --- a story over two articles, and the stored statements -------------------------------------

@@ -266,8 +266,8 @@ def _continued_quotation(
     if last is None:
         return []
     act = _refine("say", last.speaker.text, quote.text, "")
-    return [replace(last, paragraph=paragraph, sentence=sentence, act=act, content=quote, target=None,
-                    speaker_in_sentence=False, passive=False)]
+    continued = replace(last, paragraph=paragraph, sentence=sentence, act=act, content=quote, target=None)
+    return [replace(continued, speaker_in_sentence=False, passive=False)]
 
 
 def _units(article: Article) -> list[tuple[int, int, int]]:
@@ -445,22 +445,21 @@ def _sentence_statements(
         if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
             final_act = "reject"  # criticising an accusation rejects it
         if final_act == "say" and _answers_frame(toks, i, sentence):
-            final_act = "respond"  # "Trả lời phóng viên, X cho biết"; the accused party speaking answers
-        # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
-        for each in (final_act,):
-            found.append(
-                Statement(
-                    article_id=article.id,
-                    paragraph=paragraph,
-                    sentence=sentence,
-                    speaker=speaker,
-                    act=each,
-                    content=content,
-                    target=target_span,
-                    speaker_in_sentence=resolved,
-                    passive=passive,
-                )
+            final_act = "respond"  # "Trả lời phóng viên, X cho biết ..." answers
+        # One act per statement: the stance the content shows wins over the plain "say" of its verb.
+        found.append(
+            Statement(
+                article_id=article.id,
+                paragraph=paragraph,
+                sentence=sentence,
+                speaker=speaker,
+                act=final_act,
+                content=content,
+                target=target_span,
+                speaker_in_sentence=resolved,
+                passive=passive,
             )
+        )
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
     return _dedupe(found)
@@ -599,7 +598,7 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
 
 
 # Auxiliaries and modal words that start a predicate inside what looked like a subject.
-_PREDICATE_START = frozenset({"đã", "sẽ", "đang", "vừa", "có thể", "chỉ", "không", "chưa", "phải", "cần", "mới", "vẫn"})
+_PREDICATE_START = frozenset({"đã", "sẽ", "đang", "vừa", "chỉ", "không", "chưa", "phải", "cần", "mới", "vẫn"})
 _SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|tin đồn|nội dung|dư luận|cáo buộc)\b")
 
 
@@ -613,13 +612,21 @@ def _starts_predicate(seg: list[_Tok], k: int) -> bool:
     return not (low == "không" and seg[k - 1].low == "hàng")
 
 
-def _coordinated(toks: list[_Tok], i: int) -> bool:
-    """True when the verb at `i` is coordinated with an earlier one ("..., đồng thời yêu cầu", "và khẳng định"),
-    not the object of a noun or preposition ("chỉ trích Mỹ vì quyết định ...")."""
+def _before_verb(toks: list[_Tok], i: int) -> int:
+    """Index of the word before the verb at `i` and its adverbs ("đồng thời" counts as a word), -1 at the start."""
     k = i
     while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
         k -= 1
-    return k > 0 and toks[k - 1].low in {",", "và", "thời", "rồi", "lại", ";", "mà", "nhưng", "như"}
+    return k - 1
+
+
+def _coordinated(toks: list[_Tok], i: int) -> bool:
+    """True when the verb at `i` is coordinated with an earlier one ("..., đồng thời yêu cầu", "và khẳng định").
+
+    Not so for a verb that a noun or preposition governs ("chỉ trích Mỹ vì quyết định ...").
+    """
+    k = _before_verb(toks, i)
+    return k >= 0 and toks[k].low in {",", "và", "thời", "rồi", "lại", ";", "mà", "nhưng", "như"}
 
 
 def _purpose_subject(toks: list[_Tok], i: int, lo: int) -> list[_Tok] | None:
@@ -821,21 +828,18 @@ def _upper_next(toks: list[_Tok], t: _Tok) -> bool:
 
 def _joined(toks: list[_Tok], i: int) -> bool:
     """True when the verb at `i` follows "và", "đồng thời" or "rồi": it shares the subject of the verb before."""
-    k = i
-    while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
-        k -= 1
-    return k > 0 and toks[k - 1].low in {"và", "thời", "rồi"}
+    k = _before_verb(toks, i)
+    return k >= 0 and toks[k].low in {"và", "thời", "rồi"}
 
 
 def _coordinator_at(toks: list[_Tok], i: int) -> int | None:
-    """Offset where a verb at `i` coordinated with an earlier one begins ("... và khẳng định"): the earlier
-    verb's clause ends there. None when the verb at `i` is not joined to the one before."""
+    """Offset of the "và"/"đồng thời" that joins the verb at `i` to the one before (whose clause ends there).
+
+    None when the verb at `i` is not joined to the one before.
+    """
     if not _joined(toks, i):
         return None
-    k = i
-    while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
-        k -= 1
-    k -= 1  # the coordinator
+    k = _before_verb(toks, i)
     if toks[k].low == "thời" and k and toks[k - 1].low == "đồng":
         k -= 1
     return toks[k].start

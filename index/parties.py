@@ -32,6 +32,8 @@ MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names not
 MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passage must hold
 MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
 MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not only its first stance)
+MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
+PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
 
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
@@ -254,8 +256,8 @@ def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str =
     named = _question_names(question)
     focused = [g for g in ranked if named and _names_party(g, named)]
     # A party the question names is what it asks about: its further statements are quoted too.
-    extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else 3
-    parties = [_party(snapshot, g, max_quotes=extra if any(g is f for f in focused) else 2) for g in ranked]
+    extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
+    parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES) for g in ranked]
     first_of_side = {}
     for k, p in enumerate(parties):
         first_of_side.setdefault(p.side, k)
@@ -355,7 +357,7 @@ def _carries_content(s: Statement) -> bool:
     return len(s.content.text.split()) >= MIN_CONTENT_WORDS
 
 
-def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = 2) -> Party:
+def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = PARTY_QUOTES) -> Party:
     # The party's first act that takes a stance, in story order; a plain statement only when it has none.
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
@@ -373,7 +375,7 @@ def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = 2) -> P
         )
         if further is not None:
             chosen.append(further)
-    if max_quotes > 2:
+    if max_quotes > PARTY_QUOTES:
         # Asked about by name: its other statements that carry content, stances first, in story order.
         seen = {s.sentence for s in chosen}
         rest = [s for s in group if s.sentence not in seen and _carries_content(s)]

@@ -444,8 +444,8 @@ def _sentence_statements(
         target_span = _span(text, target) if target else None
         if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
             final_act = "reject"  # criticising an accusation rejects it
-        if final_act == "say" and _answers_frame(toks, i, sentence):
-            final_act = "respond"  # "Trả lời phóng viên, X cho biết ..." answers
+        if final_act == "say" and (_answers_frame(toks, i, sentence) or _was_targeted(speaker.text, earlier)):
+            final_act = "respond"  # "Trả lời phóng viên, X cho biết ..." answers; so does the party accused
         # One act per statement: the stance the content shows wins over the plain "say" of its verb.
         found.append(
             Statement(
@@ -500,6 +500,23 @@ _RESPONSE_FRAME = re.compile(
     r"chỉ trích|tố cáo|đơn kiện|vụ kiện|tuyên bố|động thái|phát biểu|việc|sự việc|vụ việc|nghi vấn|tin đồn))\b",
     re.IGNORECASE,
 )
+
+
+def _was_targeted(speaker: str, earlier: list[Statement]) -> bool:
+    """True when an earlier statement accused, sued, charged or criticised this speaker's party by name.
+
+    The names are the speaker's capitalised words beyond its title ("đại diện Grab": Grab); all of
+    them must name the earlier target ("Grab, Uber"), so a minister of "Mỹ" is not "Mỹ" itself.
+    """
+    names = {w.strip(",.()").lower() for w in speaker.split()[1:] if w[:1].isupper()}
+    if not names:
+        return False
+    for s in earlier:
+        if s.act in {"accuse", "charge", "sue", "criticize"} and s.target is not None:
+            aimed = {w.strip(",.()").lower() for w in s.target.text.split()}
+            if names <= aimed and not names & {w.strip(",.()").lower() for w in s.speaker.text.split()}:
+                return True
+    return False
 
 
 def _answers_frame(toks: list[_Tok], i: int, sentence: Span) -> bool:

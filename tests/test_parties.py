@@ -193,6 +193,15 @@ def test_the_act_is_read_from_the_frame_and_what_is_said(body, speaker, act):
     assert (statement.speaker.text, statement.act) == (speaker, act)
 
 
+def test_the_accused_party_speaking_responds():
+    accusation, answer = statements_of(
+        "Hãng taxi Mai Linh cáo buộc Grab bán phá giá.\n"
+        "Đại diện Grab cho biết công ty vẫn tuân thủ mọi quy định về giá."
+    )
+    assert accusation.act == "accuse" and accusation.target.text.startswith("Grab")
+    assert (answer.speaker.text, answer.act) == ("Đại diện Grab", "respond")
+
+
 def test_byline_dateline_and_caption_are_never_parties():
     article = parse_article(SEED_ARTICLE, (SEEDS / SEED_ARTICLE).read_text(encoding="utf-8"))
     statements = extract_statements(article)

@@ -33,6 +33,7 @@ MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passag
 MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
 MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not only its first stance)
 MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
+MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
 PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
 
 # How little an act says about a party's stance (0: it takes one).
@@ -255,6 +256,8 @@ def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str =
     ranked.sort(key=lambda g: order[id(g)])
     named = _question_names(question)
     focused = [g for g in ranked if named and _names_party(g, named)]
+    if len(focused) > MAX_FOCUSED:
+        focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
     # A party the question names is what it asks about: its further statements are quoted too.
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
     parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES) for g in ranked]

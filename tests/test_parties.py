@@ -271,6 +271,14 @@ def test_a_party_the_question_names_is_quoted_in_each_of_its_statements(engine: 
     assert len(party(answer, "Công ty Bình An").quotes) == 1
 
 
+def test_a_name_many_parties_share_singles_none_out(seed_engine):
+    # "Trung Quốc" is in the names of the embassy, the missions and the spokesman: none is asked about
+    # more than the others, so each keeps its one quote (two where one sentence cannot carry it).
+    answer = seed_engine.ask("Ai đã cáo buộc Trung Quốc?")
+    assert answer.parties and all(len(p.quotes) <= 2 for p in answer.parties)
+    assert len(render.render_answer(answer)) == 1  # one Telegram message
+
+
 # --- rendering and commands ------------------------------------------------------------------
 
 

@@ -459,14 +459,15 @@ async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await edit(status, await _rebuild(st, lang, message))
 
 
-async def _rebuild(st: BotState, lang: str, message: Message) -> str:
+async def _rebuild(st: BotState, lang: str, message: Message, only: list[str] | None = None) -> str:
     """Run an incremental rebuild off the event loop; the summary, or what went wrong, as HTML.
 
+    `only`: the article files just saved (the build looks at those alone); None checks the folder.
     Never raises (but for cancellation): the "updating…" message it replaces must always be updated.
     """
     async with typing(message):
         try:
-            summary = await asyncio.to_thread(st.engine.rebuild, progress=False)
+            summary = await asyncio.to_thread(st.engine.rebuild, progress=False, only=only)
         except StorybotError as err:
             log.error("rebuild failed: %s", err)
             if disk_full(err):  # the index's DiskFullError carries the OSError as its cause
@@ -577,7 +578,7 @@ async def _save_new(
         [status] = await reply(message, Outgoing(text(lang, "upload_received", name=escape(name))))
         log.info("article %s added by user %s", name, user_id)
         added = text(lang, "upload_added", title=escape(display_name(article.title)), name=escape(name))
-        await edit(status, f"{added}\n\n{await _rebuild(st, lang, message)}")
+        await edit(status, f"{added}\n\n{await _rebuild(st, lang, message, only=[name])}")
         return
     if old is None:  # the name was taken between the two looks
         old = await asyncio.to_thread(existing_bytes, folder, name)
@@ -645,7 +646,7 @@ async def on_upload_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         log.info("article %s replaced by user %s", pending.name, query.from_user.id)
         await edit(message, text(lang, "upload_received", name=name))
         replaced = text(lang, "upload_replaced", name=name, title=escape(display_name(pending.title)))
-        await edit(message, f"{replaced}\n\n{await _rebuild(st, lang, message)}")
+        await edit(message, f"{replaced}\n\n{await _rebuild(st, lang, message, only=[pending.name])}")
 
 
 # --- buttons -----------------------------------------------------------------------------------

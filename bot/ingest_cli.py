@@ -80,8 +80,9 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         else:
             where = f" [{result.article_id}]" if result.status == "added" else ""
             print(f"{result.url}: {result.describe('en')}{where}", flush=True)
-    if any(r.status == ADDED for r in results):
-        _rebuild(settings)
+    added = [r.article_id for r in results if r.status == ADDED and r.article_id]
+    if added:
+        _rebuild(settings, added)
     return EXIT_FAILED if any(r.status == FAILED for r in results) else 0
 
 
@@ -131,7 +132,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if not followed:
         print(message("en", "feeds_empty").replace("/follow", "storybot follow"))
         return 0
-    reports = feed_registry.run_round(settings, options, lambda: _rebuild(settings))
+    reports = feed_registry.run_round(settings, options, lambda added: _rebuild(settings, added))
     for report in reports:
         if args.json:
             record = {
@@ -151,9 +152,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_FAILED if any(r.problem is not None for r in reports) else 0
 
 
-def _rebuild(settings: Settings) -> None:
-    """Update the index (the model is loaded only now: a run that adds nothing does not need it)."""
-    summary = Engine(settings).rebuild(progress=False)
+def _rebuild(settings: Settings, added: list[str]) -> None:
+    """Index the articles just added (the model is loaded only now: a run that adds nothing does not need it)."""
+    summary = Engine(settings).rebuild(progress=False, only=added)
     print(summary.describe(), file=sys.stderr)
 
 

@@ -95,7 +95,8 @@ async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: 
         lines = [_result_line(r, lang) for r in results]
         if any(r.status == ADDED for r in results):
             try:
-                await asyncio.to_thread(st.engine.rebuild, progress=False)
+                added = [r.article_id for r in results if r.status == ADDED and r.article_id]
+                await asyncio.to_thread(st.engine.rebuild, progress=False, only=added)
             except StorybotError as err:  # the files are saved: the next build takes them
                 log.error("index update after adding links failed: %s", err)
                 lines.append(escape(message(lang, "index_failed", error=str(err))))
@@ -185,9 +186,9 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     lock: asyncio.Lock = context.bot_data.setdefault(_ROUND_LOCK, asyncio.Lock())
     index_failure: list[str] = []
 
-    def rebuild() -> None:
+    def rebuild(added: list[str]) -> None:
         try:
-            st.engine.rebuild(progress=False)
+            st.engine.rebuild(progress=False, only=added)
         except StorybotError as err:  # the articles are saved: the next build takes them
             log.error("index update after a feed round failed: %s", err)
             index_failure.append(str(err))

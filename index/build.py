@@ -191,13 +191,16 @@ class IndexedFiles:
         self._rows: dict[str, tuple] = rows or {}
 
     @classmethod
-    def read(cls, manifest: Manifest, readers: dict[str, SegmentReader]) -> IndexedFiles:
-        """The files of `manifest`'s generation (its segments opened as `readers`)."""
+    def read(
+        cls, manifest: Manifest, readers: dict[str, SegmentReader], ids: Sequence[str] | None = None
+    ) -> IndexedFiles:
+        """The files of `manifest`'s generation (its segments opened as `readers`); only `ids` when given."""
         rows: dict[str, tuple] = {}
         for ref in manifest.segments:
             deleted = set(ref.deleted)
-            rows.update((row[0], row) for row in readers[ref.name].stamps() if row[0] not in deleted)
-        rows.update((t.article_id, tuple(t)) for t in manifest.touched)
+            rows.update((row[0], row) for row in readers[ref.name].stamps(ids) if row[0] not in deleted)
+        wanted = None if ids is None else set(ids)
+        rows.update((t.article_id, tuple(t)) for t in manifest.touched if wanted is None or t.article_id in wanted)
         return cls(rows)
 
     def __len__(self) -> int:
@@ -219,6 +222,36 @@ class IndexedFiles:
         """True when the file was indexed with this size and modification time."""
         row = self._rows.get(stamp.article_id)
         return row is not None and row[1] == stamp.size and row[2] == stamp.mtime_ns
+
+
+def stat_files(folder: Path, ids: Sequence[str]) -> list[tuple[str, FileStamp]]:
+    """The article files among `ids` (paths relative to `folder`) that exist, stamped like `scan_files`'s."""
+    found = []
+    for article_id in ids:
+        path = folder / article_id
+        try:
+            st = path.stat()
+        except OSError:
+            continue  # gone: removed, if it was indexed
+        if path.is_file() and path.name.lower().endswith(ARTICLE_SUFFIXES):
+            found.append((str(path), FileStamp(article_id, st.st_size, st.st_mtime_ns, "")))
+    return found
+
+
+def article_ids(folder: Path, paths: Iterable[Path | str]) -> list[str]:
+    """The article ids (paths relative to `folder`, "/"-separated) of files inside it; others are left out."""
+    root = folder.resolve()
+    ids = set()
+    for path in paths:
+        full = Path(path) if Path(path).is_absolute() else folder / path
+        try:
+            rel = full.resolve().relative_to(root)
+        except ValueError:
+            log.warning("%s is not inside the articles folder %s; not indexed", path, folder)
+            continue
+        if not any(part.startswith(".") for part in rel.parts):
+            ids.add("/".join(rel.parts))
+    return sorted(ids)
 
 
 def _stale(indexed: IndexedFiles, skipped: Sequence[FileStamp], files: list[tuple[str, FileStamp]]) -> bool:
@@ -279,11 +312,20 @@ class SegmentReader:
             self._db = sqlite3.connect(f"file:{self.folder / 'chunks.sqlite'}?mode=ro&immutable=1", uri=True)
         return self._db
 
-    def stamps(self) -> list[tuple]:
-        """The segment's file stamps as rows in FileStamp's field order (deleted articles included)."""
-        return self._connection().execute(
-            "SELECT article_id, size, mtime_ns, content_hash, ?, chunks FROM files", (self.folder.name,)
-        ).fetchall()
+    def stamps(self, ids: Sequence[str] | None = None) -> list[tuple]:
+        """The segment's file stamps (of `ids` only, when given) as rows in FileStamp's field order.
+
+        Deleted articles are included: the manifest says which they are.
+        """
+        sql = "SELECT article_id, size, mtime_ns, content_hash, ?, chunks FROM files"
+        if ids is None:
+            return self._connection().execute(sql, (self.folder.name,)).fetchall()
+        rows: list[tuple] = []
+        for start in range(0, len(ids), KEY_BATCH):
+            batch = list(ids[start : start + KEY_BATCH])
+            where = f" WHERE article_id IN ({','.join('?' * len(batch))})"
+            rows += self._connection().execute(sql + where, (self.folder.name, *batch)).fetchall()
+        return rows
 
     def rows_for_keys(self, keys: Sequence[str]) -> dict[str, int]:
         """Row of each of `keys` this segment holds."""
@@ -325,7 +367,12 @@ class _Base:
 
 
 def build_index(
-    settings: Settings, encoder: Encoder, *, progress: bool | None = None, merge: bool = True
+    settings: Settings,
+    encoder: Encoder,
+    *,
+    progress: bool | None = None,
+    merge: bool = True,
+    only: Iterable[Path | str] | None = None,
 ) -> BuildSummary:
     """Bring the index in `settings.index_dir` up to date with `settings.articles_dir`.
 
@@ -333,16 +380,29 @@ def build_index(
     segment); only chunks whose text no segment has yet are embedded. When
     nothing changed, no new generation is written. With `merge`, segments
     that piled up are merged afterwards (`merge_segments`).
+
+    `only`: the article files (inside the articles folder) known to have been
+    added, changed or deleted, as when an upload, a link or a feed saves one.
+    The build then looks at those alone and takes every other file as
+    indexed, so its cost does not grow with the folder; a full build (None)
+    compares every file.
     """
     started = time.perf_counter()
-    files = scan_files(settings.articles_dir)
+    scope = None if only is None else article_ids(settings.articles_dir, only)
+    files = scan_files(settings.articles_dir) if scope is None else stat_files(settings.articles_dir, scope)
     if is_read_only(settings.index_dir):
-        return _read_only(settings, files, started)
+        return _read_only(settings, scan_files(settings.articles_dir) if scope is not None else files, started)
     with build_lock(settings.index_dir):
         remove_leftovers(settings.index_dir)
-        base, why_all = _previous(settings, encoder)
+        base, why_all = _previous(settings, encoder, scope)
+        if scope is not None and (base is None or base.retokenise):
+            # Nothing to build on (or everything is indexed again): a full build.
+            for reader in base.readers.values() if base is not None else ():
+                reader.close()
+            scope, files = None, scan_files(settings.articles_dir)
+            base, why_all = _previous(settings, encoder, None)
         try:
-            summary = _build(settings, encoder, files, base, why_all, started, progress)
+            summary = _build(settings, encoder, files, base, why_all, started, progress, scope)
         finally:
             for reader in base.readers.values() if base is not None else ():
                 reader.close()
@@ -384,8 +444,8 @@ def _read_only(settings: Settings, files: list[tuple[str, FileStamp]], started: 
     )
 
 
-def _previous(settings: Settings, encoder: Encoder) -> tuple[_Base | None, str]:
-    """The generation to build on, or None and why everything is embedded again."""
+def _previous(settings: Settings, encoder: Encoder, scope: Sequence[str] | None) -> tuple[_Base | None, str]:
+    """The generation to build on (the stamps of `scope`'s files only, when given), or None and why not."""
     index_dir = settings.index_dir
     gen = current_generation(index_dir)
     if gen is None:
@@ -421,7 +481,7 @@ def _previous(settings: Settings, encoder: Encoder) -> tuple[_Base | None, str]:
         for ref in manifest.segments:
             readers[ref.name] = SegmentReader(segments_dir(index_dir) / ref.name, ref)
         retokenise = manifest.tokeniser != TOKENISER
-        indexed = IndexedFiles.read(manifest, readers)
+        indexed = IndexedFiles.read(manifest, readers, scope)
     except READ_ERRORS as err:
         for reader in readers.values():
             reader.close()
@@ -438,7 +498,9 @@ def _build(
     why_all: str,
     started: float,
     progress: bool | None,
+    scope: Sequence[str] | None = None,
 ) -> BuildSummary:
+    """The build proper; with `scope`, `files` and `base.indexed` cover those files only."""
     indexed = base.indexed if base is not None else IndexedFiles()
     trust = base is not None and not base.retokenise
     kept = 0  # unchanged articles, left in their segments
@@ -467,7 +529,9 @@ def _build(
             kept += 1
             continue
         todo.append((result, stamp._replace(content_hash=result.content_hash), path))
-    if not kept and not todo:
+    # Out of scope, every indexed article stays as it is.
+    before = base.manifest.article_count - len(indexed) if scope is not None and base is not None else 0
+    if not before and not kept and not todo:
         detail = "".join(f"\n  {s}" for s in skipped)
         raise StorybotError(
             f"no usable articles in {settings.articles_dir}: add UTF-8 .txt or .md files there "
@@ -478,11 +542,17 @@ def _build(
     added = sum(s.article_id not in indexed for _, s, _ in todo)
     changed = sum(_changed(indexed, s) for _, s, _ in todo)
     removed_ids = sorted(indexed.ids() - present)
-    unchanged = len(present) - added - changed
+    unchanged = before + len(present) - added - changed
+
+    in_scope = set(scope or ())
+    kept_skipped = [s for s in base.manifest.skipped if s.article_id not in in_scope] if scope is not None else []
+
+    def unusable() -> tuple[FileStamp, ...]:
+        return tuple(sorted([*kept_skipped, *skipped_stamps]))
 
     def summary(chunks: int, embedded: int, generation: str | None = None, written: int = 0) -> BuildSummary:
         return BuildSummary(
-            articles=len(present),
+            articles=before + len(present),
             chunks=chunks,
             added=added,
             changed=changed,
@@ -500,9 +570,9 @@ def _build(
     if base is not None and not (added or changed or removed_ids or base.retokenise):
         # Same content (files only touched, or a file became unusable): keep the
         # generation, refresh the stamps so the index is not seen as stale.
-        if _stale(indexed, base.manifest.skipped, files):
-            overlay = _overlay(base.manifest.touched, touched, gone=())
-            update_manifest(settings.index_dir, replace(base.manifest, touched=overlay, skipped=tuple(skipped_stamps)))
+        overlay = _overlay(base.manifest.touched, touched, gone=())
+        if (overlay, unusable()) != (base.manifest.touched, tuple(sorted(base.manifest.skipped))):
+            update_manifest(settings.index_dir, replace(base.manifest, touched=overlay, skipped=unusable()))
         return summary(base.manifest.chunk_count, 0)
 
     refs = list(base.manifest.segments) if trust else []
@@ -532,7 +602,7 @@ def _build(
                     writer.add([a for a, _ in batch], chunks, vectors, data, stamps)
                     new_stamps += stamps
                     bar.update(len(batch))
-            if not kept and not new_stamps:
+            if not before and not kept and not new_stamps:
                 raise StorybotError(f"no usable articles in {settings.articles_dir}: " + "; ".join(map(str, skipped)))
             new_ref = writer.finish()
         # Deferred files that turned out unusable are neither added nor present.
@@ -556,7 +626,7 @@ def _build(
     ]
     refs = [ref for ref in refs if ref.live_rows > 0]  # a segment whose articles are all gone leaves the index
     overlay = _overlay(base.manifest.touched if trust else (), touched, gone=gone)
-    manifest = _manifest(encoder, len(present), skipped_stamps, refs, overlay)
+    manifest = _manifest(encoder, before + len(present), unusable(), refs, overlay)
     generation = write_generation(settings.index_dir, manifest, previous=base.manifest if base else None)
     written += (settings.index_dir / generation / MANIFEST).stat().st_size
     return summary(manifest.chunk_count, embedded, generation, written)

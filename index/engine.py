@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
+from pathlib import Path
 
 from .answer import QUOTE_POOL, Answer, compose_answer
 from .build import BuildSummary, build_index, is_stale
@@ -112,10 +114,13 @@ class Engine:
         """True when articles changed since the index was built."""
         return is_stale(self.settings)
 
-    def rebuild(self, *, progress: bool | None = None) -> BuildSummary:
-        """Incremental rebuild, then switch to the result."""
+    def rebuild(self, *, progress: bool | None = None, only: Iterable[Path | str] | None = None) -> BuildSummary:
+        """Incremental rebuild, then switch to the result.
+
+        `only`: the article files just saved or deleted (see build_index); None checks the whole folder.
+        """
         with self._build:
-            summary = build_index(self.settings, self.encoder, progress=progress)
+            summary = build_index(self.settings, self.encoder, progress=progress, only=only)
             if summary.changed_anything:
                 self._failed.discard(current_generation(self.settings.index_dir))
         self.refresh()

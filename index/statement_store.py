@@ -55,9 +55,12 @@ def ensure_statements(
     target = folder(index_dir)
     target.mkdir(parents=True, exist_ok=True)
     wanted = {statements_key(a.id, a.content_hash): a for a in articles}
-    for leftover in target.glob(".*.tmp-*"):
-        leftover.unlink(missing_ok=True)  # a crashed build's; we hold the build lock
-    present = {p.stem for p in target.glob("*.json")}
+    if prune:
+        for leftover in target.glob(".*.tmp-*"):
+            leftover.unlink(missing_ok=True)  # a crashed build's; we hold the build lock
+        present = {p.stem for p in target.glob("*.json")}
+    else:  # an incremental build: look up only its own articles' files, not the whole folder
+        present = {key for key in wanted if (target / f"{key}.json").exists()}
     analysed = 0
     for key, article in wanted.items():
         if key not in present:

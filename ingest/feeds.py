@@ -255,9 +255,11 @@ def backoff(failures: int, interval: float) -> float:
 
 
 def run_round(
-    index: Settings, settings: IngestSettings, rebuild: Callable[[], object], *, now: float | None = None
+    index: Settings, settings: IngestSettings, rebuild: Callable[[list[str]], object], *, now: float | None = None
 ) -> list[FeedReport]:
     """Read every followed feed that is due, add its new entries, and call `rebuild` once if any were added.
+
+    `rebuild` is given the ids of the article files added (see index.build.build_index's `only`).
 
     Entries are added as by `storybot add`; an entry that failed for a passing
     reason (its site was down) is tried again next round, the others are not.
@@ -275,8 +277,9 @@ def run_round(
             current = find(feeds, polled.url)
             if current is not None:  # not unfollowed meanwhile
                 feeds[feeds.index(current)] = polled
-    if any(r.added for r in reports):
-        rebuild()
+    added = [a.article_id for r in reports for a in r.added if a.article_id]
+    if added:
+        rebuild(added)
     return reports
 
 

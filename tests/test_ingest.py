@@ -193,21 +193,21 @@ def test_follow_then_rounds_add_new_entries_once(news_site: NewsSite, tmp_path: 
     feed, created, entries = feeds.follow(path, news_site.url(site_paths.RSS), ALLOW, report_chat=42)
     assert created and entries == 2 and feed.title == "Tin Nhanh Miền Trung - Xã hội"
     assert not feeds.follow(path, news_site.url(site_paths.RSS) + "?utm_source=x", ALLOW)[1]  # already followed
-    rebuilds: list[int] = []
-    [report] = feeds.run_round(index, ALLOW, lambda: rebuilds.append(1), now=1000.0)
+    rebuilds: list[list[str]] = []
+    [report] = feeds.run_round(index, ALLOW, lambda added: rebuilds.append(added), now=1000.0)
     assert [r.title for r in report.added] == [site_paths.PHA_DIEN_TITLE, site_paths.THU_VIEN_TITLE]  # oldest first
-    assert report.report_chat == 42 and rebuilds == [1]
+    assert report.report_chat == 42 and rebuilds == [[r.article_id for r in report.added]]  # those two files
     lines = feeds.describe_report(report, "vi")
     assert lines[0] == "Nguồn “Tin Nhanh Miền Trung - Xã hội”: đã thêm 2 bài mới:"
     # Nothing new: nothing fetched but the feed, no rebuild.
     hits = dict(news_site.hits)
-    [report] = feeds.run_round(index, ALLOW, lambda: rebuilds.append(1), now=2000.0)
-    assert report.results == () and rebuilds == [1]
+    [report] = feeds.run_round(index, ALLOW, lambda added: rebuilds.append(added), now=2000.0)
+    assert report.results == () and len(rebuilds) == 1
     assert news_site.hits[site_paths.PHA_DIEN] == hits[site_paths.PHA_DIEN]
     # The outlet publishes a new story: the next round adds it.
     news_site.page(site_paths.RSS, "atom-mien-trung.xml", "application/atom+xml")
-    [report] = feeds.run_round(index, ALLOW, lambda: rebuilds.append(1), now=3000.0)
-    assert [r.title for r in report.added] == [site_paths.CANG_CA_TITLE] and rebuilds == [1, 1]
+    [report] = feeds.run_round(index, ALLOW, lambda added: rebuilds.append(added), now=3000.0)
+    assert [r.title for r in report.added] == [site_paths.CANG_CA_TITLE] and rebuilds[1] == [report.added[0].article_id]
     [listed] = feeds.load(path)
     assert listed.added == 3 and listed.failures == 0
     assert "3 article(s) added; last checked" in feeds.describe_feeds([listed], "en")[1]
@@ -222,22 +222,22 @@ def test_a_failing_feed_keeps_its_state_and_backs_off(news_site: NewsSite, tmp_p
     index = _index(tmp_path)
     path = ALLOW.feeds_path(index.index_dir)
     feeds.follow(path, news_site.url(site_paths.RSS), ALLOW)
-    feeds.run_round(index, ALLOW, lambda: None, now=1000.0)
+    feeds.run_round(index, ALLOW, lambda added: None, now=1000.0)
     [good] = feeds.load(path)
     news_site.routes[site_paths.RSS] = Route(503, "text/plain", b"Service Unavailable")
-    [report] = feeds.run_round(index, ALLOW, lambda: None, now=2000.0)
+    [report] = feeds.run_round(index, ALLOW, lambda added: None, now=2000.0)
     assert report.problem is not None and report.problem.key == "http_error" and report.first_failure
     assert "Sẽ thử lại lúc" in feeds.describe_report(report, "vi")[0]
     [failing] = feeds.load(path)
     assert (failing.title, failing.seen, failing.added) == (good.title, good.seen, good.added)
     assert (failing.failures, failing.next_try) == (1, 2000.0 + 60.0)
-    assert feeds.run_round(index, ALLOW, lambda: None, now=2030.0) == []  # waiting: not even fetched
-    [report] = feeds.run_round(index, ALLOW, lambda: None, now=2061.0)
+    assert feeds.run_round(index, ALLOW, lambda added: None, now=2030.0) == []  # waiting: not even fetched
+    [report] = feeds.run_round(index, ALLOW, lambda added: None, now=2061.0)
     assert not report.first_failure and feeds.describe_report(report, "vi") == []  # told once
     assert feeds.load(path)[0].next_try == 2061.0 + 120.0  # the wait doubles
     assert "failed 2 time(s) in a row (The page" in feeds.describe_feeds(feeds.load(path), "en")[1]
     news_site.page(site_paths.RSS, "rss-mien-trung.xml", "application/rss+xml")
-    [report] = feeds.run_round(index, ALLOW, lambda: None, now=2200.0)
+    [report] = feeds.run_round(index, ALLOW, lambda added: None, now=2200.0)
     assert report.problem is None and report.results == ()  # back, and nothing re-added
     assert feeds.load(path)[0].failures == 0
 

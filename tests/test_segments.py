@@ -160,3 +160,26 @@ def test_an_index_of_the_previous_format_is_rebuilt_without_embedding_again(engi
     assert summary.embedded == 0 and summary.reused == summary.chunks > 0
     answer = Engine(settings, encoder).ask("Ai bị buộc tội tấn công Microsoft Exchange?")
     assert answer.answered and not build.is_stale(settings)
+
+
+def test_a_build_told_which_files_changed_looks_at_those_alone(engine, settings, encoder):
+    # What an upload, a link or a feed does: it names the file it saved, and the build
+    # neither lists nor compares the rest of the folder (its cost does not grow with it).
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    (settings.articles_dir / "note1.txt").write_text(NOTE.format(n=1), encoding="utf-8")  # dropped in meanwhile
+    added = engine.rebuild(only=["oxy.md"])
+    assert (added.added, added.articles, added.unchanged) == (1, 2, 1)
+    assert engine.ask("Ai đã tạo ra oxy lỏng năm 1891?").quotes[0].article_id == "oxy.md"
+    assert build.is_stale(settings)  # note1.txt waits for the next full build
+    # A file named but deleted is removed; one outside the folder is ignored.
+    (settings.articles_dir / "oxy.md").unlink()
+    removed = engine.rebuild(only=[settings.articles_dir / "oxy.md", settings.index_dir / "CURRENT"])
+    assert (removed.removed, removed.articles) == (1, 1)
+    assert [a.id for a in engine.articles()] == ["000_7ffb10ea7d7f92c2.txt"]
+    full = engine.rebuild()
+    assert (full.added, full.articles) == (1, 2) and not build.is_stale(settings)
+    # An unusable file named alone is reported and kept out, and the rest stays indexed.
+    (settings.articles_dir / "broken.txt").write_bytes(b"Title\n\n\xff\xfe bytes\n")
+    skipped = engine.rebuild(only=["broken.txt"])
+    assert [s.path.name for s in skipped.skipped] == ["broken.txt"] and skipped.articles == 2
+    assert not build.is_stale(settings)

@@ -138,7 +138,9 @@ def main() -> int:
                 continue
             for group, text in variants(q):
                 retrieval = search(snapshot, encoder, text, k=answer_module.QUOTE_POOL)
-                candidates = answer_module._candidates(snapshot, retrieval, engine.sentences, kind=answer_kind(text))
+                _, candidates = answer_module.rank_sentences(
+                    snapshot, retrieval, engine.sentences, kind=answer_kind(text)
+                )
                 for c in candidates:
                     quote = snapshot.article(c.hit.chunk.article_id).text[c.start : c.end]
                     sentence_rows.append(c.features)

@@ -22,12 +22,13 @@ the index, and off-topic questions. Its probability is the answer's
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -60,6 +61,7 @@ REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen
 # The answer/sentence models' weights, fitted by bench/calibrate.py.
 MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
 ANSWER_THRESHOLD = 0.5  # `confidence` at or above which the bot answers
+RERANK_WEIGHT = 0.5  # how far a passage's best sentence similarity reorders the best passages (see _rerank)
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,14 @@ def _linear(entry: dict[str, object], names: tuple[str, ...]) -> LinearModel:
     return LinearModel(weights=tuple(float(weights[n]) for n in names), bias=float(entry["bias"]))
 
 
+class _Span(NamedTuple):
+    chunk_id: int
+    start: int
+    end: int
+    text: str
+    cosine: float  # similarity of the sentence and the question
+
+
 @dataclass(frozen=True)
 class _Candidate:
     hit: Hit
@@ -273,7 +283,7 @@ def compose_answer(
     if not retrieval.hits:
         return Answer(retrieval.question, False, (), (), language, 0.0, notices, dict(retrieval.timings_ms))
     kind = answer_kind(retrieval.question)
-    candidates = _candidates(snapshot, retrieval, sentences, kind=kind)
+    retrieval, candidates = rank_sentences(snapshot, retrieval, sentences, kind=kind)
     evidence = measure_evidence(snapshot, retrieval, candidates, language=language, kind=kind)
     logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
     confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
@@ -408,15 +418,23 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(document_tokens(text))
 
 
-def _candidates(
+def rank_sentences(
     snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None, *, kind: str | None
-) -> list[_Candidate]:
-    """Every sentence of the best passages, scored by the sentence model (`kind`: what the question asks for)."""
-    weights = term_weights(snapshot, retrieval)
-    total = sum(weights[t] for t in retrieval.tokens)
-    asked = set(syllables(retrieval.question))
-    wants_credit = kind == "author"
-    best = retrieval.hits[0].score if retrieval.hits else 1.0
+) -> tuple[Retrieval, list[_Candidate]]:
+    """The best passages reranked by their best sentence, and every sentence of them scored by the sentence model.
+
+    `kind` is what the question asks for (text.answer_kind). The returned
+    retrieval is `retrieval` with its QUOTE_POOL best hits reordered (see _rerank).
+    """
+    spans = _pool_sentences(snapshot, retrieval, sentences, wants_credit=kind == "author")
+    retrieval = _rerank(retrieval, spans)
+    return retrieval, _candidates(snapshot, retrieval, spans, kind=kind)
+
+
+def _pool_sentences(
+    snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None, *, wants_credit: bool
+) -> list[_Span]:
+    """Each quotable sentence of the best passages, with its similarity to the question."""
     spans = []
     for hit in retrieval.hits[:QUOTE_POOL]:
         article = snapshot.article(hit.chunk.article_id)
@@ -434,22 +452,64 @@ def _candidates(
     if vectors is not None and retrieval.query_vector is not None:
         known = vectors.any(axis=1)
         cosines[known] = vectors[known] @ retrieval.query_vector
-    top_cosine = float(cosines.max())
+    return [_Span(hit.chunk_id, start, end, text, float(c)) for (hit, start, end, text), c in zip(spans, cosines)]
+
+
+def _rerank(retrieval: Retrieval, spans: list[_Span]) -> Retrieval:
+    """The QUOTE_POOL best hits reordered by their fused score plus a bonus for their best sentence's similarity.
+
+    A passage's embedding averages its sentences; the one sentence that says
+    what the question asks shows more clearly on its own. The bonus is the best
+    sentence cosine min-max scaled over the pool, weighted by RERANK_WEIGHT times
+    the square of the fusion's dense weight: the model's vote at sentence
+    level counts as far as it is trusted at passage level, and much less where
+    it reads the question poorly (Vietnamese without diacritics).
+    """
+    pool = retrieval.hits[:QUOTE_POOL]
+    if len(pool) < 2 or not spans:
+        return retrieval
+    best = {h.chunk_id: h.dense for h in pool}
+    seen: set[int] = set()
+    for span in spans:
+        if span.chunk_id not in seen or span.cosine > best[span.chunk_id]:
+            best[span.chunk_id] = span.cosine
+            seen.add(span.chunk_id)
+    values = np.array([best[h.chunk_id] for h in pool], dtype=np.float64)
+    low, high = float(values.min()), float(values.max())
+    scaled = (values - low) / (high - low) if high - low > 1e-9 else np.zeros_like(values)
+    bonus = RERANK_WEIGHT * retrieval.dense_weight**2 * scaled
+    hits = sorted(
+        (dataclasses.replace(h, score=h.score + float(b)) for h, b in zip(pool, bonus)), key=lambda h: -h.score
+    )
+    return dataclasses.replace(retrieval, hits=(*hits, *retrieval.hits[QUOTE_POOL:]))
+
+
+def _candidates(snapshot: Snapshot, retrieval: Retrieval, spans: list[_Span], *, kind: str | None) -> list[_Candidate]:
+    """Every sentence of `spans` (from _pool_sentences), scored by the sentence model; hits as in `retrieval`."""
+    if not spans:
+        return []
+    weights = term_weights(snapshot, retrieval)
+    total = sum(weights[t] for t in retrieval.tokens)
+    asked = set(syllables(retrieval.question))
+    hits = {h.chunk_id: h for h in retrieval.hits[:QUOTE_POOL]}
+    best = retrieval.hits[0].score
+    top_cosine = max(s.cosine for s in spans)
     rows = []
-    for (hit, start, end, text), cosine in zip(spans, cosines):
-        terms = frozenset(_tokens(text)) & weights.keys()
+    for span in spans:
+        hit = hits[span.chunk_id]
+        terms = frozenset(_tokens(span.text)) & weights.keys()
         evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
-        offered = offers(text, kind, asked)
+        offered = offers(span.text, kind, asked)
         prior = max(hit.score, 0.0) / best if best > 0 else 0.0
         features = (
             prior,
             evidence,
-            float(cosine),
-            float(cosine) - top_cosine,
+            span.cosine,
+            span.cosine - top_cosine,
             float(offered),
-            float(is_furniture(text)),
+            float(is_furniture(span.text)),
         )
-        rows.append((hit, start, end, evidence, terms, float(cosine), offered, features))
+        rows.append((hit, span.start, span.end, evidence, terms, span.cosine, offered, features))
     scores = models()["sentence"].logits(np.array([r[7] for r in rows], dtype=np.float64))
     return [_Candidate(*row, score=float(score)) for row, score in zip(rows, scores)]
 

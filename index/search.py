@@ -59,6 +59,7 @@ class Retrieval:
     expansion_tokens: tuple[str, ...]  # their synonyms' tokens the index knows, searched at EXPANSION_WEIGHT
     hits: tuple[Hit, ...]  # best first
     query_vector: np.ndarray | None = None  # the question's embedding, for sentence-level similarity
+    dense_weight: float = 0.0  # the weight the fusion gave the dense side (how far the model is trusted here)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -150,6 +151,7 @@ def search(
         expansion_tokens=tuple(expanded),
         hits=tuple(hits),
         query_vector=query_vector,
+        dense_weight=weight,
         timings_ms=timings,
     )
 

@@ -176,8 +176,8 @@ class Evidence:
 
     @property
     def group(self) -> str:
-        """Which answer model judges this question: its language and script differ in what evidence means."""
-        return "en" if self.foreign else "vi-unaccented" if self.unaccented else "vi"
+        """Which models judge this question: its language and script differ in what evidence means."""
+        return _group(foreign=self.foreign, unaccented=self.unaccented)
 
     def features(self) -> list[float]:
         """The answer model's inputs, in ANSWER_FEATURES order."""
@@ -214,7 +214,7 @@ ANSWER_FEATURES = (
     "kind_offered",
 )
 ANSWER_GROUPS = ("vi", "vi-unaccented", "en")
-SENTENCE_FEATURES = ("prior", "evidence", "cosine", "cosine_gap", "kind_offered", "furniture")
+SENTENCE_FEATURES = ("prior", "evidence", "cosine", "cosine_gap", "kind_offered", "furniture", "rare_evidence")
 
 
 @dataclass(frozen=True)
@@ -235,10 +235,11 @@ class LinearModel:
 
 @functools.cache
 def models() -> dict[str, LinearModel]:
-    """The fitted models: "sentence", and one answer model per group ("answer:vi", "answer:en", ...)."""
+    """The fitted models, a sentence and an answer model per group ("sentence:vi", "answer:en", ...)."""
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    out = {"sentence": _linear(data["sentence"], SENTENCE_FEATURES)}
+    out = {}
     for group in ANSWER_GROUPS:
+        out[f"sentence:{group}"] = _linear(data["sentence"][group], SENTENCE_FEATURES)
         out[f"answer:{group}"] = _linear(data["answer"][group], ANSWER_FEATURES)
     return out
 
@@ -246,7 +247,8 @@ def models() -> dict[str, LinearModel]:
 def _linear(entry: dict[str, object], names: tuple[str, ...]) -> LinearModel:
     weights = entry["weights"]
     assert isinstance(weights, dict)
-    return LinearModel(weights=tuple(float(weights[n]) for n in names), bias=float(entry["bias"]))
+    # A feature added since the last fit weighs nothing until bench/calibrate.py is re-run.
+    return LinearModel(weights=tuple(float(weights.get(n, 0.0)) for n in names), bias=float(entry["bias"]))
 
 
 class _Span(NamedTuple):
@@ -345,6 +347,30 @@ def measure_evidence(
     )
 
 
+def question_group(snapshot: Snapshot, question: str) -> str:
+    """Which models judge `question` (one of ANSWER_GROUPS): English over other articles, Vietnamese with or without
+    diacritics."""
+    language = question_language(question)
+    return _group(
+        foreign=language == "en" and not _english_articles(snapshot),
+        unaccented=language == "vi" and not has_diacritics(question),
+    )
+
+
+def _group(*, foreign: bool, unaccented: bool) -> str:
+    return "en" if foreign else "vi-unaccented" if unaccented else "vi"
+
+
+def _rarity(terms: set[str], term_sets: list[frozenset[str]]) -> dict[str, float]:
+    """Weight of each of `terms` by how few of the candidate sentences (`term_sets`) hold it.
+
+    Words of the story's topic occur in many of the candidate sentences and
+    weigh little; what the question asks about specifically weighs most.
+    """
+    n = len(term_sets)
+    return {t: math.log((n + 1) / (sum(t in ts for ts in term_sets) + 0.5)) for t in terms}
+
+
 def _local_evidence(best: _Candidate, candidates: list[_Candidate], retrieval: Retrieval) -> float:
     """Share of the question's own terms in `best`, each weighted by how rare it is among the candidates.
 
@@ -356,9 +382,7 @@ def _local_evidence(best: _Candidate, candidates: list[_Candidate], retrieval: R
     terms = set(retrieval.tokens)
     if not terms:
         return 0.0
-    n = len(candidates)
-    df = {t: sum(t in c.terms for c in candidates) for t in terms}
-    weight = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+    weight = _rarity(terms, [c.terms for c in candidates])
     total = sum(weight.values())
     return sum(weight[t] for t in terms & best.terms) / total if total > 0 else 0.0
 
@@ -428,7 +452,9 @@ def rank_sentences(
     """
     spans = _pool_sentences(snapshot, retrieval, sentences, wants_credit=kind == "author")
     retrieval = _rerank(retrieval, spans)
-    return retrieval, _candidates(snapshot, retrieval, spans, kind=kind)
+    return retrieval, _candidates(
+        snapshot, retrieval, spans, kind=kind, group=question_group(snapshot, retrieval.question)
+    )
 
 
 def _pool_sentences(
@@ -484,8 +510,10 @@ def _rerank(retrieval: Retrieval, spans: list[_Span]) -> Retrieval:
     return dataclasses.replace(retrieval, hits=(*hits, *retrieval.hits[QUOTE_POOL:]))
 
 
-def _candidates(snapshot: Snapshot, retrieval: Retrieval, spans: list[_Span], *, kind: str | None) -> list[_Candidate]:
-    """Every sentence of `spans` (from _pool_sentences), scored by the sentence model; hits as in `retrieval`."""
+def _candidates(
+    snapshot: Snapshot, retrieval: Retrieval, spans: list[_Span], *, kind: str | None, group: str
+) -> list[_Candidate]:
+    """Every sentence of `spans` (from _pool_sentences), scored by `group`'s sentence model; hits as in `retrieval`."""
     if not spans:
         return []
     weights = term_weights(snapshot, retrieval)
@@ -494,10 +522,13 @@ def _candidates(snapshot: Snapshot, retrieval: Retrieval, spans: list[_Span], *,
     hits = {h.chunk_id: h for h in retrieval.hits[:QUOTE_POOL]}
     best = retrieval.hits[0].score
     top_cosine = max(s.cosine for s in spans)
+    term_sets = [frozenset(_tokens(span.text)) & weights.keys() for span in spans]
+    own = set(retrieval.tokens)
+    rarity = _rarity(own, term_sets)
+    rarity_total = sum(rarity.values())
     rows = []
-    for span in spans:
+    for span, terms in zip(spans, term_sets):
         hit = hits[span.chunk_id]
-        terms = frozenset(_tokens(span.text)) & weights.keys()
         evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
         offered = offers(span.text, kind, asked)
         prior = max(hit.score, 0.0) / best if best > 0 else 0.0
@@ -508,9 +539,10 @@ def _candidates(snapshot: Snapshot, retrieval: Retrieval, spans: list[_Span], *,
             span.cosine - top_cosine,
             float(offered),
             float(is_furniture(span.text)),
+            sum(rarity[t] for t in terms & own) / rarity_total if rarity_total > 0 else 0.0,
         )
         rows.append((hit, span.start, span.end, evidence, terms, span.cosine, offered, features))
-    scores = models()["sentence"].logits(np.array([r[7] for r in rows], dtype=np.float64))
+    scores = models()[f"sentence:{group}"].logits(np.array([r[7] for r in rows], dtype=np.float64))
     return [_Candidate(*row, score=float(score)) for row, score in zip(rows, scores)]
 
 

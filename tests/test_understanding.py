@@ -132,3 +132,36 @@ def test_a_question_whose_answer_sentence_was_deleted_is_refused(tmp_path, encod
     engine.rebuild(progress=False)
     after = engine.ask(question)
     assert not after.answered and after.quotes == (), after.text
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("How many Chinese servers were controlled from abroad?", "5,31 triệu máy chủ"),
+        ("How many Chinese people did the US Justice Department charge?", "4 người Trung Quốc"),
+        ("bo tu phap my buoc toi bao nhieu nguoi trung quoc", "4 người Trung Quốc"),
+    ],
+)
+def test_english_and_unaccented_questions_quote_the_answer_first(seed_engine, question, answer):
+    # Each question group has its own sentence model: shared words are no evidence for an English question.
+    reply = seed_engine.ask(question)
+    assert reply.answered and answer in reply.quotes[0].text, reply.text
+
+
+def test_a_passage_whose_sentence_says_it_moves_up_as_far_as_the_model_is_trusted(seed_engine):
+    """The rerank: a passage's best sentence similarity lifts it, in proportion to the fusion's dense weight."""
+    from dataclasses import replace
+
+    from index.answer import _rerank, _Span
+    from index.search import search
+
+    retrieval = search(seed_engine.snapshot, seed_engine.encoder, "Who accused China?", k=2)
+    first, second = retrieval.hits
+    # Two passages the fusion nearly ties; only the second holds a sentence very close to the question.
+    hits = (replace(first, score=0.80, dense=0.80), replace(second, score=0.70, dense=0.80))
+    spans = [_Span(first.chunk_id, 0, 1, "a", 0.81), _Span(second.chunk_id, 0, 1, "b", 0.90)]
+    english = _rerank(replace(retrieval, hits=hits, dense_weight=0.95), spans)
+    assert [h.chunk_id for h in english.hits] == [second.chunk_id, first.chunk_id]
+    # Typed without diacritics the model is trusted less: the fused order stands.
+    unaccented = _rerank(replace(retrieval, hits=hits, dense_weight=0.35), spans)
+    assert [h.chunk_id for h in unaccented.hits] == [first.chunk_id, second.chunk_id]

@@ -165,3 +165,26 @@ def test_a_passage_whose_sentence_says_it_moves_up_as_far_as_the_model_is_truste
     # Typed without diacritics the model is trusted less: the fused order stands.
     unaccented = _rerank(replace(retrieval, hits=hits, dense_weight=0.35), spans)
     assert [h.chunk_id for h in unaccented.hits] == [first.chunk_id, second.chunk_id]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "offered"),
+    [
+        # The figures of a date are not the amount a "bao nhiêu" question asks for...
+        ("Đến ngày 13/5, chị L. được phẫu thuật.", "number", False),
+        ("Năm 2016 số vụ giảm so với năm 2015.", "number", False),
+        # ... and folded number words are mostly other words ("sau" after, "năm" year).
+        ("Sau đó ông nói.", "number", False),
+        ("Chi phí là 7.000 USD.", "number", True),
+        ("Tòa buộc bồi thường hơn 302 triệu đồng.", "number", True),
+        # A duration in years is not a date; a day, a month or a year is.
+        ("Hóa thạch có tuổi đời 110 triệu năm.", "date", False),
+        ("Nó được tìm thấy vào ngày 21/3/2011.", "date", True),
+        ("Chiều nay 21.6, kỳ thi bắt đầu.", "date", True),
+        ("It was found in March.", "date", True),
+    ],
+)
+def test_what_a_sentence_offers_for_amount_and_date_questions(sentence, kind, offered):
+    from index.text import offers, syllables
+
+    assert offers(sentence, kind, set(syllables("Chuyện gì?"))) is offered

@@ -47,6 +47,7 @@ from index.dates import article_date
 from index.engine import Engine
 from index.errors import StorybotError
 from index.parties import TopicNeeded
+from index.store import ArticleInfo
 
 from . import render
 from .config import TELEGRAM_DOWNLOAD_LIMIT, BotSettings
@@ -377,14 +378,10 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(message, render.render_help(user_language(user), admin=admin, upload_limit_kb=limit_kb))
 
 
-def sources_newest_first(engine: Engine) -> list[render.Source]:
+def sources_newest_first(engine: Engine) -> list[ArticleInfo]:
     """The indexed articles with their dates, newest first; undated ones last, by title."""
-    snapshot = engine.snapshot
-    sources = []
-    for info in snapshot.articles():
-        article = snapshot.article(info.id)
-        sources.append(render.Source(info, article_date(article), article.source))
-    sources.sort(key=lambda s: s.info.title.casefold())
+    sources = engine.articles()
+    sources.sort(key=lambda s: s.title.casefold())
     sources.sort(key=lambda s: s.date or "", reverse=True)  # stable: same-day articles stay by title
     return sources
 

@@ -275,16 +275,7 @@ def render_paragraph(
 # --- article list, start, help -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Source:
-    """An indexed article as /sources lists it."""
-
-    info: ArticleInfo
-    date: str | None  # YYYY-MM-DD
-    site: str | None  # the outlet, from the article's front matter
-
-
-def render_sources(sources: Sequence[Source], language: str, page: int = 0) -> Outgoing:
+def render_sources(sources: Sequence[ArticleInfo], language: str, page: int = 0) -> Outgoing:
     """One page of the article list (newest first, as given): numbered, dated, titles linked.
 
     Longer lists get "newer / older" buttons whose callback data is
@@ -300,14 +291,14 @@ def render_sources(sources: Sequence[Source], language: str, page: int = 0) -> O
     # A full page always fits one message: each line gets an equal share of it.
     budget = (MAX_MESSAGE - utf16_len(lines[0])) // SOURCES_PER_PAGE - 1
     for number, source in enumerate(sources[first : first + SOURCES_PER_PAGE], first + 1):
-        details = [escape(shorten(v, 60)) for v in (format_date(source.date, language), source.site) if v]
+        details = [escape(shorten(v, 60)) for v in (format_date(source.date, language), source.source) if v]
         tail = f" — {', '.join(details)}" if details else ""
-        url = source.info.url
+        url = source.url
         link = f'<a href="{html.escape(url, quote=True)}"></a>' if url and is_web_url(url) else ""
         if utf16_len(link) > budget // 2:
             link = ""  # an address that long is shown as a plain title
         room = budget - utf16_len(f"{number}. {tail}") - utf16_len(link)
-        name = escape(shorten_escaped(" ".join(source.info.title.split()), room))
+        name = escape(shorten_escaped(" ".join(source.title.split()), room))
         lines.append(f"{number}. {link[:-4]}{name}</a>{tail}" if link else f"{number}. {name}{tail}")
     buttons = [
         InlineKeyboardButton(text(language, key), callback_data=f"src:{language}:{target}")

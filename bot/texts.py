@@ -73,7 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Bài báo: {added} mới, {changed} sửa, {removed} xóa, {unchanged} giữ nguyên.\n"
         "Đoạn: {embedded} mã hóa mới, {reused} dùng lại.",
         "summary_unchanged": "Không có gì thay đổi; chỉ mục đã mới nhất.",
-        "summary_reembedded": "Mọi đoạn được mã hóa lại: {why}.",
+        "summary_reembedded": "Mọi bài được lập chỉ mục lại: {why}.",
         "summary_skipped": "Bỏ qua {file}: {reason}.",
         "summary_more_skipped": "… và {count} tệp khác bị bỏ qua (xem nhật ký).",
         "start": "<b>Xin chào!</b> Tôi trả lời câu hỏi về các bài báo bằng những câu trích <b>nguyên văn</b>, "
@@ -165,7 +165,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "Articles: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.\n"
         "Passages: {embedded} embedded, {reused} reused.",
         "summary_unchanged": "Nothing changed; the index is up to date.",
-        "summary_reembedded": "Every passage was embedded again: {why}.",
+        "summary_reembedded": "Every article was indexed again: {why}.",
         "summary_skipped": "Skipped {file}: {reason}.",
         "summary_more_skipped": "… and {count} more skipped file(s) (see the log).",
         "start": "<b>Hello!</b> I answer questions about news articles with quotes taken <b>word for word</b> "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.articles import ARTICLE_SUFFIXES, Article, SkippedFile, decode_article, parse_article
-from index.store import fsync_dir
+from index.files import write_new_file
 
 MAX_NAME_CHARS = 100
 # Names are cut in UTF-8 bytes: file systems allow 255 bytes per name, and the hidden temporary name
@@ -106,32 +106,10 @@ def write_article(folder: Path, name: str, data: bytes, *, replace: bool) -> boo
     The hidden temporary file is removed whatever happens. UploadProblem names a full disk, a missing
     folder or a folder that cannot be written.
     """
-    target = folder / name
-    tmp = folder / f".{name}.upload-{secrets.token_hex(4)}"
     try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if replace:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
-            except FileExistsError:
-                return False
-            except OSError as err:  # a filesystem without hard links
-                if err.errno in DISK_FULL:
-                    raise
-                if target.exists():
-                    return False
-                os.replace(tmp, target)
-        fsync_dir(folder)
+        return write_new_file(folder, name, data, replace=replace)
     except OSError as err:
         raise _write_problem(err, folder) from err
-    finally:
-        tmp.unlink(missing_ok=True)
-    return True
 
 
 def _write_problem(err: OSError, folder: Path) -> UploadProblem:

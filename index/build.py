@@ -5,8 +5,10 @@ A build compares the article files with the current generation's file stamps
 and changed articles into one new segment (their chunks embedded, except
 those whose search text an existing segment already has, and tokenised),
 marks removed and replaced articles deleted, and writes a new generation's
-manifest. Nothing else is read or written, so adding an article costs the
-same at 1,000 or 1,000,000 chunks. After the switch, `merge_segments` merges
+manifest. The stamps of the files a generation indexed live in its segments
+(written once with them), so the manifest stays small and nothing else is
+read or written: adding an article costs about the same at 1,000 or
+1,000,000 chunks, apart from listing the folder and reading the stamps. After the switch, `merge_segments` merges
 small segments when too many of a size pile up (and rewrites a segment once
 too many of its rows are deleted), as one more generation.
 """
@@ -96,7 +98,7 @@ class BuildSummary:
     reused: int
     seconds: float
     skipped: tuple[SkippedFile, ...] = ()
-    reembedded_all: str = ""  # why every chunk was embedded again, if it was
+    reembedded_all: str = ""  # why every article was indexed again (vectors embedded again unless reusable)
     generation: str | None = None  # the new generation, None when nothing changed
     merged: int = 0  # segments merged after the build
     merge_seconds: float = 0.0
@@ -140,7 +142,7 @@ class BuildSummary:
                 f"Chunks: {self.embedded} embedded, {self.reused} reused.",
             ]
         if self.reembedded_all:
-            lines.append(f"Every chunk was embedded again: {self.reembedded_all}.")
+            lines.append(f"Every article was indexed again: {self.reembedded_all}.")
         if self.merged:
             lines.append(f"Merged {self.merged} index segments into fewer in {self.merge_seconds:.1f} s.")
         lines += [f"Skipped {s.path}: {s.reason}." for s in self.skipped]
@@ -178,22 +180,76 @@ def scan_files(folder: Path) -> list[tuple[str, FileStamp]]:
     return [(path, stamp) for _, path, stamp in found]
 
 
-def _stamp_key(stamp: FileStamp) -> tuple[str, int, int]:
-    return (stamp.article_id, stamp.size, stamp.mtime_ns)
+class IndexedFiles:
+    """The article files a generation indexed, by id: its segments' stamps, with the manifest's newer ones.
+
+    Rows stay plain tuples in FileStamp's field order until one is asked for:
+    a build reads one per indexed file, 200,000 at a million chunks.
+    """
+
+    def __init__(self, rows: dict[str, tuple] | None = None) -> None:
+        self._rows: dict[str, tuple] = rows or {}
+
+    @classmethod
+    def read(cls, manifest: Manifest, readers: dict[str, SegmentReader]) -> IndexedFiles:
+        """The files of `manifest`'s generation (its segments opened as `readers`)."""
+        rows: dict[str, tuple] = {}
+        for ref in manifest.segments:
+            deleted = set(ref.deleted)
+            rows.update((row[0], row) for row in readers[ref.name].stamps() if row[0] not in deleted)
+        rows.update((t.article_id, tuple(t)) for t in manifest.touched)
+        return cls(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._rows
+
+    def ids(self) -> set[str]:
+        """Every indexed article id."""
+        return set(self._rows)
+
+    def get(self, article_id: str) -> FileStamp | None:
+        """The stamp of an indexed file, or None."""
+        row = self._rows.get(article_id)
+        return FileStamp(*row) if row is not None else None
+
+    def unchanged(self, stamp: FileStamp) -> bool:
+        """True when the file was indexed with this size and modification time."""
+        row = self._rows.get(stamp.article_id)
+        return row is not None and row[1] == stamp.size and row[2] == stamp.mtime_ns
 
 
-def _stale(manifest: Manifest, files: list[tuple[str, FileStamp]]) -> bool:
-    on_disk = {_stamp_key(stamp) for _, stamp in files}
-    indexed = {_stamp_key(s) for s in (*manifest.files, *manifest.skipped)}
-    return on_disk != indexed
+def _stale(indexed: IndexedFiles, skipped: Sequence[FileStamp], files: list[tuple[str, FileStamp]]) -> bool:
+    if len(files) != len(indexed) + len(skipped):
+        return True
+    unusable = {(s.article_id, s.size, s.mtime_ns) for s in skipped}
+    return not all(
+        indexed.unchanged(stamp) or (stamp.article_id, stamp.size, stamp.mtime_ns) in unusable for _, stamp in files
+    )
+
+
+def read_indexed(index_dir: Path, manifest: Manifest) -> IndexedFiles:
+    """The files the generation of `manifest` indexed; READ_ERRORS when a segment cannot be read."""
+    readers = {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
+    try:
+        return IndexedFiles.read(manifest, readers)
+    finally:
+        for reader in readers.values():
+            reader.close()
 
 
 def is_stale(settings: Settings) -> bool:
-    """True when the index is missing or the articles folder changed since it was built."""
+    """True when the index is missing or unreadable, or the articles folder changed since it was built."""
     manifest = read_manifest(settings.index_dir)
-    if manifest is None:
+    if manifest is None or manifest.format_version != FORMAT_VERSION:
         return True
-    return _stale(manifest, scan_files(settings.articles_dir))
+    try:
+        indexed = read_indexed(settings.index_dir, manifest)
+    except READ_ERRORS:
+        return True
+    return _stale(indexed, manifest.skipped, scan_files(settings.articles_dir))
 
 
 class SegmentReader:
@@ -217,16 +273,26 @@ class SegmentReader:
         self.dimension = int(meta["dimension"])
         self._db: sqlite3.Connection | None = None
 
-    def rows_for_keys(self, keys: Sequence[str]) -> dict[str, int]:
-        """Row of each of `keys` this segment holds."""
+    def _connection(self) -> sqlite3.Connection:
         if self._db is None:
             # immutable=1: no lock or journal files, so a read-only folder works too.
             self._db = sqlite3.connect(f"file:{self.folder / 'chunks.sqlite'}?mode=ro&immutable=1", uri=True)
+        return self._db
+
+    def stamps(self) -> list[tuple]:
+        """The segment's file stamps as rows in FileStamp's field order (deleted articles included)."""
+        return self._connection().execute(
+            "SELECT article_id, size, mtime_ns, content_hash, ?, chunks FROM files", (self.folder.name,)
+        ).fetchall()
+
+    def rows_for_keys(self, keys: Sequence[str]) -> dict[str, int]:
+        """Row of each of `keys` this segment holds."""
+        db = self._connection()
         found: dict[str, int] = {}
         for start in range(0, len(keys), KEY_BATCH):
             batch = list(keys[start : start + KEY_BATCH])
             marks = ",".join("?" * len(batch))
-            found.update(self._db.execute(f"SELECT search_key, id FROM chunks WHERE search_key IN ({marks})", batch))
+            found.update(db.execute(f"SELECT search_key, id FROM chunks WHERE search_key IN ({marks})", batch))
         return found
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
@@ -254,7 +320,8 @@ class _Base:
 
     manifest: Manifest
     readers: dict[str, SegmentReader]
-    retokenise: bool  # the tokeniser changed: every article goes into the new segment
+    retokenise: bool  # the tokeniser or format changed: every article goes into the new segment
+    indexed: IndexedFiles  # what it indexed (empty when every article goes into the new segment anyway)
 
 
 def build_index(
@@ -294,7 +361,11 @@ def build_index(
 
 def _read_only(settings: Settings, files: list[tuple[str, FileStamp]], started: float) -> BuildSummary:
     manifest = read_manifest(settings.index_dir)
-    if manifest is None or _stale(manifest, files):
+    stale = True
+    if manifest is not None and manifest.format_version == FORMAT_VERSION:
+        with contextlib.suppress(*READ_ERRORS):
+            stale = _stale(read_indexed(settings.index_dir, manifest), manifest.skipped, files)
+    if manifest is None or stale:
         state = "has no usable index" if manifest is None else "is older than the articles"
         raise StorybotError(
             f"the index directory {settings.index_dir} is read-only and {state}; make it writable "
@@ -334,17 +405,29 @@ def _previous(settings: Settings, encoder: Encoder) -> tuple[_Base | None, str]:
         )
     except IndexMismatchError as err:
         log.info("previous index not reused: %s", err)
-        if manifest.format_version != FORMAT_VERSION:
-            return None, f"the index format changed (version {manifest.format_version} -> {FORMAT_VERSION})"
         if manifest.model != encoder.name:
             return None, f"the model changed ({manifest.model} -> {encoder.name})"
-        return None, "the model prompts changed"
+        if manifest.format_version == FORMAT_VERSION:
+            return None, "the model prompts changed"
+        # Same model, older format: every article is indexed again, but the vectors its
+        # segments hold (same layout in every format) are reused rather than embedded.
+        why = f"the index format changed (version {manifest.format_version} -> {FORMAT_VERSION})"
+        with contextlib.suppress(*READ_ERRORS):
+            readers = {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
+            return _Base(manifest, readers, retokenise=True, indexed=IndexedFiles()), why
+        return None, why
+    readers: dict[str, SegmentReader] = {}
     try:
-        readers = {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
+        for ref in manifest.segments:
+            readers[ref.name] = SegmentReader(segments_dir(index_dir) / ref.name, ref)
+        retokenise = manifest.tokeniser != TOKENISER
+        indexed = IndexedFiles.read(manifest, readers)
     except READ_ERRORS as err:
+        for reader in readers.values():
+            reader.close()
         log.warning("previous index %s cannot be read: %s", gen, err)
         return None, f"the previous index could not be read ({err})"
-    return _Base(manifest, readers, retokenise=manifest.tokeniser != TOKENISER), ""
+    return _Base(manifest, readers, retokenise=retokenise, indexed=indexed), ""
 
 
 def _build(
@@ -356,20 +439,21 @@ def _build(
     started: float,
     progress: bool | None,
 ) -> BuildSummary:
-    old = {s.article_id: s for s in base.manifest.files} if base is not None else {}
+    indexed = base.indexed if base is not None else IndexedFiles()
     trust = base is not None and not base.retokenise
-    kept: list[FileStamp] = []  # unchanged articles, left in their segments
+    kept = 0  # unchanged articles, left in their segments
+    touched: list[FileStamp] = []  # ... of which the file was touched (same content, new stamp)
     # Articles for the new segment. A large build reads new files only when their batch is
     # written (None until then): 20,000 articles' text at once would be ~200 MB of peak memory.
     todo: list[tuple[Article | None, FileStamp, str]] = []
     skipped: list[SkippedFile] = []
     skipped_stamps: list[FileStamp] = []
-    new_files = sum(stamp.article_id not in old for _, stamp in files)
+    new_files = sum(stamp.article_id not in indexed for _, stamp in files)
     for path, stamp in files:
-        prev = old.get(stamp.article_id)
-        if trust and prev is not None and (prev.size, prev.mtime_ns) == (stamp.size, stamp.mtime_ns):
-            kept.append(prev)
+        if trust and indexed.unchanged(stamp):
+            kept += 1
             continue
+        prev = indexed.get(stamp.article_id)
         if prev is None and new_files > DEFER_FROM:
             todo.append((None, stamp, path))
             continue
@@ -379,9 +463,10 @@ def _build(
             skipped_stamps.append(stamp)
             continue
         if trust and prev is not None and prev.content_hash == result.content_hash:
-            kept.append(replace(prev, size=stamp.size, mtime_ns=stamp.mtime_ns))  # only touched
+            touched.append(prev._replace(size=stamp.size, mtime_ns=stamp.mtime_ns))
+            kept += 1
             continue
-        todo.append((result, replace(stamp, content_hash=result.content_hash), path))
+        todo.append((result, stamp._replace(content_hash=result.content_hash), path))
     if not kept and not todo:
         detail = "".join(f"\n  {s}" for s in skipped)
         raise StorybotError(
@@ -389,10 +474,10 @@ def _build(
             f"(the first line is the title).{detail}"
         )
 
-    present = {s.article_id for s in kept} | {s.article_id for _, s, _ in todo}
-    added = sum(s.article_id not in old for _, s, _ in todo)
-    changed = sum(s.article_id in old and old[s.article_id].content_hash != s.content_hash for _, s, _ in todo)
-    removed_ids = [i for i in old if i not in present]
+    present = {stamp.article_id for _, stamp in files} - {s.article_id for s in skipped_stamps}
+    added = sum(s.article_id not in indexed for _, s, _ in todo)
+    changed = sum(_changed(indexed, s) for _, s, _ in todo)
+    removed_ids = sorted(indexed.ids() - present)
     unchanged = len(present) - added - changed
 
     def summary(chunks: int, embedded: int, generation: str | None = None, written: int = 0) -> BuildSummary:
@@ -415,13 +500,12 @@ def _build(
     if base is not None and not (added or changed or removed_ids or base.retokenise):
         # Same content (files only touched, or a file became unusable): keep the
         # generation, refresh the stamps so the index is not seen as stale.
-        if _stale(base.manifest, files):
-            update_manifest(
-                settings.index_dir, replace(base.manifest, files=tuple(kept), skipped=tuple(skipped_stamps))
-            )
+        if _stale(indexed, base.manifest.skipped, files):
+            overlay = _overlay(base.manifest.touched, touched, gone=())
+            update_manifest(settings.index_dir, replace(base.manifest, touched=overlay, skipped=tuple(skipped_stamps)))
         return summary(base.manifest.chunk_count, 0)
 
-    refs = list(base.manifest.segments) if base is not None and not base.retokenise else []
+    refs = list(base.manifest.segments) if trust else []
     new_stamps: list[FileStamp] = []
     embedded = 0
     written = 0
@@ -444,36 +528,62 @@ def _build(
                     sentences.add(sentence_texts(chunks))
                     # Who said what: analysed once per article version, kept beside the generations.
                     ensure_statements(settings.index_dir, [a for a, _ in batch], prune=False)
-                    writer.add([a for a, _ in batch], chunks, vectors, data)
-                    new_stamps += [replace(s, segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
+                    stamps = [s._replace(segment=writer.name, chunks=len(chunks_of[a.id])) for a, s in batch]
+                    writer.add([a for a, _ in batch], chunks, vectors, data, stamps)
+                    new_stamps += stamps
                     bar.update(len(batch))
             if not kept and not new_stamps:
                 raise StorybotError(f"no usable articles in {settings.articles_dir}: " + "; ".join(map(str, skipped)))
             new_ref = writer.finish()
         # Deferred files that turned out unusable are neither added nor present.
-        present = {s.article_id for s in kept} | {s.article_id for s in new_stamps}
-        added = sum(s.article_id not in old for s in new_stamps)
+        present -= {s.article_id for s in skipped_stamps}
+        added = sum(s.article_id not in indexed for s in new_stamps)
         written += _folder_size(segments_dir(settings.index_dir) / new_ref.name)
         refs.append(new_ref)
     # Replaced and removed articles are marked deleted in the segment that held them.
-    gone: dict[str, list[str]] = {}
-    for gone_id in [s.article_id for _, s, _ in todo if s.article_id in old] + removed_ids:
-        gone.setdefault(old[gone_id].segment, []).append(gone_id)
-    stamps = sorted([*kept, *new_stamps], key=lambda s: s.article_id)
-    live = _live_rows(stamps)
+    gone = [s.article_id for s in new_stamps if s.article_id in indexed] + removed_ids
+    marks: dict[str, list[FileStamp]] = {}
+    for stamp in map(indexed.get, gone):
+        if stamp is not None:
+            marks.setdefault(stamp.segment, []).append(stamp)
     refs = [
-        replace(ref, deleted=tuple(sorted({*ref.deleted, *gone.get(ref.name, ())})))
+        replace(
+            ref,
+            deleted=tuple(sorted({*ref.deleted, *(s.article_id for s in marks.get(ref.name, ()))})),
+            live_rows=ref.live_rows - sum(s.chunks for s in marks.get(ref.name, ())),
+        )
         for ref in refs
-        if live.get(ref.name, 0) > 0  # a segment whose articles are all gone leaves the index
     ]
-    manifest = _manifest(encoder, stamps, skipped_stamps, refs)
+    refs = [ref for ref in refs if ref.live_rows > 0]  # a segment whose articles are all gone leaves the index
+    overlay = _overlay(base.manifest.touched if trust else (), touched, gone=gone)
+    manifest = _manifest(encoder, len(present), skipped_stamps, refs, overlay)
     generation = write_generation(settings.index_dir, manifest, previous=base.manifest if base else None)
     written += (settings.index_dir / generation / MANIFEST).stat().st_size
     return summary(manifest.chunk_count, embedded, generation, written)
 
 
+def _changed(indexed: IndexedFiles, stamp: FileStamp) -> bool:
+    prev = indexed.get(stamp.article_id)
+    return prev is not None and prev.content_hash != stamp.content_hash
+
+
+def _overlay(
+    previous: Sequence[FileStamp], touched: Sequence[FileStamp], gone: Iterable[str]
+) -> tuple[FileStamp, ...]:
+    """The manifest's touched stamps: the previous ones, updated by this build's, without the articles gone."""
+    by_id = {s.article_id: s for s in previous}
+    by_id.update((s.article_id, s) for s in touched)
+    for article_id in gone:
+        by_id.pop(article_id, None)
+    return tuple(sorted(by_id.values()))
+
+
 def _manifest(
-    encoder: Encoder, stamps: Sequence[FileStamp], skipped: Sequence[FileStamp], refs: Sequence[SegmentRef]
+    encoder: Encoder,
+    articles: int,
+    skipped: Sequence[FileStamp],
+    refs: Sequence[SegmentRef],
+    touched: Sequence[FileStamp],
 ) -> Manifest:
     return Manifest(
         format_version=FORMAT_VERSION,
@@ -482,21 +592,14 @@ def _manifest(
         query_prompt=encoder.query_prompt,
         passage_prompt=encoder.passage_prompt,
         vector_index="hnsw" if any(r.kind == "hnsw" for r in refs) else "flat",
-        article_count=len(stamps),
-        chunk_count=sum(s.chunks for s in stamps),
+        article_count=articles,
+        chunk_count=sum(r.live_rows for r in refs),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        files=tuple(stamps),
         skipped=tuple(skipped),
         segments=tuple(refs),
         tokeniser=TOKENISER,
+        touched=tuple(touched),
     )
-
-
-def _live_rows(stamps: Iterable[FileStamp]) -> dict[str, int]:
-    live: dict[str, int] = {}
-    for s in stamps:
-        live[s.segment] = live.get(s.segment, 0) + s.chunks
-    return live
 
 
 def _folder_size(folder: Path) -> int:
@@ -534,7 +637,7 @@ def _read_deferred(
                 skipped.append(result)
                 skipped_stamps.append(stamp)
                 continue
-            article, stamp = result, replace(stamp, content_hash=result.content_hash)
+            article, stamp = result, stamp._replace(content_hash=result.content_hash)
         out.append((article, stamp))
     return out
 
@@ -564,14 +667,13 @@ def _vectors(chunks: list[Chunk], encoder: Encoder, base: _Base | None) -> tuple
 
 def plan_merge(manifest: Manifest) -> list[SegmentRef]:
     """The segments to merge next (one, to drop its deleted rows; or a full tier), or []."""
-    live = _live_rows(manifest.files)
     for ref in manifest.segments:
-        dead = ref.rows - live.get(ref.name, 0)
+        dead = ref.rows - ref.live_rows
         if ref.rows >= COMPACT_MIN_ROWS and dead >= COMPACT_SHARE * ref.rows:
             return [ref]
     tiers: dict[int, list[SegmentRef]] = {}
     for ref in manifest.segments:
-        rows = live.get(ref.name, 0)
+        rows = ref.live_rows
         tier = 0 if rows < TIER_ROWS else int(math.log(rows / TIER_ROWS, MERGE_FACTOR)) + 1
         tiers.setdefault(tier, []).append(ref)
     for tier in sorted(tiers):
@@ -596,19 +698,20 @@ def merge_segments(index_dir: Path, *, max_rounds: int = 8) -> int:
         segments = [Segment(segments_dir(index_dir) / ref.name, ref.meta_crc) for ref in plan]
         parts = [(seg, seg.live_mask(ref.deleted)) for seg, ref in zip(segments, plan)]
         postings = merge_postings([(seg.postings, live) for seg, live in parts])
-        new_ref = write_merged_segment(index_dir, parts, postings, tokeniser=manifest.tokeniser)
-        del segments, parts, postings
         names = {ref.name for ref in plan}
+        # The newer stamps of files touched since are folded into the merged segment's own.
+        folded = {s.article_id: s for s in manifest.touched if s.segment in names}
+        new_ref = write_merged_segment(index_dir, parts, postings, tokeniser=manifest.tokeniser, touched=folded)
+        del segments, parts, postings
         refs = [r for r in manifest.segments if r.name not in names]
         refs.insert(min(i for i, r in enumerate(manifest.segments) if r.name in names), new_ref)
-        stamps = [replace(s, segment=new_ref.name) if s.segment in names else s for s in manifest.files]
         write_generation(
             index_dir,
             previous=manifest,
             manifest=replace(
                 manifest,
                 segments=tuple(refs),
-                files=tuple(stamps),
+                touched=tuple(s for s in manifest.touched if s.segment not in names),
                 vector_index="hnsw" if any(r.kind == "hnsw" for r in refs) else "flat",
                 built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import sqlite3
 import zlib
 from dataclasses import dataclass
@@ -130,3 +131,36 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_new_file(folder: Path, name: str, data: bytes, *, replace: bool) -> bool:
+    """Write `data` to `folder/name` atomically (temporary file, fsync, link or rename); OSError on failure.
+
+    False, with nothing written, when the name exists and not `replace`: an article
+    file is never clobbered by a second writer. The hidden temporary file is removed
+    whatever happens.
+    """
+    target = folder / name
+    tmp = folder / f".{name}.new-{secrets.token_hex(4)}"
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if replace:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target)  # fails if the name was taken meanwhile: never clobbers
+            except FileExistsError:
+                return False
+            except OSError as err:  # a filesystem without hard links
+                if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise
+                if target.exists():
+                    return False
+                os.replace(tmp, target)
+        fsync_dir(folder)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True

@@ -3,12 +3,14 @@
 Layout of the index directory::
 
     CURRENT                  name of the generation in use ("gen-000007")
-    gen-000007/manifest.json one complete index: settings, article file stamps,
-                             its segments and, per segment, the removed articles
+    gen-000007/manifest.json one complete index: settings, its segments and, per
+                             segment, the removed articles; file stamps that
+                             changed since their segment was written (touched)
     segments/seg-000012-1f2e3d4c/   one immutable segment
         meta.json            rows, dimension, size and CRC-32 of every file below
-        chunks.sqlite        articles, chunks (text, offsets, sentence spans) and
-                             article_data (per-article derived data, by kind)
+        chunks.sqlite        articles, chunks (text, offsets, sentence spans),
+                             article_data (per-article derived data, by kind) and
+                             files (the article files' stamps as indexed)
         vectors.f32          chunk embeddings, row i = the segment's chunk i
         dense.faiss          HNSW graph (segments of APPROXIMATE_FROM rows or more)
         terms.*              BM25 term counts (see lexical.py)
@@ -16,7 +18,8 @@ Layout of the index directory::
 
 A build writes only what changed: the new and changed articles go into one
 new segment, and removed or replaced articles are marked deleted in the
-manifest of the new generation (a few kilobytes). When small segments pile up
+manifest of the new generation. File stamps live in the segments, so the
+manifest stays a few kilobytes whatever the index holds. When small segments pile up
 they are merged (`build.merge_segments`). A generation's manifest is written
 under a temporary name, renamed into place, then CURRENT is replaced through
 a temporary file and a rename: a crash at any point leaves CURRENT naming the
@@ -45,6 +48,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 import faiss
 import numpy as np
@@ -52,6 +56,7 @@ import numpy as np
 from . import vectors as _vectors
 from .articles import Article, Paragraph
 from .chunking import Chunk, search_text_for
+from .dates import article_date
 from .errors import IndexMismatchError, IndexMissingError, IndexUnreadableError
 from .files import (
     CorruptFileError,
@@ -75,11 +80,9 @@ from .vectors import (
     stored_vectors,
 )
 
-__all__ = ["fsync_dir"]  # re-exported for bot/uploads.py
-
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: file stamps moved from the manifest into the segments
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 SEGMENTS = "segments"
@@ -93,9 +96,11 @@ _TERM_FILES = {"indptr": "int64", "docs": "int32", "tfs": "int32", "doc_len": "i
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error, UnicodeDecodeError)
 
 
-@dataclass(frozen=True)
-class FileStamp:
-    """What an article file looked like when it was indexed, and the segment holding it."""
+class FileStamp(NamedTuple):
+    """What an article file looked like when it was indexed, and the segment holding it.
+
+    A tuple, not a dataclass: a build reads one per indexed file, 200,000 at a million chunks.
+    """
 
     article_id: str
     size: int
@@ -114,6 +119,7 @@ class SegmentRef:
     meta_crc: int
     kind: str = "flat"  # its vector index: "flat" (exact) or "hnsw"
     deleted: tuple[str, ...] = ()
+    live_rows: int = 0  # rows of the articles not deleted
 
 
 @dataclass(frozen=True)
@@ -129,36 +135,43 @@ class Manifest:
     article_count: int
     chunk_count: int
     built_at: str
-    files: tuple[FileStamp, ...]
     skipped: tuple[FileStamp, ...] = ()  # unusable files, so they do not look new every time
     segments: tuple[SegmentRef, ...] = ()
     tokeniser: str = ""
+    # Stamps of files touched (same content, new size or time) since their segment was written;
+    # they override the segment's own record until a merge folds them in.
+    touched: tuple[FileStamp, ...] = ()
 
     def to_json(self) -> str:
         """The manifest as JSON text (file stamps as rows, in FileStamp's field order)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["files"] = [list(vars(s).values()) for s in self.files]
-        data["skipped"] = [list(vars(s).values()) for s in self.skipped]
+        data["skipped"] = [list(s) for s in self.skipped]
+        data["touched"] = [list(s) for s in self.touched]
         data["segments"] = [{**vars(s), "deleted": list(s.deleted)} for s in self.segments]
-        # One line: json's C encoder only runs without indent (10x faster on 20,000 stamps).
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         """Parse a manifest; KeyError/TypeError/ValueError when it is malformed."""
         data = json.loads(text)
-        data["files"] = tuple(_stamp(f) for f in data["files"])
-        data["skipped"] = tuple(_stamp(f) for f in data.get("skipped", ()))
+        if data.get("format_version") != FORMAT_VERSION:
+            # Older formats are read only to say they are too old (and to reuse their vectors).
+            data.pop("files", None)
+            data["skipped"] = ()
+        data["skipped"] = tuple(FileStamp(*row) for row in data.get("skipped", ()))
+        data["touched"] = tuple(FileStamp(*row) for row in data.get("touched", ()))
         data["segments"] = tuple(
-            SegmentRef(s["name"], int(s["rows"]), int(s["meta_crc"]), s["kind"], tuple(s.get("deleted", ())))
+            SegmentRef(
+                s["name"],
+                int(s["rows"]),
+                int(s["meta_crc"]),
+                s["kind"],
+                tuple(s.get("deleted", ())),
+                int(s.get("live_rows", s["rows"])),
+            )
             for s in data.get("segments", ())
         )
         return cls(**data)
-
-
-def _stamp(row: list | dict) -> FileStamp:
-    # Rows since format 2; objects in format 1 manifests (read only to say they are too old).
-    return FileStamp(*row) if isinstance(row, list) else FileStamp(**row)
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,8 @@ class ArticleInfo:
     title: str
     url: str | None
     chunks: int
+    date: str | None = None  # YYYY-MM-DD: front matter, else a dateline (dates.article_date)
+    source: str | None = None  # the outlet, from the front matter
 
 
 @dataclass(frozen=True)
@@ -251,6 +266,7 @@ class SegmentData:
     vectors: np.ndarray
     postings: Postings | None = None  # None: tokenised while writing
     article_data: Sequence[ArticleDatum] = ()
+    stamps: Sequence[FileStamp] = ()
 
 
 class Segment:
@@ -330,9 +346,9 @@ class Segment:
         )
         return rows[0] if rows else None
 
-    def article_titles(self) -> list[tuple[str, str, str | None, int]]:
-        """(id, title, url, chunk count) of every article in the segment."""
-        return self._query("SELECT id, title, url, row_count FROM articles")
+    def article_titles(self) -> list[tuple[str, str, str | None, int, str | None, str | None]]:
+        """(id, title, url, chunk count, date, source) of every article in the segment."""
+        return self._query("SELECT id, title, url, row_count, dated, source FROM articles")
 
     def article_data(self, article_id: str, kind: str) -> list[str]:
         """The stored values of one kind of derived data for an article, in insertion order."""
@@ -344,8 +360,8 @@ class Segment:
         ]
 
     def all_rows(self, table: str) -> list[tuple]:
-        """Every row of `table` ("articles", "chunks", "article_data"), in row order (for merging)."""
-        order = {"articles": "first_row", "chunks": "id", "article_data": "rowid"}[table]
+        """Every row of `table` ("articles", "chunks", "article_data", "files"), in row order (for merging)."""
+        order = {"articles": "first_row", "chunks": "id", "article_data": "rowid", "files": "rowid"}[table]
         return self._query(f"SELECT * FROM {table} ORDER BY {order}")  # fixed names
 
 
@@ -363,7 +379,9 @@ PRAGMA journal_mode = OFF;
 CREATE TABLE articles (
     id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, paragraphs TEXT NOT NULL,
     content_hash TEXT NOT NULL, url TEXT, source TEXT, date TEXT,
-    first_row INTEGER NOT NULL, row_count INTEGER NOT NULL);
+    first_row INTEGER NOT NULL, row_count INTEGER NOT NULL,
+    dated TEXT -- the date lists show (YYYY-MM-DD): front matter, else a dateline
+    );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY, article_id TEXT NOT NULL REFERENCES articles(id),
     paragraph INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
@@ -371,6 +389,9 @@ CREATE TABLE chunks (
 -- Per-article derived data (attribution statements, ...): one row per item, JSON values.
 CREATE TABLE article_data (article_id TEXT NOT NULL REFERENCES articles(id),
     kind TEXT NOT NULL, value TEXT NOT NULL);
+-- The article files as indexed (FileStamp without the segment): what the next build compares with.
+CREATE TABLE files (article_id TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    content_hash TEXT NOT NULL, chunks INTEGER NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX chunks_key ON chunks(search_key);
@@ -423,11 +444,13 @@ class SegmentWriter:
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         article_data: Sequence[ArticleDatum] = (),
+        stamps: Sequence[FileStamp] = (),
         *,
         tokenise: bool = True,
     ) -> None:
         """Append articles and their chunks (contiguous per article, in order) with the chunks' vectors.
 
+        `stamps`: the articles' files as indexed (what the next build compares with).
         `tokenise=False` when `finish` will be given the segment's postings.
         """
         first: dict[str, int] = {}
@@ -436,7 +459,7 @@ class SegmentWriter:
             first.setdefault(c.article_id, i)
             count[c.article_id] = count.get(c.article_id, 0) + 1
         self._db.executemany(
-            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     a.id,
@@ -449,6 +472,7 @@ class SegmentWriter:
                     a.date,
                     first.get(a.id, self.rows),
                     count.get(a.id, 0),
+                    article_date(a),
                 )
                 for a in articles
             ),
@@ -462,6 +486,10 @@ class SegmentWriter:
         )
         self._db.executemany(
             "INSERT INTO article_data VALUES (?, ?, ?)", ((d.article_id, d.kind, d.value) for d in article_data)
+        )
+        self._db.executemany(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            ((f.article_id, f.size, f.mtime_ns, f.content_hash, f.chunks) for f in stamps),
         )
         data = memoryview(np.ascontiguousarray(vectors, dtype=np.float32)).cast("B")
         self._vectors.write(data)
@@ -509,7 +537,7 @@ class SegmentWriter:
         fsync_dir(self.tmp)
         os.replace(self.tmp, self.root / self.name)
         fsync_dir(self.root)
-        return SegmentRef(name=self.name, rows=self.rows, meta_crc=_crc(meta_bytes), kind=kind)
+        return SegmentRef(name=self.name, rows=self.rows, meta_crc=_crc(meta_bytes), kind=kind, live_rows=self.rows)
 
     def _vector_index(self, info: FileInfo) -> faiss.Index:
         """The segment's vector index, fed from vectors.f32 in blocks (the index holds its own copy)."""
@@ -538,7 +566,9 @@ class SegmentWriter:
 def write_segment(index_dir: Path, data: SegmentData, *, tokeniser: str) -> SegmentRef:
     """Write a new immutable segment in one go (see SegmentWriter). Call under `build_lock`."""
     with SegmentWriter(index_dir, dimension=data.vectors.shape[1], tokeniser=tokeniser) as writer:
-        writer.add(data.articles, data.chunks, data.vectors, data.article_data, tokenise=data.postings is None)
+        writer.add(
+            data.articles, data.chunks, data.vectors, data.article_data, data.stamps, tokenise=data.postings is None
+        )
         return writer.finish(data.postings)
 
 
@@ -553,9 +583,18 @@ def save_lexical(postings: Postings, folder: Path) -> dict[str, FileInfo]:
 
 
 def write_merged_segment(
-    index_dir: Path, parts: Sequence[tuple[Segment, np.ndarray]], postings: Postings, *, tokeniser: str
+    index_dir: Path,
+    parts: Sequence[tuple[Segment, np.ndarray]],
+    postings: Postings,
+    *,
+    tokeniser: str,
+    touched: dict[str, FileStamp] | None = None,
 ) -> SegmentRef:
-    """A new segment holding the live rows (mask) of several loaded segments, in order, with merged `postings`."""
+    """A new segment holding the live rows (mask) of several loaded segments, in order, with merged `postings`.
+
+    `touched`: newer stamps of some of their files (the manifest's overlay), folded into the new segment.
+    """
+    touched = touched or {}
     with SegmentWriter(index_dir, dimension=parts[0][0].dimension, tokeniser=tokeniser) as writer:
         for segment, live in parts:
             keep = {a for a, (first, count) in segment.article_rows.items() if count == 0 or live[first]}
@@ -564,7 +603,12 @@ def write_merged_segment(
             }
             chunks = [_chunk_from_row(by_id[row[1]], row[1:]) for row in segment.all_rows("chunks") if live[row[0]]]
             data = [ArticleDatum(*row) for row in segment.all_rows("article_data") if row[0] in keep]
-            writer.add(list(by_id.values()), chunks, segment.vectors[live], data, tokenise=False)
+            stamps = [
+                touched.get(row[0]) or FileStamp(*row[:4], chunks=row[4])
+                for row in segment.all_rows("files")
+                if row[0] in keep
+            ]
+            writer.add(list(by_id.values()), chunks, segment.vectors[live], data, stamps, tokenise=False)
         return writer.finish(postings)
 
 
@@ -722,9 +766,9 @@ class Snapshot:
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, in id order."""
         out = [
-            ArticleInfo(id=a, title=title, url=url, chunks=n)
+            ArticleInfo(id=a, title=title, url=url, chunks=n, date=dated, source=source)
             for i, seg in enumerate(self.segments)
-            for a, title, url, n in seg.article_titles()
+            for a, title, url, n, dated, source in seg.article_titles()
             if self._home.get(a) == i
         ]
         return sorted(out, key=lambda info: info.id)

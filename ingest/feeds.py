@@ -27,7 +27,7 @@ import feedparser
 from index.config import Settings
 from index.dates import format_date
 from index.errors import StorybotError
-from index.store import fsync_dir
+from index.files import fsync_dir
 
 from . import library
 from .config import IngestSettings

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
-from bot.uploads import UploadProblem, write_article
 from index.articles import Article, list_article_files, load_article, parse_article
+from index.files import write_new_file
 
 from .extract import Extracted
 
@@ -132,11 +132,7 @@ def save(folder: Path, name: str, content: str) -> bool:
     """Write the article file atomically under `folder`; False when the name is already taken. OSError on failure."""
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return write_article(target.parent, target.name, content.encode("utf-8"), replace=False)
-    except UploadProblem as problem:  # worded for uploads; what failed on disk is what matters here
-        cause = problem.__cause__
-        raise cause if isinstance(cause, OSError) else OSError(str(problem)) from None
+    return write_new_file(target.parent, target.name, content.encode("utf-8"), replace=False)
 
 
 def _one_line(value: str) -> str:

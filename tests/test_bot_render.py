@@ -121,10 +121,13 @@ def test_paragraph_longer_than_a_message_spans_several() -> None:
 
 def test_sources_list_pages_with_dates_sites_and_linked_titles() -> None:
     sources = [
-        render.Source(
-            ArticleInfo(f"a{n}.txt", f"Bài <{n}> & tin " * 30, f"https://e.vn/{n}?a=1&b=2", 3),
-            f"2025-05-{28 - n % 28:02d}" if n < 250 else None,
-            "Báo <Mới>" if n % 2 else None,
+        ArticleInfo(
+            f"a{n}.txt",
+            f"Bài <{n}> & tin " * 30,
+            f"https://e.vn/{n}?a=1&b=2",
+            3,
+            date=f"2025-05-{28 - n % 28:02d}" if n < 250 else None,
+            source="Báo <Mới>" if n % 2 else None,
         )
         for n in range(300)
     ]

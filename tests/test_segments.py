@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -10,7 +11,7 @@ import numpy as np
 import index.build as build
 from index.build import build_index
 from index.engine import Engine
-from index.store import ArticleDatum, open_snapshot, read_manifest, segments_dir
+from index.store import ArticleDatum, current_generation, open_snapshot, read_manifest, segments_dir
 from index.text import document_tokens
 
 from .test_build import NEW_ARTICLE
@@ -117,3 +118,45 @@ def test_large_builds_read_new_files_batch_by_batch(settings, encoder, monkeypat
     assert not build.is_stale(settings)
     answer = Engine(settings, encoder).ask("Ai đã tạo ra oxy lỏng năm 1891?")
     assert answer.answered and answer.quotes[0].article_id == "oxy.md"
+
+
+def test_touched_files_stay_indexed_through_merges_and_the_manifest_stays_small(
+    engine, settings, encoder, monkeypatch
+):
+    # File stamps live in the segments: a manifest lists segments, not the articles' files.
+    small = (settings.index_dir / engine.snapshot.generation / "manifest.json").stat().st_size
+    monkeypatch.setattr(build, "MERGE_FACTOR", 2)
+    for n in range(1, 4):
+        (settings.articles_dir / f"note{n}.txt").write_text(NOTE.format(n=n), encoding="utf-8")
+    build_index(settings, encoder, merge=False)
+    note = settings.articles_dir / "note2.txt"
+    os.utime(note, ns=(note.stat().st_atime_ns, note.stat().st_mtime_ns + 10**9))  # saved again, same text
+    touched = build_index(settings, encoder, merge=False)
+    assert not touched.changed_anything and touched.unchanged == 4 and not build.is_stale(settings)
+    assert [s.article_id for s in read_manifest(settings.index_dir).touched] == ["note2.txt"]
+    # A merge folds the newer stamp into the merged segment: still indexed, still up to date.
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    merged = build_index(settings, encoder)
+    manifest = read_manifest(settings.index_dir)
+    assert merged.merged >= 2 and manifest.touched == ()
+    assert not build.is_stale(settings)
+    again = build_index(settings, encoder)
+    assert not again.changed_anything and again.unchanged == 5
+    size = (settings.index_dir / current_generation(settings.index_dir) / "manifest.json").stat().st_size
+    assert size < small + 600  # one more segment's entry, not a line per article
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_without_embedding_again(engine, settings, encoder):
+    # What an upgrade does to an index written by the previous release (format 2: the same segment
+    # files, file stamps in the manifest): every article is indexed again, its vectors reused.
+    path = settings.index_dir / engine.snapshot.generation / "manifest.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["format_version"] = 2
+    data["files"] = [["000_7ffb10ea7d7f92c2.txt", 1, 1, "", data["segments"][0]["name"], 1]]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert build.is_stale(settings)
+    summary = build_index(settings, encoder)
+    assert "the index format changed (version 2 -> 3)" in summary.describe()
+    assert summary.embedded == 0 and summary.reused == summary.chunks > 0
+    answer = Engine(settings, encoder).ask("Ai bị buộc tội tấn công Microsoft Exchange?")
+    assert answer.answered and not build.is_stale(settings)

@@ -26,6 +26,7 @@ import dataclasses
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -66,7 +67,8 @@ RERANK_WEIGHT = 0.5  # how far a passage's best sentence similarity reorders the
 
 @dataclass(frozen=True)
 class Quote:
-    """A verbatim sentence from an article: `text == article.text[start:end]`."""
+    """A verbatim sentence from an article (with the one before when it opens with a pronoun):
+    `text == article.text[start:end]`."""
 
     text: str
     article_id: str
@@ -296,7 +298,7 @@ def compose_answer(
         candidates = sorted(credits, key=lambda c: -c.hit.score)[:1]
         confidence = 1.0 if candidates else 0.0
     answered = confidence >= ANSWER_THRESHOLD and bool(candidates)
-    quotes = _select(candidates) if answered else []
+    quotes = _with_antecedents(snapshot, _select(candidates)) if answered else []
     return Answer(
         question=retrieval.question,
         answered=answered,
@@ -559,6 +561,43 @@ def _select(candidates: list[_Candidate]) -> list[_Candidate]:
         chosen.append(best)
         remaining.remove(best)
     return chosen
+
+
+def _with_antecedents(snapshot: Snapshot, chosen: list[_Candidate]) -> list[_Candidate]:
+    """Quotes that open with a pronoun ("Anh ấy", "Điều này", "He") extended back over the sentence before.
+
+    Alone, "Anh ấy cũng là thủ quân lớn tuổi nhất" does not say who; the
+    sentence before usually names him. The quote stays one verbatim stretch of
+    the article; a chosen quote it now covers is dropped.
+    """
+    out: list[_Candidate] = []
+    for c in chosen:
+        article = snapshot.article(c.hit.chunk.article_id)
+        if _ANAPHOR.match(article.text[c.start : c.end]):
+            before = [(a, b) for a, b in c.hit.chunk.sentences if b <= c.start]
+            if before and not is_furniture(article.text[before[-1][0] : before[-1][1]]):
+                c = dataclasses.replace(c, start=before[-1][0])
+        out.append(c)
+    return [
+        c
+        for i, c in enumerate(out)
+        if not any(
+            j != i
+            and o.hit.chunk_id == c.hit.chunk_id
+            and o.start <= c.start
+            and c.end <= o.end
+            and (o.start, o.end) != (c.start, c.end)
+            for j, o in enumerate(out)
+        )
+    ]
+
+
+# Sentence openings that point back to someone or something named before.
+_ANAPHOR = re.compile(
+    r"(?:anh ấy|anh ta|cô ấy|cô ta|chị ấy|ông ấy|bà ấy|họ|nó|điều này|điều đó|việc này|việc đó|đây|đó|"
+    r"he|she|they|it|this|these|those)\b",
+    re.IGNORECASE,
+)
 
 
 def _diversified(candidate: _Candidate, chosen: list[_Candidate]) -> float:

@@ -188,3 +188,24 @@ def test_what_a_sentence_offers_for_amount_and_date_questions(sentence, kind, of
     from index.text import offers, syllables
 
     assert offers(sentence, kind, set(syllables("Chuyện gì?"))) is offered
+
+
+def test_a_quote_that_opens_with_a_pronoun_brings_the_sentence_naming_who(tmp_path, encoder):
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    (folder / "sieu-cup.txt").write_text(
+        "Broncos vô địch siêu cúp bóng bầu dục\n\n"
+        "Đội Broncos đã đánh bại Panthers với tỷ số 24-10 trong trận chung kết tối qua. "
+        "Peyton Manning dẫn dắt hàng công của Broncos suốt mùa giải. "
+        "Anh ấy cũng là thủ quân lớn tuổi nhất từng chơi một trận chung kết siêu cúp, ở tuổi 39. "
+        "Trận đấu thu hút hơn 70.000 khán giả.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(Settings(articles_dir=folder, index_dir=tmp_path / "index"), encoder)
+    engine.rebuild(progress=False)
+    answer = engine.ask("Ai là thủ quân lớn tuổi nhất từng chơi trận chung kết siêu cúp?")
+    assert answer.answered, answer.evidence
+    first = answer.quotes[0]
+    article = engine.snapshot.article(first.article_id)
+    assert first.text == article.text[first.start : first.end]  # still one verbatim stretch
+    assert first.text.startswith("Peyton Manning") and "tuổi 39" in first.text, answer.text

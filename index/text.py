@@ -166,9 +166,24 @@ _KIND_PATTERNS = (
         "place",
         re.compile(
             r"\b(o dau|tai dau|noi nao|cho nao|dia diem nao|nuoc nao|thanh pho nao|where|which country|which city)\b"
+            r"|\b(tinh|quoc gia|vung|khu vuc|san|thi tran|huyen|quan|xa|dao|song|nui)\s+nao\b"
+            r"|\bwhich (state|province|region|town|river|island|stadium|venue)\b"
         ),
     ),
-    ("person", re.compile(r"\b(ai|who|whom|whose)\b")),
+    # A person or a body named: "ai", and "which player / company / party", "tên là gì".
+    (
+        "person",
+        re.compile(
+            r"\b(ai|who|whom|whose)\b"
+            r"|\b(nguoi|cau thu|dien vien|ca si|nhac si|nha van|nha khoa hoc|hlv|huan luyen vien|trong tai|"
+            r"cong ty|hang|tap doan|ngan hang|co quan|to chuc|doi|dang|cau lac bo|clb|ban nhac|truong|"
+            r"chinh phu|bo)\s+nao\b"
+            r"|\bten (cua [^?]*)?(la )?gi\b"
+            r"|\bwhich (team|company|player|party|person|man|woman|group|organi[sz]ation|agency|body|club|band|"
+            r"university|school|government|ministry|firm|bank|artist|singer|actor|actress|coach|referee)\b"
+            r"|\bwhat is the name\b|\bwhat was the name\b"
+        ),
+    ),
 )
 # Number words in their accented forms: folded, most of them are also common
 # words ("sau" after, "nam" south/year, "bay" fly, "ba" Mrs, "tam" provisional),

@@ -75,6 +75,12 @@ def test_sentences_are_not_cut_at_initials_or_abbreviations(text, sentences):
         ("Ai cáo buộc Trung Quốc?", "person"),
         ("Hội nghị diễn ra ở đâu?", "place"),
         ("Ai là tác giả bài viết?", "author"),
+        # "Which player / company / province": a name or a place, as much as "ai" and "ở đâu".
+        ("Cầu thủ nào ghi nhiều bàn nhất?", "person"),
+        ("Công ty nào được giao khôi phục các băng gốc?", "person"),
+        ("Tên của thủ quân là gì?", "person"),
+        ("Which team won the final?", "person"),
+        ("Tỉnh nào có ít điểm thi nhất?", "place"),
         ("Trung Quốc nói gì?", None),
     ],
 )

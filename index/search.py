@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
+from .diacritics import accent_table, restore_diacritics
 from .embedding import Encoder
 from .store import Snapshot
 from .synonyms import Expansion, expand
@@ -94,8 +95,11 @@ def search(
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    unaccented = not has_diacritics(question) and question_language(question) == "vi"
     if query_vector is None:
-        query_vector = encoder.encode_query(question)
+        # The model reads Vietnamese without diacritics poorly: it embeds the question with them put back.
+        seen = restore_diacritics(question, _accents(snapshot)) if unaccented else question
+        query_vector = encoder.encode_query(seen)
     t1 = time.perf_counter()
     timings["embed"] = (t1 - t0) * 1000
 
@@ -118,7 +122,6 @@ def search(
     timings["dense"] = (t3 - t2) * 1000
 
     if mode == "hybrid":
-        unaccented = not has_diacritics(question) and question_language(question) == "vi"
         weight = dense_weight(vocabulary_coverage(snapshot, question), unaccented_vietnamese=unaccented)
     else:
         weight = {"lexical": 0.0, "dense": 1.0}[mode]
@@ -154,6 +157,11 @@ def search(
         dense_weight=weight,
         timings_ms=timings,
     )
+
+
+def _accents(snapshot: Snapshot) -> dict[str, str]:
+    lexical = snapshot.lexical
+    return accent_table(lexical.bm25.vocab_dict, lexical.idf, lexical)
 
 
 def _min_max(values: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Chunk
-from .diacritics import accent_table, restore_diacritics
+from .diacritics import restore_diacritics
 from .embedding import Encoder
 from .store import Snapshot
 from .synonyms import Expansion, expand
@@ -98,7 +98,8 @@ def search(
     unaccented = not has_diacritics(question) and question_language(question) == "vi"
     if query_vector is None:
         # The model reads Vietnamese without diacritics poorly: it embeds the question with them put back.
-        seen = restore_diacritics(question, _accents(snapshot)) if unaccented else question
+        lexical = snapshot.lexical
+        seen = restore_diacritics(question, lexical.bm25.vocab_dict, lexical.idf) if unaccented else question
         query_vector = encoder.encode_query(seen)
     t1 = time.perf_counter()
     timings["embed"] = (t1 - t0) * 1000
@@ -157,11 +158,6 @@ def search(
         dense_weight=weight,
         timings_ms=timings,
     )
-
-
-def _accents(snapshot: Snapshot) -> dict[str, str]:
-    lexical = snapshot.lexical
-    return accent_table(lexical.bm25.vocab_dict, lexical.idf, lexical)
 
 
 def _min_max(values: np.ndarray) -> np.ndarray:

@@ -215,3 +215,24 @@ def test_a_quote_that_opens_with_a_pronoun_brings_the_sentence_naming_who(tmp_pa
     article = engine.snapshot.article(first.article_id)
     assert first.text == article.text[first.start : first.end]  # still one verbatim stretch
     assert first.text.startswith("Peyton Manning") and "tuổi 39" in first.text, answer.text
+
+
+def test_diacritics_are_restored_from_the_articles_spellings(seed_engine):
+    from index.diacritics import restore_diacritics
+
+    lexical = seed_engine.snapshot.lexical
+    restored = restore_diacritics(
+        "Bo Tu phap My buoc toi bao nhieu nguoi Trung Quoc?", lexical.bm25.vocab_dict, lexical.idf
+    )
+    assert restored == "Bộ Tư pháp Mỹ buộc tội bao nhiêu người Trung Quốc?"
+
+
+def test_an_unaccented_question_is_understood_by_the_model(tmp_path, encoder):
+    """The embedding alone (no word matching) finds the paragraph for a question typed without diacritics."""
+    engine = Engine(Settings(articles_dir=SEEDS, index_dir=tmp_path / "index"), encoder, retrieval="dense")
+    engine.rebuild(progress=False)
+    for question, answer in [
+        ("bo tu phap my buoc toi bao nhieu nguoi trung quoc", "4 người Trung Quốc"),
+        ("trung quoc phan ung the nao truoc cao buoc cua my", "Phản ứng đồng loạt của Trung Quốc"),
+    ]:
+        assert answer in engine.ask(question).passages[0].chunk.text, question

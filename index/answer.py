@@ -1,8 +1,11 @@
 """Answer composition: which sentences to quote, or an honest "not found".
 
-Quotes are whole sentences taken verbatim from the best passages. Every
-sentence of those passages is a candidate, scored by a small linear model over
-features that say whether it answers: its passage's fused retrieval score, its
+Quotes are whole sentences taken verbatim from the best passages (with the
+sentence before when one opens with a pronoun). The best passages are first
+reordered by their best sentence's similarity to the question (_rerank). Every
+sentence of those passages is a candidate, scored by a small linear model (one
+per question group: Vietnamese, without diacritics, English) over features
+that say whether it answers: its passage's fused retrieval score, its
 lexical evidence (the IDF-weighted share of the question's terms it holds),
 the model's similarity of question and sentence (the only evidence an English
 question over Vietnamese text has), and whether it offers what the question

@@ -20,13 +20,13 @@ paragraph (BENCHMARKS.md), so it runs on every article at index time.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -35,12 +35,15 @@ ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say
 _CUES: dict[str, str] = {}
 for _act, _words in {
     "say": "nói|nói rằng|cho biết|cho hay|cho rằng|khẳng định|nhấn mạnh|tuyên bố|chia sẻ|tiết lộ|thông báo|"
-    "xác nhận|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|phát biểu|nhận xét|"
+    "xác nhận|khai|khai nhận|công bố|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|"
+    "phát biểu|nhận xét|"
     "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
     "thống kê",
-    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh",
+    "accuse": "cáo buộc|tố|tố cáo|tố lại|quy trách nhiệm|quy kết|quy chụp|quy|đổ lỗi|đổ tội|tố giác|phản ánh|"
+    "làm đơn tố cáo|gửi đơn tố cáo",
     "charge": "buộc tội|truy tố|khởi tố|kết tội",
-    "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng",
+    "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng|gửi đơn kiện|làm đơn kiện|"
+    "gửi đơn khởi kiện|nộp đơn khởi kiện",
     "criticize": "chỉ trích|chê|chê bai|lên án|phản pháo|chất vấn|xúc phạm|giễu cợt|công kích|phê phán|"
     "trách cứ|đả kích|phê bình|chế giễu|gọi",
     "deny": "bác bỏ|phủ nhận|bác tin|bác thông tin|bác cáo buộc|bác",
@@ -104,10 +107,19 @@ _ADVERBS = frozenset(
 _DATE = re.compile(r"^\d+(?:[/\-.]\d+)*$")
 # Subjects that are only a pronoun or an anaphoric noun phrase.
 _PRONOUNS = re.compile(
-    r"^(ông|bà|cô|anh|chị|họ|ông ta|bà ta|cô ta|anh ta|ông ấy|bà ấy|cô ấy|anh ấy|chúng tôi|tôi|"
+    r"^(ông|bà|cô|anh|chị|họ|ông ta|bà ta|cô ta|anh ta|ông ấy|bà ấy|cô ấy|anh ấy|ông này|bà này|chúng tôi|tôi|"
     r"(?:cơ quan|đơn vị|người|vị|đại diện|bên|phía|hãng|công ty|tổ chức|nhân vật|quan chức|"
     r"chính trị gia|nữ ca sĩ|nam ca sĩ|ca sĩ|cầu thủ|tiền đạo|tuyển thủ|nhà ngoại giao|thượng nghị sĩ|"
-    r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên))$",
+    r"cơ quan ngoại giao|bộ|tòa|bệnh viện|ngân hàng|tập đoàn)(?: [^\s]+)? (?:này|đó|ấy|trên|nói trên)|"
+    r"(?:nữ|nam) (?:ca sĩ|diễn viên|người mẫu|nhạc sĩ|nghệ sĩ|cầu thủ|vận động viên|doanh nhân|danh ca|MC))$",
+    re.IGNORECASE,
+)
+# Titles that name a person, whom "ông"/"bà" can refer back to.
+_PERSON_TITLE = re.compile(
+    r"^(?:cựu |nguyên |phó |tân )?(?:hlv|huấn luyện viên|tổng thống|tt|thủ tướng|thượng nghị sĩ|nghị sĩ|bộ trưởng|"
+    r"ngoại trưởng|thứ trưởng|giám đốc|tổng giám đốc|chủ tịch|đại biểu|luật sư|bác sĩ|ntk|nhà thiết kế|đại sứ|"
+    r"người phát ngôn|phát ngôn viên|tổng kiểm toán|tổng thanh tra|thống đốc|thị trưởng|trưởng|ca sĩ|nhạc sĩ|"
+    r"cầu thủ|tiền đạo|diễn viên|người mẫu|hoa hậu|á hậu|mc|nhà báo|phóng viên|đại diện)\b",
     re.IGNORECASE,
 )
 _HONORIFIC = re.compile(r"^(ông|bà|cô|anh|chị)\b", re.IGNORECASE)
@@ -116,7 +128,8 @@ _HEADS = re.compile(
     r"^(?:các |những |một số |nhiều |hai |cả )?(đại diện|người|phía|bên|lãnh đạo|luật sư|bác sĩ|giới|"
     r"chính quyền|cơ quan|phái đoàn|đại sứ|bộ|ủy ban|uỷ ban|công ty|tòa|toà|tập đoàn|hãng|hội đồng|"
     r"văn phòng|nhà|ê-kíp|ekip|chuyên gia|cán bộ|báo|tạp chí|quan chức|chính phủ|phe|nghị sĩ|thượng nghị sĩ|"
-    r"tổng thống|thủ tướng|ngoại trưởng|bộ trưởng|giám đốc|chủ tịch|ông|bà|cô|anh|chị|hlv|ntk|đại biểu|"
+    r"tổng thống|thủ tướng|ngoại trưởng|bộ trưởng|giám đốc|chủ tịch|ông|bà|cô|anh|chị|hlv|ntk|đại biểu|tổng|"
+    r"người phát ngôn|phát ngôn viên|giáo sư|tiến sĩ|gs|pgs|ts|"
     r"thứ trưởng|trưởng|phó|cục|sở|viện|ngân hàng|bệnh viện|trường|đài|các|những|một|mẹ|bố|gia đình|"
     r"tổ chức|liên minh|nhóm|cư dân|người dân|doanh nghiệp|hiệp hội|chị|nguyên đơn|bị đơn|phòng|ban|tổ|"
     r"khách hàng|cộng đồng|dư luận|truyền thông|chính trị gia|nhà ngoại giao|cảnh sát|quân đội)\b",
@@ -135,26 +148,43 @@ _TARGET_STOP = frozenset(
 )
 _WRONGDOING = re.compile(
     r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|"
-    r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái",
+    r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái|bất hợp pháp|phi pháp|tham nhũng|hối lộ|"
+    r"bao che|qua mắt|tiếp tay|trục lợi|chiếm đoạt|cố tình|cố ý|bất công",
     re.IGNORECASE,
 )
 # Negative evaluation: a statement that carries it criticises.
 _DISPARAGING = re.compile(
     r"thương hại|khiêu khích|tệ hại|tồi tệ|rác rưởi|\bđiên\b|\bngu\b|kém hiệu quả|thiếu quyết liệt|"
     r"vô trách nhiệm|vô căn cứ|thiếu thiện chí|đáng xấu hổ|sai lầm|thất vọng|chậm đổi mới|không tốt|"
-    r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại",
+    r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại|hổ thẹn|lăng mạ|"
+    r"khiếm nhã|vô lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|không thể chấp nhận|thiển cận|"
+    r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh|lẽ ra|đáng lẽ|"
+    r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình",
     re.IGNORECASE,
 )
-_DENIAL = re.compile(r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ")
+_DENIAL = re.compile(
+    r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ|bịa đặt|vu khống|"
+    r"không có cơ sở|thất thiệt|hoàn toàn không|không liên quan|"
+    r"(?:làm|thực hiện|hoạt động|kinh doanh) đúng (?:luật|pháp luật|quy định|quy trình)"
+)
+# A warning: a condition and its consequence ("Nếu ... thì sẽ ..."), or a sanction announced.
+_WARNING = re.compile(r"^(?:nếu|trường hợp|một khi)\b.{0,200}?\b(?:thì|sẽ)\b", re.IGNORECASE)
+# A lawsuit announced or pursued ("sẽ theo đuổi vụ kiện ... đến cùng").
+_SUING = re.compile(r"\b(?:quyết|theo đuổi)\s+(?:vụ\s+|đơn\s+)?(?:khởi\s+)?kiện\b|\bkiện\b.{0,30}\b(?:tới|đến) cùng\b")
+# Declining to comment answers all the same ("không bình luận", "từ chối trả lời").
+_NO_COMMENT = re.compile(r"(?:không|từ chối|chưa) (?:bình luận|có ý kiến|trả lời|phản hồi|lên tiếng)")
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
-    r"^(?:đây là |đó là |đó |việc này )?(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
+    r"^(?:đây là |đó là |đó |việc này |tôi |chúng tôi |họ |chúng ta )?"
+    r"(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
     r"không hề|không bao giờ|chưa bao giờ|không có)",
     re.IGNORECASE,
 )
 # Sources that only relay (news agencies) and are not labelled when another speaker is named.
 _RELAY = re.compile(r"^[A-Z][A-Za-z]*$")
 _MAX_SPEAKER_TOKENS = 24
+# A group named by its count ("hơn 20 bang", "3 doanh nghiệp").
+_QUANTIFIED = re.compile(r"^(?:hơn|gần|khoảng|trên|ít nhất)?\s*\d+\s+\w+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -199,9 +229,45 @@ def extract_statements(article: Article) -> list[Statement]:
     """Every attribution statement of `article`, in text order."""
     out: list[Statement] = []
     for paragraph, start, end in _units(article):
+        previous: list[Statement] = []
         for s_start, s_end in split_sentences(article.text[start:end], start):
-            out.extend(_sentence_statements(article, paragraph, s_start, s_end, out))
+            found = _sentence_statements(article, paragraph, s_start, s_end, out)
+            if not found and previous:
+                found = _continued_quotation(article, paragraph, s_start, s_end, previous)
+            out.extend(found)
+            previous = found
     return out
+
+
+# Openings of a sentence that carries on what the previous one reports.
+_GOES_ON = re.compile(r"^(?:cụ thể|vì thế|vì vậy|do đó|do vậy|thêm vào đó|đồng thời|nếu)\b", re.IGNORECASE)
+
+
+def _continued_quotation(
+    article: Article, paragraph: int, start: int, end: int, previous: list[Statement]
+) -> list[Statement]:
+    """A sentence that is a quotation with no verb of its own goes on with the previous sentence's speaker.
+
+    Reporters quote several sentences after one "ông X nói:"; the later ones
+    ("“Họ đang cố giấu điều gì?”") are still X's.
+    """
+    text = article.text[start:end].strip()
+    sentence = Span(article.text[start:end], start, end)
+    quote = _quotation(article.text, sentence)
+    if not text or text[0] not in _OPEN_QUOTES or quote is None or len(quote.text) < 0.6 * len(text):
+        if not _GOES_ON.match(text):
+            return []
+        # "Cụ thể, ...", "Vì thế, ...": the reported speech goes on without a verb of its own.
+        stop = end
+        while stop > start and article.text[stop - 1] in ".!?…":
+            stop -= 1
+        quote = Span(article.text[start:stop], start, stop)
+    last = next((s for s in reversed(previous) if not s.nominal and s.act != "other"), None)
+    if last is None:
+        return []
+    act = _refine("say", last.speaker.text, quote.text, "")
+    continued = replace(last, paragraph=paragraph, sentence=sentence, act=act, content=quote, target=None)
+    return [replace(continued, speaker_in_sentence=False, passive=False)]
 
 
 def _units(article: Article) -> list[tuple[int, int, int]]:
@@ -262,6 +328,9 @@ def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
 
 
 # Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
+# Second syllables that make a short verb part of another word ("tố chất", "quy định", "hủy diệt").
+_WORD_ENDS = frozenset("chất định mô lý cả truyền ứng chế hoạch sĩ bỏ tụng tục bố diệt".split())
+_MEDIA = frozenset("mạng trang tài báo sóng truyền kênh twitter facebook blog".split())
 _NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
 
 
@@ -273,14 +342,31 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
-    if prev in _NOUN_BEFORE:
-        return prev in {"bị", "được"}  # passives are verbs; nouns otherwise
-    if nxt in {"của", "này", "đó", "trên"} and phrase not in {"cho biết", "cho hay", "nói"}:
-        return False
+    if prev == "được" and i > 1 and toks[i - 2].low in {"nhận", "có"}:
+        return False  # "nhận được phản hồi": a noun
+    before = toks[i - 2].low if i > 1 else ""
+    if prev in _NOUN_BEFORE and (prev, before) not in {("bản", "văn"), ("đơn", "bị"), ("đơn", "nguyên")}:
+        # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing;
+        # "phía bị đơn không chấp nhận": the defendant's verb).
+        return prev in {"bị", "được"}
+    after = toks[j + 1].low if j + 1 < len(toks) else ""
+    if nxt == "trên" and (after in _MEDIA or (j + 1 < len(toks) and toks[j + 1].text[:1].isupper())):
+        return True  # "viết trên Twitter", "chia sẻ trên trang cá nhân"
+    if (
+        nxt in {"của", "này", "đó", "trên"}
+        and phrase not in {"cho biết", "cho hay", "nói"}
+        and not phrase.endswith("rằng")
+        and after not in {"là", "đều", "không", "chưa", "đã", "sẽ", "cần", "phải"}
+    ):
+        return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
     if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
         # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
-        if nxt in {"chất", "định", "mô", "lý", "cả", "truyền", "ứng", "chế", "hoạch", "sĩ", "bỏ", "tụng", "tục"}:
+        if nxt in _WORD_ENDS:
             return False
+        if prev in {"công", "yếu", "nhân", "tham", "quốc", "luật", "phiên"}:
+            return False  # the end of a word: "công tố", "yếu tố", "quốc tế" ... not the verb
+        if phrase == "kiện" and (prev in {"điều", "sự", "bưu", "linh", "biến", "văn"} or nxt in {"toàn", "hàng"}):
+            return False  # "điều kiện", "sự kiện", "kiện toàn"
         if phrase == "gọi":
             return any(t.low == "là" for t in toks[j : j + 30])
         if phrase == "bác" and toks[j : j + 1] and toks[j].text[:1].isupper():
@@ -302,7 +388,7 @@ def _sentence_statements(
     cues = _merge_generic(toks, _find_cues(toks))
     found: list[Statement] = []
     floor = 0
-    for i, j, act in cues:
+    for c, (i, j, act) in enumerate(cues):
         lo, floor = floor, j
         passive = i > 0 and toks[i - 1].low in {"bị", "được"}
         agent = _passive_agent(toks, i) if not passive else None
@@ -313,18 +399,34 @@ def _sentence_statements(
             speaker_toks, bi = agent
             passive = True
             target = _subject(toks, bi)
+        elif found and _joined(toks, i):
+            speaker_toks, target = None, None  # "... và khẳng định": the subject of the verb before
         else:
-            speaker_toks = _subject(toks, i, lo)
+            speaker_toks = _subject(toks, i, lo) or _purpose_subject(toks, i, lo)
             target = None
         resolved = True
         speaker: Span | None = None
+        outer = _embedding(toks, speaker_toks[0], found) if speaker_toks else None
+        if outer is not None and _RELAY.fullmatch(outer.speaker.text) and outer.act in _GENERIC | {"accuse"}:
+            # "Reuters cho biết hơn 20 bang đã từ chối ...": the agency relays; the states speak.
+            found.remove(outer)
+            outer = None
+        if outer is not None:
+            # An act inside what another speaker reports ("X cho biết, Trung Quốc phản đối ..."):
+            # X's statement takes that stance; a plain report inside it adds nothing.
+            inner = _span(text, speaker_toks).text
+            named = _named(inner) or bool(_PRONOUNS.match(inner))  # "Bộ Tư pháp Mỹ cho biết, họ đã buộc tội"
+            if named and act not in _GENERIC and act != "other" and outer.act != act:
+                aimed = _object(toks, j)
+                found.append(replace(outer, act=act, target=_span(text, aimed) if aimed else None))
+            continue
         if speaker_toks:
             speaker = _span(text, speaker_toks)
             if _PRONOUNS.match(speaker.text):
                 speaker, resolved = _antecedent(speaker.text, found, earlier, article, speaker.start), False
-            elif not _named(speaker.text):
-                speaker = None
-        elif not passive and found:
+            elif not (_named(speaker.text) or _QUANTIFIED.match(speaker.text)):
+                speaker = None  # neither a name, a head noun ("đại diện"), nor a counted group ("hơn 20 bang")
+        elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
         elif passive:
@@ -333,7 +435,8 @@ def _sentence_statements(
                 speaker, resolved = prior, False
         if speaker is None:
             continue
-        content = _content(text, toks, i, j, sentence)
+        until = _coordinator_at(toks, cues[c + 1][0]) if c + 1 < len(cues) else None
+        content = _content(text, toks, i, j, sentence, until)
         final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
         if target is None and final_act != "say":
             # Whom the act is aimed at: the verb's object, or the subject of the reported accusation.
@@ -341,24 +444,85 @@ def _sentence_statements(
         target_span = _span(text, target) if target else None
         if final_act == "criticize" and target_span is not None and _ALLEGATION.search(target_span.text):
             final_act = "reject"  # criticising an accusation rejects it
-        # A reported statement whose content accuses, criticises or denies is both: what was said, and the stance.
-        for each in dict.fromkeys((final_act, act)):
-            found.append(
-                Statement(
-                    article_id=article.id,
-                    paragraph=paragraph,
-                    sentence=sentence,
-                    speaker=speaker,
-                    act=each,
-                    content=content,
-                    target=target_span,
-                    speaker_in_sentence=resolved,
-                    passive=passive,
-                )
+        if final_act == "say" and (_answers_frame(toks, i, sentence) or _was_targeted(speaker.text, earlier)):
+            final_act = "respond"  # "Trả lời phóng viên, X cho biết ..." answers; so does the party accused
+        # One act per statement: the stance the content shows wins over the plain "say" of its verb.
+        found.append(
+            Statement(
+                article_id=article.id,
+                paragraph=paragraph,
+                sentence=sentence,
+                speaker=speaker,
+                act=final_act,
+                content=content,
+                target=target_span,
+                speaker_in_sentence=resolved,
+                passive=passive,
             )
+        )
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
     return _dedupe(found)
+
+
+# Words that start a clause of its own after a reported one ("X nói ..., trong khi Y bác bỏ").
+_CONTRAST = frozenset({"nhưng", "song", "còn", ";", "trong", "tuy", "ngược", "đồng"})
+# Words that open a sentence with an adverbial phrase ("Trước thông tin X tuyên bố ..., Y lên tiếng").
+_FRAME_OPENERS = frozenset({"trước", "sau", "về", "với", "trả", "phản", "nói", "khi", "theo", "tại", "trong", "đáp"})
+
+
+def _embedding(toks: list[_Tok], first: _Tok, found: list[Statement]) -> Statement | None:
+    """The earlier statement of the sentence whose reported clause holds a subject starting at `first`.
+
+    "X cho biết, Y phản đối Z": Y's act is part of what X says. Not so after a
+    contrast ("..., trong khi Y bác bỏ"), a full stop the sentence splitter
+    left in, or for an act inside the sentence's opening adverbial phrase
+    ("Trước thông tin X tuyên bố ..., Y lên tiếng").
+    """
+    opener = toks[0].low in _FRAME_OPENERS
+    first_comma = next((t.start for t in toks if t.low == ","), None)
+    for s in reversed(found):
+        if s.nominal or not (s.content.start <= first.start < s.content.end):
+            continue
+        if opener and first_comma is not None and s.content.start < first_comma < first.start:
+            continue
+        between = [k for k, t in enumerate(toks) if s.content.start <= t.start < first.start]
+        if any(toks[k].low in _CONTRAST or (toks[k].low == "." and toks[k - 1].text.islower()) for k in between):
+            continue
+        return s
+    return None
+
+
+# A sentence opening that makes what follows an answer: "Trả lời phóng viên, ...", "Về cáo buộc này, ...".
+_RESPONSE_FRAME = re.compile(
+    r"^\W*(?:trả lời|phản hồi|đáp lại|trao đổi với|khi được hỏi|được hỏi|nói về|lý giải|giải thích|"
+    r"(?:về|trước|đối với|liên quan đến) (?:những |các |)(?:thông tin|cáo buộc|lời|nhận định|ý kiến|phản ánh|"
+    r"chỉ trích|tố cáo|đơn kiện|vụ kiện|tuyên bố|động thái|phát biểu|việc|sự việc|vụ việc|nghi vấn|tin đồn))\b",
+    re.IGNORECASE,
+)
+
+
+def _was_targeted(speaker: str, earlier: list[Statement]) -> bool:
+    """True when an earlier statement accused, sued, charged or criticised this speaker's party by name.
+
+    The names are the speaker's capitalised words beyond its title ("đại diện Grab": Grab); all of
+    them must name the earlier target ("Grab, Uber"), so a minister of "Mỹ" is not "Mỹ" itself.
+    """
+    names = {w.strip(",.()").lower() for w in speaker.split()[1:] if w[:1].isupper()}
+    if not names:
+        return False
+    for s in earlier:
+        if s.act in {"accuse", "charge", "sue", "criticize"} and s.target is not None:
+            aimed = {w.strip(",.()").lower() for w in s.target.text.split()}
+            if names <= aimed and not names & {w.strip(",.()").lower() for w in s.speaker.text.split()}:
+                return True
+    return False
+
+
+def _answers_frame(toks: list[_Tok], i: int, sentence: Span) -> bool:
+    """True when the verb at `i` follows an opening that makes it an answer ("Trả lời phóng viên, X nói")."""
+    comma = next((k for k, t in enumerate(toks) if t.low == ","), None)
+    return comma is not None and comma < i and bool(_RESPONSE_FRAME.match(sentence.text))
 
 
 def _merge_generic(toks: list[_Tok], cues: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -384,6 +548,8 @@ def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
         low = toks[k].low
         if low in _BOUNDARY_PUNCT:
             return None
+        if low == "bị" and k + 2 < len(toks) and toks[k + 1].low in {"cáo", "đơn", "hại"} and toks[k + 2].low != "buộc":
+            return None  # "bị cáo Dung khai", "phía bị đơn": the defendant, not a passive
         if low in {"bị", "được"}:
             agent = toks[k + 1 : i]
             agent = _trim_right(agent)
@@ -430,12 +596,64 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         seg = toks[start:end]
     seg = _trim_left(seg)
     # An auxiliary inside the span starts a predicate ("bà X đã chính thức thông tin"): the subject ends before it.
-    aux = next((k for k, t in enumerate(seg) if k and t.low in {"đã", "sẽ", "đang", "vừa"}), None)
+    aux = next((k for k, t in enumerate(seg) if k and _starts_predicate(seg, k)), None)
     if aux is not None:
         seg = _trim_right(seg[:aux])
+    if seg and seg[0].low in {"trong", "gồm", "bao"}:
+        lead = next((k for k, t in enumerate(seg[:4]) if t.low in {"có", "gồm"}), None)
+        seg = seg[lead + 1 :] if lead is not None else seg  # "trong đó có Cloud Peak Energy"
     if not seg or sum(t.text[:1].isalnum() for t in seg) > _MAX_SPEAKER_TOKENS:
         return None
+    speech = _SPEECH_NOUN.match(" ".join(t.low for t in seg))
+    if speech:
+        # "thông tin ca sĩ X tuyên bố": X speaks; "những lời tố cáo và ...": nobody named
+        seg = seg[len(speech.group().split()) :]
+        return seg if seg and _named(" ".join(t.text for t in seg)) and seg[0].text[:1].isalpha() else None
+    if seg[-1].low in {"đến", "tới", "từ", "cho", "với"}:
+        return None  # "từ chỉ trích các bang, báo đài đến giễu cợt ...": a list of acts, not a subject
     return seg
+
+
+# Auxiliaries and modal words that start a predicate inside what looked like a subject.
+_PREDICATE_START = frozenset({"đã", "sẽ", "đang", "vừa", "chỉ", "không", "chưa", "phải", "cần", "mới", "vẫn"})
+_SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|tin đồn|nội dung|dư luận|cáo buộc)\b")
+
+
+def _starts_predicate(seg: list[_Tok], k: int) -> bool:
+    """True when the word at `k` starts a predicate ("bà X đã ...", "... có thể kiện"); not "Cục Hàng không"."""
+    low = seg[k].low
+    if low == "có" and k + 1 < len(seg) and seg[k + 1].low == "thể":
+        return True
+    if low not in _PREDICATE_START:
+        return False
+    return not (low == "không" and seg[k - 1].low == "hàng")
+
+
+def _before_verb(toks: list[_Tok], i: int) -> int:
+    """Index of the word before the verb at `i` and its adverbs ("đồng thời" counts as a word), -1 at the start."""
+    k = i
+    while k > 0 and _is_adverb(toks, k - 1) and toks[k - 1].low not in {"đồng", "thời"}:
+        k -= 1
+    return k - 1
+
+
+def _coordinated(toks: list[_Tok], i: int) -> bool:
+    """True when the verb at `i` is coordinated with an earlier one ("..., đồng thời yêu cầu", "và khẳng định").
+
+    Not so for a verb that a noun or preposition governs ("chỉ trích Mỹ vì quyết định ...").
+    """
+    k = _before_verb(toks, i)
+    return k >= 0 and toks[k].low in {",", "và", "thời", "rồi", "lại", ";", "mà", "nhưng", "như"}
+
+
+def _purpose_subject(toks: list[_Tok], i: int, lo: int) -> list[_Tok] | None:
+    """For "X đã lên Twitter để chỉ trích Y": the subject of the clause the purpose verb at `i` depends on."""
+    k = i
+    while k > lo and _is_adverb(toks, k - 1):
+        k -= 1
+    if k - 1 <= lo or toks[k - 1].low != "để":
+        return None
+    return _subject(toks, k - 1, lo)
 
 
 def _is_adverb(toks: list[_Tok], k: int) -> bool:
@@ -452,6 +670,8 @@ def _clause_start(toks: list[_Tok], end: int) -> int:
         low = toks[k].low
         if low in _BOUNDARY_PUNCT and low not in "()":
             return k + 1
+        if low == "." and k and toks[k - 1].text.islower():
+            return k + 1  # a sentence the splitter left joined ("... sai sự thật. Cục Hàng không khẳng định")
         for n in range(_MAX_SUB, 0, -1):
             if k - n + 1 >= 0 and tuple(t.low for t in toks[k - n + 1 : k + 1]) in _SUBORDINATORS:
                 return k + 1
@@ -494,6 +714,9 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
             "ngay",
             "sau",
             "trước",
+            "-",
+            "–",
+            "—",
         }
         or _DATE.match(seg[k].low)
     ):
@@ -514,7 +737,7 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
         "vụ",
         "điều",
         "sự",
-    }:
+    } and not (seg[0].low == "bị" and len(seg) > 1 and seg[1].low in {"cáo", "đơn", "hại"}):
         return []  # a predicate, not a subject ("cho biết mới chỉ đọc ...")
     if seg:
         text = " ".join(t.text for t in seg) + " "
@@ -526,8 +749,11 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
 
 
 def _trim_right(seg: list[_Tok]) -> list[_Tok]:
-    while seg and _is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra":
+    while seg and ((_is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra") or seg[-1].low in {"(", "-", "–"}):
         seg = seg[:-1]
+    # A photo position after a name ("Ông X (trái)") is no part of it.
+    if len(seg) > 3 and seg[-1].low == ")" and seg[-2].low in {"trái", "phải", "giữa"} and seg[-3].low == "(":
+        seg = seg[:-3]
     return seg
 
 
@@ -555,10 +781,16 @@ def _antecedent(
     pool = [s for s in reversed(found)] + [s for s in reversed(earlier) if s.article_id == article.id]
     pool = [s for s in pool[:12] if not _PRONOUNS.match(s.speaker.text)]
     if head and head not in {"họ", "tôi", "chúng tôi"}:
-        same = [s for s in pool if re.search(rf"(?:^|\s){re.escape(head)}\s", s.speaker.text + " ", re.IGNORECASE)]
-        if same:
-            return same[0].speaker
+        person = head in {"ông", "bà", "anh", "chị", "cô"}
+        same = [
+            s
+            for s in pool
+            if re.search(rf"(?:^|\s){re.escape(head)}\s", s.speaker.text + " ", re.IGNORECASE)
+            or (person and _PERSON_TITLE.match(s.speaker.text) and not _HONORIFIC.match(s.speaker.text))
+        ]
         mention = _nearest_mention(article.text, head, before)
+        if same and (mention is None or same[0].speaker.start >= mention.start):
+            return same[0].speaker  # the nearest person: a speaker with the honorific or a title ("HLV X")
         if mention is not None:
             return mention
     return pool[0].speaker if pool else None
@@ -567,7 +799,7 @@ def _antecedent(
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:
     """The last "<head> <Capitalised Name>" before offset `before` ("bà Nguyễn Thị Thu An")."""
     name = r"[A-ZĐÁÀẢÃẠÂĂÉÈÊÍÌÓÒÔƠÚÙƯÝ][\w\-]*"
-    pattern = re.compile(rf"\b{re.escape(head)}(?: {name}){{1,5}}", re.IGNORECASE)
+    pattern = re.compile(rf"\b(?i:{re.escape(head)})(?: {name}){{1,5}}")  # the name keeps its capitals
     last = None
     for m in pattern.finditer(text, max(0, before - 3000), before):
         if any(c.isupper() for c in m.group()[len(head) :]):
@@ -611,8 +843,27 @@ def _upper_next(toks: list[_Tok], t: _Tok) -> bool:
     return idx + 1 < len(toks) and toks[idx + 1].text[:1].isupper()
 
 
-def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Span:
-    """The quotation when the sentence has one, else the clause after the verb."""
+def _joined(toks: list[_Tok], i: int) -> bool:
+    """True when the verb at `i` follows "và", "đồng thời" or "rồi": it shares the subject of the verb before."""
+    k = _before_verb(toks, i)
+    return k >= 0 and toks[k].low in {"và", "thời", "rồi"}
+
+
+def _coordinator_at(toks: list[_Tok], i: int) -> int | None:
+    """Offset of the "và"/"đồng thời" that joins the verb at `i` to the one before (whose clause ends there).
+
+    None when the verb at `i` is not joined to the one before.
+    """
+    if not _joined(toks, i):
+        return None
+    k = _before_verb(toks, i)
+    if toks[k].low == "thời" and k and toks[k - 1].low == "đồng":
+        k -= 1
+    return toks[k].start
+
+
+def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span, until: int | None = None) -> Span:
+    """The quotation when the sentence has one, else the clause after the verb (up to `until`)."""
     quote = _quotation(text, sentence)
     # The quotation is the content when it is what the verb reports: before the verb ("“...”, ông nói")
     # or running to the end of the sentence ("ông nói: “...”"), not a phrase inside the reporter's clause.
@@ -625,11 +876,22 @@ def _content(text: str, toks: list[_Tok], i: int, j: int, sentence: Span) -> Spa
         return Span(text[toks[i].start : toks[j - 1].end], toks[i].start, toks[j - 1].end)
     start = toks[k].start
     stop = sentence.end
-    while stop > start and text[stop - 1] in ".!?…":
+    # The clause ends at a full stop the sentence splitter left in (after a quotation it misread).
+    inside = _quoted(toks)
+    full_stop = next(
+        (t.start for m, t in enumerate(toks[k:-1], k) if t.low == "." and not inside[m] and toks[m - 1].text.islower()),
+        None,
+    )
+    if full_stop is not None:
+        stop = full_stop
+    if until is not None and start < until < stop:
+        stop = until
+    while stop > start and text[stop - 1] in ".!?…, ":
         stop -= 1
     return Span(text[start:stop], start, stop)
 
 
+_NO_QUOTES = str.maketrans("", "", "“”\"‘’")
 _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 
 
@@ -644,12 +906,19 @@ def _quotation(text: str, sentence: Span) -> Span | None:
 
 def _refine(act: str, speaker: str, content: str, cue: str) -> str:
     """Acts the verb alone does not decide: formal charges, denials said with "khẳng định"."""
+    content = content.translate(_NO_QUOTES)  # "hoạt động “rửa” tiền" is still money laundering
     if act == "accuse" and _AUTHORITY.search(speaker):
         return "charge"
     if act == "criticize" and _ALLEGATION.search(cue):
         return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
     if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
         return "deny"
+    if act == "say" and _NO_COMMENT.search(content):
+        return "respond"
+    if act == "say" and _WARNING.search(content):
+        return "threaten"
+    if act == "say" and _SUING.search(content):
+        return "sue"
     if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:
         return "accuse"
     if act == "say" and _DISPARAGING.search(content):

@@ -31,6 +31,10 @@ STORY_RATIO = 0.8  # an article belongs to the story when a passage of it scores
 MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names nothing beyond "who accused whom"
 MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passage must hold
 MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
+MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not only its first stance)
+MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
+MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
+PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
 
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
@@ -164,9 +168,18 @@ def _overlap(text: str, asked: frozenset[str]) -> int:
 
 
 def asks_for_several(question: str) -> bool:
-    """True when a who-question asks for several parties: "ai ... ai", "các bên", "whom", "each side"."""
+    """True when a who-question asks for several parties: "ai ... ai", "các bên", "whom", "each side",
+    or two questions in one ("X nói gì, và Y đáp lại ra sao?", "what did X say ... and how did Y answer?")."""
     folded = " ".join(fold(question).split())
-    return len(re.findall(r"\bai\b", folded)) >= 2 or _SEVERAL.search(folded) is not None
+    return (
+        len(re.findall(r"\bai\b", folded)) >= 2
+        or _SEVERAL.search(folded) is not None
+        or len(_ASKING.findall(folded)) >= 2
+    )
+
+
+# What a question asks with: each one is a question of its own ("... gì, và ... ra sao?").
+_ASKING = re.compile(r"\b(?:gi|ra sao|the nao|nhu the nao|what|how|who|which|why)\b")
 
 
 def _asked_party_first(parties: tuple[Party, ...], asked: frozenset[str]) -> tuple[Party, ...]:
@@ -241,12 +254,40 @@ def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str =
     asked = _topic_words(question)
     ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
-    parties = [_party(snapshot, g) for g in ranked]
+    named = _question_names(question)
+    focused = [g for g in ranked if named and _names_party(g, named)]
+    if len(focused) > MAX_FOCUSED:
+        focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
+    # A party the question names is what it asks about: its further statements are quoted too.
+    extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
+    parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES) for g in ranked]
     first_of_side = {}
     for k, p in enumerate(parties):
         first_of_side.setdefault(p.side, k)
     # Sides in the order they enter the story; parties that only report or comment come last.
     return tuple(sorted(parties, key=lambda p: (p.side == 2, first_of_side[p.side])))
+
+
+# Title words that do not identify a party ("Tổng thống Trump" is named by "Trump").
+_TITLE_WORDS = frozenset(
+    "ong ba co anh chi hlv ntk tong thong bo cuc so thu truong pho chu tich giam doc dai bieu su tt "
+    "nguoi phat ngon ngoai thuong nghi si luat".split()
+)
+
+
+def _question_names(question: str) -> frozenset[str]:
+    """The folded capitalised words of a question, its first word aside (names: "Trump", "Cục Hàng không")."""
+    words = re.findall(r"\w+", question)[1:]
+    return frozenset(fold(w) for w in words if w[:1].isupper()) - _TITLE_WORDS
+
+
+def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
+    """True when the question names this party: most of its distinctive capitalised words (at least 2 or all)."""
+    for s in group:
+        words = {fold(w) for w in re.findall(r"\w+", s.speaker.text) if w[:1].isupper()} - _TITLE_WORDS
+        if words and len(words & named) >= min(2, len(words)):
+            return True
+    return False
 
 
 def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
@@ -268,8 +309,11 @@ def same_party(a: str, b: str) -> bool:
     if wa == wb:
         return True
     small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    short = a if len(wa) <= len(wb) else b
-    if small <= large and (_PERSON_REFERENCE.match(short) or len(small) <= 3):
+    short, long = (a, b) if len(wa) <= len(wb) else (b, a)
+    # One word names the party only when it heads the longer span: "Mỹ" is "Mỹ và đồng minh",
+    # not "Bộ trưởng Tài chính Mỹ Steven Mnuchin".
+    heads = len(small) >= 2 or long.lower().startswith(short.lower())
+    if small <= large and (_PERSON_REFERENCE.match(short) or (len(small) <= 3 and heads)):
         return True  # "ông Tân" for "HLV Võ Đình Tân", "Mỹ và đồng minh" for "Mỹ cùng các đồng minh gồm ..."
     if len(wa & wb) / len(wa | wb) >= 0.75:
         return True
@@ -316,7 +360,7 @@ def _carries_content(s: Statement) -> bool:
     return len(s.content.text.split()) >= MIN_CONTENT_WORDS
 
 
-def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
+def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = PARTY_QUOTES) -> Party:
     # The party's first act that takes a stance, in story order; a plain statement only when it has none.
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
@@ -334,6 +378,18 @@ def _party(snapshot: Snapshot, group: list[Statement]) -> Party:
         )
         if further is not None:
             chosen.append(further)
+    if max_quotes > PARTY_QUOTES:
+        # Asked about by name: its other statements that carry content, stances first, in story order.
+        seen = {s.sentence for s in chosen}
+        rest = [s for s in group if s.sentence not in seen and _carries_content(s)]
+        rest.sort(key=lambda s: (not _takes_stance(s), group.index(s)))
+        for s in rest:
+            if len(chosen) >= max_quotes:
+                break
+            if s.sentence not in seen:
+                seen.add(s.sentence)
+                chosen.append(s)
+        chosen.sort(key=lambda s: (s.article_id != main.article_id, s.sentence.start))
     if not main.speaker_in_sentence:
         # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.
         naming = next((s for s in group if s.sentence.start <= main.speaker.start < s.sentence.end), None)

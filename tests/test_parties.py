@@ -150,9 +150,56 @@ def test_pronoun_picks_up_the_speaker_of_the_previous_sentence():
     assert named.speaker.text == "Bà Nguyễn Thị Thu An, Giám đốc truyền thông của Grab Việt Nam"
     quoted = [s for s in statements if s.sentence.text.startswith("“Chúng tôi")]
     assert quoted and all(s.speaker == named.speaker and not s.speaker_in_sentence for s in quoted)
-    # What she says denies the accusation; it is kept as said, and as the denial it is.
-    assert {s.act for s in quoted} == {"deny", "say"}
+    # What she says denies the accusation: it is recorded as the denial it is (one act per statement).
+    assert {s.act for s in quoted} == {"deny"}
     assert quoted[0].content.text == "Chúng tôi luôn làm đúng luật và không hề bán phá giá"
+
+
+def test_an_act_reported_inside_another_speakers_clause_is_that_speakers_stance():
+    statements = statements_of("Đại sứ Việt Lâm cũng cho biết, Hà Lan phản đối Mỹ áp thuế với hàng hóa châu Âu.")
+    # The ambassador says it, and what he reports is a rejection: "Hà Lan" is not a speaker of its own.
+    assert {s.speaker.text for s in statements} == {"Đại sứ Việt Lâm"}
+    assert "reject" in {s.act for s in statements}
+
+
+def test_a_quotation_continued_in_the_next_sentence_keeps_its_speaker():
+    statements = statements_of(
+        "Thượng nghị sĩ Lâm viết trên Twitter: “Chúng tôi sẽ không nhượng bộ trước mọi sức ép của họ”. "
+        "“Họ đang cố che giấu điều gì với cử tri?”"
+    )
+    first, second = statements
+    assert first.speaker.text == "Thượng nghị sĩ Lâm"  # "viết trên Twitter" reports
+    assert second.sentence.text.startswith("“Họ đang cố") and second.speaker == first.speaker
+    assert not second.speaker_in_sentence and second.act == "accuse"  # hiding something: an accusation
+
+
+@pytest.mark.parametrize(
+    ("body", "speaker", "act"),
+    [
+        ("Trả lời phóng viên, ông Hải nói: “Tôi không hề nhận tiền của doanh nghiệp nào”.", "ông Hải", "deny"),
+        (
+            "Khi được hỏi về vụ việc, đại diện Công ty Minh Long cho biết công ty sẽ làm việc với cơ quan chức năng.",
+            "đại diện Công ty Minh Long",
+            "respond",
+        ),
+        ("Tại phiên tòa, bị cáo Lan khai đã chuyển tiền cho ông Hùng.", "bị cáo Lan", "say"),
+        ("Tổng thống Pháp đã lên Twitter để chỉ trích các nghị sĩ đối lập.", "Tổng thống Pháp", "criticize"),
+        ("Ông Hùng cho biết sẽ theo đuổi vụ kiện đến cùng.", "Ông Hùng", "sue"),
+        ("Bà Mai cảnh báo: “Nếu công ty tiếp tục vi phạm thì chúng tôi sẽ khởi kiện”.", "Bà Mai", "threaten"),
+    ],
+)
+def test_the_act_is_read_from_the_frame_and_what_is_said(body, speaker, act):
+    (statement,) = statements_of(body)
+    assert (statement.speaker.text, statement.act) == (speaker, act)
+
+
+def test_the_accused_party_speaking_responds():
+    accusation, answer = statements_of(
+        "Hãng taxi Mai Linh cáo buộc Grab bán phá giá.\n"
+        "Đại diện Grab cho biết công ty vẫn tuân thủ mọi quy định về giá."
+    )
+    assert accusation.act == "accuse" and accusation.target.text.startswith("Grab")
+    assert (answer.speaker.text, answer.act) == ("Đại diện Grab", "respond")
 
 
 def test_byline_dateline_and_caption_are_never_parties():
@@ -165,15 +212,15 @@ def test_byline_dateline_and_caption_are_never_parties():
 def test_seed_labels_are_met():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     assert score.gold == 25
-    assert score.f1 >= 0.7 and score.speaker_matched / score.gold >= 0.85
+    assert score.f1 >= 0.75 and score.speaker_matched / score.gold >= 0.85
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="news_dev is not beside the repository")
 def test_news_dev_attribution_figures():
     score = score_attributions(load_gold(SHARED / "attributions.jsonl"), SHARED / "articles")
     assert score.gold == 216
-    # Measured 0.51 (README, quality table); a drop below this is a regression.
-    assert score.f1 >= 0.48
+    # Measured 0.662, speaker recall 0.819 (README, quality table); a drop below this is a regression.
+    assert score.f1 >= 0.63 and score.speaker_matched / score.gold >= 0.8
 
 
 # --- a story over two articles, and the stored statements -------------------------------------
@@ -200,6 +247,36 @@ def test_two_article_story_and_statements_follow_incremental_rebuilds(engine: En
     (settings.articles_dir / "002_bac_kinh.txt").unlink()
     engine.rebuild(progress=False)
     assert not any("Triệu Lập Kiên" in name for name in speakers(engine.ask("Ai cáo buộc ai?")))
+
+
+MARKET_ARTICLE = (
+    "Cục Quản lý thị trường bác tin đồn về lô sữa nhập lậu\n\n"
+    "Cục Quản lý thị trường ngày 5/8 bác bỏ thông tin cho rằng cơ quan này đã cấp phép cho lô sữa nhập lậu.\n"
+    "Trước đó, Công ty Bình An cáo buộc cơ quan quản lý cố tình gây khó dễ cho doanh nghiệp nhập khẩu sữa.\n"
+    "Cục Quản lý thị trường khẳng định chưa từng nhận hồ sơ xin cấp phép nào của Công ty Bình An.\n"
+    "Cục Quản lý thị trường cũng nhấn mạnh, thông tin về việc tiêu hủy chậm lô sữa là sai sự thật.\n"
+)
+
+
+def test_a_party_the_question_names_is_quoted_in_each_of_its_statements(engine: Engine, settings):
+    (settings.articles_dir / "003_sua.txt").write_text(MARKET_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    answer = engine.ask("Cục Quản lý thị trường đã bác bỏ những thông tin gì về lô sữa?")
+    office = party(answer, "Cục Quản lý thị trường")
+    quoted = " ".join(q.text for q in office.quotes)
+    # Each denial, not only the first: the question asks what the office denied.
+    for claim in ("cấp phép cho lô sữa nhập lậu", "chưa từng nhận hồ sơ", "tiêu hủy chậm lô sữa là sai sự thật"):
+        assert claim in quoted
+    assert party(answer, "Công ty Bình An").act == "accuse"  # the other side is still there, quoted once
+    assert len(party(answer, "Công ty Bình An").quotes) == 1
+
+
+def test_a_name_many_parties_share_singles_none_out(seed_engine):
+    # "Trung Quốc" is in the names of the embassy, the missions and the spokesman: none is asked about
+    # more than the others, so each keeps its one quote (two where one sentence cannot carry it).
+    answer = seed_engine.ask("Ai đã cáo buộc Trung Quốc?")
+    assert answer.parties and all(len(p.quotes) <= 2 for p in answer.parties)
+    assert len(render.render_answer(answer)) == 1  # one Telegram message
 
 
 # --- rendering and commands ------------------------------------------------------------------

@@ -4,7 +4,9 @@ Two logistic regressions, fitted with Newton's method and a small L2 penalty:
 
 - "sentence": does this candidate sentence hold the gold answer? Every
   sentence of the best passages of every answerable question (as written,
-  without diacritics and in English) is a row.
+  without diacritics and in English) is a row; one model per question group
+  (Vietnamese, without diacritics, English over Vietnamese articles), since
+  shared words mean little to an English question and much to a Vietnamese one.
 - "answer": should the bot answer? Positives are the answerable questions;
   negatives are the same questions asked again with their answer sentences
   deleted from the article (ablated), questions about articles left out of
@@ -136,18 +138,24 @@ def main() -> int:
         for q in questions:
             if not q.expect_answer or q.mode != "any":
                 continue
-            for group, text in variants(q):
+            for _, text in variants(q):
                 retrieval = search(snapshot, encoder, text, k=answer_module.QUOTE_POOL)
-                candidates = answer_module._candidates(snapshot, retrieval, engine.sentences, kind=answer_kind(text))
+                _, candidates = answer_module.rank_sentences(
+                    snapshot, retrieval, engine.sentences, kind=answer_kind(text)
+                )
                 for c in candidates:
                     quote = snapshot.article(c.hit.chunk.article_id).text[c.start : c.end]
                     sentence_rows.append(c.features)
                     sentence_labels.append(float(any(a in quote for a in q.answers)))
-                    sentence_groups.append(group)
+                    sentence_groups.append(answer_module.question_group(snapshot, text))
     x = np.array(sentence_rows)
     y = np.array(sentence_labels)
-    coef, bias = fit_logistic(x, y, _balanced(sentence_groups))
-    fitted = {"sentence": _entry(answer_module.SENTENCE_FEATURES, coef, bias)}
+    groups = np.array(sentence_groups)
+    fitted: dict[str, dict[str, object]] = {"sentence": {}}
+    for group in answer_module.ANSWER_GROUPS:
+        mask = groups == group
+        coef, bias = fit_logistic(x[mask], y[mask], np.ones(mask.sum()))
+        fitted["sentence"][group] = _entry(answer_module.SENTENCE_FEATURES, coef, bias)
     _write(args.output, fitted)
 
     for dataset in args.datasets:
@@ -216,14 +224,6 @@ def _index_dir(cache: Path | None, spec: str) -> Path:
     """A persistent index folder per dataset under the cache (rebuilds are then incremental), else a temporary one."""
     name = "".join(c if c.isalnum() else "_" for c in spec)[-60:]
     return (cache if cache else Path(tempfile.gettempdir())) / f"index-{name}"
-
-
-def _balanced(groups: list[str]) -> np.ndarray:
-    """Weights that give each group the same total weight."""
-    counts: dict[str, int] = defaultdict(int)
-    for g in groups:
-        counts[g] += 1
-    return np.array([len(groups) / (len(counts) * counts[g]) for g in groups])
 
 
 def _answer_weights(sources: np.ndarray, labels: np.ndarray, refusal_cost: float) -> np.ndarray:

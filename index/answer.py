@@ -1,8 +1,11 @@
 """Answer composition: which sentences to quote, or an honest "not found".
 
-Quotes are whole sentences taken verbatim from the best passages. Every
-sentence of those passages is a candidate, scored by a small linear model over
-features that say whether it answers: its passage's fused retrieval score, its
+Quotes are whole sentences taken verbatim from the best passages (with the
+sentence before when one opens with a pronoun). The best passages are first
+reordered by their best sentence's similarity to the question (_rerank). Every
+sentence of those passages is a candidate, scored by a small linear model (one
+per question group: Vietnamese, without diacritics, English) over features
+that say whether it answers: its passage's fused retrieval score, its
 lexical evidence (the IDF-weighted share of the question's terms it holds),
 the model's similarity of question and sentence (the only evidence an English
 question over Vietnamese text has), and whether it offers what the question
@@ -22,12 +25,14 @@ the index, and off-topic questions. Its probability is the answer's
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -60,11 +65,13 @@ REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen
 # The answer/sentence models' weights, fitted by bench/calibrate.py.
 MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
 ANSWER_THRESHOLD = 0.5  # `confidence` at or above which the bot answers
+RERANK_WEIGHT = 0.5  # how far a passage's best sentence similarity reorders the best passages (see _rerank)
 
 
 @dataclass(frozen=True)
 class Quote:
-    """A verbatim sentence from an article: `text == article.text[start:end]`."""
+    """A verbatim sentence from an article (with the one before when it opens with a pronoun):
+    `text == article.text[start:end]`."""
 
     text: str
     article_id: str
@@ -174,8 +181,8 @@ class Evidence:
 
     @property
     def group(self) -> str:
-        """Which answer model judges this question: its language and script differ in what evidence means."""
-        return "en" if self.foreign else "vi-unaccented" if self.unaccented else "vi"
+        """Which models judge this question: its language and script differ in what evidence means."""
+        return _group(foreign=self.foreign, unaccented=self.unaccented)
 
     def features(self) -> list[float]:
         """The answer model's inputs, in ANSWER_FEATURES order."""
@@ -212,7 +219,7 @@ ANSWER_FEATURES = (
     "kind_offered",
 )
 ANSWER_GROUPS = ("vi", "vi-unaccented", "en")
-SENTENCE_FEATURES = ("prior", "evidence", "cosine", "cosine_gap", "kind_offered", "furniture")
+SENTENCE_FEATURES = ("prior", "evidence", "cosine", "cosine_gap", "kind_offered", "furniture", "rare_evidence")
 
 
 @dataclass(frozen=True)
@@ -233,10 +240,11 @@ class LinearModel:
 
 @functools.cache
 def models() -> dict[str, LinearModel]:
-    """The fitted models: "sentence", and one answer model per group ("answer:vi", "answer:en", ...)."""
+    """The fitted models, a sentence and an answer model per group ("sentence:vi", "answer:en", ...)."""
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    out = {"sentence": _linear(data["sentence"], SENTENCE_FEATURES)}
+    out = {}
     for group in ANSWER_GROUPS:
+        out[f"sentence:{group}"] = _linear(data["sentence"][group], SENTENCE_FEATURES)
         out[f"answer:{group}"] = _linear(data["answer"][group], ANSWER_FEATURES)
     return out
 
@@ -244,7 +252,16 @@ def models() -> dict[str, LinearModel]:
 def _linear(entry: dict[str, object], names: tuple[str, ...]) -> LinearModel:
     weights = entry["weights"]
     assert isinstance(weights, dict)
-    return LinearModel(weights=tuple(float(weights[n]) for n in names), bias=float(entry["bias"]))
+    # A feature added since the last fit weighs nothing until bench/calibrate.py is re-run.
+    return LinearModel(weights=tuple(float(weights.get(n, 0.0)) for n in names), bias=float(entry["bias"]))
+
+
+class _Span(NamedTuple):
+    chunk_id: int
+    start: int
+    end: int
+    text: str
+    cosine: float  # similarity of the sentence and the question
 
 
 @dataclass(frozen=True)
@@ -273,7 +290,7 @@ def compose_answer(
     if not retrieval.hits:
         return Answer(retrieval.question, False, (), (), language, 0.0, notices, dict(retrieval.timings_ms))
     kind = answer_kind(retrieval.question)
-    candidates = _candidates(snapshot, retrieval, sentences, kind=kind)
+    retrieval, candidates = rank_sentences(snapshot, retrieval, sentences, kind=kind)
     evidence = measure_evidence(snapshot, retrieval, candidates, language=language, kind=kind)
     logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
     confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
@@ -284,7 +301,7 @@ def compose_answer(
         candidates = sorted(credits, key=lambda c: -c.hit.score)[:1]
         confidence = 1.0 if candidates else 0.0
     answered = confidence >= ANSWER_THRESHOLD and bool(candidates)
-    quotes = _select(candidates) if answered else []
+    quotes = _with_antecedents(snapshot, _select(candidates)) if answered else []
     return Answer(
         question=retrieval.question,
         answered=answered,
@@ -335,6 +352,30 @@ def measure_evidence(
     )
 
 
+def question_group(snapshot: Snapshot, question: str) -> str:
+    """Which models judge `question` (one of ANSWER_GROUPS): English over other articles, Vietnamese with or without
+    diacritics."""
+    language = question_language(question)
+    return _group(
+        foreign=language == "en" and not _english_articles(snapshot),
+        unaccented=language == "vi" and not has_diacritics(question),
+    )
+
+
+def _group(*, foreign: bool, unaccented: bool) -> str:
+    return "en" if foreign else "vi-unaccented" if unaccented else "vi"
+
+
+def _rarity(terms: set[str], term_sets: list[frozenset[str]]) -> dict[str, float]:
+    """Weight of each of `terms` by how few of the candidate sentences (`term_sets`) hold it.
+
+    Words of the story's topic occur in many of the candidate sentences and
+    weigh little; what the question asks about specifically weighs most.
+    """
+    n = len(term_sets)
+    return {t: math.log((n + 1) / (sum(t in ts for ts in term_sets) + 0.5)) for t in terms}
+
+
 def _local_evidence(best: _Candidate, candidates: list[_Candidate], retrieval: Retrieval) -> float:
     """Share of the question's own terms in `best`, each weighted by how rare it is among the candidates.
 
@@ -346,9 +387,7 @@ def _local_evidence(best: _Candidate, candidates: list[_Candidate], retrieval: R
     terms = set(retrieval.tokens)
     if not terms:
         return 0.0
-    n = len(candidates)
-    df = {t: sum(t in c.terms for c in candidates) for t in terms}
-    weight = {t: math.log((n + 1) / (df[t] + 0.5)) for t in terms}
+    weight = _rarity(terms, [c.terms for c in candidates])
     total = sum(weight.values())
     return sum(weight[t] for t in terms & best.terms) / total if total > 0 else 0.0
 
@@ -408,15 +447,25 @@ def _tokens(text: str) -> tuple[str, ...]:
     return tuple(document_tokens(text))
 
 
-def _candidates(
+def rank_sentences(
     snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None, *, kind: str | None
-) -> list[_Candidate]:
-    """Every sentence of the best passages, scored by the sentence model (`kind`: what the question asks for)."""
-    weights = term_weights(snapshot, retrieval)
-    total = sum(weights[t] for t in retrieval.tokens)
-    asked = set(syllables(retrieval.question))
-    wants_credit = kind == "author"
-    best = retrieval.hits[0].score if retrieval.hits else 1.0
+) -> tuple[Retrieval, list[_Candidate]]:
+    """The best passages reranked by their best sentence, and every sentence of them scored by the sentence model.
+
+    `kind` is what the question asks for (text.answer_kind). The returned
+    retrieval is `retrieval` with its QUOTE_POOL best hits reordered (see _rerank).
+    """
+    spans = _pool_sentences(snapshot, retrieval, sentences, wants_credit=kind == "author")
+    retrieval = _rerank(retrieval, spans)
+    return retrieval, _candidates(
+        snapshot, retrieval, spans, kind=kind, group=question_group(snapshot, retrieval.question)
+    )
+
+
+def _pool_sentences(
+    snapshot: Snapshot, retrieval: Retrieval, sentences: SentenceVectors | None, *, wants_credit: bool
+) -> list[_Span]:
+    """Each quotable sentence of the best passages, with its similarity to the question."""
     spans = []
     for hit in retrieval.hits[:QUOTE_POOL]:
         article = snapshot.article(hit.chunk.article_id)
@@ -434,23 +483,71 @@ def _candidates(
     if vectors is not None and retrieval.query_vector is not None:
         known = vectors.any(axis=1)
         cosines[known] = vectors[known] @ retrieval.query_vector
-    top_cosine = float(cosines.max())
+    return [_Span(hit.chunk_id, start, end, text, float(c)) for (hit, start, end, text), c in zip(spans, cosines)]
+
+
+def _rerank(retrieval: Retrieval, spans: list[_Span]) -> Retrieval:
+    """The QUOTE_POOL best hits reordered by their fused score plus a bonus for their best sentence's similarity.
+
+    A passage's embedding averages its sentences; the one sentence that says
+    what the question asks shows more clearly on its own. The bonus is the best
+    sentence cosine min-max scaled over the pool, weighted by RERANK_WEIGHT times
+    the square of the fusion's dense weight: the model's vote at sentence
+    level counts as far as it is trusted at passage level, and much less where
+    it reads the question poorly (Vietnamese without diacritics).
+    """
+    pool = retrieval.hits[:QUOTE_POOL]
+    if len(pool) < 2 or not spans:
+        return retrieval
+    best = {h.chunk_id: h.dense for h in pool}
+    seen: set[int] = set()
+    for span in spans:
+        if span.chunk_id not in seen or span.cosine > best[span.chunk_id]:
+            best[span.chunk_id] = span.cosine
+            seen.add(span.chunk_id)
+    values = np.array([best[h.chunk_id] for h in pool], dtype=np.float64)
+    low, high = float(values.min()), float(values.max())
+    scaled = (values - low) / (high - low) if high - low > 1e-9 else np.zeros_like(values)
+    bonus = RERANK_WEIGHT * retrieval.dense_weight**2 * scaled
+    hits = sorted(
+        (dataclasses.replace(h, score=h.score + float(b)) for h, b in zip(pool, bonus)), key=lambda h: -h.score
+    )
+    return dataclasses.replace(retrieval, hits=(*hits, *retrieval.hits[QUOTE_POOL:]))
+
+
+def _candidates(
+    snapshot: Snapshot, retrieval: Retrieval, spans: list[_Span], *, kind: str | None, group: str
+) -> list[_Candidate]:
+    """Every sentence of `spans` (from _pool_sentences), scored by `group`'s sentence model; hits as in `retrieval`."""
+    if not spans:
+        return []
+    weights = term_weights(snapshot, retrieval)
+    total = sum(weights[t] for t in retrieval.tokens)
+    asked = set(syllables(retrieval.question))
+    hits = {h.chunk_id: h for h in retrieval.hits[:QUOTE_POOL]}
+    best = retrieval.hits[0].score
+    top_cosine = max(s.cosine for s in spans)
+    term_sets = [frozenset(_tokens(span.text)) & weights.keys() for span in spans]
+    own = set(retrieval.tokens)
+    rarity = _rarity(own, term_sets)
+    rarity_total = sum(rarity.values())
     rows = []
-    for (hit, start, end, text), cosine in zip(spans, cosines):
-        terms = frozenset(_tokens(text)) & weights.keys()
+    for span, terms in zip(spans, term_sets):
+        hit = hits[span.chunk_id]
         evidence = min(1.0, sum(weights[t] for t in terms) / total) if total else 0.0
-        offered = offers(text, kind, asked)
+        offered = offers(span.text, kind, asked)
         prior = max(hit.score, 0.0) / best if best > 0 else 0.0
         features = (
             prior,
             evidence,
-            float(cosine),
-            float(cosine) - top_cosine,
+            span.cosine,
+            span.cosine - top_cosine,
             float(offered),
-            float(is_furniture(text)),
+            float(is_furniture(span.text)),
+            sum(rarity[t] for t in terms & own) / rarity_total if rarity_total > 0 else 0.0,
         )
-        rows.append((hit, start, end, evidence, terms, float(cosine), offered, features))
-    scores = models()["sentence"].logits(np.array([r[7] for r in rows], dtype=np.float64))
+        rows.append((hit, span.start, span.end, evidence, terms, span.cosine, offered, features))
+    scores = models()[f"sentence:{group}"].logits(np.array([r[7] for r in rows], dtype=np.float64))
     return [_Candidate(*row, score=float(score)) for row, score in zip(rows, scores)]
 
 
@@ -467,6 +564,43 @@ def _select(candidates: list[_Candidate]) -> list[_Candidate]:
         chosen.append(best)
         remaining.remove(best)
     return chosen
+
+
+def _with_antecedents(snapshot: Snapshot, chosen: list[_Candidate]) -> list[_Candidate]:
+    """Quotes that open with a pronoun ("Anh ấy", "Điều này", "He") extended back over the sentence before.
+
+    Alone, "Anh ấy cũng là thủ quân lớn tuổi nhất" does not say who; the
+    sentence before usually names him. The quote stays one verbatim stretch of
+    the article; a chosen quote it now covers is dropped.
+    """
+    out: list[_Candidate] = []
+    for c in chosen:
+        article = snapshot.article(c.hit.chunk.article_id)
+        if _ANAPHOR.match(article.text[c.start : c.end]):
+            before = [(a, b) for a, b in c.hit.chunk.sentences if b <= c.start]
+            if before and not is_furniture(article.text[before[-1][0] : before[-1][1]]):
+                c = dataclasses.replace(c, start=before[-1][0])
+        out.append(c)
+    return [
+        c
+        for i, c in enumerate(out)
+        if not any(
+            j != i
+            and o.hit.chunk_id == c.hit.chunk_id
+            and o.start <= c.start
+            and c.end <= o.end
+            and (o.start, o.end) != (c.start, c.end)
+            for j, o in enumerate(out)
+        )
+    ]
+
+
+# Sentence openings that point back to someone or something named before.
+_ANAPHOR = re.compile(
+    r"(?:anh ấy|anh ta|cô ấy|cô ta|chị ấy|ông ấy|bà ấy|họ|nó|điều này|điều đó|việc này|việc đó|đây|đó|"
+    r"he|she|they|it|this|these|those)\b",
+    re.IGNORECASE,
+)
 
 
 def _diversified(candidate: _Candidate, chosen: list[_Candidate]) -> float:

@@ -166,18 +166,44 @@ _KIND_PATTERNS = (
         "place",
         re.compile(
             r"\b(o dau|tai dau|noi nao|cho nao|dia diem nao|nuoc nao|thanh pho nao|where|which country|which city)\b"
+            r"|\b(tinh|quoc gia|vung|khu vuc|san|thi tran|huyen|quan|xa|dao|song|nui)\s+nao\b"
+            r"|\bwhich (state|province|region|town|river|island|stadium|venue)\b"
         ),
     ),
-    ("person", re.compile(r"\b(ai|who|whom|whose)\b")),
+    # A person or a body named: "ai", and "which player / company / party", "tên là gì".
+    (
+        "person",
+        re.compile(
+            r"\b(ai|who|whom|whose)\b"
+            r"|\b(nguoi|cau thu|dien vien|ca si|nhac si|nha van|nha khoa hoc|hlv|huan luyen vien|trong tai|"
+            r"cong ty|hang|tap doan|ngan hang|co quan|to chuc|doi|dang|cau lac bo|clb|ban nhac|truong|"
+            r"chinh phu|bo)\s+nao\b"
+            r"|\bten (cua [^?]*)?(la )?gi\b"
+            r"|\bwhich (team|company|player|party|person|man|woman|group|organi[sz]ation|agency|body|club|band|"
+            r"university|school|government|ministry|firm|bank|artist|singer|actor|actress|coach|referee)\b"
+            r"|\bwhat is the name\b|\bwhat was the name\b"
+        ),
+    ),
 )
+# Number words in their accented forms: folded, most of them are also common
+# words ("sau" after, "nam" south/year, "bay" fly, "ba" Mrs, "tam" provisional),
+# and "một" (also "a") and "năm" (also "year") say nothing either way.
 _NUMBER_WORDS = frozenset(
-    "mot hai ba bon nam sau bay tam chin muoi tram nghin ngan trieu ty one two three four five six "
+    "hai ba bốn sáu bảy tám chín mười chục trăm nghìn ngàn vạn triệu tỷ tỉ one two three four five six "
     "seven eight nine ten hundred thousand million billion".split()
 )
+# A date or time as news writes it, matched on the accented lower-case text:
+# "21/3/2011", "13-6", "21.6", "năm 2016", "tháng 3", "thế kỷ XIX", "1985",
+# "23h", a month or weekday name. A bare "năm" with a figure that is not a year
+# ("110 triệu năm tuổi") is a duration, not a date.
 _DATE = re.compile(
-    r"\b(1[0-9]{3}|20[0-9]{2})\b|\b\d{1,2}/\d{1,2}\b|\b(thang|ngay|nam|the ky|hom|sang|chieu|toi|dem|tuan|quy|"
-    r"january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|"
-    r"wednesday|thursday|friday|saturday|sunday)\b"
+    r"\b\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?\b"
+    r"|\b(?:năm|tháng|ngày|quý|thế kỷ|thập niên)\s+(?:[ivxlc]+\b|\d{1,4}(?:\s*[/.-]\s*\d{1,4}){0,2}\b)"
+    r"|\b(?:1[0-9]{3}|20[0-9]{2})\b"
+    r"|\b\d{1,2}\s*h(?:\s*\d{2})?\b"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|"
+    r"tuesday|wednesday|thursday|friday|saturday|sunday|century)\b",
+    re.IGNORECASE,
 )
 _CAPITALISED = re.compile(r"\b[^\W\d_]\w*", re.UNICODE)
 _PLACE_CUE = re.compile(r"\b(tai|o|den|tu|thanh pho|tinh|quan|huyen|nuoc|quoc gia)\s+\S")
@@ -196,13 +222,12 @@ def offers(sentence: str, kind: str | None, asked: set[str]) -> bool:
     """True when `sentence` holds something of the expected kind not among the question's syllables `asked`."""
     if kind is None or kind == "author":
         return False
-    sylls = syllables(sentence)
-    digits = any(s.isdigit() and s not in asked for s in sylls)
     if kind == "number":
-        return digits or any(s in _NUMBER_WORDS and s not in asked for s in sylls)
+        # The figures of a date ("ngày 13/5", "năm 2016") are not amounts.
+        amounts = _WORD.findall(_DATE.sub(" ", normalize(sentence).lower()))
+        return any((w.isdigit() or w in _NUMBER_WORDS) and fold(w) not in asked for w in amounts)
     if kind == "date":
-        folded = " ".join(sylls)
-        return any(m.group() not in asked for m in _DATE.finditer(folded)) and (digits or "the ky" in folded)
+        return any(not set(syllables(m.group())) <= asked for m in _DATE.finditer(normalize(sentence).lower()))
     # A name: a capitalised word other than the sentence's first, not in the question.
     words = [w for w in _CAPITALISED.findall(sentence)[1:] if w[0].isupper() and fold(w) not in asked]
     if kind == "place":

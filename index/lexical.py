@@ -177,6 +177,10 @@ def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
     return Postings(tokens, indptr, docs, tfs, np.concatenate(doc_lens).astype(np.int32))
 
 
+# Words in more than this share of the chunks are summed last, and only when they must be (see `top`).
+COMMON_SHARE = 0.01
+
+
 class SegmentedLexical:
     """BM25 over the live rows of several segments, with whole-corpus statistics.
 
@@ -215,6 +219,7 @@ class SegmentedLexical:
             kept = list(itertools.compress(tokens, used.tolist()))
             self.vocab_dict = dict(zip(kept, range(len(kept))))
         df = df[used]
+        self.df: np.ndarray = df  # live rows holding each token
         self.size = n_live
         self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
         avg_len = total_len / n_live if n_live else 0.0
@@ -249,6 +254,92 @@ class SegmentedLexical:
             if tid is not None and tok:
                 seen.setdefault(tid, None)
         return list(seen)
+
+    def top(self, query: dict[int, float], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The `k` best rows for a weighted query (token id -> weight), best first, with their scores.
+
+        The scores are exact, as `scores` gives them, but the postings of the query's common
+        words are not all summed (max-score pruning): the rarer words are summed first, and
+        once the common ones together (each adds at most weight x IDF, as a posting's
+        weight is below 1) could not lift a row none of the rarer words found above the
+        k-th best score so far, the common words are only looked up for the rows found.
+        At 1,000,000 chunks a question's words have ~5 million postings, most of them a
+        few common words'. Rows scoring 0 are left out.
+        """
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if not query or not self.rows:
+            return empty
+        order = sorted(query, key=lambda t: int(self.df[t]))  # rarest first
+        bound = {t: query[t] * float(self.idf[t]) for t in order}
+        split, kth = len(order), 0.0
+        while split > 1 and self.df[order[split - 1]] > COMMON_SHARE * self.size:
+            split -= 1
+        partial = self._summed(order[:split], query)
+        rest = sum(bound[t] for t in order[split:])
+        if split == len(order):
+            rows = np.flatnonzero(partial)
+            scores = partial[rows]
+        else:
+            # The k-th best score among the rows the rare words found: a lower bound of the
+            # k-th best overall, cheap to take again as more words are summed.
+            seen = np.flatnonzero(partial)
+            while True:
+                kth = float(np.partition(partial[seen], len(seen) - k)[len(seen) - k]) if len(seen) >= k else 0.0
+                if rest < kth or split == len(order):
+                    break
+                self._summed(order[split : split + 1], query, out=partial)
+                rest -= bound[order[split]]
+                split += 1
+            # The words left are looked up for the rows that could still reach the k-th score,
+            # the likeliest first, dropping rows as the room left for them shrinks.
+            rows = np.flatnonzero(partial >= kth - rest) if split < len(order) else np.flatnonzero(partial)
+            scores = partial[rows]
+            for term in order[split:]:
+                scores = scores + self._looked_up([term], query, rows)
+                rest -= bound[term]
+                keep = scores >= kth - rest
+                rows, scores = rows[keep], scores[keep]
+        best = np.argsort(-scores, kind="stable")[:k] if len(rows) > k else np.argsort(-scores, kind="stable")
+        return rows[best], scores[best].astype(np.float32)
+
+    def score_rows(self, query: dict[int, float], rows: np.ndarray) -> np.ndarray:
+        """The exact scores of some rows (global ids, ascending) for a weighted query."""
+        return self._looked_up(list(query), query, np.asarray(rows, dtype=np.int64)).astype(np.float32)
+
+    def _summed(self, terms: list[int], query: dict[int, float], out: np.ndarray | None = None) -> np.ndarray:
+        """Every row's score from `terms` alone (float64, added into `out`), summing their postings."""
+        out = np.zeros(self.rows, dtype=np.float64) if out is None else out
+        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+            mine = out[offset : offset + post.rows]
+            for term in terms:
+                lt = local[term]
+                if lt < 0:
+                    continue
+                start, end = post.indptr[lt], post.indptr[lt + 1]
+                # A term lists each row once, so a fancy-indexed add is a correct sum.
+                mine[post.docs[start:end]] += weights[start:end] * (query[term] * float(self.idf[term]))
+        return out
+
+    def _looked_up(self, terms: list[int], query: dict[int, float], rows: np.ndarray) -> np.ndarray:
+        """The score of `rows` (ascending global ids) from `terms`, looking each row up in their postings."""
+        out = np.zeros(len(rows), dtype=np.float64)
+        if not len(rows) or not terms:
+            return out
+        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+            lo, hi = np.searchsorted(rows, [offset, offset + post.rows])
+            if lo == hi:
+                continue
+            mine = rows[lo:hi] - offset
+            for term in terms:
+                lt = local[term]
+                if lt < 0:
+                    continue
+                start, end = int(post.indptr[lt]), int(post.indptr[lt + 1])
+                docs = post.docs[start:end]  # ascending rows
+                pos = np.minimum(np.searchsorted(docs, mine), len(docs) - 1)
+                hit = docs[pos] == mine
+                out[lo:hi][hit] += weights[start + pos[hit]] * (query[term] * float(self.idf[term]))
+        return out
 
     def scores(self, ids: list[int]) -> np.ndarray:
         """BM25 score of every row (removed rows score 0) for the query token ids."""

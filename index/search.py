@@ -113,11 +113,11 @@ def search(
     own = set(tokens)
     expansions = tuple(expand(question))
     expanded = list(dict.fromkeys(t for e in expansions for t in e.tokens if t in vocab and t not in own))
-    bm25 = snapshot.lexical.scores(ids)
-    if expanded:
-        bm25 = bm25 + EXPANSION_WEIGHT * snapshot.lexical.scores(snapshot.lexical.token_ids(expanded))
-    lex_top = _top(bm25, CANDIDATES)
-    lex_top = lex_top[bm25[lex_top] > 0]
+    # One weighted query: the question's own words at 1, the glossary's synonyms at EXPANSION_WEIGHT.
+    query = dict.fromkeys(ids, 1.0)
+    for tid in snapshot.lexical.token_ids(expanded):
+        query[tid] = query.get(tid, 0.0) + EXPANSION_WEIGHT
+    lex_top, lex_scores = snapshot.lexical.top(query, CANDIDATES)
     t2 = time.perf_counter()
     timings["lexical"] = (t2 - t1) * 1000
 
@@ -131,8 +131,9 @@ def search(
         weight = {"lexical": 0.0, "dense": 1.0}[mode]
     candidates = np.union1d(lex_top, dense_top).astype(np.int64)
     cosine = snapshot.vectors[candidates] @ query_vector
-    best_bm25 = float(bm25[lex_top[0]]) if len(lex_top) else 0.0
-    lexical = bm25[candidates] / best_bm25 if best_bm25 > 0 else np.zeros(len(candidates), dtype=np.float32)
+    best_bm25 = float(lex_scores[0]) if len(lex_scores) else 0.0
+    bm25 = snapshot.lexical.score_rows(query, candidates)
+    lexical = bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(candidates), dtype=np.float32)
     fused = (1.0 - weight) * lexical + weight * _min_max(cosine)
     order = np.argsort(-fused, kind="stable")[:k]
     hits = []
@@ -171,10 +172,3 @@ def _min_max(values: np.ndarray) -> np.ndarray:
     if high - low < 1e-9:
         return np.ones_like(values)
     return (values - low) / (high - low)
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    if len(scores) <= n:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, n)[:n]
-    return part[np.argsort(-scores[part], kind="stable")]

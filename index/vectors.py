@@ -35,7 +35,13 @@ import numpy as np
 APPROXIMATE_FROM = 20_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 400
-HNSW_EF_SEARCH = 384
+HNSW_EF_SEARCH = 384  # at 100,000 vectors; larger graphs search wider (ef_search)
+EF_GROWTH = 0.6  # efSearch grows as (vectors / 100,000) ** EF_GROWTH: recall@5 0.975 at 1,000,000 (BENCHMARKS.md)
+
+
+def ef_search(vectors: int) -> int:
+    """The HNSW search breadth for a graph of `vectors` nodes: recall falls as a graph grows, so breadth grows."""
+    return max(HNSW_EF_SEARCH, int(HNSW_EF_SEARCH * (vectors / 100_000) ** EF_GROWTH))
 
 
 def build_vector_index(vectors: np.ndarray, *, approximate: bool | None = None) -> faiss.Index:
@@ -78,7 +84,7 @@ def load_vector_index(path: Path) -> faiss.Index:
     """Read a FAISS index file into memory, restoring search parameters."""
     index = faiss.read_index(str(path))
     if isinstance(index, faiss.IndexHNSW):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
+        index.hnsw.efSearch = ef_search(index.ntotal)
     return index
 
 
@@ -100,7 +106,7 @@ class SegmentedDense:
                     faiss.SearchParametersHNSW() if isinstance(index, faiss.IndexHNSW) else faiss.SearchParameters()
                 )
                 if isinstance(index, faiss.IndexHNSW):
-                    params.efSearch = HNSW_EF_SEARCH
+                    params.efSearch = ef_search(index.ntotal)
                 if len(dead):
                     batch = faiss.IDSelectorBatch(len(dead), faiss.swig_ptr(dead))
                     selector = faiss.IDSelectorNot(batch)

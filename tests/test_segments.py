@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import replace
 
 import numpy as np
@@ -183,3 +184,35 @@ def test_a_build_told_which_files_changed_looks_at_those_alone(engine, settings,
     skipped = engine.rebuild(only=["broken.txt"])
     assert [s.path.name for s in skipped.skipped] == ["broken.txt"] and skipped.articles == 2
     assert not build.is_stale(settings)
+
+
+def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch):
+    # Max-score pruning: the answer's best passages and their scores are the same as when
+    # every posting of every word is summed, over several segments with a removed article.
+    import index.lexical as lexical
+    from index.search import query_tokens
+
+    from .conftest import XQUAD_SAMPLE, XQUAD_SAMPLE_ARTICLES
+
+    shutil.copytree(XQUAD_SAMPLE_ARTICLES, settings.articles_dir, dirs_exist_ok=True)
+    build_index(settings, encoder, merge=False)
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    build_index(settings, encoder, merge=False)
+    (settings.articles_dir / sorted(p.name for p in XQUAD_SAMPLE_ARTICLES.iterdir())[0]).unlink()
+    build_index(settings, encoder, merge=False)
+    lex = open_snapshot(settings.index_dir).lexical
+    monkeypatch.setattr(lexical, "COMMON_SHARE", 0.05)  # most words count as common on a small corpus
+    questions = [json.loads(line)["question"] for line in (XQUAD_SAMPLE / "questions.jsonl").open(encoding="utf-8")]
+    pruned = 0
+    for question in [*questions, "Ai đã tạo ra oxy lỏng năm 1891?", "ai buoc toi 4 nguoi trung quoc"]:
+        ids = lex.token_ids(query_tokens(question))
+        query = {t: 1.0 if i % 3 else 0.3 for i, t in enumerate(ids)}  # weighted, as glossary synonyms are
+        full = sum(w * lex.scores([t]) for t, w in query.items()) if query else np.zeros(lex.rows)
+        rows, scores = lex.top(query, 5)
+        expected = np.argsort(-full, kind="stable")[: len(rows)]
+        np.testing.assert_allclose(scores, full[expected], rtol=1e-5)
+        assert set(rows) == set(expected) or np.allclose(sorted(full[rows]), sorted(full[expected]), rtol=1e-5)
+        candidates = np.sort(np.union1d(rows, [0, lex.rows - 1]))
+        np.testing.assert_allclose(lex.score_rows(query, candidates), full[candidates], rtol=1e-5, atol=1e-6)
+        pruned += any(lex.df[t] > 0.05 * lex.size for t in ids)
+    assert pruned >= 5  # the pruning path ran

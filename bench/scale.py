@@ -154,7 +154,12 @@ def work_build(tier: str, exact: bool = False) -> dict:
 
 
 def work_add_remove(tier: str, repeats: int) -> dict:
-    """Add one new article, then remove it, `repeats` times: seconds and bytes written by each build."""
+    """Add one new article, then remove it, `repeats` times: seconds and bytes written by each build.
+
+    Each round adds and removes twice: as an upload, a link or a feed does (the build is told
+    the file: `only=`), and as `storybot index` does after a file is dropped into the folder
+    (the whole folder is listed and compared).
+    """
     from corpus import load_sources, synthetic_article
 
     from index.build import build_index, merge_segments
@@ -165,29 +170,30 @@ def work_add_remove(tier: str, repeats: int) -> dict:
     sources = load_sources(seeds=ROOT / "seeds")
     first = read_manifest(settings.index_dir).article_count + 1_000
     encoder.encode_query("start-up")  # the projection table is made once, like loading a model
-    adds, removes = [], []
+    runs: dict[str, list[dict]] = {"add": [], "remove": [], "add_scan": [], "remove_scan": []}
+
+    def timed(step: str, only: list[str] | None, expect: str) -> None:
+        t = time.perf_counter()
+        summary = build_index(settings, encoder, progress=False, merge=False, only=only)
+        runs[step].append({"seconds": time.perf_counter() - t, "written": summary.written_bytes})
+        assert getattr(summary, expect) == 1, (step, summary)
+
     for i in range(repeats):
-        name, text = synthetic_article(sources, first + i)
-        path = settings.articles_dir / f"new-{name}"
-        path.write_text(text, encoding="utf-8")
-        t = time.perf_counter()
-        added = build_index(settings, encoder, progress=False, merge=False)
-        adds.append({"seconds": time.perf_counter() - t, "written": added.written_bytes, "embedded": added.embedded})
-        path.unlink()
-        t = time.perf_counter()
-        removed = build_index(settings, encoder, progress=False, merge=False)
-        removes.append({"seconds": time.perf_counter() - t, "written": removed.written_bytes})
-        assert added.added == 1 and removed.removed == 1, (added, removed)
+        for scan in (False, True):
+            name, text = synthetic_article(sources, first + 2 * i + scan)
+            path = settings.articles_dir / f"new-{name}"
+            path.write_text(text, encoding="utf-8")
+            timed("add_scan" if scan else "add", None if scan else [path.name], "added")
+            path.unlink()
+            timed("remove_scan" if scan else "remove", None if scan else [path.name], "removed")
     with build_lock(settings.index_dir):
         t = time.perf_counter()
         merged = merge_segments(settings.index_dir)
         merge_s = time.perf_counter() - t
+    out = {f"{step}_s": _stats([r["seconds"] for r in rows]) for step, rows in runs.items()}
+    out.update({f"{step}_written": statistics.median(r["written"] for r in rows) for step, rows in runs.items()})
     return {
-        "add_s": _stats([a["seconds"] for a in adds]),
-        "remove_s": _stats([r["seconds"] for r in removes]),
-        "add_written": statistics.median(a["written"] for a in adds),
-        "remove_written": statistics.median(r["written"] for r in removes),
-        "add_embedded": adds[0]["embedded"],
+        **out,
         "index_bytes": _du(settings.index_dir),
         "merged_segments": merged,
         "merge_s": merge_s,

@@ -228,6 +228,7 @@ class SegmentedLexical:
         # once per generation, so a query only gathers, weights by IDF and sums.
         self._local: list[np.ndarray] = []
         self._weights: list[np.ndarray] = []
+        self._max_weight = np.zeros(len(df), dtype=np.float32)  # per token: its largest posting weight
         for (post, _, live), local_to_global in zip(self._parts, maps):
             local = np.full(len(df), -1, dtype=np.int64)
             keep = used[local_to_global]
@@ -239,6 +240,12 @@ class SegmentedLexical:
             tf = post.tfs.astype(np.float32)
             tf /= norm[post.docs] + tf
             self._weights.append(tf)
+            lengths = np.diff(post.indptr)
+            seg_max = np.zeros(len(lengths), dtype=np.float32)
+            if len(tf):
+                seg_max[lengths > 0] = np.maximum.reduceat(tf, post.indptr[:-1][lengths > 0])
+            present = np.flatnonzero(local >= 0)
+            self._max_weight[present] = np.maximum(self._max_weight[present], seg_max[local[present]])
 
     @property
     def bm25(self) -> SegmentedLexical:
@@ -260,8 +267,8 @@ class SegmentedLexical:
 
         The scores are exact, as `scores` gives them, but the postings of the query's common
         words are not all summed (max-score pruning): the rarer words are summed first, and
-        once the common ones together (each adds at most weight x IDF, as a posting's
-        weight is below 1) could not lift a row none of the rarer words found above the
+        once the common ones together (each adds at most weight x IDF x its largest posting
+        weight) could not lift a row none of the rarer words found above the
         k-th best score so far, the common words are only looked up for the rows found.
         At 1,000,000 chunks a question's words have ~5 million postings, most of them a
         few common words'. Rows scoring 0 are left out.
@@ -270,7 +277,7 @@ class SegmentedLexical:
         if not query or not self.rows:
             return empty
         order = sorted(query, key=lambda t: int(self.df[t]))  # rarest first
-        bound = {t: query[t] * float(self.idf[t]) for t in order}
+        bound = {t: query[t] * float(self.idf[t]) * float(self._max_weight[t]) for t in order}
         split, kth = len(order), 0.0
         while split > 1 and self.df[order[split - 1]] > COMMON_SHARE * self.size:
             split -= 1

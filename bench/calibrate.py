@@ -42,8 +42,8 @@ from index.config import Settings  # noqa: E402
 from index.embedding import Encoder, load_encoder  # noqa: E402
 from index.engine import Engine  # noqa: E402
 from index.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_dataset, load_questions, variants  # noqa: E402
+from index.question import answer_kind  # noqa: E402
 from index.search import search  # noqa: E402
-from index.text import answer_kind  # noqa: E402
 
 L2 = 30.0  # strong: few, smooth weights carry over to questions and stories not seen here
 # Refusing a question the articles answer costs the reader the answer; answering

@@ -26,7 +26,7 @@ from index.config import user_data_dir
 from index.engine import Engine
 from index.errors import StorybotError
 from index.parties import Party, act_phrase
-from index.text import question_language
+from index.question import question_language
 
 from .texts import CHAT_TEXTS as TEXTS
 from .texts import FRAMES, PARTY_FRAMES

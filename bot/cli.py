@@ -460,7 +460,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot who [TOPIC]`."""
     from index.parties import parties_text
-    from index.text import question_language
+    from index.question import question_language
 
     check_articles_dir(settings.articles_dir)
     check_index_dir(settings.index_dir)

@@ -38,18 +38,16 @@ import numpy as np
 
 from .articles import is_furniture
 from .dates import article_date, format_date
+from .question import answer_kind, offers, question_language
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .sentence_vectors import SentenceVectors
 from .store import Snapshot
 from .text import (
     ACCENT_PREFIX,
-    answer_kind,
     content_syllables,
     document_tokens,
     has_diacritics,
-    offers,
     query_tokens,
-    question_language,
     syllables,
 )
 from .texts import FRAMES
@@ -452,7 +450,7 @@ def rank_sentences(
 ) -> tuple[Retrieval, list[_Candidate]]:
     """The best passages reranked by their best sentence, and every sentence of them scored by the sentence model.
 
-    `kind` is what the question asks for (text.answer_kind). The returned
+    `kind` is what the question asks for (question.answer_kind). The returned
     retrieval is `retrieval` with its QUOTE_POOL best hits reordered (see _rerank).
     """
     spans = _pool_sentences(snapshot, retrieval, sentences, wants_credit=kind == "author")

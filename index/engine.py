@@ -28,10 +28,10 @@ from .parties import (
     story_articles,
     story_parties,
 )
+from .question import question_language
 from .search import search
 from .sentence_vectors import SentenceVectors
 from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
-from .text import question_language
 from .texts import TRUNCATION_NOTICE
 
 log = logging.getLogger(__name__)

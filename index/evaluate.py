@@ -37,7 +37,8 @@ from .embedding import Encoder, load_encoder
 from .engine import Engine
 from .errors import StorybotError
 from .evaluate_parties import format_party_report, party_figures
-from .text import fold, has_diacritics, question_language
+from .question import question_language
+from .text import fold, has_diacritics
 
 
 @dataclass(frozen=True)

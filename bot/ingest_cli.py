@@ -11,7 +11,7 @@ from index.config import Settings
 from index.engine import Engine
 from ingest import config as ingest_config
 from ingest import feeds as feed_registry
-from ingest.links import ADDED, FAILED, add_links
+from ingest.links import FAILED, add_links, added_files
 from ingest.messages import IngestProblem, message
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         else:
             where = f" [{result.article_id}]" if result.status == "added" else ""
             print(f"{result.url}: {result.describe('en')}{where}", flush=True)
-    added = [r.article_id for r in results if r.status == ADDED and r.article_id]
+    added = added_files(results)
     if added:
         _rebuild(settings, added)
     return EXIT_FAILED if any(r.status == FAILED for r in results) else 0

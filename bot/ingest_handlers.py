@@ -20,7 +20,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from index.errors import StorybotError
 from ingest import feeds as feed_registry
 from ingest.config import IngestSettings
-from ingest.links import ADDED, LinkResult, add_links
+from ingest.links import LinkResult, add_links, added_files
 from ingest.messages import IngestProblem, message
 
 from .config import BotSettings
@@ -93,9 +93,9 @@ async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: 
     async with typing(msg):
         results = await asyncio.to_thread(add_links, urls, st.engine.settings.articles_dir, _ingest(st))
         lines = [_result_line(r, lang) for r in results]
-        if any(r.status == ADDED for r in results):
+        added = added_files(results)
+        if added:
             try:
-                added = [r.article_id for r in results if r.status == ADDED and r.article_id]
                 await asyncio.to_thread(st.engine.rebuild, progress=False, only=added)
             except StorybotError as err:  # the files are saved: the next build takes them
                 log.error("index update after adding links failed: %s", err)

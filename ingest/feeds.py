@@ -32,7 +32,7 @@ from index.files import fsync_dir
 from . import library
 from .config import IngestSettings
 from .fetch import fetch, parse_link
-from .links import ADDED, LinkResult, add_link
+from .links import ADDED, LinkResult, add_link, added_files
 from .messages import IngestProblem, message
 
 log = logging.getLogger(__name__)
@@ -277,7 +277,7 @@ def run_round(
             current = find(feeds, polled.url)
             if current is not None:  # not unfollowed meanwhile
                 feeds[feeds.index(current)] = polled
-    added = [a.article_id for r in reports for a in r.added if a.article_id]
+    added = added_files(result for r in reports for result in r.results)
     if added:
         rebuild(added)
     return reports

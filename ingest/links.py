@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,6 +117,11 @@ def add_link(url: str, folder: Path, settings: IngestSettings, known: list[libra
     paragraphs = sum(1 for p in article.paragraphs if not p.debris)
     log.info("article %s added from %s", name, final_url)
     return LinkResult(url, ADDED, name, article.title, paragraphs, extracted.date, extracted.site)
+
+
+def added_files(results: Iterable[LinkResult]) -> list[str]:
+    """The article files (ids) the links of `results` were saved as: what the index build is told."""
+    return [r.article_id for r in results if r.status == ADDED and r.article_id]
 
 
 def add_links(urls: Sequence[str], folder: Path, settings: IngestSettings) -> list[LinkResult]:

@@ -63,7 +63,7 @@ _GENERIC = {"say", "respond"}
 # Legal authorities whose accusations are formal charges.
 _AUTHORITY = re.compile(
     r"công tố|viện kiểm sát|\bVKS|bộ tư pháp|cảnh sát|\bFBI\b|chính quyền|cơ quan điều tra|tòa án|\btòa\b|"
-    r"\bHĐXX\b|bộ tài chính",
+    r"\bHĐXX\b",
     re.IGNORECASE,
 )
 
@@ -95,6 +95,7 @@ _SUBORDINATORS = {
     ("sau", "đó"),
     ("trước", "đó"),
     ("nhưng", "rồi"),
+    ("về", "việc"),  # "không có ý kiến gì về việc X tuyên bố ...": X's act is the topic, not the speaker's
 }
 _MAX_SUB = 3
 # Adverbs, auxiliaries and time phrases between a subject and its verb.
@@ -176,8 +177,10 @@ _NO_COMMENT = re.compile(r"(?:không|từ chối|chưa) (?:bình luận|có ý k
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
     r"^(?:đây là |đó là |đó |việc này |tôi |chúng tôi |họ |chúng ta )?"
-    r"(?:không có chuyện|không phải|không đúng|sai sự thật|hoàn toàn không|"
-    r"không hề|không bao giờ|chưa bao giờ|không có)",
+    r"(?:không có (?:chuyện|việc|cơ sở|căn cứ)|không phải|không đúng|sai sự thật|hoàn toàn không|"
+    r"không hề|không bao giờ|chưa bao giờ)"
+    # "Tôi không có ...": the speaker denies having done or had it; a bare "không có cầu thủ nào ..." only reports
+    r"|^(?:tôi|chúng tôi|em|con tôi|họ) không có\b",
     re.IGNORECASE,
 )
 # Sources that only relay (news agencies) and are not labelled when another speaker is named.
@@ -230,13 +233,32 @@ def extract_statements(article: Article) -> list[Statement]:
     out: list[Statement] = []
     for paragraph, start, end in _units(article):
         previous: list[Statement] = []
-        for s_start, s_end in split_sentences(article.text[start:end], start):
+        for s_start, s_end in split_sentences(_paired_quotes(article.text[start:end]), start):
             found = _sentence_statements(article, paragraph, s_start, s_end, out)
             if not found and previous:
                 found = _continued_quotation(article, paragraph, s_start, s_end, previous)
             out.extend(found)
             previous = found
     return out
+
+
+def _paired_quotes(text: str) -> str:
+    """`text` with a straight quote that closes a curly one (“...") written as ” (same length, same offsets).
+
+    Reporters mix the two; read as they are, the quotation never closes and the
+    sentence splitter joins every sentence up to the next quotation mark.
+    """
+    chars = list(text)
+    inside = False
+    for k, c in enumerate(chars):
+        if c == "“":
+            inside = True
+        elif c == "”":
+            inside = False
+        elif c == '"' and inside:
+            chars[k] = "”"
+            inside = False
+    return "".join(chars)
 
 
 # Openings of a sentence that carries on what the previous one reports.
@@ -342,6 +364,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
+    if phrase == "nói" and nxt in {"chung", "riêng"}:
+        return False  # "báo chí nói chung": "in general", not a verb
     if prev == "được" and i > 1 and toks[i - 2].low in {"nhận", "có"}:
         return False  # "nhận được phản hồi": a noun
     before = toks[i - 2].low if i > 1 else ""
@@ -425,7 +449,10 @@ def _sentence_statements(
             if _PRONOUNS.match(speaker.text):
                 speaker, resolved = _antecedent(speaker.text, found, earlier, article, speaker.start), False
             elif not (_named(speaker.text) or _QUANTIFIED.match(speaker.text)):
-                speaker = None  # neither a name, a head noun ("đại diện"), nor a counted group ("hơn 20 bang")
+                # Neither a name, a head noun ("đại diện"), nor a counted group ("hơn 20 bang"); but a long
+                # apposition after a dash may have hidden the name ("NTK X – chủ nhân đêm diễn vì ... cho biết").
+                named = _dash_apposition(toks, i, lo)
+                speaker = _span(text, named) if named else None
         elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
@@ -462,7 +489,46 @@ def _sentence_statements(
         )
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
+    if not found:
+        found = _introduced_quotation(article, paragraph, toks, sentence)
     return _dedupe(found)
+
+
+# Words that end the name a quotation is introduced by ("HLV X rất ấn tượng với ...: “...”").
+_AFTER_NAME = frozenset(
+    "đã sẽ đang vừa chỉ không chưa phải cần mới vẫn cũng còn luôn lại rất có thì là với về trong khi đều".split()
+)
+
+
+def _introduced_quotation(article: Article, paragraph: int, toks: list[_Tok], sentence: Span) -> list[Statement]:
+    """A clause naming a party, then a colon and a quotation, with no reporting verb: the party says the quotation.
+
+    "HLV X rất ấn tượng với lối chơi của đối thủ: “...”", "Thông báo của Văn phòng công tố còn có đoạn: “...”".
+    """
+    colon = next((k for k, t in enumerate(toks) if t.low == ":"), None)
+    if colon is None or colon + 1 >= len(toks) or toks[colon + 1].low not in _OPEN_QUOTES:
+        return []
+    quote = _quotation(article.text, sentence)
+    if quote is None or quote.start < toks[colon].end or len(quote.text) < 0.5 * (sentence.end - toks[colon].end):
+        return []
+    start = colon
+    while start > 0 and toks[start - 1].low not in _BOUNDARY_PUNCT:
+        start -= 1
+    seg = _trim_left(toks[start:colon])
+    text = " ".join(t.text for t in seg) + " "
+    source = _SOURCE_NOUNS.match(text)
+    if source:  # "Thông báo của X ...": X
+        seg = seg[len(text[: source.end()].split()) :]
+    stop = next((k for k, t in enumerate(seg) if k and t.low in _AFTER_NAME), len(seg))
+    seg = _trim_right(seg[:stop])
+    if not seg or len(seg) > 8:
+        return []
+    name = " ".join(t.text for t in seg)
+    if _PRONOUNS.match(name) or not (seg[0].text[:1].isupper() or _HEADS.match(name)) or not _named(name):
+        return []
+    speaker = _span(article.text, seg)
+    act = _refine("say", speaker.text, quote.text, "")
+    return [Statement(article.id, paragraph, sentence, speaker, act, quote)]
 
 
 # Words that start a clause of its own after a reported one ("X nói ..., trong khi Y bác bỏ").
@@ -767,6 +833,21 @@ def _named(text: str) -> bool:
     return bool(_HEADS.match(text)) and len(words) >= 1
 
 
+def _dash_apposition(toks: list[_Tok], i: int, lo: int) -> list[_Tok] | None:
+    """For "X – <description> cho biết": the name X before the dash, when the clause of the verb at `i` has one."""
+    for k in range(i - 1, lo - 1, -1):
+        low = toks[k].low
+        if low in {"–", "—", "-"}:
+            start = k
+            while start > lo and toks[start - 1].low not in _BOUNDARY_PUNCT:
+                start -= 1
+            seg = _trim_left(toks[start:k])
+            return seg if 0 < len(seg) <= 8 and _named(" ".join(t.text for t in seg)) else None
+        if low in _BOUNDARY_PUNCT:
+            return None
+    return None
+
+
 def _antecedent(
     pronoun: str, found: list[Statement], earlier: list[Statement], article: Article, before: int
 ) -> Span | None:
@@ -911,16 +992,16 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
         return "charge"
     if act == "criticize" and _ALLEGATION.search(cue):
         return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
+    if act == "say" and _WARNING.search(content):
+        return "threaten"  # a condition and its consequence frame the whole statement, whatever follows
     if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
         return "deny"
     if act == "say" and _NO_COMMENT.search(content):
         return "respond"
-    if act == "say" and _WARNING.search(content):
-        return "threaten"
     if act == "say" and _SUING.search(content):
         return "sue"
     if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:
-        return "accuse"
+        return "charge" if _AUTHORITY.search(speaker) else "accuse"  # wrongdoing stated by a prosecutor charges
     if act == "say" and _DISPARAGING.search(content):
         return "criticize"
     return act

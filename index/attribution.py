@@ -95,7 +95,9 @@ _SUBORDINATORS = {
     ("sau", "đó"),
     ("trước", "đó"),
     ("nhưng", "rồi"),
-    ("về", "việc"),  # "không có ý kiến gì về việc X tuyên bố ...": X's act is the topic, not the speaker's
+    # A nominal clause: "không có ý kiến về việc X tuyên bố ...", "xét xử vụ việc X kiện Y": X acts, not the speaker.
+    ("về", "việc"),
+    ("vụ", "việc"),
 }
 _MAX_SUB = 3
 # Adverbs, auxiliaries and time phrases between a subject and its verb.
@@ -170,6 +172,13 @@ _DENIAL = re.compile(
 )
 # A warning: a condition and its consequence ("Nếu ... thì sẽ ..."), or a sanction announced.
 _WARNING = re.compile(r"^(?:nếu|trường hợp|một khi)\b.{0,200}?\b(?:thì|sẽ)\b", re.IGNORECASE)
+# Measures announced against someone: the formulas of a warning ("sẽ có biện pháp", "nhờ đến pháp luật").
+_MEASURES = re.compile(
+    r"\bsẽ (?:có|áp dụng|dùng|sử dụng|tính đến) (?:nhiều |mọi |các |những )?biện pháp|"
+    r"\b(?:liên hệ|làm việc) với luật sư|\bnhờ (?:đến )?(?:pháp luật|luật sư|cơ quan chức năng)|"
+    r"\bkhông (?:để yên|bỏ qua|để chuyện này)|\bsẽ (?:xử lý|xử phạt) nghiêm|\bsẵn sàng (?:đáp trả|trả đũa)",
+    re.IGNORECASE,
+)
 # A lawsuit announced or pursued ("sẽ theo đuổi vụ kiện ... đến cùng").
 _SUING = re.compile(r"\b(?:quyết|theo đuổi)\s+(?:vụ\s+|đơn\s+)?(?:khởi\s+)?kiện\b|\bkiện\b.{0,30}\b(?:tới|đến) cùng\b")
 # Declining to comment answers all the same ("không bình luận", "từ chối trả lời").
@@ -262,7 +271,12 @@ def _paired_quotes(text: str) -> str:
 
 
 # Openings of a sentence that carries on what the previous one reports.
-_GOES_ON = re.compile(r"^(?:cụ thể|vì thế|vì vậy|do đó|do vậy|thêm vào đó|đồng thời|nếu)\b", re.IGNORECASE)
+_GOES_ON = re.compile(
+    r"^(?:cụ thể|vì thế|vì vậy|do đó|do vậy|thêm vào đó|đồng thời|nếu|"
+    # the points of an enumeration ("Thứ nhất, ...")
+    r"thứ nhất|thứ hai|thứ ba|trước hết)\b",
+    re.IGNORECASE,
+)
 
 
 def _continued_quotation(
@@ -356,6 +370,10 @@ _MEDIA = frozenset("mạng trang tài báo sóng truyền kênh twitter facebook
 _NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
 
 
+# Verbs after which "được" means "manage to, obtain", not a passive.
+_RESULTATIVE = frozenset("nhận có nắm biết nghe đọc thu tìm lấy".split())
+
+
 def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
     """False where the cue word is a noun or part of another word here ("những cáo buộc", "tố chất")."""
     prev = toks[i - 1].low if i else ""
@@ -366,8 +384,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False
     if phrase == "nói" and nxt in {"chung", "riêng"}:
         return False  # "báo chí nói chung": "in general", not a verb
-    if prev == "được" and i > 1 and toks[i - 2].low in {"nhận", "có"}:
-        return False  # "nhận được phản hồi": a noun
+    if prev == "được" and i > 1 and toks[i - 2].low in _RESULTATIVE:
+        return False  # "nhận được phản hồi", "nắm được thông tin": a noun after "được" that means "obtain"
     before = toks[i - 2].low if i > 1 else ""
     if prev in _NOUN_BEFORE and (prev, before) not in {("bản", "văn"), ("đơn", "bị"), ("đơn", "nguyên")}:
         # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing;
@@ -992,7 +1010,7 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
         return "charge"
     if act == "criticize" and _ALLEGATION.search(cue):
         return "reject"  # "chỉ trích cáo buộc": criticising the accusation rejects it
-    if act == "say" and _WARNING.search(content):
+    if act == "say" and (_WARNING.search(content) or _MEASURES.search(content)):
         return "threaten"  # a condition and its consequence frame the whole statement, whatever follows
     if act == "say" and (_NEGATION.match(content) or _DENIAL.search(content)):
         return "deny"

@@ -150,7 +150,7 @@ _TARGET_STOP = frozenset(
     "có đứng hỗ trốn thiên lật tại từ vào ở đến tới cung dừng làm xem bồi nhận hủy lạm".split()
 )
 _WRONGDOING = re.compile(
-    r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa tiền|"
+    r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa (?:\S+ ){0,4}?tiền|"
     r"không công bằng|lũng đoạn|lừa đảo|che giấu|sai phạm|sai trái|bất hợp pháp|phi pháp|tham nhũng|hối lộ|"
     r"bao che|qua mắt|tiếp tay|trục lợi|chiếm đoạt|cố tình|cố ý|bất công",
     re.IGNORECASE,
@@ -448,7 +448,11 @@ def _sentence_statements(
             target = None
         resolved = True
         speaker: Span | None = None
-        outer = _embedding(toks, speaker_toks[0], found) if speaker_toks else None
+        if speaker_toks and len(speaker_toks) > 2 and speaker_toks[0].low == "có" and speaker_toks[1].low in _GROUPS:
+            # "X cho biết, có một số người phản ánh ...": those people complain; X only reports it.
+            speaker_toks, outer = speaker_toks[1:], None
+        else:
+            outer = _embedding(toks, speaker_toks[0], found) if speaker_toks else None
         if outer is not None and _RELAY.fullmatch(outer.speaker.text) and outer.act in _GENERIC | {"accuse"}:
             # "Reuters cho biết hơn 20 bang đã từ chối ...": the agency relays; the states speak.
             found.remove(outer)
@@ -508,8 +512,34 @@ def _sentence_statements(
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
     if not found:
-        found = _introduced_quotation(article, paragraph, toks, sentence)
+        found = _introduced_quotation(article, paragraph, toks, sentence) or _closing_source(
+            article, paragraph, toks, sentence
+        )
     return _dedupe(found)
+
+
+def _closing_source(article: Article, paragraph: int, toks: list[_Tok], sentence: Span) -> list[Statement]:
+    """ "..., theo thống kê của X." at the end of a sentence: X said what comes before."""
+    for k in range(len(toks) - 1, 1, -1):
+        if toks[k].low != "theo":
+            continue
+        tail = toks[k + 1 :]
+        while tail and tail[-1].low in {".", "!", "…", ")"}:
+            tail = tail[:-1]
+        text = " ".join(t.text for t in tail) + " "
+        source = _SOURCE_NOUNS.match(text)
+        if not source or any(t.low in _BOUNDARY_PUNCT for t in tail):
+            return []
+        seg = _trim_right(tail[len(text[: source.end()].split()) :])
+        name = " ".join(t.text for t in seg)
+        if not seg or len(seg) > 8 or not _named(name) or _PRONOUNS.match(name):
+            return []
+        stop = toks[k - 1].end if toks[k - 1].low != "," else toks[k - 2].end
+        content = Span(article.text[toks[0].start : stop], toks[0].start, stop)
+        speaker = _span(article.text, seg)
+        act = _refine("say", name, content.text, "theo")
+        return [Statement(article.id, paragraph, sentence, speaker, act, content)]
+    return []
 
 
 # Words that end the name a quotation is introduced by ("HLV X rất ấn tượng với ...: “...”").
@@ -698,6 +728,8 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
     return seg
 
 
+# Words that open an unnamed group of people ("một số người", "nhiều khách hàng").
+_GROUPS = frozenset("một nhiều không vài những các hàng".split())
 # Auxiliaries and modal words that start a predicate inside what looked like a subject.
 _PREDICATE_START = frozenset({"đã", "sẽ", "đang", "vừa", "chỉ", "không", "chưa", "phải", "cần", "mới", "vẫn"})
 _SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|tin đồn|nội dung|dư luận|cáo buộc)\b")

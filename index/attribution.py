@@ -26,7 +26,7 @@ from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 2
+EXTRACTOR_VERSION = 3
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -593,6 +593,9 @@ def _embedding(toks: list[_Tok], first: _Tok, found: list[Statement]) -> Stateme
     left in, or for an act inside the sentence's opening adverbial phrase
     ("Trước thông tin X tuyên bố ..., Y lên tiếng").
     """
+    at = toks.index(first)
+    if at and toks[at - 1].low == "việc":
+        return None  # "không có ý kiến về việc các đại lý tuyên bố kiện": the dealers' act, the topic of the answer
     opener = toks[0].low in _FRAME_OPENERS
     first_comma = next((t.start for t in toks if t.low == ","), None)
     for s in reversed(found):
@@ -865,12 +868,23 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
 
 
 def _trim_right(seg: list[_Tok]) -> list[_Tok]:
-    while seg and ((_is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra") or seg[-1].low in {"(", "-", "–"}):
+    while seg and (
+        (_is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra" and not _ends_word(seg))
+        or seg[-1].low in {"(", "-", "–"}
+    ):
         seg = seg[:-1]
     # A photo position after a name ("Ông X (trái)") is no part of it.
     if len(seg) > 3 and seg[-1].low == ")" and seg[-2].low in {"trái", "phải", "giữa"} and seg[-3].low == "(":
         seg = seg[:-3]
     return seg
+
+
+# Words whose second syllable is also an adverb ("chính thức"): "Bộ Tài chính" keeps its "chính".
+_TWO_SYLLABLES = frozenset({("tài", "chính"), ("hành", "chính"), ("bưu", "chính"), ("nội", "chính")})
+
+
+def _ends_word(seg: list[_Tok]) -> bool:
+    return len(seg) > 1 and (seg[-2].low, seg[-1].low) in _TWO_SYLLABLES
 
 
 def _named(text: str) -> bool:

@@ -1,0 +1,122 @@
+"""Attribution statements: what a reader of "who said what" would see go wrong without each rule."""
+
+from __future__ import annotations
+
+from index.articles import parse_article
+from index.attribution import extract_statements
+
+
+def statements_of(body: str):
+    return extract_statements(parse_article("t.txt", "Tiêu đề\n\n" + body))
+
+
+def in_sentence(statements, opening: str):
+    return [s for s in statements if s.sentence.text.startswith(opening)]
+
+
+def test_a_quotation_closed_with_a_straight_quote_does_not_swallow_the_next_sentences():
+    statements = statements_of(
+        'Sở Y tế khẳng định không cấp phép cho lô thuốc bị gọi là “thuốc nhập lậu từ biên giới". '
+        "Thứ hai, Sở Y tế nhấn mạnh, thông tin về việc thu hồi giấy phép của nhà thuốc là sai sự thật."
+    )
+    # Two sentences, two statements: the second one, on its own, denies.
+    second = in_sentence(statements, "Thứ hai")
+    assert second and second[0].speaker.text == "Sở Y tế" and second[0].act == "deny"
+    assert not second[0].sentence.text.startswith("Sở Y tế khẳng định")
+
+
+def test_a_quotation_introduced_by_a_colon_without_a_verb_is_the_named_partys():
+    (statement,) = statements_of(
+        "Thứ hai, HLV Nguyễn Văn Sỹ rất ấn tượng với cách chơi của đội chủ nhà: "
+        "“Họ pressing rất tốt và chúng tôi đã không có cơ hội nào trong hiệp một”."
+    )
+    assert statement.speaker.text == "HLV Nguyễn Văn Sỹ" and statement.act == "say"
+    assert statement.content.text.startswith("Họ pressing")
+
+
+def test_a_prosecutors_document_stating_wrongdoing_charges_and_a_later_passive_is_the_prosecutors():
+    first, second = statements_of(
+        "Thông báo của Viện kiểm sát nhân dân tỉnh còn có đoạn: “Bị can đã lợi dụng chức vụ để chiếm đoạt "
+        "hơn 12 tỷ đồng của ngân sách”.\n"
+        "Ông Hòa còn bị buộc tội đã làm giả hồ sơ thanh toán."
+    )
+    assert (first.speaker.text, first.act) == ("Viện kiểm sát nhân dân tỉnh", "charge")
+    assert second.passive and second.speaker == first.speaker and second.act == "charge"
+
+
+def test_a_name_before_a_long_dash_apposition_is_the_speaker():
+    (statement,) = statements_of(
+        "Đạo diễn Lê Minh – người dựng vở kịch vì mục đích gây quỹ cho trẻ em vùng cao cho biết, "
+        "buổi diễn vẫn diễn ra đúng lịch."
+    )
+    assert statement.speaker.text == "Đạo diễn Lê Minh"
+
+
+def test_a_warning_is_a_threat_even_when_it_goes_on_to_deny():
+    (statement,) = statements_of(
+        "“Nếu nhà thầu còn chậm tiến độ thì tỉnh sẽ thu hồi dự án ngay. Đây không phải là lời nói suông”, "
+        "ông Phong nói."
+    )
+    assert statement.act == "threaten"
+
+
+def test_announced_measures_threaten():
+    (statement,) = statements_of(
+        "Bà Hạnh cho biết gia đình đã liên hệ với luật sư và sẽ có biện pháp bảo vệ danh dự cho con gái."
+    )
+    assert (statement.speaker.text, statement.act) == ("Bà Hạnh", "threaten")
+
+
+def test_there_is_no_player_is_a_report_not_a_denial():
+    (statement,) = statements_of("HLV Phan Thanh nhận định không có cầu thủ nào xứng đáng nhận giải năm nay.")
+    assert statement.act == "say"
+    (denial,) = statements_of("“Tôi không có bất kỳ khoản nợ nào với công ty”, ông Quang nói.")
+    assert denial.act == "deny"
+
+
+def test_enumerated_points_keep_the_speaker():
+    first, second = statements_of(
+        "Đại biểu Trần Hòa cho biết, ông sẽ nêu hai vụ việc nổi cộm. "
+        "Thứ nhất, đó là việc hàng trăm hộ dân ở xã Tân Lập chờ cấp sổ đỏ suốt 10 năm."
+    )
+    assert second.speaker == first.speaker and not second.speaker_in_sentence
+
+
+def test_a_closing_source_is_the_speaker():
+    (statement,) = statements_of("Năm ngoái, hãng đã bán 1,2 triệu xe máy, theo báo cáo của Hiệp hội các nhà sản xuất.")
+    assert statement.speaker.text == "Hiệp hội các nhà sản xuất" and statement.act == "say"
+    assert statement.content.text == "Năm ngoái, hãng đã bán 1,2 triệu xe máy"
+
+
+def test_people_who_complain_inside_an_officials_report_speak_for_themselves():
+    statements = statements_of(
+        "Thứ trưởng Hà cho biết, có một số người phản ánh sau khi tiêm thuốc ở phòng khám, họ bị sốt cao."
+    )
+    assert ("một số người", "accuse") in {(s.speaker.text, s.act) for s in statements}
+
+
+def test_an_act_inside_a_topic_clause_is_not_the_speakers_stance():
+    statements = statements_of(
+        "Đại diện Công ty Hoa Sen cho hay đơn vị này không có ý kiến gì về việc các đại lý tuyên bố khởi kiện."
+    )
+    acts = {(s.speaker.text, s.act) for s in statements}
+    # The company declines to comment; the dealers are the ones who sue.
+    assert ("Đại diện Công ty Hoa Sen", "respond") in acts and ("các đại lý", "sue") in acts
+    assert ("Đại diện Công ty Hoa Sen", "sue") not in acts
+
+
+def test_grasping_information_is_no_passive_statement():
+    statements = statements_of(
+        "Bà Hoa cho biết cửa hàng đang bị kiểm tra. Theo bà Hoa, sau khi nắm được thông tin về vụ việc, "
+        "Sở Công Thương đã yêu cầu cửa hàng dừng bán."
+    )
+    # "nắm được thông tin" is "having learnt of it", not "being informed by" the previous speaker.
+    assert not any(s.passive for s in statements)
+    assert ("Sở Công Thương", "demand") in {(s.speaker.text, s.act) for s in statements}
+
+
+def test_money_laundered_with_words_between_is_an_accusation():
+    (statement,) = statements_of(
+        "Theo Bộ Tài chính, công ty này đã “rửa” hàng trăm tỷ đồng tiền từ các hợp đồng khống."
+    )
+    assert (statement.speaker.text, statement.act) == ("Bộ Tài chính", "accuse")

@@ -162,7 +162,9 @@ _DISPARAGING = re.compile(
     r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại|hổ thẹn|lăng mạ|"
     r"khiếm nhã|vô lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|không thể chấp nhận|thiển cận|"
     r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh|lẽ ra|đáng lẽ|"
-    r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình",
+    r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình|"
+    # the diplomatic register: "bày tỏ quan ngại sâu sắc đối với các hoạt động độc hại ..."
+    r"quan ngại|độc hại|gây bất ổn",
     re.IGNORECASE,
 )
 _DENIAL = re.compile(
@@ -478,7 +480,8 @@ def _sentence_statements(
         elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
-        elif passive:
+        elif passive and act not in _GENERIC:
+            # "Y bị cáo buộc": the accuser named before; "vụ việc được công bố" reports nobody's statement.
             prior = _antecedent_acting(earlier, article.id, act)
             if prior is not None:
                 speaker, resolved = prior, False

@@ -120,3 +120,20 @@ def test_money_laundered_with_words_between_is_an_accusation():
         "Theo Bộ Tài chính, công ty này đã “rửa” hàng trăm tỷ đồng tiền từ các hợp đồng khống."
     )
     assert (statement.speaker.text, statement.act) == ("Bộ Tài chính", "accuse")
+
+
+def test_expressing_concern_at_malicious_acts_criticises():
+    (statement,) = statements_of(
+        "Ngày 19/7, Canada ra tuyên bố bày tỏ quan ngại sâu sắc đối với các hoạt động độc hại của nhóm tin tặc."
+    )
+    assert (statement.speaker.text, statement.act) == ("Canada", "criticize")
+
+
+def test_something_announced_in_the_passive_is_nobodys_statement():
+    statements = statements_of(
+        "Bộ Ngoại giao Pháp cho biết đã triệu tập đại sứ.\n"
+        "Cảnh sát cũng cáo buộc nhóm tin tặc đứng sau vụ tấn công được công bố hồi tháng 3."
+    )
+    # "vụ tấn công được công bố": no statement of the ministry's is read into the police's sentence.
+    police = in_sentence(statements, "Cảnh sát")
+    assert {s.speaker.text for s in police} == {"Cảnh sát"}

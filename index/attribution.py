@@ -36,6 +36,7 @@ _CUES: dict[str, str] = {}
 for _act, _words in {
     "say": "nói|nói rằng|cho biết|cho hay|cho rằng|khẳng định|nhấn mạnh|tuyên bố|chia sẻ|tiết lộ|thông báo|"
     "xác nhận|khai|khai nhận|công bố|nêu rõ|lý giải|giải trình|bày tỏ|nhận định|nhìn nhận|viết|trình bày|"
+    "trả lời phỏng vấn|"
     "phát biểu|nhận xét|"
     "trích dẫn|cảm thấy|hi vọng|hy vọng|khuyến khích|ra tuyên bố|đưa tin|thông tin|kể|nói thêm|chia sẻ thêm|tin rằng|"
     "thống kê",
@@ -164,7 +165,9 @@ _DISPARAGING = re.compile(
     r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh|lẽ ra|đáng lẽ|"
     r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình|"
     # the diplomatic register: "bày tỏ quan ngại sâu sắc đối với các hoạt động độc hại ..."
-    r"quan ngại|độc hại|gây bất ổn",
+    r"quan ngại|độc hại|gây bất ổn|"
+    # outrage at what was done ("Tôi vô cùng sửng sốt khi ...")
+    r"sửng sốt|bức xúc|phẫn nộ|bất bình|bàng hoàng|không thể hiểu nổi",
     re.IGNORECASE,
 )
 _DENIAL = re.compile(
@@ -184,7 +187,11 @@ _MEASURES = re.compile(
 # A lawsuit announced or pursued ("sẽ theo đuổi vụ kiện ... đến cùng").
 _SUING = re.compile(r"\b(?:quyết|theo đuổi)\s+(?:vụ\s+|đơn\s+)?(?:khởi\s+)?kiện\b|\bkiện\b.{0,30}\b(?:tới|đến) cùng\b")
 # Declining to comment answers all the same ("không bình luận", "từ chối trả lời").
-_NO_COMMENT = re.compile(r"(?:không|từ chối|chưa) (?:bình luận|có ý kiến|trả lời|phản hồi|lên tiếng)")
+_NO_COMMENT = re.compile(
+    r"(?:không|từ chối|chưa) (?:bình luận|có ý kiến|trả lời|phản hồi|lên tiếng)|"
+    # not having received the suit or the letter yet: the first answer to one
+    r"chưa nhận được (?:bất kỳ |một )?(?:đơn|văn bản|công văn|thông báo|quyết định|giấy)"
+)
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
 _NEGATION = re.compile(
     r"^(?:đây là |đó là |đó |việc này |tôi |chúng tôi |họ |chúng ta )?"

@@ -137,3 +137,17 @@ def test_something_announced_in_the_passive_is_nobodys_statement():
     # "vụ tấn công được công bố": no statement of the ministry's is read into the police's sentence.
     police = in_sentence(statements, "Cảnh sát")
     assert {s.speaker.text for s in police} == {"Cảnh sát"}
+
+
+def test_giving_an_interview_says_and_not_having_received_the_suit_responds():
+    interview, answer = statements_of(
+        "Bên lề hội nghị, ông Lê Quang Vinh - Chủ tịch Tập đoàn Hòa Bình - đã trả lời phỏng vấn báo chí về dự án.\n"
+        "Đại diện Công ty Mai Sơn khẳng định chưa nhận được đơn kiện của các hộ dân."
+    )
+    assert interview.act == "say"  # an interview given is no answer to anyone
+    assert (answer.speaker.text, answer.act) == ("Đại diện Công ty Mai Sơn", "respond")
+
+
+def test_a_quotation_of_outrage_criticises():
+    (statement,) = statements_of("Bà Thu cho hay: “Tôi vô cùng sửng sốt khi con tôi bị gán vào vụ việc này”.")
+    assert statement.act == "criticize"

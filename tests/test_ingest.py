@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from index.articles import Article, load_article
 from index import build
+from index.articles import Article, load_article
 from index.build import build_index, merge_segments
 from index.config import Settings
 from index.dates import article_date, format_date, parse_date

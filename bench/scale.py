@@ -190,6 +190,7 @@ def work_add_remove(tier: str, repeats: int) -> dict:
         t = time.perf_counter()
         merged = merge_segments(settings.index_dir)
         merge_s = time.perf_counter() - t
+    duplicates = _duplicate_checks(settings, repeats)
     out = {f"{step}_s": _stats([r["seconds"] for r in rows]) for step, rows in runs.items()}
     out.update({f"{step}_written": statistics.median(r["written"] for r in rows) for step, rows in runs.items()})
     return {
@@ -197,8 +198,35 @@ def work_add_remove(tier: str, repeats: int) -> dict:
         "index_bytes": _du(settings.index_dir),
         "merged_segments": merged,
         "merge_s": merge_s,
+        **duplicates,
         "rss_mb": _rss_mb(),
     }
+
+
+def _duplicate_checks(settings, repeats: int) -> dict:
+    """Seconds to tell whether a link's article is already there, looked up in the index, vs reading every file.
+
+    `storybot add` checks the address, then the text; each check here is a fresh process's first.
+    """
+    from index.articles import list_article_files, load_article
+    from ingest.library import Library, known_articles, text_fingerprint
+
+    folder = settings.articles_dir
+    names = sorted(p.name for p in folder.iterdir())
+    found, lookups = 0, []
+    for i in range(repeats):
+        article = load_article(folder, folder / names[(i * 7919) % len(names)])
+        t = time.perf_counter()
+        library = Library(folder, settings.index_dir)  # a fresh one, as each `storybot add` process has
+        missing = library.by_url(f"https://bao.example/bai-moi-{i}.html")
+        same = library.by_text(text_fingerprint(article))
+        lookups.append(time.perf_counter() - t)
+        found += missing is None and same is not None and same.article_id == article.id
+    t = time.perf_counter()
+    scanned = len(known_articles(folder))
+    scan_s = time.perf_counter() - t
+    assert found == repeats and scanned == len(list_article_files(folder)), (found, scanned)
+    return {"duplicate_check_s": _stats(lookups), "duplicate_scan_s": scan_s}
 
 
 def work_serve(tier: str) -> dict:

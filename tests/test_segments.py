@@ -8,6 +8,7 @@ import shutil
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 import index.build as build
 from index.build import build_index
@@ -186,7 +187,8 @@ def test_a_build_told_which_files_changed_looks_at_those_alone(engine, settings,
     assert not build.is_stale(settings)
 
 
-def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch):
+@pytest.mark.parametrize("dense_lookup", [0, 10, 10**9])  # common words looked up per row, either, by one pass
+def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch, dense_lookup):
     # Max-score pruning: the answer's best passages and their scores are the same as when
     # every posting of every word is summed, over several segments with a removed article.
     import index.lexical as lexical
@@ -202,6 +204,7 @@ def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(setting
     build_index(settings, encoder, merge=False)
     lex = open_snapshot(settings.index_dir).lexical
     monkeypatch.setattr(lexical, "COMMON_SHARE", 0.05)  # most words count as common on a small corpus
+    monkeypatch.setattr(lexical, "DENSE_LOOKUP", dense_lookup)
     questions = [json.loads(line)["question"] for line in (XQUAD_SAMPLE / "questions.jsonl").open(encoding="utf-8")]
     pruned = 0
     for question in [*questions, "Ai đã tạo ra oxy lỏng năm 1891?", "ai buoc toi 4 nguoi trung quoc"]:

@@ -164,8 +164,6 @@ _DISPARAGING = re.compile(
     r"khiếm nhã|vô lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|không thể chấp nhận|thiển cận|"
     r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh|lẽ ra|đáng lẽ|"
     r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình|"
-    # the diplomatic register: "bày tỏ quan ngại sâu sắc đối với các hoạt động độc hại ..."
-    r"quan ngại|độc hại|gây bất ổn|"
     # outrage at what was done ("Tôi vô cùng sửng sốt khi ...")
     r"sửng sốt|bức xúc|phẫn nộ|bất bình|bàng hoàng|không thể hiểu nổi",
     re.IGNORECASE,

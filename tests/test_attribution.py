@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from index.articles import parse_article
 from index.attribution import extract_statements
+from index.evaluate_parties import load_gold, score_attributions
+
+from .conftest import DATA, SEEDS
+
+NEWS_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "news_dev"
 
 
 def statements_of(body: str):
@@ -122,13 +131,6 @@ def test_money_laundered_with_words_between_is_an_accusation():
     assert (statement.speaker.text, statement.act) == ("Bộ Tài chính", "accuse")
 
 
-def test_expressing_concern_at_malicious_acts_criticises():
-    (statement,) = statements_of(
-        "Ngày 19/7, Canada ra tuyên bố bày tỏ quan ngại sâu sắc đối với các hoạt động độc hại của nhóm tin tặc."
-    )
-    assert (statement.speaker.text, statement.act) == ("Canada", "criticize")
-
-
 def test_something_announced_in_the_passive_is_nobodys_statement():
     statements = statements_of(
         "Bộ Ngoại giao Pháp cho biết đã triệu tập đại sứ.\n"
@@ -151,3 +153,16 @@ def test_giving_an_interview_says_and_not_having_received_the_suit_responds():
 def test_a_quotation_of_outrage_criticises():
     (statement,) = statements_of("Bà Thu cho hay: “Tôi vô cùng sửng sốt khi con tôi bị gán vào vụ việc này”.")
     assert statement.act == "criticize"
+
+
+def test_seed_labels_hold_after_the_third_round():
+    score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
+    # Measured 0.826 (precision 0.905), README quality table.
+    assert score.f1 >= 0.82 and score.precision >= 0.9
+
+
+@pytest.mark.skipif(not NEWS_DEV.is_dir(), reason="news_dev is not beside the repository")
+def test_news_dev_figures_hold_after_the_third_round():
+    score = score_attributions(load_gold(NEWS_DEV / "attributions.jsonl"), NEWS_DEV / "articles")
+    # Measured F1 0.718, speaker recall 0.856 (README, quality table); below this is a regression.
+    assert score.f1 >= 0.71 and score.speaker_matched / score.gold >= 0.85

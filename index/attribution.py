@@ -444,6 +444,8 @@ def _sentence_statements(
         if passive:
             speaker_toks = None
             target = _subject(toks, i - 1)
+        elif agent is not None and act in _GENERIC and not _reports_on(toks, j):
+            continue  # "những tin nhắn được báo chí công bố hôm nay": a noun's description, not a statement
         elif agent is not None:
             speaker_toks, bi = agent
             passive = True
@@ -665,6 +667,11 @@ def _merge_generic(toks: list[_Tok], cues: list[tuple[int, int, str]]) -> list[t
                 continue
         out.append(cue)
     return out
+
+
+def _reports_on(toks: list[_Tok], j: int) -> bool:
+    """True when what follows the verb ending at `j` is what is reported ("lý giải rằng", ":", a quotation)."""
+    return j >= len(toks) or toks[j].low in {"rằng", "là", ":", ",", "."} or toks[j].low in _OPEN_QUOTES
 
 
 def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:

@@ -1143,7 +1143,12 @@ def _source_statement(
         if _PRONOUNS.match(name):
             continue
         speaker = _span(article.text, seg)
-        act = _refine("say", name, content.text, "theo")
+        relayed = any(
+            content.start <= (s.speaker.start if s.speaker_in_sentence else s.content.start) < content.end
+            for s in found
+        )
+        # "Theo báo chí, Ronaldo đã thừa nhận gian lận": the paper reports what Ronaldo did; its words are his.
+        act = "say" if relayed else _refine("say", name, content.text, "theo")
         out.append(Statement(article.id, paragraph, sentence, speaker, act, content))
     return out
 

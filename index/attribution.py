@@ -46,12 +46,12 @@ for _act, _words in {
     "sue": "kiện|khởi kiện|đệ đơn kiện|nộp đơn kiện|đâm đơn kiện|kiện tới cùng|kiện đến cùng|gửi đơn kiện|làm đơn kiện|"
     "gửi đơn khởi kiện|nộp đơn khởi kiện",
     "criticize": "chỉ trích|chê|chê bai|lên án|phản pháo|chất vấn|xúc phạm|giễu cợt|công kích|phê phán|"
-    "trách cứ|đả kích|phê bình|chế giễu|gọi",
-    "deny": "bác bỏ|phủ nhận|bác tin|bác thông tin|bác cáo buộc|bác",
-    "reject": "từ chối|phản đối|không chấp nhận|không đồng ý|kháng cáo|bác đơn|bác yêu cầu",
-    "demand": "yêu cầu|kêu gọi|đề nghị|đòi|đòi hỏi|thúc giục",
+    "trách cứ|đả kích|phê bình|chế giễu|gọi|chê trách|mỉa mai|châm biếm",
+    "deny": "bác bỏ|phủ nhận|bác tin|bác thông tin|bác cáo buộc|bác|phản bác|cải chính|đính chính",
+    "reject": "từ chối|phản đối|không chấp nhận|không đồng ý|kháng cáo|bác đơn|bác yêu cầu|khước từ|cự tuyệt",
+    "demand": "yêu cầu|kêu gọi|đề nghị|đòi|đòi hỏi|thúc giục|hối thúc|kiến nghị",
     "respond": "phản hồi|đáp trả|đáp lại|đáp|trả lời|phản ứng|lên tiếng|giải thích|tranh luận|bình luận",
-    "threaten": "cảnh báo|đe dọa|đe doạ|dọa|doạ",
+    "threaten": "cảnh báo|đe dọa|đe doạ|dọa|doạ|cảnh cáo|răn đe",
     "other": "thừa nhận|xin lỗi|quyết định|tuyên án|phê chuẩn|chấp nhận|ủng hộ|ban hành|tuyên|hủy|"
     "thống nhất|cam kết|đề xuất",
 }.items():
@@ -170,7 +170,7 @@ _DISPARAGING = re.compile(
 )
 _DENIAL = re.compile(
     r"không có chuyện|sai sự thật|không đúng sự thật|không phải là|không hề|không bao giờ|bịa đặt|vu khống|"
-    r"không có cơ sở|thất thiệt|hoàn toàn không|không liên quan|"
+    r"không có cơ sở|thất thiệt|hoàn toàn không|không liên quan|không chính xác|không có thật|xuyên tạc|"
     r"(?:làm|thực hiện|hoạt động|kinh doanh) đúng (?:luật|pháp luật|quy định|quy trình)"
 )
 # A warning: a condition and its consequence ("Nếu ... thì sẽ ..."), or a sanction announced.

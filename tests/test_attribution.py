@@ -170,6 +170,21 @@ def test_a_source_relaying_what_another_party_did_only_says():
     assert ("báo chí Italy", "say") in {(s.speaker.text, s.act) for s in statements}
 
 
+@pytest.mark.parametrize(
+    ("body", "act"),
+    [
+        ("Bộ Công Thương cảnh cáo các cửa hàng găm hàng để đẩy giá.", "threaten"),
+        ("Hiệp hội Taxi kiến nghị Bộ Giao thông vận tải siết chặt quản lý xe hợp đồng.", "demand"),
+        ("Công ty Minh Phát đính chính thông tin về việc sắp phá sản.", "deny"),
+        ("Ông Hải khẳng định thông tin trên mạng xã hội là không chính xác.", "deny"),
+        ("Liên đoàn khước từ lời mời tham dự giải đấu.", "reject"),
+    ],
+)
+def test_the_common_verbs_of_each_act(body, act):
+    (statement,) = statements_of(body)
+    assert statement.act == act
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

@@ -161,7 +161,8 @@ _DISPARAGING = re.compile(
     r"thương hại|khiêu khích|tệ hại|tồi tệ|rác rưởi|\bđiên\b|\bngu\b|kém hiệu quả|thiếu quyết liệt|"
     r"vô trách nhiệm|vô căn cứ|thiếu thiện chí|đáng xấu hổ|sai lầm|thất vọng|chậm đổi mới|không tốt|"
     r"giả dối|tin tức giả|bài Nga|bị sốt|thảm họa|nực cười|lố bịch|đáng tiếc|tệ nhất|nguy hại|hổ thẹn|lăng mạ|"
-    r"khiếm nhã|vô lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|không thể chấp nhận|thiển cận|"
+    r"khiếm nhã|vô lý|không hợp lý|bất hợp lý|nói xấu|yếu kém|thiếu trách nhiệm|tắc trách|đáng trách|"
+    r"không thể chấp nhận|thiển cận|"
     r"dối trá|kém cỏi|không xứng đáng|chưa làm tròn|không làm tròn|buông lỏng|né tránh|lẽ ra|đáng lẽ|"
     r"không đáp ứng|chưa được (?:quan tâm|giải quyết)|chưa (?:nói|đề cập) (?:đến|tới)|trách nhiệm của mình|"
     # outrage at what was done ("Tôi vô cùng sửng sốt khi ...")
@@ -1117,7 +1118,7 @@ def _source_statement(
     for k, t in enumerate(toks):
         if t.low != "theo" or (k > 1 and toks[k - 1].low not in {",", "cũng"}):
             continue  # "Theo X," opens the sentence or a clause
-        comma = next((m for m in range(k + 1, min(len(toks), k + 20)) if toks[m].low == ","), None)
+        comma = next((m for m in range(k + 1, min(len(toks), k + 20)) if toks[m].low in {",", "thì"}), None)
         if comma is None:
             continue
         seg = toks[k + 1 : comma]

@@ -185,6 +185,11 @@ def test_the_common_verbs_of_each_act(body, act):
     assert statement.act == act
 
 
+def test_theo_x_thi_names_the_source():
+    (statement,) = statements_of("Theo ông Trần Bình thì việc tăng giá điện lúc này là không hợp lý.")
+    assert (statement.speaker.text, statement.act) == ("ông Trần Bình", "criticize")
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

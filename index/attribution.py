@@ -530,23 +530,33 @@ def _sentence_statements(
 
 
 def _closing_source(article: Article, paragraph: int, toks: list[_Tok], sentence: Span) -> list[Statement]:
-    """ "..., theo thống kê của X." at the end of a sentence: X said what comes before."""
+    """ "..., theo thống kê của X." or "“...”, báo Y dẫn lời ông X." closing a sentence: X said what comes before."""
     for k in range(len(toks) - 1, 1, -1):
-        if toks[k].low != "theo":
+        quoting = toks[k].low == "lời" and toks[k - 1].low == "dẫn"
+        if toks[k].low != "theo" and not quoting:
             continue
         tail = toks[k + 1 :]
         while tail and tail[-1].low in {".", "!", "…", ")"}:
             tail = tail[:-1]
         text = " ".join(t.text for t in tail) + " "
         source = _SOURCE_NOUNS.match(text)
-        if not source or any(t.low in _BOUNDARY_PUNCT for t in tail):
+        # Without a source noun, only a person ("theo ông X", "dẫn lời Bộ trưởng Y"): "theo Nghị định 100" is no one.
+        person = bool(_HONORIFIC.match(text) or _PERSON_TITLE.match(text)) or quoting
+        if not (source or person) or any(t.low in _BOUNDARY_PUNCT for t in tail):
             return []
-        seg = _trim_right(tail[len(text[: source.end()].split()) :])
+        seg = _trim_right(tail[len(text[: source.end()].split()) :] if source else tail)
         name = " ".join(t.text for t in seg)
         if not seg or len(seg) > 8 or not _named(name) or _PRONOUNS.match(name):
             return []
+        if quoting:  # the outlet that quotes ("báo Y dẫn lời") is no part of what was said
+            k = _clause_start(toks, k - 1)
+            if k < 2:
+                return []
         stop = toks[k - 1].end if toks[k - 1].low != "," else toks[k - 2].end
         content = Span(article.text[toks[0].start : stop], toks[0].start, stop)
+        quote = _quotation(article.text, sentence)
+        if quote is not None and quote.end <= stop:
+            content = quote
         speaker = _span(article.text, seg)
         act = _refine("say", name, content.text, "theo")
         return [Statement(article.id, paragraph, sentence, speaker, act, content)]

@@ -190,6 +190,16 @@ def test_theo_x_thi_names_the_source():
     assert (statement.speaker.text, statement.act) == ("ông Trần Bình", "criticize")
 
 
+def test_a_person_named_after_the_statement_is_its_source():
+    (closing,) = statements_of("Giá xăng sẽ tiếp tục giảm trong tuần tới, theo ông Lê Văn Hòa.")
+    assert closing.speaker.text == "ông Lê Văn Hòa"
+    assert closing.content.text == "Giá xăng sẽ tiếp tục giảm trong tuần tới"
+    (quoted,) = statements_of("“Chúng tôi sẽ không nhượng bộ trước sức ép”, AFP dẫn lời Bộ trưởng Quốc phòng Pháp.")
+    assert quoted.speaker.text == "Bộ trưởng Quốc phòng Pháp"  # the agency only quotes
+    assert quoted.content.text == "Chúng tôi sẽ không nhượng bộ trước sức ép"
+    assert statements_of("Doanh nghiệp phải nộp phạt theo Nghị định 100.") == []  # a regulation is no one
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

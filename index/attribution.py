@@ -61,6 +61,8 @@ _MAX_CUE = max(len(w.split()) for w in _CUES)
 
 # Generic cues give way to a specific one that follows within a few words.
 _GENERIC = {"say", "respond"}
+# Acts that take a side against someone: asserting one did not do them denies.
+_STANCES = {"accuse", "criticize", "sue", "demand", "threaten"}
 # Legal authorities whose accusations are formal charges.
 _AUTHORITY = re.compile(
     r"công tố|viện kiểm sát|\bVKS|bộ tư pháp|cảnh sát|\bFBI\b|chính quyền|cơ quan điều tra|tòa án|\btòa\b|"
@@ -674,6 +676,9 @@ def _merge_generic(toks: list[_Tok], cues: list[tuple[int, int, str]]) -> list[t
                 acts = (last[2], cue[2])
                 # The first specific verb governs ("chỉ trích cáo buộc": criticise the accusation).
                 act = next((a for a in acts if a not in _GENERIC), acts[-1])
+                asserts = " ".join(t.low for t in toks[last[0] : last[1]]) in {"khẳng định", "nhấn mạnh"}
+                if asserts and any(t.low in {"không", "chưa"} for t in gap) and cue[2] in _STANCES | _GENERIC:
+                    act = "deny"  # "khẳng định không trả lời phóng viên": asserting it never happened denies it
                 out[-1] = (last[0], cue[1], act)
                 continue
         out.append(cue)

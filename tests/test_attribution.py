@@ -200,6 +200,11 @@ def test_a_person_named_after_the_statement_is_its_source():
     assert statements_of("Doanh nghiệp phải nộp phạt theo Nghị định 100.") == []  # a regulation is no one
 
 
+def test_asserting_one_did_not_do_it_denies():
+    (statement,) = statements_of("Sở Giáo dục khẳng định không trả lời phóng viên về việc đổi lịch thi.")
+    assert (statement.speaker.text, statement.act) == ("Sở Giáo dục", "deny")
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

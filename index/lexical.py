@@ -12,7 +12,12 @@ corpus: bm25s's "lucene" variant (idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
 times tf / (tf + k1 * (1 - b + b * len / avglen))), with the same
 vocabulary and bit-identical IDF, and scores equal to float32 rounding
 (summed in float64), checked against `bm25s.BM25.index` by
-bench/check_lexical.py. bm25s itself is not used to score: its score matrix
+bench/check_lexical.py. One shortcut: a segment's posting weights (which
+depend on the corpus only through its average chunk length) are kept from
+one generation to the next while that average moves by at most
+AVG_LEN_DRIFT, so that taking in one new article does not recompute the
+weights of every posting of a large corpus; scores then differ from exact
+by less than that share of themselves. bm25s itself is not used to score: its score matrix
 bakes in one corpus's IDF, which is what segments must not store.
 """
 
@@ -177,11 +182,32 @@ def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
     return Postings(tokens, indptr, docs, tfs, np.concatenate(doc_lens).astype(np.int32))
 
 
+# Posting weights of a segment are computed again when the corpus's average chunk length has moved
+# by more than this share since they were: a score then differs from exact BM25 by less than this share.
+AVG_LEN_DRIFT = 0.01
 # Words in more than this share of the chunks are summed last, and only when they must be (see `top`).
 COMMON_SHARE = 0.01
 # A word is looked up for the candidate rows by one pass over its postings, rather than a binary
 # search per row, when the rows number more than a tenth of its postings (measured at 100k chunks).
 DENSE_LOOKUP = 10
+
+
+def _posting_weights(post: Postings, avg_len: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's weight tf / (tf + k1 * (1 - b + b * len / avglen)), and each token's largest."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = K1 * ((1 - B) + B * post.doc_len / avg_len) if avg_len else np.full(post.rows, K1)
+    tf = post.tfs.astype(np.float32)
+    tf /= norm.astype(np.float32)[post.docs] + tf
+    lengths = np.diff(post.indptr)
+    seg_max = np.zeros(len(lengths), dtype=np.float32)
+    if len(tf):
+        seg_max[lengths > 0] = np.maximum.reduceat(tf, post.indptr[:-1][lengths > 0])
+    return tf, seg_max
+
+
+def _close(used: float, avg_len: float) -> bool:
+    """True when weights computed with average length `used` may serve for `avg_len`."""
+    return used == avg_len or (used > 0 and avg_len > 0 and abs(avg_len / used - 1.0) <= AVG_LEN_DRIFT)
 
 
 class SegmentedLexical:
@@ -191,8 +217,14 @@ class SegmentedLexical:
     articles score 0 and count in no statistic.
     """
 
-    def __init__(self, parts: Sequence[tuple[Postings, int, np.ndarray]]) -> None:
-        """`parts`: each segment's postings, its first global row and its live-row mask."""
+    def __init__(
+        self, parts: Sequence[tuple[Postings, int, np.ndarray]], previous: SegmentedLexical | None = None
+    ) -> None:
+        """`parts`: each segment's postings, its first global row and its live-row mask.
+
+        `previous`: the index of the generation before, whose segments' posting weights are
+        reused while the corpus's average chunk length has moved by at most AVG_LEN_DRIFT.
+        """
         self._parts = list(parts)
         self.rows = sum(post.rows for post, _, _ in self._parts)
         # dict.fromkeys, zip and map run in C: ~0.1 s for the 450,000 tokens of 100,000 chunks.
@@ -231,22 +263,26 @@ class SegmentedLexical:
         # once per generation, so a query only gathers, weights by IDF and sums.
         self._local: list[np.ndarray] = []
         self._weights: list[np.ndarray] = []
+        self._dead: list[np.ndarray] = []  # per segment: its removed rows, which score 0
         self._max_weight = np.zeros(len(df), dtype=np.float32)  # per token: its largest posting weight
+        # Postings (by identity) -> (postings, the average length its weights use, weights, per-token max).
+        self._by_postings: dict[int, tuple[Postings, float, np.ndarray, np.ndarray]] = {}
+        known = previous._by_postings if previous is not None else {}
         for (post, _, live), local_to_global in zip(self._parts, maps):
             local = np.full(len(df), -1, dtype=np.int64)
             keep = used[local_to_global]
             local[renumber[local_to_global[keep]]] = np.flatnonzero(keep)
             self._local.append(local)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                norm = K1 * ((1 - B) + B * post.doc_len / avg_len) if avg_len else np.full(post.rows, K1)
-            norm = np.where(live, norm, np.inf).astype(np.float32)  # a removed row's weight is 0
-            tf = post.tfs.astype(np.float32)
-            tf /= norm[post.docs] + tf
+            self._dead.append(np.flatnonzero(~live))
+            cached = known.get(id(post))
+            if cached is not None and cached[0] is post and _close(cached[1], avg_len):
+                # The weights depend on the corpus only through the average length: an article
+                # added to a large corpus barely moves it, so they are not computed again.
+                self._by_postings[id(post)] = cached
+            else:
+                self._by_postings[id(post)] = (post, avg_len, *_posting_weights(post, avg_len))
+            _, _, tf, seg_max = self._by_postings[id(post)]
             self._weights.append(tf)
-            lengths = np.diff(post.indptr)
-            seg_max = np.zeros(len(lengths), dtype=np.float32)
-            if len(tf):
-                seg_max[lengths > 0] = np.maximum.reduceat(tf, post.indptr[:-1][lengths > 0])
             present = np.flatnonzero(local >= 0)
             self._max_weight[present] = np.maximum(self._max_weight[present], seg_max[local[present]])
 
@@ -334,7 +370,7 @@ class SegmentedLexical:
     def _summed(self, terms: list[int], query: dict[int, float], out: np.ndarray | None = None) -> np.ndarray:
         """Every row's score from `terms` alone (float64, added into `out`), summing their postings."""
         out = np.zeros(self.rows, dtype=np.float64) if out is None else out
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             mine = out[offset : offset + post.rows]
             for term in terms:
                 lt = local[term]
@@ -343,19 +379,23 @@ class SegmentedLexical:
                 start, end = post.indptr[lt], post.indptr[lt + 1]
                 # A term lists each row once, so a fancy-indexed add is a correct sum.
                 mine[post.docs[start:end]] += weights[start:end] * (query[term] * float(self.idf[term]))
+            mine[dead] = 0.0
         return out
 
     def _gathered(self, term: int, query: dict[int, float], positions: np.ndarray, size: int) -> np.ndarray:
         """The score from `term` of the rows `positions` maps (global row -> 0..size-1), in position order."""
         out = np.zeros(size, dtype=np.float64)
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             lt = local[term]
             if lt < 0:
                 continue
             start, end = int(post.indptr[lt]), int(post.indptr[lt + 1])
-            pos = positions[offset : offset + post.rows][post.docs[start:end]]
+            mine = positions[offset : offset + post.rows]
+            pos = mine[post.docs[start:end]]
             found = pos >= 0
             out[pos[found]] += weights[start:end][found] * (query[term] * float(self.idf[term]))
+            if len(dead):
+                out[mine[dead][mine[dead] >= 0]] = 0.0
         return out
 
     def _looked_up(self, terms: list[int], query: dict[int, float], rows: np.ndarray) -> np.ndarray:
@@ -363,7 +403,7 @@ class SegmentedLexical:
         out = np.zeros(len(rows), dtype=np.float64)
         if not len(rows) or not terms:
             return out
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             lo, hi = np.searchsorted(rows, [offset, offset + post.rows])
             if lo == hi:
                 continue
@@ -377,6 +417,8 @@ class SegmentedLexical:
                 pos = np.minimum(np.searchsorted(docs, mine), len(docs) - 1)
                 hit = docs[pos] == mine
                 out[lo:hi][hit] += weights[start + pos[hit]] * (query[term] * float(self.idf[term]))
+            if len(dead):
+                out[lo:hi][np.isin(mine, dead)] = 0.0
         return out
 
     def scores(self, ids: list[int]) -> np.ndarray:
@@ -385,7 +427,7 @@ class SegmentedLexical:
         if not ids:
             return scores
         ids_arr = np.asarray(ids, dtype=np.int64)
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             terms = local[ids_arr]
             found = terms >= 0
             if not found.any():
@@ -400,5 +442,6 @@ class SegmentedLexical:
             positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
             values = np.repeat(self.idf[ids_arr[found]].astype(np.float64), lengths) * weights[positions]
             summed = np.bincount(post.docs[positions], weights=values, minlength=post.rows)
+            summed[dead] = 0.0
             scores[offset : offset + post.rows] = summed
         return scores

@@ -219,3 +219,34 @@ def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(setting
         np.testing.assert_allclose(lex.score_rows(query, candidates), full[candidates], rtol=1e-5, atol=1e-6)
         pruned += any(lex.df[t] > 0.05 * lex.size for t in ids)
     assert pruned >= 5  # the pruning path ran
+
+
+def test_a_running_index_takes_in_changes_without_recomputing_every_weight(settings, encoder, monkeypatch):
+    # A served snapshot switching to the next generation keeps its segments' BM25 weights while
+    # the average chunk length barely moves; a removed article still never comes back.
+    import index.lexical as lexical
+    from index.search import query_tokens
+
+    from .conftest import XQUAD_SAMPLE_ARTICLES
+
+    shutil.copytree(XQUAD_SAMPLE_ARTICLES, settings.articles_dir, dirs_exist_ok=True)
+    build_index(settings, encoder, merge=False)
+    before = open_snapshot(settings.index_dir)
+    monkeypatch.setattr(lexical, "AVG_LEN_DRIFT", 0.5)  # this small corpus moves more than 1%
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    gone = sorted(p.name for p in XQUAD_SAMPLE_ARTICLES.iterdir())[0]
+    gone_text = (settings.articles_dir / gone).read_text(encoding="utf-8")
+    (settings.articles_dir / gone).unlink()
+    build_index(settings, encoder, merge=False)
+    after = open_snapshot(settings.index_dir, reuse=before)
+    assert after.lexical._weights[0] is before.lexical._weights[0]  # the first segment's, not recomputed
+    exact = open_snapshot(settings.index_dir)
+    body = next(line for line in gone_text.splitlines()[1:] if len(line) > 80)
+    for question in ["Ai đã tạo ra oxy lỏng năm 1891?", body]:
+        query = dict.fromkeys(after.lexical.token_ids(query_tokens(question)), 1.0)
+        rows, scores = after.lexical.top(query, 5)
+        exact_rows, exact_scores = exact.lexical.top(query, 5)
+        assert len(rows) == 5 and {after.chunk(int(r)).article_id for r in rows}.isdisjoint({gone})
+        np.testing.assert_allclose(scores, exact_scores, rtol=0.5)  # within the drift allowed here
+        assert after.chunk(int(rows[0])).article_id == exact.chunk(int(exact_rows[0])).article_id
+    assert after.chunk(int(rows[0])).article_id != gone  # its words now point elsewhere

@@ -250,3 +250,12 @@ def test_a_running_index_takes_in_changes_without_recomputing_every_weight(setti
         np.testing.assert_allclose(scores, exact_scores, rtol=0.5)  # within the drift allowed here
         assert after.chunk(int(rows[0])).article_id == exact.chunk(int(exact_rows[0])).article_id
     assert after.chunk(int(rows[0])).article_id != gone  # its words now point elsewhere
+    # The vocabulary and IDF are exact, however the segments were taken over.
+    assert after.lexical.vocab_dict == exact.lexical.vocab_dict
+    np.testing.assert_array_equal(after.lexical.idf, exact.lexical.idf)
+    parts = after.lexical._parts
+    assert len(parts) == 2
+    first_only = lexical.SegmentedLexical(parts[:1], previous=after.lexical)  # a later segment dropped
+    fresh = lexical.SegmentedLexical(parts[:1])
+    assert first_only.vocab_dict == fresh.vocab_dict
+    np.testing.assert_array_equal(first_only.idf, fresh.idf)

@@ -299,6 +299,7 @@ class SegmentedLexical:
         self.df: np.ndarray = df  # live rows holding each token
         self.size = n_live
         self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
         avg_len = total_len / n_live if n_live else 0.0
         # Global token id -> the segment's local token id (-1 when absent), and each posting's
         # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)): computed

@@ -460,8 +460,9 @@ class SegmentedLexical:
                 pos = np.minimum(np.searchsorted(docs, mine), len(docs) - 1)
                 hit = docs[pos] == mine
                 out[lo:hi][hit] += weights[start + pos[hit]] * (query[term] * float(self.idf[term]))
-            if len(dead):
-                out[lo:hi][np.isin(mine, dead)] = 0.0
+            if len(dead):  # few: each is found among the rows (ascending) by binary search
+                at = np.minimum(np.searchsorted(mine, dead), len(mine) - 1)
+                out[lo:hi][at[mine[at] == dead]] = 0.0
         return out
 
     def scores(self, ids: list[int]) -> np.ndarray:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 import index.build as build
 from index.build import build_index
@@ -187,8 +187,7 @@ def test_a_build_told_which_files_changed_looks_at_those_alone(engine, settings,
     assert not build.is_stale(settings)
 
 
-@pytest.mark.parametrize("dense_lookup", [0, 10, 10**9])  # common words looked up per row, either, by one pass
-def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch, dense_lookup):
+def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch):
     # Max-score pruning: the answer's best passages and their scores are the same as when
     # every posting of every word is summed, over several segments with a removed article.
     import index.lexical as lexical
@@ -204,10 +203,13 @@ def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(setting
     build_index(settings, encoder, merge=False)
     lex = open_snapshot(settings.index_dir).lexical
     monkeypatch.setattr(lexical, "COMMON_SHARE", 0.05)  # most words count as common on a small corpus
-    monkeypatch.setattr(lexical, "DENSE_LOOKUP", dense_lookup)
     questions = [json.loads(line)["question"] for line in (XQUAD_SAMPLE / "questions.jsonl").open(encoding="utf-8")]
     pruned = 0
-    for question in [*questions, "Ai đã tạo ra oxy lỏng năm 1891?", "ai buoc toi 4 nguoi trung quoc"]:
+    # Common words looked up per row by binary search, by one pass over their postings, or either.
+    for dense_lookup, question in itertools.product(
+        [0, 10, 10**9], [*questions, "Ai đã tạo ra oxy lỏng năm 1891?", "ai buoc toi 4 nguoi trung quoc"]
+    ):
+        monkeypatch.setattr(lexical, "DENSE_LOOKUP", dense_lookup)
         ids = lex.token_ids(query_tokens(question))
         query = {t: 1.0 if i % 3 else 0.3 for i, t in enumerate(ids)}  # weighted, as glossary synonyms are
         full = sum(w * lex.scores([t]) for t, w in query.items()) if query else np.zeros(lex.rows)

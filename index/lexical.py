@@ -35,6 +35,14 @@ import numpy as np
 from . import text as _text
 from .text import document_tokens
 
+try:
+    # scipy's C kernel for y += A @ x with A in CSC form, i.e. one word's postings added into a
+    # dense score vector: ~1.5 ns a posting against ~20 for numpy's fancy-indexed add (BENCHMARKS.md).
+    # Private but unchanged since scipy 0.14; without it, numpy does the same, slower.
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover
+    _csc_matvec = None
+
 # bm25s logs a line per load/save at INFO; the index has its own summary.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -187,9 +195,21 @@ def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
 AVG_LEN_DRIFT = 0.01
 # Words in more than this share of the chunks are summed last, and only when they must be (see `top`).
 COMMON_SHARE = 0.01
-# A word is looked up for the candidate rows by one pass over its postings, rather than a binary
-# search per row, when the rows number more than a tenth of its postings (measured at 100k chunks).
-DENSE_LOOKUP = 10
+# A common word is added for every row (one C loop over its postings) rather than looked up for
+# the candidate rows by binary search when the rows number more than 1/DENSE_LOOKUP of its postings.
+DENSE_LOOKUP = 30
+
+
+def scatter_add(out: np.ndarray, docs: np.ndarray, weights: np.ndarray, factor: float) -> None:
+    """out[docs] += weights * factor, in place, for one word's postings (ascending, unique rows of `out`).
+
+    `out` is float32 and contiguous, `docs` int32, `weights` float32, as segments hold them.
+    """
+    if _csc_matvec is not None and len(docs):
+        indptr = np.array([0, len(docs)], dtype=docs.dtype)
+        _csc_matvec(len(out), 1, indptr, docs, weights, np.array([factor], dtype=np.float32), out)
+    else:
+        out[docs] += weights * np.float32(factor)
 
 
 def _posting_weights(post: Postings, avg_len: float) -> tuple[np.ndarray, np.ndarray]:
@@ -351,7 +371,9 @@ class SegmentedLexical:
         words are not all summed (max-score pruning): the rarer words are summed first, and
         once the common ones together (each adds at most weight x IDF x its largest posting
         weight) could not lift a row none of the rarer words found above the
-        k-th best score so far, the common words are only looked up for the rows found.
+        k-th best score so far, the common words are only looked up for the rows found
+        (by binary search when those rows are few against the word's postings, else by
+        adding all its postings, which scipy's C loop does at ~1.5 ns a posting).
         At 1,000,000 chunks a question's words have ~5 million postings, most of them a
         few common words'. Rows scoring 0 are left out.
         """
@@ -382,27 +404,23 @@ class SegmentedLexical:
             # The words left are looked up for the rows that could still reach the k-th score,
             # the likeliest first, dropping rows as the room left for them shrinks.
             rows = np.flatnonzero(partial >= kth - rest) if split < len(order) else np.flatnonzero(partial)
-            scores = partial[rows]
-            del partial
+            looked = np.zeros(len(rows), dtype=np.float64)  # what the words looked up add to each row
             live = np.arange(len(rows))  # positions in `rows` of those that can still reach the top
-            positions = None  # global row -> its position in `rows` (-1: none), once a word is gathered
             left = order[split:]
             for i, term in enumerate(left):
                 if len(live) * DENSE_LOOKUP > self.df[term]:
-                    # Many rows against the word's postings: one pass over the postings beats a
+                    # Many rows against the word's postings: adding them all (a C loop) beats a
                     # binary search per row.
-                    if positions is None:
-                        positions = np.full(self.rows, -1, dtype=np.int32)
-                        positions[rows] = np.arange(len(rows), dtype=np.int32)
-                    scores[live] += self._gathered(term, query, positions, len(rows))[live]
+                    self._summed([term], query, out=partial)
                 else:
-                    scores[live] += self._looked_up([term], query, rows[live])
+                    looked[live] += self._looked_up([term], query, rows[live])
                 rest = sum(bound[t] for t in left[i + 1 :])
-                current = scores[live]
+                current = partial[rows[live]] + looked[live]
                 if len(current) > k:  # sums so far are lower bounds: the k-th of them can only raise the bar
                     kth = max(kth, float(np.partition(current, len(current) - k)[len(current) - k]))
                 live = live[current >= kth - rest]
-            rows, scores = rows[live], scores[live]
+            rows = rows[live]
+            scores = partial[rows] + looked[live]
         best = np.argsort(-scores, kind="stable")[:k]
         return rows[best], scores[best].astype(np.float32)
 
@@ -411,8 +429,8 @@ class SegmentedLexical:
         return self._looked_up(list(query), query, np.asarray(rows, dtype=np.int64)).astype(np.float32)
 
     def _summed(self, terms: list[int], query: dict[int, float], out: np.ndarray | None = None) -> np.ndarray:
-        """Every row's score from `terms` alone (float64, added into `out`), summing their postings."""
-        out = np.zeros(self.rows, dtype=np.float64) if out is None else out
+        """Every row's score from `terms` alone (float32, added into `out`), summing their postings."""
+        out = np.zeros(self.rows, dtype=np.float32) if out is None else out
         for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             mine = out[offset : offset + post.rows]
             for term in terms:
@@ -420,25 +438,8 @@ class SegmentedLexical:
                 if lt < 0:
                     continue
                 start, end = post.indptr[lt], post.indptr[lt + 1]
-                # A term lists each row once, so a fancy-indexed add is a correct sum.
-                mine[post.docs[start:end]] += weights[start:end] * (query[term] * float(self.idf[term]))
+                scatter_add(mine, post.docs[start:end], weights[start:end], query[term] * float(self.idf[term]))
             mine[dead] = 0.0
-        return out
-
-    def _gathered(self, term: int, query: dict[int, float], positions: np.ndarray, size: int) -> np.ndarray:
-        """The score from `term` of the rows `positions` maps (global row -> 0..size-1), in position order."""
-        out = np.zeros(size, dtype=np.float64)
-        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
-            lt = local[term]
-            if lt < 0:
-                continue
-            start, end = int(post.indptr[lt]), int(post.indptr[lt + 1])
-            mine = positions[offset : offset + post.rows]
-            pos = mine[post.docs[start:end]]
-            found = pos >= 0
-            out[pos[found]] += weights[start:end][found] * (query[term] * float(self.idf[term]))
-            if len(dead):
-                out[mine[dead][mine[dead] >= 0]] = 0.0
         return out
 
     def _looked_up(self, terms: list[int], query: dict[int, float], rows: np.ndarray) -> np.ndarray:

@@ -302,7 +302,13 @@ def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
 
 
 def same_party(a: str, b: str) -> bool:
-    """True when two speaker spans name one party: the same words, or a person's shorter reference ("ông Tân")."""
+    """True when two speaker spans name one party: the same words, or a person's shorter reference ("ông Tân").
+
+    A representative named by the body it speaks for ("đại diện công ty TV Hub", "phía KTNN",
+    "người phát ngôn Bộ Ngoại giao") is that body; a named person ("người phát ngôn ... Liu Pengyu")
+    stays a party of their own, because their name is more than the body's.
+    """
+    a, b = _represented(a), _represented(b)
     wa, wb = _words(a), _words(b)
     if not wa or not wb:
         return a.lower() == b.lower()
@@ -329,6 +335,19 @@ _PERSON_REFERENCE = re.compile(
     r"nghị sĩ|mr|ms|mrs)\b",
     re.IGNORECASE,
 )
+# "đại diện X", "phía X", "người phát ngôn của X": X speaking through someone unnamed.
+_REPRESENTATIVE = re.compile(
+    r"^(?:(?:đại diện(?: phát ngôn)?|phía|bên|người phát ngôn|phát ngôn viên|người đại diện)(?: của| cho)?\s+)+",
+    re.IGNORECASE,
+)
+
+
+def _represented(speaker: str) -> str:
+    """The body a representative speaks for ("đại diện công ty TV Hub" -> "công ty TV Hub"), else the speaker."""
+    rest = _REPRESENTATIVE.sub("", speaker.strip())
+    return rest if _words(rest) else speaker
+
+
 _GENERIC = frozenset("ông bà cô anh chị của tại các những một và này đó".split())
 
 

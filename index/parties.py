@@ -121,10 +121,23 @@ class Party:
 _TO_ACCUSE = re.compile(r"\b(ai\s+(?:\w+\s+){0,2}?tố|tố(?:\s+\w+){0,5}?\s+(gì|ra sao|thế nào))\b")
 
 
+# "X nói gì", "what did X say": a question about a party's words. It asks for the parties' statements
+# when it asks for more than one thing ("X nói gì ... và Y đáp lại ra sao?", "... và sau đó nói gì?");
+# alone ("Ông X nói gì về ...?") it asks for one answer, and the ranked quotes give it.
+_SAYS = re.compile(
+    r"\b(noi|phat bieu|tuyen bo|khang dinh|cho biet|binh luan)\s+(gi|nhung gi|ra sao|the nao|nhu the nao)\b"
+    r"|\bwhat (did|do|does|has|have)\b.*\b(say|said|claim\w*|argue\w*)\b"
+)
+
+
 def is_who_question(question: str) -> bool:
     """True for questions about who accused, denied, responded... or what each side says."""
     folded = " ".join(fold(question).split())
-    return any(p.search(folded) for p in _WHO) or bool(_TO_ACCUSE.search(" ".join(question.lower().split())))
+    return (
+        any(p.search(folded) for p in _WHO)
+        or bool(_TO_ACCUSE.search(" ".join(question.lower().split())))
+        or (_SAYS.search(folded) is not None and asks_for_several(question))
+    )
 
 
 def names_no_topic(question: str) -> bool:

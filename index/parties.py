@@ -474,10 +474,15 @@ def _preference(s: Statement) -> tuple[bool, bool]:
 
 
 def _own_words(s: Statement) -> bool:
-    """True when the sentence is mostly what the party claims (its content span covers most of it:
-    a quotation, "X khẳng định ..."), not the reporter narrating it ("Sáng 1/7, ông X đã lên Twitter
-    để chỉ trích ...")."""
-    return len(s.content.text.split()) >= OWN_WORDS_SHARE * len(s.sentence.text.split())
+    """True when the sentence gives what the party claims in its words: a quotation, or a claim that
+    is most of the sentence ("X khẳng định ..."), not the reporter narrating it ("Sáng 1/7, ông X
+    đã lên Twitter để chỉ trích ...")."""
+    before = s.sentence.text[: max(0, s.content.start - s.sentence.start)].rstrip()
+    quoted = before[-1:] in _OPENING_QUOTES
+    return quoted or len(s.content.text.split()) >= OWN_WORDS_SHARE * len(s.sentence.text.split())
+
+
+_OPENING_QUOTES = frozenset('"“«‘')
 
 
 @dataclass(frozen=True)

@@ -163,19 +163,25 @@ def work_add_remove(tier: str, repeats: int) -> dict:
     from corpus import load_sources, synthetic_article
 
     from index.build import build_index, merge_segments
-    from index.store import build_lock, read_manifest
+    from index.store import build_lock, open_snapshot, read_manifest
 
     settings = _settings(tier)
     encoder = HashEncoder()
     sources = load_sources(seeds=ROOT / "seeds")
     first = read_manifest(settings.index_dir).article_count + 1_000
     encoder.encode_query("start-up")  # the projection table is made once, like loading a model
-    runs: dict[str, list[dict]] = {"add": [], "remove": [], "add_scan": [], "remove_scan": []}
+    runs: dict[str, list[dict]] = {"add": [], "remove": [], "add_scan": [], "remove_scan": [], "remove_old": []}
+    # A serving process switches to each new generation, reusing what it loaded (Engine.refresh).
+    snapshot = open_snapshot(settings.index_dir)
 
     def timed(step: str, only: list[str] | None, expect: str) -> None:
+        nonlocal snapshot
         t = time.perf_counter()
         summary = build_index(settings, encoder, progress=False, merge=False, only=only)
-        runs[step].append({"seconds": time.perf_counter() - t, "written": summary.written_bytes})
+        built = time.perf_counter()
+        snapshot = open_snapshot(settings.index_dir, reuse=snapshot)
+        switched = time.perf_counter()
+        runs[step].append({"seconds": built - t, "switch": switched - built, "written": summary.written_bytes})
         assert getattr(summary, expect) == 1, (step, summary)
 
     for i in range(repeats):
@@ -186,19 +192,56 @@ def work_add_remove(tier: str, repeats: int) -> dict:
             timed("add_scan" if scan else "add", None if scan else [path.name], "added")
             path.unlink()
             timed("remove_scan" if scan else "remove", None if scan else [path.name], "removed")
+        # An article indexed long ago (in the large first segment) removed; put back afterwards.
+        old = settings.articles_dir / f"{(i * 7919) % 1000:06d}.txt"
+        text = old.read_bytes()
+        old.unlink()
+        timed("remove_old", [old.name], "removed")
+        old.write_bytes(text)
+        build_index(settings, encoder, progress=False, merge=False, only=[old.name])
+        snapshot = open_snapshot(settings.index_dir, reuse=snapshot)
     with build_lock(settings.index_dir):
         t = time.perf_counter()
         merged = merge_segments(settings.index_dir)
         merge_s = time.perf_counter() - t
+    duplicates = _duplicate_checks(settings, repeats)
     out = {f"{step}_s": _stats([r["seconds"] for r in rows]) for step, rows in runs.items()}
+    out.update({f"{step}_switch_s": _stats([r["switch"] for r in rows]) for step, rows in runs.items()})
     out.update({f"{step}_written": statistics.median(r["written"] for r in rows) for step, rows in runs.items()})
     return {
         **out,
         "index_bytes": _du(settings.index_dir),
         "merged_segments": merged,
         "merge_s": merge_s,
+        **duplicates,
         "rss_mb": _rss_mb(),
     }
+
+
+def _duplicate_checks(settings, repeats: int) -> dict:
+    """Seconds to tell whether a link's article is already there, looked up in the index, vs reading every file.
+
+    `storybot add` checks the address, then the text; each check here is a fresh process's first.
+    """
+    from index.articles import list_article_files, load_article
+    from ingest.library import Library, known_articles, text_fingerprint
+
+    folder = settings.articles_dir
+    names = sorted(p.name for p in folder.iterdir())
+    found, lookups = 0, []
+    for i in range(repeats):
+        article = load_article(folder, folder / names[(i * 7919) % len(names)])
+        t = time.perf_counter()
+        library = Library(folder, settings.index_dir)  # a fresh one, as each `storybot add` process has
+        missing = library.by_url(f"https://bao.example/bai-moi-{i}.html")
+        same = library.by_text(text_fingerprint(article))
+        lookups.append(time.perf_counter() - t)
+        found += missing is None and same is not None and same.article_id == article.id
+    t = time.perf_counter()
+    scanned = len(known_articles(folder))
+    scan_s = time.perf_counter() - t
+    assert found == repeats and scanned == len(list_article_files(folder)), (found, scanned)
+    return {"duplicate_check_s": _stats(lookups), "duplicate_scan_s": scan_s}
 
 
 def work_serve(tier: str) -> dict:

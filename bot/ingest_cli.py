@@ -73,7 +73,7 @@ def add_parsers(sub: argparse._SubParsersAction, common: Common) -> None:
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot add URL...`."""
     options = ingest_config.ingest_settings(args)
-    results = add_links(args.urls, settings.articles_dir, options)
+    results = add_links(args.urls, settings.articles_dir, options, settings.index_dir)
     for result in results:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)

@@ -91,7 +91,8 @@ async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: 
     urls = urls[:MAX_LINKS]
     [status] = await reply(msg, Outgoing(escape(message(lang, "fetching", count=len(urls)))))
     async with typing(msg):
-        results = await asyncio.to_thread(add_links, urls, st.engine.settings.articles_dir, _ingest(st))
+        settings = st.engine.settings
+        results = await asyncio.to_thread(add_links, urls, settings.articles_dir, _ingest(st), settings.index_dir)
         lines = [_result_line(r, lang) for r in results]
         added = added_files(results)
         if added:

@@ -338,25 +338,27 @@ def render_help(language: str, *, admin: bool, upload_limit_kb: int) -> Outgoing
 
 def render_summary(summary: BuildSummary, language: str) -> str:
     """A build summary for an admin (after /reindex or an upload), within one message."""
-    lines = [
-        text(
-            language,
-            "summary",
-            articles=summary.articles,
-            chunks=summary.chunks,
-            seconds=summary.seconds,
-            added=summary.added,
-            changed=summary.changed,
-            removed=summary.removed,
-            unchanged=summary.unchanged,
-            embedded=summary.embedded,
-            reused=summary.reused,
-        )
-    ]
+    if not summary.changed_anything:
+        # Nothing was built: a build's counts and seconds would only say "0 added ... (0.0 s)".
+        lines = [text(language, "summary_unchanged", articles=summary.articles, chunks=summary.chunks)]
+    else:
+        lines = [
+            text(
+                language,
+                "summary",
+                articles=summary.articles,
+                chunks=summary.chunks,
+                seconds=summary.seconds,
+                added=summary.added,
+                changed=summary.changed,
+                removed=summary.removed,
+                unchanged=summary.unchanged,
+                embedded=summary.embedded,
+                reused=summary.reused,
+            )
+        ]
     if summary.reembedded_all:
         lines.append(text(language, "summary_reembedded", why=escape(summary.reembedded_all)))
-    if not summary.changed_anything:
-        lines.append(text(language, "summary_unchanged"))
     skipped = [
         text(language, "summary_skipped", file=escape(s.path.name), reason=escape(s.reason.rstrip(".")))
         for s in summary.skipped

@@ -72,7 +72,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary": "Chỉ mục có {articles} bài báo, {chunks} đoạn ({seconds:.1f} giây).\n"
         "Bài báo: {added} mới, {changed} sửa, {removed} xóa, {unchanged} giữ nguyên.\n"
         "Đoạn: {embedded} mã hóa mới, {reused} dùng lại.",
-        "summary_unchanged": "Không có gì thay đổi; chỉ mục đã mới nhất.",
+        "summary_unchanged": "Không có gì thay đổi; chỉ mục đã mới nhất: {articles} bài báo, {chunks} đoạn.",
         "summary_reembedded": "Mọi bài được lập chỉ mục lại: {why}.",
         "summary_skipped": "Bỏ qua {file}: {reason}.",
         "summary_more_skipped": "… và {count} tệp khác bị bỏ qua (xem nhật ký).",
@@ -164,7 +164,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary": "The index has {articles} article(s), {chunks} passage(s) ({seconds:.1f} s).\n"
         "Articles: {added} added, {changed} changed, {removed} removed, {unchanged} unchanged.\n"
         "Passages: {embedded} embedded, {reused} reused.",
-        "summary_unchanged": "Nothing changed; the index is up to date.",
+        "summary_unchanged": "Nothing changed; the index is up to date: {articles} article(s), {chunks} passage(s).",
         "summary_reembedded": "Every article was indexed again: {why}.",
         "summary_skipped": "Skipped {file}: {reason}.",
         "summary_more_skipped": "… and {count} more skipped file(s) (see the log).",

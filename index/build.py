@@ -38,6 +38,7 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .files import CorruptFileError, FileInfo
+from .identity import article_keys
 from .lexical import TOKENISER, merge_postings
 from .sentence_vectors import SentenceVectors, sentence_texts
 from .statement_store import ensure_statements
@@ -52,6 +53,7 @@ from .store import (
     Segment,
     SegmentRef,
     SegmentWriter,
+    article_from_row,
     build_lock,
     check_compatible,
     current_generation,
@@ -284,6 +286,42 @@ def _stale_index(index_dir: Path, manifest: Manifest | None, files: list[tuple[s
     return _stale(indexed, manifest.skipped, files)
 
 
+@dataclass(frozen=True)
+class KnownArticle:
+    """An indexed article found by one of its keys (an address or a text fingerprint)."""
+
+    key: str
+    article_id: str
+    title: str
+
+
+def find_articles(index_dir: Path, keys: Sequence[str]) -> list[KnownArticle] | None:
+    """The indexed articles (not removed) recognised by any of `keys`, by indexed lookups per segment.
+
+    None when there is no current index of this format, or it cannot be read:
+    the caller then has to look at the article files themselves.
+    """
+    manifest = read_manifest(index_dir)
+    if manifest is None or manifest.format_version != FORMAT_VERSION:
+        return None
+    if not keys:
+        return []
+    found: list[KnownArticle] = []
+    try:
+        readers = _open_readers(index_dir, manifest)
+        try:
+            for ref in manifest.segments:
+                deleted = set(ref.deleted)
+                found += [KnownArticle(*row) for row in readers[ref.name].find_keys(keys) if row[1] not in deleted]
+        finally:
+            for reader in readers.values():
+                reader.close()
+    except READ_ERRORS as err:
+        log.warning("looking articles up in the index failed: %s", err)
+        return None
+    return found
+
+
 def is_stale(settings: Settings) -> bool:
     """True when the index is missing or unreadable, or the articles folder changed since it was built."""
     manifest = read_manifest(settings.index_dir)
@@ -341,6 +379,26 @@ class SegmentReader:
             marks = ",".join("?" * len(batch))
             found.update(db.execute(f"SELECT search_key, id FROM chunks WHERE search_key IN ({marks})", batch))
         return found
+
+    def find_keys(self, keys: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(key, article id, title) of the segment's articles recognised by any of `keys` (index.identity)."""
+        db = self._connection()
+        has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_keys'").fetchone()
+        if has_table is None:  # written before keys were stored: derived from the articles' rows
+            wanted = set(keys)
+            rows = db.execute("SELECT id, title, text, paragraphs, content_hash, url, source, date FROM articles")
+            return [
+                (key, row[0], row[1])
+                for row in rows
+                for key in article_keys(article_from_row(row[0], row[1:]))
+                if key in wanted
+            ]
+        marks = ",".join("?" * len(keys))
+        sql = (
+            "SELECT k.key, k.article_id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
+            f"WHERE k.key IN ({marks})"
+        )
+        return db.execute(sql, list(keys)).fetchall()
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """The vectors of `rows`, read from the segment's file (no memory map)."""

@@ -133,7 +133,11 @@ def search(
     candidates = np.union1d(lex_top, dense_top).astype(np.int64)
     cosine = snapshot.vectors[candidates] @ query_vector
     best_bm25 = float(lex_scores[0]) if len(lex_scores) else 0.0
-    bm25 = snapshot.lexical.score_rows(query, candidates)
+    # The lexical side's rows come with their exact scores; only the dense side's others are looked up.
+    bm25 = np.zeros(len(candidates), dtype=np.float32)
+    from_lexical = np.isin(candidates, lex_top)
+    bm25[from_lexical] = lex_scores[np.argsort(lex_top)]  # candidates are ascending
+    bm25[~from_lexical] = snapshot.lexical.score_rows(query, candidates[~from_lexical])
     lexical = bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(candidates), dtype=np.float32)
     fused = (1.0 - weight) * lexical + weight * _min_max(cosine)
     order = np.argsort(-fused, kind="stable")[:k]

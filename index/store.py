@@ -71,6 +71,7 @@ from .files import (
     write_array,
     write_bytes,
 )
+from .identity import article_keys
 from .lexical import Postings, SegmentedLexical, TermCounter
 from .vectors import (
     SegmentedDense,
@@ -359,6 +360,15 @@ class Segment:
             )
         ]
 
+    @property
+    def has_keys(self) -> bool:
+        """False for a segment written before articles' keys were stored (they are derived when merged)."""
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_keys'"))
+
+    def key_rows(self) -> list[tuple[str, str]]:
+        """Every (key, article id) row of the segment (see index.identity)."""
+        return self._query("SELECT key, article_id FROM article_keys ORDER BY rowid")
+
     def all_rows(self, table: str) -> list[tuple]:
         """Every row of `table` ("articles", "chunks", "article_data", "files"), in row order (for merging)."""
         order = {"articles": "first_row", "chunks": "id", "article_data": "rowid", "files": "rowid"}[table]
@@ -392,10 +402,13 @@ CREATE TABLE article_data (article_id TEXT NOT NULL REFERENCES articles(id),
 -- The article files as indexed (FileStamp without the segment): what the next build compares with.
 CREATE TABLE files (article_id TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     content_hash TEXT NOT NULL, chunks INTEGER NOT NULL);
+-- What each article is recognised by when it comes again (index.identity): addresses and text.
+CREATE TABLE article_keys (key TEXT NOT NULL, article_id TEXT NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX chunks_key ON chunks(search_key);
 CREATE INDEX article_data_article ON article_data(article_id, kind);
+CREATE INDEX article_keys_key ON article_keys(key);
 """
 
 
@@ -447,11 +460,13 @@ class SegmentWriter:
         stamps: Sequence[FileStamp] = (),
         *,
         tokenise: bool = True,
+        keys: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         """Append articles and their chunks (contiguous per article, in order) with the chunks' vectors.
 
         `stamps`: the articles' files as indexed (what the next build compares with).
         `tokenise=False` when `finish` will be given the segment's postings.
+        `keys`: (key, article id) rows the articles are recognised by; derived from them when None.
         """
         first: dict[str, int] = {}
         count: dict[str, int] = {}
@@ -491,6 +506,9 @@ class SegmentWriter:
             "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
             ((f.article_id, f.size, f.mtime_ns, f.content_hash, f.chunks) for f in stamps),
         )
+        if keys is None:
+            keys = [(key, a.id) for a in articles for key in article_keys(a)]
+        self._db.executemany("INSERT INTO article_keys VALUES (?, ?)", keys)
         data = memoryview(np.ascontiguousarray(vectors, dtype=np.float32)).cast("B")
         self._vectors.write(data)
         self._vectors_crc = zlib.crc32(data, self._vectors_crc)
@@ -599,7 +617,7 @@ def write_merged_segment(
         for segment, live in parts:
             keep = {a for a, (first, count) in segment.article_rows.items() if count == 0 or live[first]}
             by_id = {
-                row[0]: _article_from_row(row[0], row[1:8]) for row in segment.all_rows("articles") if row[0] in keep
+                row[0]: article_from_row(row[0], row[1:8]) for row in segment.all_rows("articles") if row[0] in keep
             }
             chunks = [_chunk_from_row(by_id[row[1]], row[1:]) for row in segment.all_rows("chunks") if live[row[0]]]
             data = [ArticleDatum(*row) for row in segment.all_rows("article_data") if row[0] in keep]
@@ -608,11 +626,13 @@ def write_merged_segment(
                 for row in segment.all_rows("files")
                 if row[0] in keep
             ]
-            writer.add(list(by_id.values()), chunks, segment.vectors[live], data, stamps, tokenise=False)
+            keys = [(key, a) for key, a in segment.key_rows() if a in keep] if segment.has_keys else None
+            writer.add(list(by_id.values()), chunks, segment.vectors[live], data, stamps, tokenise=False, keys=keys)
         return writer.finish(postings)
 
 
-def _article_from_row(article_id: str, row: Sequence) -> Article:
+def article_from_row(article_id: str, row: Sequence) -> Article:
+    """An article from its row in a segment's `articles` table (title, text, paragraphs, hash, url, source, date)."""
     title, text, paragraphs, chash, url, source, date = row
     return Article(
         id=article_id,
@@ -707,7 +727,8 @@ class Snapshot:
         self.vectors = RowVectors([s.vectors for s in segments], self._offsets[:-1], dimension)
         self.dense = SegmentedDense([(s.dense, o, live) for s, o, live in zip(segments, self._offsets, self._lives)])
         self.lexical = SegmentedLexical(
-            [(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)]
+            [(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)],
+            previous=reuse.lexical if reuse is not None else None,
         )
         self._home: dict[str, int] = {}  # article id -> segment holding its live version
         for i, (seg, live) in enumerate(zip(segments, self._lives)):
@@ -754,7 +775,7 @@ class Snapshot:
         row = self.segments[seg].article_row(article_id) if seg is not None else None
         if row is None:
             raise KeyError(article_id)
-        article = _article_from_row(article_id, row)
+        article = article_from_row(article_id, row)
         self._articles[article_id] = article
         return article
 

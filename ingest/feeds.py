@@ -270,7 +270,7 @@ def run_round(
         due = [Feed(**asdict(f)) for f in feeds if f.next_try <= now]
     if not due:
         return []
-    known = library.known_articles(index.articles_dir)
+    known = library.Library(index.articles_dir, index.index_dir)
     reports = [_poll(feed, index.articles_dir, settings, known, now) for feed in due]
     with locked(path) as feeds:
         for polled in due:
@@ -283,7 +283,7 @@ def run_round(
     return reports
 
 
-def _poll(feed: Feed, folder: Path, settings: IngestSettings, known: list[library.Known], now: float) -> FeedReport:
+def _poll(feed: Feed, folder: Path, settings: IngestSettings, known: library.Library, now: float) -> FeedReport:
     """Read one feed and add its unseen entries; `feed` is updated in place."""
     try:
         parsed = read_feed(feed.url, settings)

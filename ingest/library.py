@@ -8,57 +8,76 @@ or an article first uploaded as a file).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from courlan import normalize_url
+from urllib.parse import urlsplit
 
 from index.articles import Article, list_article_files, load_article, parse_article
+from index.build import find_articles
 from index.files import write_new_file
+from index.identity import article_keys, text_fingerprint, text_key, url_key, url_keys
 
 from .extract import Extracted
 
+__all__ = ["Known", "Library", "text_fingerprint", "url_key"]
+
 WEB_FOLDER = "web"  # articles added by link live in web/<host>/ inside the articles folder
 MAX_SLUG = 70
-_TRACKING = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|zarsrc|zalo_\w+|_ga|igshid|ref|ref_src|cmpid|s_cid)$",
-    re.IGNORECASE,
-)
-
-
-def url_key(url: str) -> str:
-    """The canonical form of `url` used to compare addresses (not for fetching)."""
-    with contextlib.suppress(ValueError):
-        url = normalize_url(url, trailing_slash=False)
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode(sorted((k, v) for k, v in params if not _TRACKING.match(k)))
-    return urlunsplit(("https", host, parts.path.rstrip("/") or "/", query, ""))
-
-
-def text_fingerprint(article: Article) -> str:
-    """A hash of an article's paragraphs (not its title or metadata), blind to spacing and case."""
-    body = "\n".join(" ".join(article.paragraph_text(p.number).split()).casefold() for p in article.paragraphs)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class Known:
-    """An article already in the folder, as far as recognising it again needs."""
+    """An article already there, as far as recognising it again needs."""
 
     article_id: str
     title: str
-    url_keys: frozenset[str]
-    fingerprint: str
+    keys: frozenset[str] = frozenset()  # index.identity keys: "url:..." and "text:..."
+
+
+class Library:
+    """The articles of a folder as adding a link checks them: is this address, or this text, already there?
+
+    With an index (`index_dir`), the articles it holds are looked up by key in
+    its segments, so the check costs the same at ten articles or 200,000; the
+    articles added since (by this object) are remembered. Without a usable
+    index, every article file is read once (and again only when it changes).
+    A file saved in the folder but not yet indexed is only recognised in that
+    second case.
+    """
+
+    def __init__(self, folder: Path, index_dir: Path | None = None) -> None:
+        self.folder = folder
+        self.index_dir = index_dir
+        self._added: list[Known] = []
+
+    def add(self, known: Known) -> None:
+        """Remember an article saved since (not indexed yet), so a batch does not add it twice."""
+        self._added.append(known)
+
+    def by_url(self, *urls: str | None) -> Known | None:
+        """The article any of `urls` (after canonicalisation) belongs to."""
+        return self._find(url_keys(urls))
+
+    def by_text(self, fingerprint: str) -> Known | None:
+        """The article with exactly this text (see index.identity.text_fingerprint)."""
+        return self._find({text_key(fingerprint)})
+
+    def _find(self, keys: set[str]) -> Known | None:
+        if not keys:
+            return None
+        same = next((k for k in self._added if k.keys & keys), None)
+        if same is not None:
+            return same
+        found = find_articles(self.index_dir, sorted(keys)) if self.index_dir is not None else None
+        if found is None:
+            return next((k for k in known_articles(self.folder) if k.keys & keys), None)
+        # The index may be a moment behind the folder: an article whose file is gone is not there.
+        return next((Known(f.article_id, f.title) for f in found if (self.folder / f.article_id).is_file()), None)
 
 
 _cache: dict[Path, tuple[tuple[int, int], Known | None]] = {}
@@ -77,8 +96,7 @@ def known_articles(folder: Path) -> list[Known]:
             article = load_article(folder, path)
             known = None
             if isinstance(article, Article):
-                keys = {url_key(v) for k, v in article.meta.items() if k in ("url", "canonical_url") and v}
-                known = Known(article.id, article.title, frozenset(keys), text_fingerprint(article))
+                known = Known(article.id, article.title, frozenset(article_keys(article)))
             with _cache_lock:
                 _cache[path] = (stamp, known)
             cached = (stamp, known)
@@ -87,15 +105,9 @@ def known_articles(folder: Path) -> list[Known]:
     return out
 
 
-def find_by_url(known: list[Known], *urls: str | None) -> Known | None:
-    """The known article any of `urls` (after canonicalisation) belongs to."""
-    keys = {url_key(u) for u in urls if u}
-    return next((k for k in known if k.url_keys & keys), None)
-
-
-def find_by_text(known: list[Known], fingerprint: str) -> Known | None:
-    """The known article with exactly this text."""
-    return next((k for k in known if k.fingerprint == fingerprint), None)
+def link_keys(urls: Iterable[str | None], fingerprint: str) -> frozenset[str]:
+    """The keys of an article saved from `urls` with this text fingerprint."""
+    return frozenset(url_keys(urls) | {text_key(fingerprint)})
 
 
 def article_file(url: str, extracted: Extracted) -> str:

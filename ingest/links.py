@@ -78,29 +78,29 @@ def fetch_article(url: str, settings: IngestSettings) -> tuple[str, Extracted]:
     return page.url, extract_article(decode_html(page, url), page.url)
 
 
-def add_link(url: str, folder: Path, settings: IngestSettings, known: list[library.Known]) -> LinkResult:
+def add_link(url: str, folder: Path, settings: IngestSettings, known: library.Library) -> LinkResult:
     """Fetch `url` and save it as an article file in `folder` unless it is already there; no indexing.
 
-    `known` (from library.known_articles) is extended with what is added, so a
-    batch does not add the same article twice either.
+    `known` (the folder's library) remembers what is added, so a batch does
+    not add the same article twice either.
     """
     try:
         url = parse_link(url)
-        same = library.find_by_url(known, url)
+        same = known.by_url(url)
         if same is not None:
             return LinkResult(url, DUPLICATE, same.article_id, same.title, duplicate="url")
         final_url, extracted = fetch_article(url, settings)
     except IngestProblem as problem:
         log.info("link %s not added: %s", url, problem)
         return LinkResult(url, FAILED, problem=problem)
-    same = library.find_by_url(known, final_url, extracted.canonical_url)
+    same = known.by_url(final_url, extracted.canonical_url)
     if same is not None:
         return LinkResult(url, DUPLICATE, same.article_id, same.title, duplicate="url")
     content = library.article_file(final_url, extracted)
     name = library.file_name(final_url, extracted.title)
     article = library.preview(name, content)
     fingerprint = library.text_fingerprint(article)
-    same = library.find_by_text(known, fingerprint)
+    same = known.by_text(fingerprint)
     if same is not None:
         return LinkResult(url, DUPLICATE, same.article_id, same.title, duplicate="text")
     try:
@@ -112,8 +112,8 @@ def add_link(url: str, folder: Path, settings: IngestSettings, known: list[libra
     if not written:
         # The file exists: same address and title, i.e. saved meanwhile by another process.
         return LinkResult(url, DUPLICATE, name, article.title, duplicate="url")
-    keys = {library.url_key(u) for u in (url, final_url, extracted.canonical_url) if u}
-    known.append(library.Known(name, article.title, frozenset(keys), fingerprint))
+    keys = library.link_keys((url, final_url, extracted.canonical_url), fingerprint)
+    known.add(library.Known(name, article.title, keys))
     paragraphs = sum(1 for p in article.paragraphs if not p.debris)
     log.info("article %s added from %s", name, final_url)
     return LinkResult(url, ADDED, name, article.title, paragraphs, extracted.date, extracted.site)
@@ -124,7 +124,12 @@ def added_files(results: Iterable[LinkResult]) -> list[str]:
     return [r.article_id for r in results if r.status == ADDED and r.article_id]
 
 
-def add_links(urls: Sequence[str], folder: Path, settings: IngestSettings) -> list[LinkResult]:
-    """Add every link in `urls` to `folder` (no indexing), one result per link, in order."""
-    known = library.known_articles(folder)
+def add_links(
+    urls: Sequence[str], folder: Path, settings: IngestSettings, index_dir: Path | None = None
+) -> list[LinkResult]:
+    """Add every link in `urls` to `folder` (no indexing), one result per link, in order.
+
+    `index_dir`: the folder's index, where articles already there are looked up by address and text.
+    """
+    known = library.Library(folder, index_dir)
     return [add_link(url, folder, settings, known) for url in urls]

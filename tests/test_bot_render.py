@@ -183,6 +183,16 @@ def test_summary_fits_with_many_skipped_files() -> None:
     assert "tệp khác bị bỏ qua" in plain and "/srv" not in plain
 
 
+def test_summary_of_a_reindex_that_changed_nothing_is_one_line() -> None:
+    summary = BuildSummary(3, 40, 0, 0, 0, 3, 0, 40, 0.02)  # no new generation
+    assert not summary.changed_anything
+    plain, _ = check_text(render.render_summary(summary, "en"), "HTML")
+    assert plain == "Nothing changed; the index is up to date: 3 article(s), 40 passage(s)."
+    assert check_text(render.render_summary(summary, "vi"), "HTML")[0] == (
+        "Không có gì thay đổi; chỉ mục đã mới nhất: 3 bài báo, 40 đoạn."
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "limit", "expected"),
     [("ngắn", 10, "ngắn"), ("một hai ba bốn năm", 12, "một hai ba…"), ("a  b\n c", 10, "a b c")],

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from index import build
 from index.articles import Article, load_article
+from index.build import build_index, merge_segments
 from index.config import Settings
 from index.dates import article_date, format_date, parse_date
 from index.errors import StorybotError
-from ingest import feeds
+from index.store import build_lock
+from ingest import feeds, library
 from ingest.config import IngestSettings, ingest_settings
 from ingest.fetch import parse_link
 from ingest.library import url_key
@@ -106,6 +109,34 @@ def test_text_uploaded_as_a_file_is_recognised_when_added_by_link(news_site: New
     (folder / "thu-vien.txt").write_text(story.title + "\n\n" + "\n".join(story.paragraphs) + "\n", encoding="utf-8")
     [result] = add_links([news_site.url(site_paths.THU_VIEN)], folder, ALLOW)
     assert (result.status, result.duplicate, result.article_id) == (DUPLICATE, "text", "thu-vien.txt")
+
+
+def test_indexed_articles_are_recognised_from_the_index(
+    news_site: NewsSite, settings: Settings, encoder, monkeypatch
+) -> None:
+    # With an index, a link is checked against the articles it holds by key, not by reading every file.
+    original = news_site.url(site_paths.PHA_DIEN)
+    build_index(settings, encoder, progress=False)  # the seed article
+    [added] = add_links([original], settings.articles_dir, ALLOW, settings.index_dir)
+    build_index(settings, encoder, progress=False, only=[added.article_id])  # a second segment
+    monkeypatch.setattr(library, "known_articles", lambda folder: pytest.fail("read every article file"))
+    again = add_links(
+        [original + "?utm_source=zalo", news_site.url(site_paths.PHA_DIEN_COPY)],
+        settings.articles_dir, ALLOW, settings.index_dir,
+    )
+    assert [(r.status, r.duplicate, r.article_id) for r in again] == [
+        (DUPLICATE, "url", added.article_id), (DUPLICATE, "text", added.article_id),
+    ]
+    assert again[0].title == site_paths.PHA_DIEN_TITLE
+    # Its keys survive a merge into a new segment.
+    monkeypatch.setattr(build, "MERGE_FACTOR", 2)
+    with build_lock(settings.index_dir):
+        merged = merge_segments(settings.index_dir)
+    assert merged and add_links([original], settings.articles_dir, ALLOW, settings.index_dir)[0].status == DUPLICATE
+    # A file deleted since the last build is not "already here": the link adds it back.
+    (settings.articles_dir / added.article_id).unlink()
+    [back] = add_links([original], settings.articles_dir, ALLOW, settings.index_dir)
+    assert back.status == ADDED and (settings.articles_dir / back.article_id).is_file()
 
 
 BAD_LINKS = [

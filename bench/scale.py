@@ -163,19 +163,25 @@ def work_add_remove(tier: str, repeats: int) -> dict:
     from corpus import load_sources, synthetic_article
 
     from index.build import build_index, merge_segments
-    from index.store import build_lock, read_manifest
+    from index.store import build_lock, open_snapshot, read_manifest
 
     settings = _settings(tier)
     encoder = HashEncoder()
     sources = load_sources(seeds=ROOT / "seeds")
     first = read_manifest(settings.index_dir).article_count + 1_000
     encoder.encode_query("start-up")  # the projection table is made once, like loading a model
-    runs: dict[str, list[dict]] = {"add": [], "remove": [], "add_scan": [], "remove_scan": []}
+    runs: dict[str, list[dict]] = {"add": [], "remove": [], "add_scan": [], "remove_scan": [], "remove_old": []}
+    # A serving process switches to each new generation, reusing what it loaded (Engine.refresh).
+    snapshot = open_snapshot(settings.index_dir)
 
     def timed(step: str, only: list[str] | None, expect: str) -> None:
+        nonlocal snapshot
         t = time.perf_counter()
         summary = build_index(settings, encoder, progress=False, merge=False, only=only)
-        runs[step].append({"seconds": time.perf_counter() - t, "written": summary.written_bytes})
+        built = time.perf_counter()
+        snapshot = open_snapshot(settings.index_dir, reuse=snapshot)
+        switched = time.perf_counter()
+        runs[step].append({"seconds": built - t, "switch": switched - built, "written": summary.written_bytes})
         assert getattr(summary, expect) == 1, (step, summary)
 
     for i in range(repeats):
@@ -186,12 +192,21 @@ def work_add_remove(tier: str, repeats: int) -> dict:
             timed("add_scan" if scan else "add", None if scan else [path.name], "added")
             path.unlink()
             timed("remove_scan" if scan else "remove", None if scan else [path.name], "removed")
+        # An article indexed long ago (in the large first segment) removed; put back afterwards.
+        old = settings.articles_dir / f"{(i * 7919) % 1000:06d}.txt"
+        text = old.read_bytes()
+        old.unlink()
+        timed("remove_old", [old.name], "removed")
+        old.write_bytes(text)
+        build_index(settings, encoder, progress=False, merge=False, only=[old.name])
+        snapshot = open_snapshot(settings.index_dir, reuse=snapshot)
     with build_lock(settings.index_dir):
         t = time.perf_counter()
         merged = merge_segments(settings.index_dir)
         merge_s = time.perf_counter() - t
     duplicates = _duplicate_checks(settings, repeats)
     out = {f"{step}_s": _stats([r["seconds"] for r in rows]) for step, rows in runs.items()}
+    out.update({f"{step}_switch_s": _stats([r["switch"] for r in rows]) for step, rows in runs.items()})
     out.update({f"{step}_written": statistics.median(r["written"] for r in rows) for step, rows in runs.items()})
     return {
         **out,

@@ -398,7 +398,7 @@ def _support(snapshot: Snapshot, retrieval: Retrieval, present: set[str]) -> tup
     """
     vocab = snapshot.lexical.bm25.vocab_dict
     idf = snapshot.lexical.idf
-    unknown = float(idf.max()) if len(idf) else 0.0
+    unknown = snapshot.lexical.max_idf
     shares = []
     terms = [t for t in query_tokens(retrieval.question) if not t.startswith(ACCENT_PREFIX)]
     for bigrams in (False, True):

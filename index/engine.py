@@ -139,7 +139,7 @@ class Engine:
         answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
         if is_who_question(question):
             started_parties = time.perf_counter()
-            answer = answer_by_party(snapshot, retrieval, answer)
+            answer = answer_by_party(snapshot, retrieval, answer, self.sentences)
             answer.timings_ms["parties"] = (time.perf_counter() - started_parties) * 1000
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer

@@ -12,7 +12,12 @@ corpus: bm25s's "lucene" variant (idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
 times tf / (tf + k1 * (1 - b + b * len / avglen))), with the same
 vocabulary and bit-identical IDF, and scores equal to float32 rounding
 (summed in float64), checked against `bm25s.BM25.index` by
-bench/check_lexical.py. bm25s itself is not used to score: its score matrix
+bench/check_lexical.py. One shortcut: a segment's posting weights (which
+depend on the corpus only through its average chunk length) are kept from
+one generation to the next while that average moves by at most
+AVG_LEN_DRIFT, so that taking in one new article does not recompute the
+weights of every posting of a large corpus; scores then differ from exact
+by less than that share of themselves. bm25s itself is not used to score: its score matrix
 bakes in one corpus's IDF, which is what segments must not store.
 """
 
@@ -29,6 +34,14 @@ import numpy as np
 
 from . import text as _text
 from .text import document_tokens
+
+try:
+    # scipy's C kernel for y += A @ x with A in CSC form, i.e. one word's postings added into a
+    # dense score vector: ~1.5 ns a posting against ~20 for numpy's fancy-indexed add (BENCHMARKS.md).
+    # Private but unchanged since scipy 0.14; without it, numpy does the same, slower.
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover
+    _csc_matvec = None
 
 # bm25s logs a line per load/save at INFO; the index has its own summary.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -177,11 +190,83 @@ def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
     return Postings(tokens, indptr, docs, tfs, np.concatenate(doc_lens).astype(np.int32))
 
 
+# Posting weights of a segment are computed again when the corpus's average chunk length has moved
+# by more than this share since they were: a score then differs from exact BM25 by less than this share.
+AVG_LEN_DRIFT = 0.01
 # Words in more than this share of the chunks are summed last, and only when they must be (see `top`).
 COMMON_SHARE = 0.01
-# A word is looked up for the candidate rows by one pass over its postings, rather than a binary
-# search per row, when the rows number more than a tenth of its postings (measured at 100k chunks).
-DENSE_LOOKUP = 10
+# A common word is added for every row (one C loop over its postings) rather than looked up for
+# the candidate rows by binary search when the rows number more than 1/DENSE_LOOKUP of its postings.
+DENSE_LOOKUP = 30
+
+
+def scatter_add(out: np.ndarray, docs: np.ndarray, weights: np.ndarray, factor: float) -> None:
+    """out[docs] += weights * factor, in place, for one word's postings (ascending, unique rows of `out`).
+
+    `out` is float32 and contiguous, `docs` int32, `weights` float32, as segments hold them.
+    """
+    if _csc_matvec is not None and len(docs):
+        indptr = np.array([0, len(docs)], dtype=docs.dtype)
+        _csc_matvec(len(out), 1, indptr, docs, weights, np.array([factor], dtype=np.float32), out)
+    else:
+        out[docs] += weights * np.float32(factor)
+
+
+def _posting_weights(post: Postings, avg_len: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's weight tf / (tf + k1 * (1 - b + b * len / avglen)), and each token's largest."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        norm = K1 * ((1 - B) + B * post.doc_len / avg_len) if avg_len else np.full(post.rows, K1)
+    tf = post.tfs.astype(np.float32)
+    tf /= norm.astype(np.float32)[post.docs] + tf
+    lengths = np.diff(post.indptr)
+    seg_max = np.zeros(len(lengths), dtype=np.float32)
+    if len(tf):
+        seg_max[lengths > 0] = np.maximum.reduceat(tf, post.indptr[:-1][lengths > 0])
+    return tf, seg_max
+
+
+def _vocabulary(
+    posts: Sequence[Postings], previous: SegmentedLexical | None
+) -> tuple[list[str], dict[str, int], list[np.ndarray]]:
+    """Every token of `posts` in first-seen order, its id, and each segment's local -> global token ids.
+
+    The segments `previous` began with, when this one begins with them too, keep their ids: only
+    the new segments' tokens are looked up (a generation that adds one article does not number
+    the whole vocabulary again: 1.7 million tokens at 1,000,000 chunks).
+    """
+    same = 0
+    if previous is not None:
+        old = [post for post, _, _ in previous._parts]
+        while same < min(len(old), len(posts)) and old[same] is posts[same]:
+            same += 1
+    if not same:
+        # dict.fromkeys, zip and map run in C: ~0.1 s for the 450,000 tokens of 100,000 chunks.
+        tokens = list(dict.fromkeys(itertools.chain.from_iterable(post.tokens for post in posts)))
+        vocab = dict(zip(tokens, range(len(tokens))))
+        maps = [np.fromiter(map(vocab.__getitem__, p.tokens), dtype=np.int64, count=len(p.tokens)) for p in posts]
+        return tokens, vocab, maps
+    assert previous is not None
+    if same == len(previous._parts):
+        tokens, vocab = list(previous._tokens), dict(previous._vocab)
+    else:  # the ids of the segments kept are the first ones
+        count = max((int(m.max()) + 1 for m in previous._maps[:same] if len(m)), default=0)
+        tokens = previous._tokens[:count]
+        vocab = dict(zip(tokens, range(count)))
+    maps = list(previous._maps[:same])
+    for post in posts[same:]:
+        start = len(vocab)
+        maps.append(
+            np.fromiter(
+                map(lambda t: vocab.setdefault(t, len(vocab)), post.tokens), dtype=np.int64, count=len(post.tokens)
+            )
+        )
+        tokens.extend(itertools.islice(vocab, start, None))
+    return tokens, vocab, maps
+
+
+def _close(used: float, avg_len: float) -> bool:
+    """True when weights computed with average length `used` may serve for `avg_len`."""
+    return used == avg_len or (used > 0 and avg_len > 0 and abs(avg_len / used - 1.0) <= AVG_LEN_DRIFT)
 
 
 class SegmentedLexical:
@@ -191,25 +276,34 @@ class SegmentedLexical:
     articles score 0 and count in no statistic.
     """
 
-    def __init__(self, parts: Sequence[tuple[Postings, int, np.ndarray]]) -> None:
-        """`parts`: each segment's postings, its first global row and its live-row mask."""
+    def __init__(
+        self, parts: Sequence[tuple[Postings, int, np.ndarray]], previous: SegmentedLexical | None = None
+    ) -> None:
+        """`parts`: each segment's postings, its first global row and its live-row mask.
+
+        `previous`: the index of the generation before, whose segments' posting weights are
+        reused while the corpus's average chunk length has moved by at most AVG_LEN_DRIFT.
+        """
         self._parts = list(parts)
         self.rows = sum(post.rows for post, _, _ in self._parts)
-        # dict.fromkeys, zip and map run in C: ~0.1 s for the 450,000 tokens of 100,000 chunks.
-        tokens = list(dict.fromkeys(itertools.chain.from_iterable(post.tokens for post, _, _ in self._parts)))
-        vocab = dict(zip(tokens, range(len(tokens))))
-        maps = [
-            np.fromiter(map(vocab.__getitem__, post.tokens), dtype=np.int64, count=len(post.tokens))
-            for post, _, _ in self._parts
-        ]
+        tokens, vocab, maps = _vocabulary([post for post, _, _ in self._parts], previous)
+        self._tokens, self._vocab, self._maps = tokens, vocab, maps
+        self._live_df: list[tuple[Postings, np.ndarray, np.ndarray]] = []  # (postings, dead rows, live df)
+        reusable = {id(post): (post, dead, live_df) for post, dead, live_df in previous._live_df} if previous else {}
         df = np.zeros(len(vocab), dtype=np.int64)
         n_live, total_len = 0, 0
         for (post, _, live), local_to_global in zip(self._parts, maps):
-            live_df = np.diff(post.indptr)
-            if not live.all():
-                dead = np.flatnonzero(~live[post.docs])
-                terms = np.searchsorted(post.indptr, dead, side="right") - 1
-                live_df = live_df - np.bincount(terms, minlength=len(post.tokens))
+            dead_rows = np.flatnonzero(~live)
+            known = reusable.get(id(post))
+            if known is not None and known[0] is post and np.array_equal(known[1], dead_rows):
+                live_df = known[2]
+            else:
+                live_df = np.diff(post.indptr)
+                if len(dead_rows):
+                    dead = np.flatnonzero(~live[post.docs])
+                    terms = np.searchsorted(post.indptr, dead, side="right") - 1
+                    live_df = live_df - np.bincount(terms, minlength=len(post.tokens))
+            self._live_df.append((post, dead_rows, live_df))
             df[local_to_global] += live_df  # a segment lists each token once
             n_live += int(live.sum())
             total_len += int(post.doc_len[live].sum(dtype=np.int64))
@@ -225,28 +319,33 @@ class SegmentedLexical:
         self.df: np.ndarray = df  # live rows holding each token
         self.size = n_live
         self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
         avg_len = total_len / n_live if n_live else 0.0
         # Global token id -> the segment's local token id (-1 when absent), and each posting's
         # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)): computed
         # once per generation, so a query only gathers, weights by IDF and sums.
         self._local: list[np.ndarray] = []
         self._weights: list[np.ndarray] = []
+        self._dead: list[np.ndarray] = []  # per segment: its removed rows, which score 0
         self._max_weight = np.zeros(len(df), dtype=np.float32)  # per token: its largest posting weight
+        # Postings (by identity) -> (postings, the average length its weights use, weights, per-token max).
+        self._by_postings: dict[int, tuple[Postings, float, np.ndarray, np.ndarray]] = {}
+        known = previous._by_postings if previous is not None else {}
         for (post, _, live), local_to_global in zip(self._parts, maps):
             local = np.full(len(df), -1, dtype=np.int64)
             keep = used[local_to_global]
             local[renumber[local_to_global[keep]]] = np.flatnonzero(keep)
             self._local.append(local)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                norm = K1 * ((1 - B) + B * post.doc_len / avg_len) if avg_len else np.full(post.rows, K1)
-            norm = np.where(live, norm, np.inf).astype(np.float32)  # a removed row's weight is 0
-            tf = post.tfs.astype(np.float32)
-            tf /= norm[post.docs] + tf
+            self._dead.append(np.flatnonzero(~live))
+            cached = known.get(id(post))
+            if cached is not None and cached[0] is post and _close(cached[1], avg_len):
+                # The weights depend on the corpus only through the average length: an article
+                # added to a large corpus barely moves it, so they are not computed again.
+                self._by_postings[id(post)] = cached
+            else:
+                self._by_postings[id(post)] = (post, avg_len, *_posting_weights(post, avg_len))
+            _, _, tf, seg_max = self._by_postings[id(post)]
             self._weights.append(tf)
-            lengths = np.diff(post.indptr)
-            seg_max = np.zeros(len(lengths), dtype=np.float32)
-            if len(tf):
-                seg_max[lengths > 0] = np.maximum.reduceat(tf, post.indptr[:-1][lengths > 0])
             present = np.flatnonzero(local >= 0)
             self._max_weight[present] = np.maximum(self._max_weight[present], seg_max[local[present]])
 
@@ -272,7 +371,9 @@ class SegmentedLexical:
         words are not all summed (max-score pruning): the rarer words are summed first, and
         once the common ones together (each adds at most weight x IDF x its largest posting
         weight) could not lift a row none of the rarer words found above the
-        k-th best score so far, the common words are only looked up for the rows found.
+        k-th best score so far, the common words are only looked up for the rows found
+        (by binary search when those rows are few against the word's postings, else by
+        adding all its postings, which scipy's C loop does at ~1.5 ns a posting).
         At 1,000,000 chunks a question's words have ~5 million postings, most of them a
         few common words'. Rows scoring 0 are left out.
         """
@@ -303,27 +404,23 @@ class SegmentedLexical:
             # The words left are looked up for the rows that could still reach the k-th score,
             # the likeliest first, dropping rows as the room left for them shrinks.
             rows = np.flatnonzero(partial >= kth - rest) if split < len(order) else np.flatnonzero(partial)
-            scores = partial[rows]
-            del partial
+            looked = np.zeros(len(rows), dtype=np.float64)  # what the words looked up add to each row
             live = np.arange(len(rows))  # positions in `rows` of those that can still reach the top
-            positions = None  # global row -> its position in `rows` (-1: none), once a word is gathered
             left = order[split:]
             for i, term in enumerate(left):
                 if len(live) * DENSE_LOOKUP > self.df[term]:
-                    # Many rows against the word's postings: one pass over the postings beats a
+                    # Many rows against the word's postings: adding them all (a C loop) beats a
                     # binary search per row.
-                    if positions is None:
-                        positions = np.full(self.rows, -1, dtype=np.int32)
-                        positions[rows] = np.arange(len(rows), dtype=np.int32)
-                    scores[live] += self._gathered(term, query, positions, len(rows))[live]
+                    self._summed([term], query, out=partial)
                 else:
-                    scores[live] += self._looked_up([term], query, rows[live])
+                    looked[live] += self._looked_up([term], query, rows[live])
                 rest = sum(bound[t] for t in left[i + 1 :])
-                current = scores[live]
+                current = partial[rows[live]] + looked[live]
                 if len(current) > k:  # sums so far are lower bounds: the k-th of them can only raise the bar
                     kth = max(kth, float(np.partition(current, len(current) - k)[len(current) - k]))
                 live = live[current >= kth - rest]
-            rows, scores = rows[live], scores[live]
+            rows = rows[live]
+            scores = partial[rows] + looked[live]
         best = np.argsort(-scores, kind="stable")[:k]
         return rows[best], scores[best].astype(np.float32)
 
@@ -332,30 +429,17 @@ class SegmentedLexical:
         return self._looked_up(list(query), query, np.asarray(rows, dtype=np.int64)).astype(np.float32)
 
     def _summed(self, terms: list[int], query: dict[int, float], out: np.ndarray | None = None) -> np.ndarray:
-        """Every row's score from `terms` alone (float64, added into `out`), summing their postings."""
-        out = np.zeros(self.rows, dtype=np.float64) if out is None else out
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        """Every row's score from `terms` alone (float32, added into `out`), summing their postings."""
+        out = np.zeros(self.rows, dtype=np.float32) if out is None else out
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             mine = out[offset : offset + post.rows]
             for term in terms:
                 lt = local[term]
                 if lt < 0:
                     continue
                 start, end = post.indptr[lt], post.indptr[lt + 1]
-                # A term lists each row once, so a fancy-indexed add is a correct sum.
-                mine[post.docs[start:end]] += weights[start:end] * (query[term] * float(self.idf[term]))
-        return out
-
-    def _gathered(self, term: int, query: dict[int, float], positions: np.ndarray, size: int) -> np.ndarray:
-        """The score from `term` of the rows `positions` maps (global row -> 0..size-1), in position order."""
-        out = np.zeros(size, dtype=np.float64)
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
-            lt = local[term]
-            if lt < 0:
-                continue
-            start, end = int(post.indptr[lt]), int(post.indptr[lt + 1])
-            pos = positions[offset : offset + post.rows][post.docs[start:end]]
-            found = pos >= 0
-            out[pos[found]] += weights[start:end][found] * (query[term] * float(self.idf[term]))
+                scatter_add(mine, post.docs[start:end], weights[start:end], query[term] * float(self.idf[term]))
+            mine[dead] = 0.0
         return out
 
     def _looked_up(self, terms: list[int], query: dict[int, float], rows: np.ndarray) -> np.ndarray:
@@ -363,7 +447,7 @@ class SegmentedLexical:
         out = np.zeros(len(rows), dtype=np.float64)
         if not len(rows) or not terms:
             return out
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             lo, hi = np.searchsorted(rows, [offset, offset + post.rows])
             if lo == hi:
                 continue
@@ -377,6 +461,9 @@ class SegmentedLexical:
                 pos = np.minimum(np.searchsorted(docs, mine), len(docs) - 1)
                 hit = docs[pos] == mine
                 out[lo:hi][hit] += weights[start + pos[hit]] * (query[term] * float(self.idf[term]))
+            if len(dead):  # few: each is found among the rows (ascending) by binary search
+                at = np.minimum(np.searchsorted(mine, dead), len(mine) - 1)
+                out[lo:hi][at[mine[at] == dead]] = 0.0
         return out
 
     def scores(self, ids: list[int]) -> np.ndarray:
@@ -385,7 +472,7 @@ class SegmentedLexical:
         if not ids:
             return scores
         ids_arr = np.asarray(ids, dtype=np.int64)
-        for (post, offset, _), local, weights in zip(self._parts, self._local, self._weights):
+        for (post, offset, _), local, weights, dead in zip(self._parts, self._local, self._weights, self._dead):
             terms = local[ids_arr]
             found = terms >= 0
             if not found.any():
@@ -400,5 +487,6 @@ class SegmentedLexical:
             positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
             values = np.repeat(self.idf[ids_arr[found]].astype(np.float64), lengths) * weights[positions]
             summed = np.bincount(post.docs[positions], weights=values, minlength=post.rows)
+            summed[dead] = 0.0
             scores[offset : offset + post.rows] = summed
         return scores

@@ -6,9 +6,12 @@ ranked sentences: the story's articles are the ones retrieval puts near the
 top, every speaker in them becomes one party (the spans naming the same
 party are merged), each party keeps its strongest act (a charge or an
 accusation over a plain statement), and its quote is the sentence that
-carries that act. Parties of one side (those who accuse, charge, sue,
-criticise, demand or threaten; those who deny, reject or respond; the
-others) stay together, each side and each party in story order.
+carries that act; a second quote (more for a party the question names) is
+the party's further statement closest to what the question asks, by the
+sentence vectors stored at index time. Parties of one side (those who
+accuse, charge, sue, criticise, demand or threaten; those who deny, reject
+or respond; the others) stay together, each side and each party in story
+order.
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from .answer import Answer, Quote
 from .attribution import Statement
 from .errors import QuestionError
 from .search import Retrieval
+from .sentence_vectors import SentenceVectors
 from .statement_store import load_statements
 from .store import Snapshot
 from .text import STOPWORDS, content_syllables, fold, syllables
@@ -35,6 +41,8 @@ MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not 
 MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
 MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
 PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
+OWN_WORDS_SHARE = 0.75  # a statement whose content is this share of its sentence is in the party's own words
+MMR_LAMBDA = 0.7  # further quotes: weight of closeness to the question against likeness to what is quoted
 
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
@@ -113,10 +121,23 @@ class Party:
 _TO_ACCUSE = re.compile(r"\b(ai\s+(?:\w+\s+){0,2}?tố|tố(?:\s+\w+){0,5}?\s+(gì|ra sao|thế nào))\b")
 
 
+# "X nói gì", "what did X say": a question about a party's words. It asks for the parties' statements
+# when it asks for more than one thing ("X nói gì ... và Y đáp lại ra sao?", "... và sau đó nói gì?");
+# alone ("Ông X nói gì về ...?") it asks for one answer, and the ranked quotes give it.
+_SAYS = re.compile(
+    r"\b(noi|phat bieu|tuyen bo|khang dinh|cho biet|binh luan)\s+(gi|nhung gi|ra sao|the nao|nhu the nao)\b"
+    r"|\bwhat (did|do|does|has|have)\b.*\b(say|said|claim\w*|argue\w*)\b"
+)
+
+
 def is_who_question(question: str) -> bool:
     """True for questions about who accused, denied, responded... or what each side says."""
     folded = " ".join(fold(question).split())
-    return any(p.search(folded) for p in _WHO) or bool(_TO_ACCUSE.search(" ".join(question.lower().split())))
+    return (
+        any(p.search(folded) for p in _WHO)
+        or bool(_TO_ACCUSE.search(" ".join(question.lower().split())))
+        or (_SAYS.search(folded) is not None and asks_for_several(question))
+    )
 
 
 def names_no_topic(question: str) -> bool:
@@ -125,13 +146,22 @@ def names_no_topic(question: str) -> bool:
     return sum(w not in _FRAME_WORDS for w in words) < MIN_OWN_WORDS
 
 
-def answer_by_party(snapshot: Snapshot, retrieval: Retrieval, answer: Answer) -> Answer:
+def answer_by_party(
+    snapshot: Snapshot, retrieval: Retrieval, answer: Answer, sentences: SentenceVectors | None = None
+) -> Answer:
     """`answer` with its parties (and their quotes as its quotes) when the story has any."""
     if not retrieval.hits or not (
         answer.answered or names_no_topic(retrieval.question) or topic_support(retrieval) >= MIN_TOPIC_SUPPORT
     ):
         return answer
-    parties = story_parties(snapshot, story_articles(retrieval), question=retrieval.question)
+    parties = story_parties(
+        snapshot,
+        story_articles(retrieval),
+        question=retrieval.question,
+        # A question that names nothing but the act has no topic to rank a party's statements by.
+        query_vector=None if names_no_topic(retrieval.question) else retrieval.query_vector,
+        sentences=sentences,
+    )
     if not parties:
         return answer
     if not names_no_topic(retrieval.question):
@@ -231,11 +261,20 @@ def story_articles(retrieval: Retrieval) -> list[str]:
     return out[:MAX_STORY_ARTICLES]
 
 
-def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str = "") -> tuple[Party, ...]:
+def story_parties(
+    snapshot: Snapshot,
+    article_ids: list[str],
+    *,
+    question: str = "",
+    query_vector: np.ndarray | None = None,
+    sentences: SentenceVectors | None = None,
+) -> tuple[Party, ...]:
     """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order.
 
     When there are more, the parties kept are those that take a stance and
-    whose statements share most words with `question`.
+    whose statements share most words with `question`. With the question's
+    embedding and the sentence vectors, a party's further quotes are the
+    statements closest to what the question asks (see `_party`).
     """
     groups: list[list[Statement]] = []
     for article_id in article_ids:
@@ -260,7 +299,8 @@ def story_parties(snapshot: Snapshot, article_ids: list[str], *, question: str =
         focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
     # A party the question names is what it asks about: its further statements are quoted too.
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
-    parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES) for g in ranked]
+    relevance = _relevance(ranked, query_vector, sentences)
+    parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES, relevance) for g in ranked]
     first_of_side = {}
     for k, p in enumerate(parties):
         first_of_side.setdefault(p.side, k)
@@ -302,7 +342,13 @@ def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
 
 
 def same_party(a: str, b: str) -> bool:
-    """True when two speaker spans name one party: the same words, or a person's shorter reference ("ông Tân")."""
+    """True when two speaker spans name one party: the same words, or a person's shorter reference ("ông Tân").
+
+    A representative named by the body it speaks for ("đại diện công ty TV Hub", "phía KTNN",
+    "người phát ngôn Bộ Ngoại giao") is that body; a named person ("người phát ngôn ... Liu Pengyu")
+    stays a party of their own, because their name is more than the body's.
+    """
+    a, b = _represented(a), _represented(b)
     wa, wb = _words(a), _words(b)
     if not wa or not wb:
         return a.lower() == b.lower()
@@ -329,6 +375,19 @@ _PERSON_REFERENCE = re.compile(
     r"nghị sĩ|mr|ms|mrs)\b",
     re.IGNORECASE,
 )
+# "đại diện X", "phía X", "người phát ngôn của X": X speaking through someone unnamed.
+_REPRESENTATIVE = re.compile(
+    r"^(?:(?:đại diện(?: phát ngôn)?|phía|bên|người phát ngôn|phát ngôn viên|người đại diện)(?: của| cho)?\s+)+",
+    re.IGNORECASE,
+)
+
+
+def _represented(speaker: str) -> str:
+    """The body a representative speaks for ("đại diện công ty TV Hub" -> "công ty TV Hub"), else the speaker."""
+    rest = _REPRESENTATIVE.sub("", speaker.strip())
+    return rest if _words(rest) else speaker
+
+
 _GENERIC = frozenset("ông bà cô anh chị của tại các những một và này đó".split())
 
 
@@ -360,35 +419,35 @@ def _carries_content(s: Statement) -> bool:
     return len(s.content.text.split()) >= MIN_CONTENT_WORDS
 
 
-def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = PARTY_QUOTES) -> Party:
+def _party(
+    snapshot: Snapshot,
+    group: list[Statement],
+    max_quotes: int = PARTY_QUOTES,
+    relevance: _Relevance | None = None,
+) -> Party:
     # The party's first act that takes a stance, in story order; a plain statement only when it has none.
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
+    if main.act in {"say", "other"} and relevance is not None:
+        # No stance: of its plain statements, the one that best answers the question.
+        plain = [s for s in group if s.act == main.act and _carries_content(s)]
+        main = _next_quote(plain, [], relevance) or main
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
     chosen = [main]
-    if not _carries_content(main):
-        # One sentence cannot carry it: add the party's first statement that says what it claims.
-        fuller = next((s for s in group if _carries_content(s) and s.sentence != main.sentence), None)
-        if fuller is not None:
-            chosen.append(fuller)
-    else:
-        # A second stance said in another sentence (a further accusation, a demand after a denial)
-        # is more than one sentence carries: quote it too (measured: cover 0.55 -> 0.60 on news_dev).
-        further = next(
-            (s for s in group if s.sentence != main.sentence and _takes_stance(s) and _carries_content(s)), None
-        )
-        if further is not None:
-            chosen.append(further)
+    others = [s for s in group if s.sentence != main.sentence and _carries_content(s)]
+    if _carries_content(main) and max_quotes <= PARTY_QUOTES:
+        # A second quote adds a claim: a further stance (a demand after a denial) or, when the
+        # question has a topic to match, the party's own words on it; never a sentence where the
+        # reporter narrates what it plainly said.
+        others = [s for s in others if _takes_stance(s) or (relevance is not None and _own_words(s))]
+    # The second quote says what the party claims when the first only names the act; otherwise it
+    # is the party's further statement that best answers the question. A party the question names
+    # is quoted in up to `max_quotes` of its statements.
+    while len(chosen) < max(max_quotes, 2):
+        pick = _next_quote(others, chosen, relevance)
+        if pick is None:
+            break
+        chosen.append(pick)
     if max_quotes > PARTY_QUOTES:
-        # Asked about by name: its other statements that carry content, stances first, in story order.
-        seen = {s.sentence for s in chosen}
-        rest = [s for s in group if s.sentence not in seen and _carries_content(s)]
-        rest.sort(key=lambda s: (not _takes_stance(s), group.index(s)))
-        for s in rest:
-            if len(chosen) >= max_quotes:
-                break
-            if s.sentence not in seen:
-                seen.add(s.sentence)
-                chosen.append(s)
         chosen.sort(key=lambda s: (s.article_id != main.article_id, s.sentence.start))
     if not main.speaker_in_sentence:
         # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.
@@ -406,6 +465,76 @@ def _party(snapshot: Snapshot, group: list[Statement], max_quotes: int = PARTY_Q
         target=target.text if target else None,
         quotes=tuple(_quote(snapshot, s) for s in chosen),
         side=side,
+    )
+
+
+def _preference(s: Statement) -> tuple[bool, bool]:
+    """How a further quote is preferred (lower first): a stance, then the party's own words."""
+    return not _takes_stance(s), not _own_words(s)
+
+
+def _own_words(s: Statement) -> bool:
+    """True when the sentence gives what the party claims in its words: a quotation, or a claim that
+    is most of the sentence ("X khẳng định ..."), not the reporter narrating it ("Sáng 1/7, ông X
+    đã lên Twitter để chỉ trích ...")."""
+    before = s.sentence.text[: max(0, s.content.start - s.sentence.start)].rstrip()
+    quoted = before[-1:] in _OPENING_QUOTES
+    return quoted or len(s.content.text.split()) >= OWN_WORDS_SHARE * len(s.sentence.text.split())
+
+
+_OPENING_QUOTES = frozenset('"“«‘')
+
+
+@dataclass(frozen=True)
+class _Relevance:
+    """The question's embedding and the unit vectors of the statements' sentences."""
+
+    query: np.ndarray
+    vectors: dict[tuple[str, int], np.ndarray]
+
+    def to_question(self, s: Statement) -> float:
+        """Cosine of the statement's sentence and the question (0 when its vector is unknown)."""
+        v = self.vectors.get((s.article_id, s.sentence.start))
+        return float(v @ self.query) if v is not None else 0.0
+
+    def to_quoted(self, s: Statement, chosen: list[Statement]) -> float:
+        """The highest cosine of the statement's sentence and a sentence already quoted."""
+        v = self.vectors.get((s.article_id, s.sentence.start))
+        if v is None:
+            return 0.0
+        quoted = [self.vectors.get((c.article_id, c.sentence.start)) for c in chosen]
+        return max((float(v @ c) for c in quoted if c is not None), default=0.0)
+
+
+def _relevance(
+    groups: list[list[Statement]], query_vector: np.ndarray | None, sentences: SentenceVectors | None
+) -> _Relevance | None:
+    """The vectors that rank a party's statements against the question, or None without them."""
+    if query_vector is None or sentences is None:
+        return None
+    keys = list(dict.fromkeys((s.article_id, s.sentence.start, s.sentence.text) for g in groups for s in g))
+    found = sentences.lookup([text for _, _, text in keys]) if keys else None
+    if found is None:
+        return None
+    vectors = {(a, start): v for (a, start, _), v in zip(keys, found) if v.any()}
+    return _Relevance(query_vector, vectors)
+
+
+def _next_quote(candidates: list[Statement], chosen: list[Statement], relevance: _Relevance | None) -> Statement | None:
+    """The candidate to quote next, among those preferred most (`_preference`): without vectors the
+    first in story order; with them the one closest to the question and least like what is already
+    quoted (maximal marginal relevance: a party's statements are all on the story's topic, so the
+    closest alone would often repeat the quote before)."""
+    candidates = [s for s in candidates if s.sentence not in {c.sentence for c in chosen}]
+    if not candidates:
+        return None
+    best = min(_preference(s) for s in candidates)
+    candidates = [s for s in candidates if _preference(s) == best]
+    if relevance is None:
+        return candidates[0]
+    return max(
+        candidates,
+        key=lambda s: MMR_LAMBDA * relevance.to_question(s) - (1 - MMR_LAMBDA) * relevance.to_quoted(s, chosen),
     )
 
 

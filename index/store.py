@@ -727,7 +727,8 @@ class Snapshot:
         self.vectors = RowVectors([s.vectors for s in segments], self._offsets[:-1], dimension)
         self.dense = SegmentedDense([(s.dense, o, live) for s, o, live in zip(segments, self._offsets, self._lives)])
         self.lexical = SegmentedLexical(
-            [(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)]
+            [(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)],
+            previous=reuse.lexical if reuse is not None else None,
         )
         self._home: dict[str, int] = {}  # article id -> segment holding its live version
         for i, (seg, live) in enumerate(zip(segments, self._lives)):

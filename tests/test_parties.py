@@ -13,7 +13,7 @@ from index.articles import parse_article
 from index.attribution import extract_statements
 from index.engine import Engine
 from index.evaluate_parties import load_gold, score_attributions
-from index.parties import is_who_question
+from index.parties import is_who_question, same_party
 from index.statement_store import folder, statements_key
 
 from .conftest import DATA, SEED_ARTICLE, SEEDS
@@ -313,3 +313,71 @@ def test_storybot_who_cli(settings, encoder, capsys):
     assert data["topic"] == "tin tặc Trung Quốc" and len(data["parties"]) >= 6
     assert main(["who", *paths, "--json", "công thức làm bánh mì"]) == 0
     assert json.loads(capsys.readouterr().out)["parties"] == []
+
+
+# --- which of a party's statements is quoted ---------------------------------------------------
+
+TAXI_ARTICLE = (
+    "Taxi Phương Nam cáo buộc Sao Việt bán phá giá\n\n"
+    "Công ty Taxi Phương Nam cáo buộc ứng dụng gọi xe Sao Việt bán phá giá cước để chiếm thị phần của các hãng taxi.\n"
+    "Công ty Taxi Phương Nam cho biết hãng đã gửi văn bản tới Bộ Công Thương hôm 3/6.\n"
+    "“Doanh thu của hãng đã giảm 30% chỉ trong năm qua vì giá cước quá thấp của đối thủ”, "
+    "Công ty Taxi Phương Nam cho biết.\n"
+    "“Nhiều tài xế của chúng tôi đã phải nghỉ việc vì thu nhập không đủ nuôi gia đình”, "
+    "Công ty Taxi Phương Nam nói thêm.\n"
+    "Đại diện Sao Việt khẳng định công ty luôn tuân thủ quy định về giá cước và chưa nhận được văn bản nào.\n"
+)
+
+
+@pytest.fixture
+def taxi_engine(engine: Engine, settings) -> Engine:
+    (settings.articles_dir / "004_taxi.txt").write_text(TAXI_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    return engine
+
+
+def test_what_a_party_said_about_the_topic_asked_is_quoted(taxi_engine: Engine):
+    # "X nói gì về A, và Y nói gì về B?" asks for each party's statement on its topic: the taxi
+    # company is quoted in its accusation and in what it said about its drivers' income, not in
+    # its first further statement in story order (the fall in revenue).
+    answer = taxi_engine.ask("Hãng taxi nói gì về thu nhập của tài xế, và ứng dụng gọi xe nói gì về giá cước?")
+    taxi = party(answer, "Taxi Phương Nam")
+    quoted = [q.text for q in taxi.quotes]
+    assert "bán phá giá cước" in quoted[0]
+    assert any("thu nhập không đủ nuôi gia đình" in t for t in quoted), quoted
+    assert not any("Doanh thu của hãng" in t for t in quoted), quoted
+    assert any("tuân thủ quy định về giá cước" in q.text for q in party(answer, "Sao Việt").quotes)
+    # Asked about the revenue instead, the same party is quoted in what it said about that.
+    answer = taxi_engine.ask("Hãng taxi nói gì về doanh thu, và ứng dụng gọi xe đáp lại ra sao?")
+    assert any("Doanh thu của hãng đã giảm 30%" in q.text for q in party(answer, "Taxi Phương Nam").quotes)
+
+
+def test_a_partys_quote_is_its_stance_not_the_reporters_plain_account(taxi_engine: Engine):
+    answer = taxi_engine.ask("Ai cáo buộc ai trong vụ bán phá giá cước taxi?")
+    taxi = party(answer, "Taxi Phương Nam")
+    assert taxi.act == "accuse" and "bán phá giá cước" in taxi.quotes[0].text
+    # "... cho biết hãng đã gửi văn bản ..." only narrates what it did: it adds no claim of its own.
+    assert not any("đã gửi văn bản tới Bộ Công Thương" in q.text for q in taxi.quotes)
+
+
+@pytest.mark.parametrize(
+    ("question", "several"),
+    [
+        ("trieu tien noi warmbier bi benh gi va sau do noi gi ve cai chet cua anh", True),
+        ("Bộ KH-ĐT nói gì về 18 dự án, và Kiểm toán Nhà nước nói gì?", True),
+        ("What did the ministry say about the audit, and what did the auditor say?", True),
+        # One party's words asked once: one answer, the ranked quotes give it.
+        ("Ông Hùng nói gì về dự án?", False),
+        ("What did Mnuchin say about the sanctions?", False),
+    ],
+)
+def test_a_question_asking_what_several_parties_said_is_a_who_question(question, several):
+    assert is_who_question(question) is several
+
+
+def test_a_body_and_its_unnamed_representative_are_one_party():
+    # "đại diện công ty TV Hub" speaks for the company: one party, listed once with all its statements.
+    assert same_party("đại diện công ty TV Hub", "công ty TV Hub")
+    assert same_party("Phía KTNN", "KTNN")
+    # A spokesman named in person stays a party of their own beside the embassy.
+    assert not same_party("người phát ngôn của Đại sứ quán Trung Quốc tại Mỹ Liu Pengyu", "Đại sứ quán Trung Quốc")

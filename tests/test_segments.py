@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 import index.build as build
 from index.build import build_index
@@ -187,8 +187,7 @@ def test_a_build_told_which_files_changed_looks_at_those_alone(engine, settings,
     assert not build.is_stale(settings)
 
 
-@pytest.mark.parametrize("dense_lookup", [0, 10, 10**9])  # common words looked up per row, either, by one pass
-def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch, dense_lookup):
+def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(settings, encoder, monkeypatch):
     # Max-score pruning: the answer's best passages and their scores are the same as when
     # every posting of every word is summed, over several segments with a removed article.
     import index.lexical as lexical
@@ -204,10 +203,13 @@ def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(setting
     build_index(settings, encoder, merge=False)
     lex = open_snapshot(settings.index_dir).lexical
     monkeypatch.setattr(lexical, "COMMON_SHARE", 0.05)  # most words count as common on a small corpus
-    monkeypatch.setattr(lexical, "DENSE_LOOKUP", dense_lookup)
     questions = [json.loads(line)["question"] for line in (XQUAD_SAMPLE / "questions.jsonl").open(encoding="utf-8")]
     pruned = 0
-    for question in [*questions, "Ai đã tạo ra oxy lỏng năm 1891?", "ai buoc toi 4 nguoi trung quoc"]:
+    # Common words looked up per row by binary search, by one pass over their postings, or either.
+    for dense_lookup, question in itertools.product(
+        [0, 10, 10**9], [*questions, "Ai đã tạo ra oxy lỏng năm 1891?", "ai buoc toi 4 nguoi trung quoc"]
+    ):
+        monkeypatch.setattr(lexical, "DENSE_LOOKUP", dense_lookup)
         ids = lex.token_ids(query_tokens(question))
         query = {t: 1.0 if i % 3 else 0.3 for i, t in enumerate(ids)}  # weighted, as glossary synonyms are
         full = sum(w * lex.scores([t]) for t, w in query.items()) if query else np.zeros(lex.rows)
@@ -219,3 +221,43 @@ def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(setting
         np.testing.assert_allclose(lex.score_rows(query, candidates), full[candidates], rtol=1e-5, atol=1e-6)
         pruned += any(lex.df[t] > 0.05 * lex.size for t in ids)
     assert pruned >= 5  # the pruning path ran
+
+
+def test_a_running_index_takes_in_changes_without_recomputing_every_weight(settings, encoder, monkeypatch):
+    # A served snapshot switching to the next generation keeps its segments' BM25 weights while
+    # the average chunk length barely moves; a removed article still never comes back.
+    import index.lexical as lexical
+    from index.search import query_tokens
+
+    from .conftest import XQUAD_SAMPLE_ARTICLES
+
+    shutil.copytree(XQUAD_SAMPLE_ARTICLES, settings.articles_dir, dirs_exist_ok=True)
+    build_index(settings, encoder, merge=False)
+    before = open_snapshot(settings.index_dir)
+    monkeypatch.setattr(lexical, "AVG_LEN_DRIFT", 0.5)  # this small corpus moves more than 1%
+    (settings.articles_dir / "oxy.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    gone = sorted(p.name for p in XQUAD_SAMPLE_ARTICLES.iterdir())[0]
+    gone_text = (settings.articles_dir / gone).read_text(encoding="utf-8")
+    (settings.articles_dir / gone).unlink()
+    build_index(settings, encoder, merge=False)
+    after = open_snapshot(settings.index_dir, reuse=before)
+    assert after.lexical._weights[0] is before.lexical._weights[0]  # the first segment's, not recomputed
+    exact = open_snapshot(settings.index_dir)
+    body = next(line for line in gone_text.splitlines()[1:] if len(line) > 80)
+    for question in ["Ai đã tạo ra oxy lỏng năm 1891?", body]:
+        query = dict.fromkeys(after.lexical.token_ids(query_tokens(question)), 1.0)
+        rows, scores = after.lexical.top(query, 5)
+        exact_rows, exact_scores = exact.lexical.top(query, 5)
+        assert len(rows) == 5 and {after.chunk(int(r)).article_id for r in rows}.isdisjoint({gone})
+        np.testing.assert_allclose(scores, exact_scores, rtol=0.5)  # within the drift allowed here
+        assert after.chunk(int(rows[0])).article_id == exact.chunk(int(exact_rows[0])).article_id
+    assert after.chunk(int(rows[0])).article_id != gone  # its words now point elsewhere
+    # The vocabulary and IDF are exact, however the segments were taken over.
+    assert after.lexical.vocab_dict == exact.lexical.vocab_dict
+    np.testing.assert_array_equal(after.lexical.idf, exact.lexical.idf)
+    parts = after.lexical._parts
+    assert len(parts) == 2
+    first_only = lexical.SegmentedLexical(parts[:1], previous=after.lexical)  # a later segment dropped
+    fresh = lexical.SegmentedLexical(parts[:1])
+    assert first_only.vocab_dict == fresh.vocab_dict
+    np.testing.assert_array_equal(first_only.idf, fresh.idf)

@@ -195,6 +195,7 @@ def merge_postings(parts: Sequence[tuple[Postings, np.ndarray]]) -> Postings:
 AVG_LEN_DRIFT = 0.01
 # Words in more than this share of the chunks are summed last, and only when they must be (see `top`).
 COMMON_SHARE = 0.01
+KTH_POOL = 4096  # about as many rows as the k-th best score is taken among (see _best_rows)
 # A common word is added for every row (one C loop over its postings) rather than looked up for
 # the candidate rows by binary search when the rows number more than 1/DENSE_LOOKUP of its postings.
 DENSE_LOOKUP = 30
@@ -262,6 +263,29 @@ def _vocabulary(
         )
         tokens.extend(itertools.islice(vocab, start, None))
     return tokens, vocab, maps
+
+
+def _best_rows(values: np.ndarray, k: int) -> np.ndarray:
+    """Rows (ascending) of every value at or above some threshold that at least `k` positive values reach.
+
+    That is all rows holding the k largest positive values (fewer when fewer are positive),
+    plus up to about KTH_POOL others, found by comparing with thresholds: listing every
+    nonzero row of a million (hundreds of thousands of them) would cost more.
+    """
+    positive = int(np.count_nonzero(values))
+    if positive <= KTH_POOL:
+        return np.flatnonzero(values)
+    low, high = 0.0, float(values.max())  # at least k values reach `low` (all positive ones)
+    for _ in range(40):
+        middle = (low + high) / 2
+        count = int(np.count_nonzero(values >= middle))
+        if count < k:
+            high = middle
+        elif count > KTH_POOL and middle > low:
+            low = middle
+        else:
+            return np.flatnonzero(values >= middle)
+    return np.flatnonzero(values >= low) if low > 0 else np.flatnonzero(values)
 
 
 def _close(used: float, avg_len: float) -> bool:
@@ -388,12 +412,12 @@ class SegmentedLexical:
         partial = self._summed(order[:split], query)
         rest = sum(bound[t] for t in order[split:])
         if split == len(order):
-            rows = np.flatnonzero(partial)
+            rows = _best_rows(partial, k)
             scores = partial[rows]
         else:
             # The k-th best score among the rows the rare words found: a lower bound of the
-            # k-th best overall, cheap to take again as more words are summed.
-            seen = np.flatnonzero(partial)
+            # k-th best overall (sums only grow), cheap to take again as more words are summed.
+            seen = _best_rows(partial, k)
             while True:
                 kth = float(np.partition(partial[seen], len(seen) - k)[len(seen) - k]) if len(seen) >= k else 0.0
                 if rest < kth or split == len(order):
@@ -421,6 +445,9 @@ class SegmentedLexical:
                 live = live[current >= kth - rest]
             rows = rows[live]
             scores = partial[rows] + looked[live]
+        if len(scores) > k:  # the rows at or above the k-th score (ties kept), then in order
+            keep = scores >= np.partition(scores, len(scores) - k)[len(scores) - k]
+            rows, scores = rows[keep], scores[keep]
         best = np.argsort(-scores, kind="stable")[:k]
         return rows[best], scores[best].astype(np.float32)
 

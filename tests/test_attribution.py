@@ -216,3 +216,22 @@ def test_news_dev_figures_hold_after_the_third_round():
     score = score_attributions(load_gold(NEWS_DEV / "attributions.jsonl"), NEWS_DEV / "articles")
     # Measured F1 0.735, speaker recall 0.861 (README, quality table); below this is a regression.
     assert score.f1 >= 0.71 and score.speaker_matched / score.gold >= 0.85
+
+
+def test_statements_of_an_older_extractor_are_removed_a_share_per_build(tmp_path: Path, monkeypatch) -> None:
+    # After an upgrade, adding one article must not wait for every old statement file to go.
+    from index import statement_store
+
+    index_dir = tmp_path / "index"
+    old = index_dir / statement_store.STATEMENTS / "v1"
+    old.mkdir(parents=True)
+    for n in range(25):
+        (old / f"{n:04d}.json").write_text("[]", encoding="utf-8")
+    monkeypatch.setattr(statement_store, "OLD_FILES_PER_BUILD", 10)
+    article = parse_article("tin.txt", "Tin\n\nÔng Nguyễn Văn An cho biết công ty sẽ kiện đến cùng.\n")
+    left = []
+    for _ in range(3):
+        statement_store.ensure_statements(index_dir, [article], prune=False)
+        left.append(len(list(old.glob("*.json"))) if old.exists() else 0)
+    assert left == [15, 5, 0] and not old.exists()
+    assert len(list(statement_store.folder(index_dir).glob("*.json"))) == 1  # this version's file stays

@@ -10,15 +10,16 @@ corpus's average chunk length. So adding or removing an article writes only
 its own counts, and scores are those of one BM25 index built over the whole
 corpus: bm25s's "lucene" variant (idf = ln(1 + (N - df + 0.5) / (df + 0.5)),
 times tf / (tf + k1 * (1 - b + b * len / avglen))), with the same
-vocabulary and bit-identical IDF, and scores equal to float32 rounding
-(summed in float64), checked against `bm25s.BM25.index` by
+vocabulary and bit-identical IDF, and scores equal to float32 rounding,
+checked against `bm25s.BM25.index` by
 bench/check_lexical.py. One shortcut: a segment's posting weights (which
 depend on the corpus only through its average chunk length) are kept from
 one generation to the next while that average moves by at most
 AVG_LEN_DRIFT, so that taking in one new article does not recompute the
 weights of every posting of a large corpus; scores then differ from exact
-by less than that share of themselves. bm25s itself is not used to score: its score matrix
-bakes in one corpus's IDF, which is what segments must not store.
+by less than that share of themselves. bm25s itself is not used to score:
+its score matrix bakes in one corpus's IDF, which is what segments must not
+store.
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def _vocabulary(
 
     The segments `previous` began with, when this one begins with them too, keep their ids: only
     the new segments' tokens are looked up (a generation that adds one article does not number
-    the whole vocabulary again: 1.7 million tokens at 1,000,000 chunks).
+    the whole vocabulary again: 1.6 million tokens at 1,000,000 chunks).
     """
     same = 0
     if previous is not None:
@@ -266,11 +267,11 @@ def _vocabulary(
 
 
 def _best_rows(values: np.ndarray, k: int) -> np.ndarray:
-    """Rows (ascending) of every value at or above some threshold that at least `k` positive values reach.
+    """The rows (ascending) holding the `k` largest positive values, and up to about KTH_POOL others.
 
-    That is all rows holding the k largest positive values (fewer when fewer are positive),
-    plus up to about KTH_POOL others, found by comparing with thresholds: listing every
-    nonzero row of a million (hundreds of thousands of them) would cost more.
+    All rows whose value reaches a threshold that at least `k` values reach (every positive row
+    when there are few), found by bisecting thresholds with counts: listing every nonzero row
+    of a million (hundreds of thousands of them) would cost more.
     """
     positive = int(np.count_nonzero(values))
     if positive <= KTH_POOL:

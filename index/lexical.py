@@ -28,7 +28,7 @@ import hashlib
 import itertools
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -214,7 +214,29 @@ def scatter_add(out: np.ndarray, docs: np.ndarray, weights: np.ndarray, factor: 
         out[docs] += weights * np.float32(factor)
 
 
-def _posting_weights(post: Postings, avg_len: float) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _SegmentTerms:
+    """What a generation computed from one segment's postings; the next one keeps what still holds."""
+
+    postings: Postings
+    dead: np.ndarray  # its removed rows
+    live_df: np.ndarray  # per token of the segment: the live rows holding it
+    avg_len: float = 0.0  # the corpus's average chunk length the weights were computed with
+    weights: np.ndarray | None = None  # per posting (see _posting_weights)
+    max_weight: np.ndarray | None = None  # per token of the segment: its largest posting weight
+
+
+def _live_df(post: Postings, live: np.ndarray, dead: np.ndarray) -> np.ndarray:
+    """Per token of the segment, the live rows (mask `live`; `dead` its removed rows) holding it."""
+    live_df = np.diff(post.indptr)
+    if len(dead):
+        dead_postings = np.flatnonzero(~live[post.docs])
+        owners = np.searchsorted(post.indptr, dead_postings, side="right") - 1
+        live_df = live_df - np.bincount(owners, minlength=len(post.tokens))
+    return live_df
+
+
+def _posting_weights(post: Postings, avg_len: float) -> dict[str, np.ndarray]:
     """Each posting's weight tf / (tf + k1 * (1 - b + b * len / avglen)), and each token's largest."""
     with np.errstate(divide="ignore", invalid="ignore"):
         norm = K1 * ((1 - B) + B * post.doc_len / avg_len) if avg_len else np.full(post.rows, K1)
@@ -224,7 +246,7 @@ def _posting_weights(post: Postings, avg_len: float) -> tuple[np.ndarray, np.nda
     seg_max = np.zeros(len(lengths), dtype=np.float32)
     if len(tf):
         seg_max[lengths > 0] = np.maximum.reduceat(tf, post.indptr[:-1][lengths > 0])
-    return tf, seg_max
+    return {"weights": tf, "max_weight": seg_max}
 
 
 def _vocabulary(
@@ -306,30 +328,28 @@ class SegmentedLexical:
     ) -> None:
         """`parts`: each segment's postings, its first global row and its live-row mask.
 
-        `previous`: the index of the generation before, whose segments' posting weights are
-        reused while the corpus's average chunk length has moved by at most AVG_LEN_DRIFT.
+        `previous`: the index of the generation before; the segments it shares with this one keep
+        their token ids, their document frequencies (while their removed rows are the same) and
+        their posting weights (while the average chunk length moved by at most AVG_LEN_DRIFT).
         """
         self._parts = list(parts)
         self.rows = sum(post.rows for post, _, _ in self._parts)
         tokens, vocab, maps = _vocabulary([post for post, _, _ in self._parts], previous)
         self._tokens, self._vocab, self._maps = tokens, vocab, maps
-        self._live_df: list[tuple[Postings, np.ndarray, np.ndarray]] = []  # (postings, dead rows, live df)
-        reusable = {id(post): (post, dead, live_df) for post, dead, live_df in previous._live_df} if previous else {}
+        before = {id(t.postings): t for t in previous._terms} if previous is not None else {}
+        terms: list[_SegmentTerms] = []  # per segment, completed with its weights below
         df = np.zeros(len(vocab), dtype=np.int64)
         n_live, total_len = 0, 0
         for (post, _, live), local_to_global in zip(self._parts, maps):
-            dead_rows = np.flatnonzero(~live)
-            known = reusable.get(id(post))
-            if known is not None and known[0] is post and np.array_equal(known[1], dead_rows):
-                live_df = known[2]
+            dead = np.flatnonzero(~live)
+            known = before.get(id(post))
+            if known is None or known.postings is not post:
+                terms.append(_SegmentTerms(post, dead, _live_df(post, live, dead)))
+            elif not np.array_equal(known.dead, dead):  # rows removed since: counted again, weights kept
+                terms.append(replace(known, dead=dead, live_df=_live_df(post, live, dead)))
             else:
-                live_df = np.diff(post.indptr)
-                if len(dead_rows):
-                    dead = np.flatnonzero(~live[post.docs])
-                    terms = np.searchsorted(post.indptr, dead, side="right") - 1
-                    live_df = live_df - np.bincount(terms, minlength=len(post.tokens))
-            self._live_df.append((post, dead_rows, live_df))
-            df[local_to_global] += live_df  # a segment lists each token once
+                terms.append(known)
+            df[local_to_global] += terms[-1].live_df  # a segment lists each token once
             n_live += int(live.sum())
             total_len += int(post.doc_len[live].sum(dtype=np.int64))
         # Ids of tokens that occur in live rows only, in first-seen order (as a full build numbers them).
@@ -347,32 +367,24 @@ class SegmentedLexical:
         self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
         avg_len = total_len / n_live if n_live else 0.0
         # Global token id -> the segment's local token id (-1 when absent), and each posting's
-        # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)): computed
-        # once per generation, so a query only gathers, weights by IDF and sums.
+        # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)), so a query
+        # only gathers, weights by IDF and sums. The weights depend on the corpus only through
+        # the average length, which an article added to a large corpus barely moves: a segment
+        # keeps those of the generation before while it stays within AVG_LEN_DRIFT.
         self._local: list[np.ndarray] = []
-        self._weights: list[np.ndarray] = []
-        self._dead: list[np.ndarray] = []  # per segment: its removed rows, which score 0
         self._max_weight = np.zeros(len(df), dtype=np.float32)  # per token: its largest posting weight
-        # Postings (by identity) -> (postings, the average length its weights use, weights, per-token max).
-        self._by_postings: dict[int, tuple[Postings, float, np.ndarray, np.ndarray]] = {}
-        known = previous._by_postings if previous is not None else {}
-        for (post, _, live), local_to_global in zip(self._parts, maps):
+        for i, (t, local_to_global) in enumerate(zip(terms, maps)):
             local = np.full(len(df), -1, dtype=np.int64)
             keep = used[local_to_global]
             local[renumber[local_to_global[keep]]] = np.flatnonzero(keep)
             self._local.append(local)
-            self._dead.append(np.flatnonzero(~live))
-            cached = known.get(id(post))
-            if cached is not None and cached[0] is post and _close(cached[1], avg_len):
-                # The weights depend on the corpus only through the average length: an article
-                # added to a large corpus barely moves it, so they are not computed again.
-                self._by_postings[id(post)] = cached
-            else:
-                self._by_postings[id(post)] = (post, avg_len, *_posting_weights(post, avg_len))
-            _, _, tf, seg_max = self._by_postings[id(post)]
-            self._weights.append(tf)
+            if t.weights is None or not _close(t.avg_len, avg_len):
+                terms[i] = t = replace(t, avg_len=avg_len, **_posting_weights(t.postings, avg_len))
             present = np.flatnonzero(local >= 0)
-            self._max_weight[present] = np.maximum(self._max_weight[present], seg_max[local[present]])
+            self._max_weight[present] = np.maximum(self._max_weight[present], t.max_weight[local[present]])
+        self._terms = terms
+        self._weights = [t.weights for t in terms]
+        self._dead = [t.dead for t in terms]  # per segment: its removed rows, which score 0
 
     @property
     def bm25(self) -> SegmentedLexical:

@@ -24,7 +24,7 @@ import sqlite3
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +38,6 @@ from .config import Settings
 from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .files import CorruptFileError, FileInfo
-from .identity import article_keys
 from .lexical import TOKENISER, merge_postings
 from .sentence_vectors import SentenceVectors, sentence_texts
 from .statement_store import ensure_statements
@@ -53,12 +52,12 @@ from .store import (
     Segment,
     SegmentRef,
     SegmentWriter,
-    article_from_row,
     build_lock,
     check_compatible,
     current_generation,
     generations,
     is_read_only,
+    key_rows,
     read_manifest,
     remove_leftovers,
     segments_dir,
@@ -270,17 +269,28 @@ def _open_readers(index_dir: Path, manifest: Manifest) -> dict[str, SegmentReade
     return {ref.name: SegmentReader(segments_dir(index_dir) / ref.name, ref) for ref in manifest.segments}
 
 
+def _close_readers(readers: dict[str, SegmentReader]) -> None:
+    for reader in readers.values():
+        reader.close()
+
+
+@contextlib.contextmanager
+def _reading(index_dir: Path, manifest: Manifest) -> Iterator[dict[str, SegmentReader]]:
+    """`_open_readers`, closed on leaving."""
+    readers = _open_readers(index_dir, manifest)
+    try:
+        yield readers
+    finally:
+        _close_readers(readers)
+
+
 def _stale_index(index_dir: Path, manifest: Manifest | None, files: list[tuple[str, FileStamp]]) -> bool:
     """True when `manifest` is missing, of another format or unreadable, or its files are not `files`."""
     if manifest is None or manifest.format_version != FORMAT_VERSION:
         return True
     try:
-        readers = _open_readers(index_dir, manifest)
-        try:
+        with _reading(index_dir, manifest) as readers:
             indexed = IndexedFiles.read(manifest, readers)
-        finally:
-            for reader in readers.values():
-                reader.close()
     except READ_ERRORS:
         return True
     return _stale(indexed, manifest.skipped, files)
@@ -308,14 +318,10 @@ def find_articles(index_dir: Path, keys: Sequence[str]) -> list[KnownArticle] | 
         return []
     found: list[KnownArticle] = []
     try:
-        readers = _open_readers(index_dir, manifest)
-        try:
+        with _reading(index_dir, manifest) as readers:
             for ref in manifest.segments:
                 deleted = set(ref.deleted)
                 found += [KnownArticle(*row) for row in readers[ref.name].find_keys(keys) if row[1] not in deleted]
-        finally:
-            for reader in readers.values():
-                reader.close()
     except READ_ERRORS as err:
         log.warning("looking articles up in the index failed: %s", err)
         return None
@@ -383,22 +389,11 @@ class SegmentReader:
     def find_keys(self, keys: Sequence[str]) -> list[tuple[str, str, str]]:
         """(key, article id, title) of the segment's articles recognised by any of `keys` (index.identity)."""
         db = self._connection()
-        has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_keys'").fetchone()
-        if has_table is None:  # written before keys were stored: derived from the articles' rows
-            wanted = set(keys)
-            rows = db.execute("SELECT id, title, text, paragraphs, content_hash, url, source, date FROM articles")
-            return [
-                (key, row[0], row[1])
-                for row in rows
-                for key in article_keys(article_from_row(row[0], row[1:]))
-                if key in wanted
-            ]
-        marks = ",".join("?" * len(keys))
-        sql = (
-            "SELECT k.key, k.article_id, a.title FROM article_keys k JOIN articles a ON a.id = k.article_id "
-            f"WHERE k.key IN ({marks})"
-        )
-        return db.execute(sql, list(keys)).fetchall()
+        found = key_rows(db, keys)
+        ids = sorted({article_id for _, article_id in found})
+        marks = ",".join("?" * len(ids))
+        titles = dict(db.execute(f"SELECT id, title FROM articles WHERE id IN ({marks})", ids)) if ids else {}
+        return [(key, article_id, titles[article_id]) for key, article_id in found]
 
     def vectors(self, rows: Sequence[int]) -> np.ndarray:
         """The vectors of `rows`, read from the segment's file (no memory map)."""
@@ -460,15 +455,13 @@ def build_index(
         base, why_all = _previous(settings, encoder, scope)
         if scope is not None and (base is None or base.retokenise):
             # Nothing to build on (or everything is indexed again): a full build.
-            for reader in base.readers.values() if base is not None else ():
-                reader.close()
+            _close_readers(base.readers if base is not None else {})
             scope, files = None, scan_files(settings.articles_dir)
             base, why_all = _previous(settings, encoder, None)
         try:
             summary = _build(settings, encoder, files, base, why_all, started, progress, scope)
         finally:
-            for reader in base.readers.values() if base is not None else ():
-                reader.close()
+            _close_readers(base.readers if base is not None else {})
         if merge and summary.changed_anything:
             merge_started = time.perf_counter()
             merged = merge_segments(settings.index_dir)
@@ -539,8 +532,7 @@ def _previous(settings: Settings, encoder: Encoder, scope: Sequence[str] | None)
         readers = _open_readers(index_dir, manifest)
         indexed = IndexedFiles.read(manifest, readers, scope)
     except READ_ERRORS as err:
-        for reader in readers.values():
-            reader.close()
+        _close_readers(readers)
         log.warning("previous index %s cannot be read: %s", gen, err)
         return None, f"the previous index could not be read ({err})"
     return _Base(manifest, readers, retokenise=manifest.tokeniser != TOKENISER, indexed=indexed), ""

@@ -360,14 +360,10 @@ class Segment:
             )
         ]
 
-    @property
-    def has_keys(self) -> bool:
-        """False for a segment written before articles' keys were stored (they are derived when merged)."""
-        return bool(self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_keys'"))
-
     def key_rows(self) -> list[tuple[str, str]]:
         """Every (key, article id) row of the segment (see index.identity)."""
-        return self._query("SELECT key, article_id FROM article_keys ORDER BY rowid")
+        with self._lock:
+            return key_rows(self._db)
 
     def all_rows(self, table: str) -> list[tuple]:
         """Every row of `table` ("articles", "chunks", "article_data", "files"), in row order (for merging)."""
@@ -626,9 +622,25 @@ def write_merged_segment(
                 for row in segment.all_rows("files")
                 if row[0] in keep
             ]
-            keys = [(key, a) for key, a in segment.key_rows() if a in keep] if segment.has_keys else None
+            keys = [(key, a) for key, a in segment.key_rows() if a in keep]
             writer.add(list(by_id.values()), chunks, segment.vectors[live], data, stamps, tokenise=False, keys=keys)
         return writer.finish(postings)
+
+
+def key_rows(db: sqlite3.Connection, keys: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """The (key, article id) rows of a segment's database (see index.identity), of `keys` only when given.
+
+    A segment written before keys were stored has no such table: its keys are derived
+    from its articles' rows (until a merge writes them).
+    """
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'article_keys'").fetchone() is None:
+        rows = db.execute("SELECT id, title, text, paragraphs, content_hash, url, source, date FROM articles")
+        derived = [(key, row[0]) for row in rows for key in article_keys(article_from_row(row[0], row[1:]))]
+        return derived if keys is None else [row for row in derived if row[0] in set(keys)]
+    if keys is None:
+        return db.execute("SELECT key, article_id FROM article_keys ORDER BY rowid").fetchall()
+    marks = ",".join("?" * len(keys))
+    return db.execute(f"SELECT key, article_id FROM article_keys WHERE key IN ({marks})", list(keys)).fetchall()
 
 
 def article_from_row(article_id: str, row: Sequence) -> Article:

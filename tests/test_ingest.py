@@ -139,6 +139,18 @@ def test_indexed_articles_are_recognised_from_the_index(
     assert back.status == ADDED and (settings.articles_dir / back.article_id).is_file()
 
 
+def test_an_unreadable_index_falls_back_to_reading_the_article_files(
+    news_site: NewsSite, settings: Settings, encoder
+) -> None:
+    original = news_site.url(site_paths.PHA_DIEN)
+    [added] = add_links([original], settings.articles_dir, ALLOW, settings.index_dir)
+    build_index(settings, encoder, progress=False)
+    for db in (settings.index_dir / "segments").glob("*/chunks.sqlite"):
+        db.write_bytes(db.read_bytes()[:100])  # damaged: its size no longer matches its metadata
+    [again] = add_links([original], settings.articles_dir, ALLOW, settings.index_dir)
+    assert (again.status, again.duplicate, again.article_id) == (DUPLICATE, "url", added.article_id)
+
+
 BAD_LINKS = [
     ("ftp://tinnhanh.example/bai.html", "not_http", "không phải địa chỉ web http(s)"),
     ("javascript:alert(1)", "not_http", "không phải địa chỉ web http(s)"),

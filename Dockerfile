@@ -32,6 +32,8 @@ RUN pip install -r requirements.lock
 
 COPY pyproject.toml README.md LICENSE ./
 COPY index ./index
+COPY answer ./answer
+COPY evaluation ./evaluation
 COPY bot ./bot
 COPY ingest ./ingest
 COPY seeds ./seeds

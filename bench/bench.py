@@ -11,7 +11,7 @@ caches the vectors by content hash; later runs reuse them. Heavy steps run in
 subprocesses so that each peak RSS figure is that step's own.
 
 Every latency comes from the real code path: `Engine.ask` (which runs
-`index.search.search` and `index.answer.compose_answer`) and its
+`answer.search.search` and `answer.compose.compose_answer`) and its
 `timings_ms`. "fusion+quotes" is the search's fusion stage plus answer
 composition (total minus embed, lexical, dense and fusion); "total-embed" is
 what the 3 ms / 15 ms targets apply to.
@@ -276,8 +276,8 @@ def work_throughput(articles: str, index_dir: str, repeats: int) -> dict:
 def work_ask(index_dir: str, articles: str, questions: int, passes: int) -> dict:
     """Load the engine on an index, answer questions warm; per-stage timings and peak RSS."""
     started = time.perf_counter()
+    from answer.engine import Engine
     from index.config import Settings
-    from index.engine import Engine
 
     engine = Engine(Settings(articles_dir=Path(articles), index_dir=Path(index_dir)))
     model_loaded = time.perf_counter()

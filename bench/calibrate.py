@@ -1,4 +1,4 @@
-"""Fit the answer models (index/data/answer_model.json) on constructed data.
+"""Fit the answer models (answer/data/answer_model.json) on constructed data.
 
 Two logistic regressions, fitted with Newton's method and a small L2 penalty:
 
@@ -37,13 +37,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index import answer as answer_module  # noqa: E402
+from answer import compose as answer_module  # noqa: E402
+from answer.engine import Engine  # noqa: E402
+from answer.question import answer_kind  # noqa: E402
+from answer.search import search  # noqa: E402
+from evaluation.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_dataset, load_questions, variants  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.embedding import Encoder, load_encoder  # noqa: E402
-from index.engine import Engine  # noqa: E402
-from index.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_dataset, load_questions, variants  # noqa: E402
-from index.question import answer_kind  # noqa: E402
-from index.search import search  # noqa: E402
 
 L2 = 30.0  # strong: few, smooth weights carry over to questions and stories not seen here
 # Refusing a question the articles answer costs the reader the answer; answering

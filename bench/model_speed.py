@@ -43,12 +43,12 @@ from cache import CachedEncoder, VectorCache  # noqa: E402
 from corpus import load_sources, write_corpus  # noqa: E402
 
 import bench  # noqa: E402
+from answer.engine import Engine  # noqa: E402
 from index.articles import list_article_files, load_article  # noqa: E402
 from index.build import build_index  # noqa: E402
 from index.chunking import chunk_article  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.embedding import load_encoder  # noqa: E402
-from index.engine import Engine  # noqa: E402
 from index.sentence_vectors import sentence_texts  # noqa: E402
 
 TARGETS = {"ask_ratio": 1.5, "build_ratio": 0.85}

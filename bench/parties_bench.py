@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import load_sources, write_corpus  # noqa: E402
 
+from answer.engine import Engine  # noqa: E402
 from bench import machine  # noqa: E402
 from index.articles import load_articles  # noqa: E402
 from index.attribution import extract_statements  # noqa: E402
@@ -32,7 +33,6 @@ from index.build import build_index  # noqa: E402
 from index.chunking import split_sentences  # noqa: E402
 from index.config import Settings  # noqa: E402
 from index.embedding import DEFAULT_MODEL, load_encoder  # noqa: E402
-from index.engine import Engine  # noqa: E402
 from index.statement_store import ensure_statements  # noqa: E402
 
 NEWS_DEV = ROOT.parent / "shared" / "eval" / "news_dev" / "articles"

@@ -248,7 +248,7 @@ def work_serve(tier: str) -> dict:
     """Load the engine, answer every question warm: latency beyond the embedding, recall, peak RSS."""
     import faiss
 
-    from index.engine import Engine
+    from answer.engine import Engine
     from index.vectors import search_vectors
 
     settings = _settings(tier)

@@ -17,8 +17,8 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
+from answer.engine import Engine
 from index.config import Settings
-from index.engine import Engine
 from index.errors import StorybotError
 
 from . import handlers

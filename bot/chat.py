@@ -21,12 +21,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from index.answer import Answer, Quote
+from answer.engine import Engine
+from answer.question import question_language
+from answer.render import act_phrase
+from answer.types import Answer, Party, Quote
 from index.config import user_data_dir
-from index.engine import Engine
 from index.errors import StorybotError
-from index.parties import Party, act_phrase
-from index.question import question_language
 
 from .texts import CHAT_TEXTS as TEXTS
 from .texts import FRAMES, PARTY_FRAMES

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from answer.engine import prepare_question
+from answer.render import answer_json, answer_text, parties_text, party_json
+from answer.search import RETRIEVAL_MODES
 from index.config import DEFAULT_TOP_K, MAX_TOP_K, Settings, default_paths, parse_top_k, settings_from_env
 from index.embedding import DEFAULT_MODEL
-from index.engine import prepare_question
 from index.errors import StorybotError
-from index.search import RETRIEVAL_MODES
 from ingest import config as ingest_config
 
 from . import ingest_cli, options
@@ -401,7 +402,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         answer = engine.ask(args.question)
         for notice in answer.notices:
             print(f"Notice: {notice}", file=sys.stderr)
-        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.text)
+        print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else answer_text(answer))
         return 0
     for line_number, question in questions:
         try:
@@ -411,9 +412,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(result, ensure_ascii=False) if args.json else f"line {line_number}: {err}")
             continue
         if args.json:
-            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
         else:
-            print(f"Q: {answer.question}\n{answer.text}\n", flush=True)
+            print(f"Q: {answer.question}\n{answer_text(answer)}\n", flush=True)
     return 0
 
 
@@ -459,15 +460,14 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot who [TOPIC]`."""
-    from index.parties import parties_text
-    from index.question import question_language
+    from answer.question import question_language
 
     check_articles_dir(settings.articles_dir)
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
     parties = engine.who(args.topic)
     if args.json:
-        print(json.dumps({"topic": args.topic, "parties": [p.to_json() for p in parties]}, ensure_ascii=False))
+        print(json.dumps({"topic": args.topic, "parties": [party_json(p) for p in parties]}, ensure_ascii=False))
     else:
         print(parties_text(parties, question_language(args.topic) if args.topic.strip() else "vi"))
     return 0
@@ -475,7 +475,7 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot eval`."""
-    from index.evaluate import ABLATIONS, evaluate, format_report
+    from evaluation.evaluate import ABLATIONS, evaluate, format_report
 
     if not args.dataset.exists():
         raise StorybotError(

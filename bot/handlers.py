@@ -41,12 +41,12 @@ from telegram.ext import (
     filters,
 )
 
-from index.answer import Answer
+from answer.engine import Engine
+from answer.parties import TopicNeeded
+from answer.types import Answer
 from index.articles import Article
 from index.dates import article_date
-from index.engine import Engine
 from index.errors import StorybotError
-from index.parties import TopicNeeded
 from index.store import ArticleInfo
 
 from . import render

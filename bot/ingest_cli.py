@@ -7,8 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from answer.engine import Engine
 from index.config import Settings
-from index.engine import Engine
 from ingest import config as ingest_config
 from ingest import feeds as feed_registry
 from ingest.links import FAILED, add_links, added_files

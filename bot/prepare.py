@@ -16,11 +16,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
+from answer.engine import Engine
 from index import embedding
 from index.articles import list_article_files
 from index.build import BuildSummary
 from index.config import Settings, default_paths
-from index.engine import Engine
 from index.errors import StorybotError
 from index.store import current_generation
 

@@ -21,10 +21,10 @@ from urllib.parse import urlsplit
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from index.answer import Answer, Quote
+from answer.render import act_phrase
+from answer.types import Answer, Party, Quote
 from index.build import BuildSummary
 from index.dates import format_date
-from index.parties import Party, act_phrase
 from index.store import ArticleInfo
 
 from .texts import FRAMES, PARTY_FRAMES, TEXTS, text

@@ -24,7 +24,7 @@ TRUNCATION_NOTICE = {
     "en": "The question was longer than {limit} characters; only the first {limit} were used.",
 }
 
-# A who-question's answer (index/parties.py), party by party.
+# A who-question's answer (answer/parties.py), party by party.
 PARTY_FRAMES = {
     "vi": {"header": "Các bên trong câu chuyện:", "paragraph": "đoạn", "none": "Chưa tìm thấy ai lên tiếng."},
     "en": {"header": "The parties in the story:", "paragraph": "paragraph", "none": "No party found."},

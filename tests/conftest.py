@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from answer.engine import Engine
 from index.config import Settings
 from index.embedding import DEFAULT_MODEL, Encoder, load_encoder
-from index.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

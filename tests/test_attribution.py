@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.parties import load_gold, score_attributions
 from index.articles import parse_article
 from index.attribution import extract_statements
-from index.evaluate_parties import load_gold, score_attributions
 
 from .conftest import DATA, SEEDS
 

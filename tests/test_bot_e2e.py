@@ -18,11 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from answer.engine import Engine
 from bot.app import build_application, running
 from bot.config import BotSettings, Webhook
 from index.config import Settings
 from index.embedding import Encoder
-from index.engine import Engine
 from index.store import current_generation
 from tests.fake_telegram import ADMIN, ALICE, BOB, GROUP, FakeTelegram, Sent
 

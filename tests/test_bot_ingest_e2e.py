@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.engine import Engine
+from answer.engine import Engine
 from ingest.config import IngestSettings
 from tests import news_site as site
 from tests.fake_telegram import ADMIN, ALICE, BOB, FakeTelegram

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from answer.types import Answer, Quote
 from bot import render
-from index.answer import Answer, Quote
 from index.articles import SkippedFile
 from index.build import BuildSummary
 from index.store import ArticleInfo

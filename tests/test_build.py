@@ -8,8 +8,8 @@ import shutil
 import pytest
 
 import index.store as store
+from answer.engine import Engine
 from index.build import build_index, is_stale
-from index.engine import Engine
 from index.errors import IndexMismatchError, IndexMissingError, StorybotError
 from index.store import current_generation, open_snapshot, read_manifest
 

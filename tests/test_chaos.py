@@ -23,10 +23,10 @@ import pytest
 from telegram.error import NetworkError
 from telegram.request import HTTPXRequest
 
+from answer.engine import Engine
 from bot.app import INBOX_NAME
 from bot.logs import REDACTED, RedactToken, redact_token
 from bot.network import RETRY, RetryPolicy
-from index.engine import Engine
 from tests.fake_telegram import ADMIN, ALICE, BOB, TOKEN, FakeTelegram
 from tests.test_bot_e2e import (  # noqa: F401 - fixtures
     NEW_ARTICLE,

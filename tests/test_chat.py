@@ -10,7 +10,7 @@ import pytest
 from bot.chat import Chat, group_by_article, make_console
 from bot.cli import main
 from bot.texts import FRAMES, PARTY_FRAMES
-from index.parties import ACT_WORDS
+from index.texts import ACT_WORDS
 
 from .conftest import SEED_ARTICLE
 

@@ -12,9 +12,9 @@ import pytest
 import index.build as build
 import index.files as files
 import index.store as store
+from answer.engine import Engine
 from bot.cli import main
 from index.build import build_index
-from index.engine import Engine
 from index.errors import IndexUnreadableError
 from index.store import current_generation, read_manifest
 
@@ -103,7 +103,7 @@ def test_bad_new_generation_beside_a_serving_engine_is_logged_once(engine, setti
     loaded = engine.snapshot.generation
     # `storybot index --passage-prompt ...` run beside the bot: a generation this engine cannot use.
     build_index(settings, dataclasses.replace(encoder, passage_prompt="tài liệu: "))
-    with caplog.at_level(logging.ERROR, logger="index.engine"):
+    with caplog.at_level(logging.ERROR, logger="answer.engine"):
         for _ in range(3):
             assert engine.ask(QUESTION).answered
     assert engine.snapshot.generation == loaded
@@ -115,7 +115,7 @@ def test_corrupt_new_segment_beside_a_serving_engine(engine, settings, encoder, 
     assert engine.ask(QUESTION).answered
     _add_oxy(settings, encoder)
     (settings.index_dir / store.SEGMENTS / _newest_segment(settings) / "vectors.f32").write_bytes(b"\x00" * 64)
-    with caplog.at_level(logging.ERROR, logger="index.engine"):
+    with caplog.at_level(logging.ERROR, logger="answer.engine"):
         assert engine.ask(QUESTION).answered
         assert engine.ask(QUESTION).answered
     assert len([r for r in caplog.records if "not loaded" in r.getMessage()]) == 1

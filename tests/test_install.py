@@ -119,7 +119,7 @@ def test_the_wheel_declares_its_licence_and_data_without_warnings(built, tmp_pat
     import zipfile
 
     names = zipfile.ZipFile(next(tmp_path.glob("storybot_quotes-*.whl"))).namelist()
-    shipped = {f"index/data/{p.name}" for p in (ROOT / "index" / "data").iterdir() if p.is_file()}
+    shipped = {f"{d}/data/{p.name}" for d in ("answer", "evaluation") for p in (ROOT / d / "data").iterdir()}
     assert shipped <= set(names), shipped - set(names)  # every data file the core reads is in the wheel
     assert any(n.startswith("index/seeds/") for n in names)
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from answer.engine import Engine
+from answer.parties import is_who_question, same_party
+from answer.render import answer_json, answer_text
 from bot import render
 from bot.cli import main
 from index.articles import parse_article
 from index.attribution import extract_statements
-from index.engine import Engine
-from index.parties import is_who_question, same_party
 from index.statement_store import folder, statements_key
 
 from .conftest import SEED_ARTICLE, SEEDS
@@ -73,7 +74,7 @@ def test_seed_who_accused_whom_names_each_party_once_with_its_quote(seed_engine)
 
 def test_seed_who_answer_in_json_and_plain_text(seed_engine):
     answer = seed_engine.ask("ai cao buoc ai")
-    data = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
+    data = json.loads(json.dumps(answer_json(answer), ensure_ascii=False))
     assert len(data["parties"]) == len(answer.parties) >= 6
     first = data["parties"][0]
     assert set(first) == {"speaker", "act", "target", "quotes"}
@@ -81,15 +82,15 @@ def test_seed_who_answer_in_json_and_plain_text(seed_engine):
     # `quotes` still holds every quoted sentence, once.
     quoted = [q["text"] for p in data["parties"] for q in p["quotes"]]
     assert [q["text"] for q in data["quotes"]] == list(dict.fromkeys(quoted))
-    assert answer.text.startswith("Các bên trong câu chuyện:")
-    assert "Bộ Tư pháp Mỹ — buộc tội 4 người Trung Quốc" in answer.text
+    assert answer_text(answer).startswith("Các bên trong câu chuyện:")
+    assert "Bộ Tư pháp Mỹ — buộc tội 4 người Trung Quốc" in answer_text(answer)
 
 
 def test_english_who_question_gets_the_same_parties_framed_in_english(seed_engine):
     answer = seed_engine.ask("Who accused whom?")
-    assert answer.language == "en" and answer.text.startswith("The parties in the story:")
+    assert answer.language == "en" and answer_text(answer).startswith("The parties in the story:")
     assert party(answer, "Bộ Tư pháp Mỹ").act == "charge"
-    assert "Bộ Tư pháp Mỹ — charges" in answer.text
+    assert "Bộ Tư pháp Mỹ — charges" in answer_text(answer)
     assert any("Liu Pengyu" in name for name in speakers(answer))
 
 

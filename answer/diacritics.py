@@ -22,7 +22,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .text import ACCENT_PREFIX, fold
+from index.text import ACCENT_PREFIX, fold
 
 # Question words and phrases as a question writes them, whatever the articles prefer.
 QUESTION_WORDS = {

@@ -30,15 +30,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answer import Answer
-from .chunking import chunk_article
-from .config import Settings
-from .embedding import Encoder, load_encoder
-from .engine import Engine
-from .errors import StorybotError
-from .evaluate_parties import format_party_report, party_figures
-from .question import question_language
-from .text import fold, has_diacritics
+from answer.engine import Engine
+from answer.question import question_language
+from answer.types import Answer
+from index.chunking import chunk_article
+from index.config import Settings
+from index.embedding import Encoder, load_encoder
+from index.errors import StorybotError
+from index.text import fold, has_diacritics
+
+from .parties import format_party_report, party_figures
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answer import Answer, Quote
-from .attribution import Statement
-from .errors import QuestionError
+from index.attribution import Statement
+from index.errors import QuestionError
+from index.sentence_vectors import SentenceVectors
+from index.statement_store import load_statements
+from index.store import Snapshot
+from index.text import STOPWORDS, content_syllables, fold, syllables
+
 from .search import Retrieval
-from .sentence_vectors import SentenceVectors
-from .statement_store import load_statements
-from .store import Snapshot
-from .text import STOPWORDS, content_syllables, fold, syllables
-from .texts import ACT_WORDS, PARTY_FRAMES
+from .types import Answer, Party, Quote
 
 MAX_PARTIES = 8
 MAX_STORY_ARTICLES = 4
@@ -92,29 +92,6 @@ _FRAME_WORDS = frozenset(
 
 class TopicNeeded(QuestionError):
     """A story overview without a topic over an index of several stories."""
-
-
-@dataclass(frozen=True)
-class Party:
-    """One party of a story: who (verbatim span), what they did, to whom, and the quotes that show it."""
-
-    speaker: str
-    act: str
-    target: str | None
-    quotes: tuple[Quote, ...]
-    side: int  # 0 accusing/charging/demanding, 1 denying/rejecting/responding, 2 the others
-
-    def to_json(self) -> dict[str, object]:
-        """The party as `ask --json` prints it."""
-        return {
-            "speaker": self.speaker,
-            "act": self.act,
-            "target": self.target,
-            "quotes": [
-                {"text": q.text, "article": q.article_id, "paragraph": q.paragraph, "start": q.start, "end": q.end}
-                for q in self.quotes
-            ],
-        }
 
 
 # "tố" (accuse) folds to "to", which is also "tô", "tổ", "tờ": it is only read with its diacritics.
@@ -550,25 +527,3 @@ def _quote(snapshot: Snapshot, s: Statement) -> Quote:
         end=s.sentence.end,
         score=1.0,
     )
-
-
-def act_phrase(party: Party, language: str) -> str:
-    """What the party did, and to whom: "cáo buộc Bắc Kinh", "denies"."""
-    verb = ACT_WORDS[language][party.act]
-    if party.target and verb:
-        return f"{verb} {party.target}"
-    return verb
-
-
-def parties_text(parties: tuple[Party, ...], language: str) -> str:
-    """The parties as plain text for the terminal: party, act, quote, source."""
-    frame = PARTY_FRAMES[language]
-    if not parties:
-        return frame["none"]
-    lines = [frame["header"]]
-    for number, party in enumerate(parties, 1):
-        act = act_phrase(party, language)
-        lines.append(f"\n{number}. {party.speaker}" + (f" — {act}" if act else ""))
-        for q in party.quotes:
-            lines.append(f"   “{q.text}”\n   {q.source(language)}")
-    return "\n".join(lines)

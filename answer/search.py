@@ -8,7 +8,7 @@ trusted for it: BM25 only sees the question's words that occur in the
 articles (its vocabulary coverage), and the multilingual model reads
 Vietnamese typed without diacritics poorly: alone it ranks the right paragraph
 first for 35% of such questions, so they are embedded with their diacritics
-restored from the articles' spellings (index.diacritics: 92%, against 95% as
+restored from the articles' spellings (answer.diacritics: 92%, against 95% as
 written with them; the restored words are right ~94% of the time, so the
 folded BM25 side stays the safer one). So a Vietnamese question with
 diacritics takes dense weight 0.55, one without 0.35, and any question moves
@@ -24,14 +24,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .chunking import Chunk
+from index.chunking import Chunk
+from index.embedding import Encoder
+from index.store import Snapshot
+from index.text import content_syllables, has_diacritics, query_tokens
+from index.vectors import search_vectors
+
 from .diacritics import restore_diacritics
-from .embedding import Encoder
 from .question import question_language
-from .store import Snapshot
 from .synonyms import Expansion, expand
-from .text import content_syllables, has_diacritics, query_tokens
-from .vectors import search_vectors
 
 RETRIEVAL_MODES = ("hybrid", "lexical", "dense")
 CANDIDATES = 50  # taken from each retriever before fusion

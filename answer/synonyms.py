@@ -1,4 +1,4 @@
-"""Query expansion from a glossary of interchangeable phrases (index/data/synonyms.txt).
+"""Query expansion from a glossary of interchangeable phrases (answer/data/synonyms.txt).
 
 News writing paraphrases: a question about who "cáo buộc" (accused) China must
 also find the sentence where the US "quy trách nhiệm" (assigned responsibility).
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .text import syllables
+from index.text import syllables
 
 GLOSSARY = Path(__file__).parent / "data" / "synonyms.txt"
 

@@ -14,25 +14,19 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .answer import QUOTE_POOL, Answer, compose_answer
-from .build import BuildSummary, build_index, is_stale
-from .config import Settings
-from .embedding import Encoder, load_encoder
-from .errors import QuestionError, StorybotError
-from .parties import (
-    MAX_STORY_ARTICLES,
-    Party,
-    TopicNeeded,
-    answer_by_party,
-    is_who_question,
-    story_articles,
-    story_parties,
-)
+from index.build import BuildSummary, build_index, is_stale
+from index.config import Settings
+from index.embedding import Encoder, load_encoder
+from index.errors import QuestionError, StorybotError
+from index.sentence_vectors import SentenceVectors
+from index.store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
+from index.texts import TRUNCATION_NOTICE
+
+from .compose import QUOTE_POOL, compose_answer
+from .parties import MAX_STORY_ARTICLES, TopicNeeded, answer_by_party, is_who_question, story_articles, story_parties
 from .question import question_language
 from .search import search
-from .sentence_vectors import SentenceVectors
-from .store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
-from .texts import TRUNCATION_NOTICE
+from .types import Answer, Party
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .text import fold, normalize, syllables
+from index.text import fold, normalize, syllables
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -30,19 +30,17 @@ import functools
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from .articles import is_furniture
-from .dates import article_date, format_date
-from .question import answer_kind, offers, question_language
-from .search import EXPANSION_WEIGHT, Hit, Retrieval
-from .sentence_vectors import SentenceVectors
-from .store import Snapshot
-from .text import (
+from index.articles import is_furniture
+from index.dates import article_date
+from index.sentence_vectors import SentenceVectors
+from index.store import Snapshot
+from index.text import (
     ACCENT_PREFIX,
     content_syllables,
     document_tokens,
@@ -50,10 +48,10 @@ from .text import (
     query_tokens,
     syllables,
 )
-from .texts import FRAMES
 
-if TYPE_CHECKING:
-    from .parties import Party
+from .question import answer_kind, offers, question_language
+from .search import EXPANSION_WEIGHT, Hit, Retrieval
+from .types import Answer, Evidence, Quote, group_of
 
 MAX_QUOTES = 3
 QUOTE_POOL = 5  # passages whose sentences compete for quotes
@@ -64,141 +62,6 @@ REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen
 MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
 ANSWER_THRESHOLD = 0.5  # `confidence` at or above which the bot answers
 RERANK_WEIGHT = 0.5  # how far a passage's best sentence similarity reorders the best passages (see _rerank)
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A verbatim sentence from an article (with the one before when it opens with a pronoun):
-    `text == article.text[start:end]`."""
-
-    text: str
-    article_id: str
-    title: str
-    url: str | None
-    paragraph: int
-    start: int
-    end: int
-    score: float
-    date: str | None = None  # YYYY-MM-DD: the article's date (front matter, or its dateline)
-
-    def source(self, language: str) -> str:
-        """The plain-text source line: "— title, đoạn N, date (url)"."""
-        line = f"— {self.title}, {FRAMES[language]['paragraph']} {self.paragraph}"
-        if self.date:
-            line += f", {format_date(self.date, language)}"
-        return line + (f" ({self.url})" if self.url else "")
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What storybot says to a question."""
-
-    question: str
-    answered: bool
-    quotes: tuple[Quote, ...]
-    passages: tuple[Hit, ...]
-    language: str  # "vi" or "en": the language of the framing text
-    confidence: float
-    notices: tuple[str, ...] = ()
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    evidence: Evidence | None = None  # what the decision to answer rested on
-    parties: tuple[Party, ...] = ()  # a who-question's answer, party by party (index.parties)
-
-    @property
-    def text(self) -> str:
-        """The answer as plain text: quotes with their sources, or "not found"."""
-        frame = FRAMES[self.language]
-        if not self.answered:
-            return frame["not_found"]
-        if self.parties:
-            from .parties import parties_text  # parties builds on this module
-
-            return parties_text(self.parties, self.language)
-        parts = [frame["header"]]
-        for quote in self.quotes:
-            parts.append(f"“{quote.text}”\n{quote.source(self.language)}")
-        return "\n\n".join(parts)
-
-    def to_json(self) -> dict[str, object]:
-        """The answer as a JSON-ready dict (what `storybot ask --json` prints)."""
-        return {
-            "question": self.question,
-            "answered": self.answered,
-            "answer": self.text,
-            "language": self.language,
-            "confidence": round(self.confidence, 4),
-            "notices": list(self.notices),
-            "quotes": [
-                {
-                    "text": q.text,
-                    "article": q.article_id,
-                    "title": q.title,
-                    "url": q.url,
-                    "paragraph": q.paragraph,
-                    "start": q.start,
-                    "end": q.end,
-                    "date": q.date,
-                }
-                for q in self.quotes
-            ],
-            "parties": [p.to_json() for p in self.parties],
-            "passages": [
-                {
-                    "article": h.chunk.article_id,
-                    "title": h.title,
-                    "url": h.url,
-                    "paragraph": h.chunk.paragraph,
-                    "text": h.chunk.text,
-                    "score": round(h.score, 4),
-                }
-                for h in self.passages
-            ],
-            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-        }
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the decision to answer rests on: the answer model's features, for the best passage and sentences."""
-
-    passage_cosine: float  # the model's similarity of the question and the best passage
-    runner_up_gap: float  # ... minus that of the second passage
-    sentence_cosine: float  # the similarity of the question and the sentence chosen first
-    top_sentence_cosine: float  # the highest similarity of the question and any candidate sentence
-    sentence_score: float  # the sentence model's log-odds for the sentence chosen first
-    support: float  # IDF share of the question's words and two-syllable words in the best passage
-    concepts: float  # share of the question's content syllables found there, as such or by glossary synonym
-    sentence_evidence: float  # IDF share of the question's terms in the sentence chosen first
-    top_sentence_evidence: float  # the highest such share among the candidate sentences
-    local_evidence: float  # share of the question's terms in that sentence, weighted by rarity among the candidates
-    cosine_margin: float  # how far that sentence's similarity stands above the candidates' median
-    kind_asked: bool  # the question asks for an amount, date, name or place
-    kind_offered: bool  # ... and the sentence chosen first holds one the question does not
-    foreign: bool  # the question is in English and the articles are not
-    unaccented: bool  # Vietnamese typed without diacritics
-
-    @property
-    def group(self) -> str:
-        """Which models judge this question: its language and script differ in what evidence means."""
-        return _group(foreign=self.foreign, unaccented=self.unaccented)
-
-    def features(self) -> list[float]:
-        """The answer model's inputs, in ANSWER_FEATURES order."""
-        return [
-            self.passage_cosine,
-            self.runner_up_gap,
-            self.sentence_cosine,
-            self.top_sentence_cosine,
-            self.sentence_score,
-            self.support,
-            self.concepts,
-            self.sentence_evidence,
-            self.top_sentence_evidence,
-            self.local_evidence,
-            self.cosine_margin,
-            float(self.kind_asked),
-            float(self.kind_asked and self.kind_offered),
-        ]
 
 
 ANSWER_FEATURES = (
@@ -354,14 +217,10 @@ def question_group(snapshot: Snapshot, question: str) -> str:
     """Which models judge `question` (one of ANSWER_GROUPS): English over other articles, Vietnamese with or without
     diacritics."""
     language = question_language(question)
-    return _group(
+    return group_of(
         foreign=language == "en" and not _english_articles(snapshot),
         unaccented=language == "vi" and not has_diacritics(question),
     )
-
-
-def _group(*, foreign: bool, unaccented: bool) -> str:
-    return "en" if foreign else "vi-unaccented" if unaccented else "vi"
 
 
 def _rarity(terms: set[str], term_sets: list[frozenset[str]]) -> dict[str, float]:

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answer import Answer
-from .articles import Article, SkippedFile, load_article
-from .attribution import extract_statements
-from .errors import StorybotError
+from answer.types import Answer
+from index.articles import Article, SkippedFile, load_article
+from index.attribution import extract_statements
+from index.errors import StorybotError
 
 # Honorifics and function words do not identify a speaker on their own.
 _GENERIC_SYLLABLES = frozenset("ông bà cô anh chị của tại các những một và này đó phía bên đại diện người".split())

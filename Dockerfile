@@ -35,6 +35,7 @@ COPY index ./index
 COPY answer ./answer
 COPY evaluation ./evaluation
 COPY bot ./bot
+COPY cli ./cli
 COPY ingest ./ingest
 COPY seeds ./seeds
 RUN pip install --no-deps .

@@ -45,7 +45,7 @@ def main() -> int:
     fake = FakeTelegram().start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
     env |= {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_BASE_URL": fake.base_url, "STORYBOT_RATE_LIMIT": "0"}
-    argv = [sys.executable, "-m", "bot.cli", "run", "--articles", str(work / "articles")]
+    argv = [sys.executable, "-m", "cli", "run", "--articles", str(work / "articles")]
     argv += ["--index-dir", str(work / "index")]
     with open(work / "bot.log", "w") as log:
         bot = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)

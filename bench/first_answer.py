@@ -33,7 +33,7 @@ def one_run(articles: Path, index: Path) -> tuple[float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STORYBOT_", "TELEGRAM_"))}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "chat", "--articles", str(articles), "--index-dir", str(index)],
+        [sys.executable, "-m", "cli", "chat", "--articles", str(articles), "--index-dir", str(index)],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,

@@ -8,7 +8,7 @@ import contextlib
 import datetime as dt
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from telegram import Bot, LinkPreviewOptions, Update, User
@@ -376,14 +376,15 @@ async def check_token(settings: BotSettings, *, policy: RetryPolicy = RETRY) -> 
         ) from None
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    """`storybot run`: check the token, load the model and index, then serve until stopped. The exit status."""
+def run(args: argparse.Namespace, settings: Settings, open_engine: Callable[[], Engine]) -> int:
+    """`storybot run`: check the token, load the model and index, then serve until stopped. The exit status.
+
+    `open_engine` loads the model and brings the index up to date (the command line's, which says each step).
+    """
     bot = bot_settings(args)  # StorybotError (exit 2) for a missing token or a bad option
     redact_token(bot.token)
     if getattr(args, "verbose", 0) == 0:
         logging.getLogger("bot").setLevel(logging.INFO)  # the one line per question is the bot's log
-    from .prepare import Status, open_engine
-
     inbox = Inbox(inbox_path(bot, settings.index_dir))  # StorybotError now, not after the model loaded
     try:
         # Before the model loads: a wrong token should fail in a second, not after a minute.
@@ -391,7 +392,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except BotApiUnreachable as err:
         print(f"storybot run: error: {err}", file=sys.stderr)
         return 1
-    engine = open_engine(settings, Status(sys.stderr))
+    engine = open_engine()
     application = build_application(bot, engine, inbox=inbox)
     mode = f"webhook {bot.webhook.url}" if bot.webhook else "long polling"
     admins = len(bot.admins)

@@ -48,15 +48,7 @@ from index.articles import Article
 from index.dates import article_date
 from index.errors import StorybotError
 from index.store import ArticleInfo
-
-from . import render
-from .config import TELEGRAM_DOWNLOAD_LIMIT, BotSettings
-from .logs import log_question
-from .network import surely_not_sent
-from .ratelimit import RateLimiter
-from .render import Outgoing, display_name, escape
-from .texts import COMMANDS, text
-from .uploads import (
+from ingest.uploads import (
     DISK_FULL,
     PendingUpload,
     PendingUploads,
@@ -68,6 +60,14 @@ from .uploads import (
     same_content,
     write_article,
 )
+
+from . import render
+from .config import TELEGRAM_DOWNLOAD_LIMIT, BotSettings
+from .logs import log_question
+from .network import surely_not_sent
+from .ratelimit import RateLimiter
+from .render import Outgoing, display_name, escape
+from .texts import COMMANDS, text
 
 log = logging.getLogger(__name__)
 

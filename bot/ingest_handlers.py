@@ -19,8 +19,9 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 
 from index.errors import StorybotError
 from ingest import feeds as feed_registry
+from ingest.add import Reindex, add_articles, update_index
 from ingest.config import IngestSettings
-from ingest.links import LinkResult, add_links, added_files
+from ingest.links import LinkResult
 from ingest.messages import IngestProblem, message
 
 from .config import BotSettings
@@ -39,6 +40,11 @@ def links_in(text: str) -> list[str]:
     """The links in a message that holds nothing else; [] when it holds other words too."""
     words = text.split()
     return words if words and all(_LINK.match(w) for w in words) else []
+
+
+def reindex(st: BotState) -> Reindex:
+    """The running engine's incremental rebuild, which switches the bot to the new index."""
+    return lambda added: st.engine.rebuild(progress=False, only=added)
 
 
 def _ingest(st: BotState) -> IngestSettings:
@@ -92,15 +98,12 @@ async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: 
     [status] = await reply(msg, Outgoing(escape(message(lang, "fetching", count=len(urls)))))
     async with typing(msg):
         settings = st.engine.settings
-        results = await asyncio.to_thread(add_links, urls, settings.articles_dir, _ingest(st), settings.index_dir)
-        lines = [_result_line(r, lang) for r in results]
-        added = added_files(results)
-        if added:
-            try:
-                await asyncio.to_thread(st.engine.rebuild, progress=False, only=added)
-            except StorybotError as err:  # the files are saved: the next build takes them
-                log.error("index update after adding links failed: %s", err)
-                lines.append(escape(message(lang, "index_failed", error=str(err))))
+        outcome = await asyncio.to_thread(
+            add_articles, urls, settings.articles_dir, _ingest(st), reindex(st), index_dir=settings.index_dir
+        )
+        lines = [_result_line(r, lang) for r in outcome.results]
+        if outcome.indexed is not None and outcome.indexed.error is not None:  # the files are kept
+            lines.append(escape(message(lang, "index_failed", error=str(outcome.indexed.error))))
     if dropped > 0:
         lines.append(escape(message(lang, "too_many_links", limit=MAX_LINKS, dropped=dropped)))
     first, *rest = pack_lines(lines)  # long addresses may need a second message
@@ -188,11 +191,9 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     index_failure: list[str] = []
 
     def rebuild(added: list[str]) -> None:
-        try:
-            st.engine.rebuild(progress=False, only=added)
-        except StorybotError as err:  # the articles are saved: the next build takes them
-            log.error("index update after a feed round failed: %s", err)
-            index_failure.append(str(err))
+        indexed = update_index(added, reindex(st))
+        if indexed.error is not None:  # the articles are saved: the next build takes them
+            index_failure.append(str(indexed.error))
 
     async with lock:  # a /follow's first round and the schedule never overlap
         try:

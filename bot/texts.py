@@ -220,7 +220,7 @@ def text(language: str, key: str, **values: object) -> str:
     return TEXTS[language if language in TEXTS else "vi"][key].format(**values)
 
 
-# The terminal chat (`storybot chat`, bot/chat.py): plain text, in English like the rest of the
+# The terminal chat (`storybot chat`, cli/chat.py): plain text, in English like the rest of the
 # command line; the answers themselves are framed by FRAMES in the question's language.
 CHAT_TEXTS = {
     "welcome": "Ask about {count} article(s), e.g. {titles}.",

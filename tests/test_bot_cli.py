@@ -27,7 +27,7 @@ def fake() -> Iterator[FakeTelegram]:
 def storybot(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run the installed `storybot` command with only the given bot settings in its environment."""
     command = Path(sys.executable).with_name("storybot")
-    argv = [str(command)] if command.exists() else [sys.executable, "-m", "bot.cli"]
+    argv = [str(command)] if command.exists() else [sys.executable, "-m", "cli"]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "STORYBOT_"))}
     # A model that does not exist: these paths must end before any model is loaded.
     model = ["--model", str(tmp_path / "no-such-model"), "--index-dir", str(tmp_path / "index")]

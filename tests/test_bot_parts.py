@@ -20,8 +20,8 @@ from bot.config import DEFAULT_EXAMPLES, TELEGRAM_DOWNLOAD_LIMIT, bot_settings, 
 from bot.inbox import Inbox
 from bot.network import RetryingRequest, RetryPolicy
 from bot.ratelimit import RateLimiter
-from bot.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
 from index.errors import StorybotError
+from ingest.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 

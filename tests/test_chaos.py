@@ -103,7 +103,7 @@ def _start_bot(work: Path, fake: FakeTelegram, log: Path) -> subprocess.Popen[by
         "STORYBOT_RATE_LIMIT": "0",
         "STORYBOT_INBOX": str(work / INBOX_NAME),
     }
-    argv = [sys.executable, "-m", "bot.cli", "run", "--articles", str(work / "articles")]
+    argv = [sys.executable, "-m", "cli", "run", "--articles", str(work / "articles")]
     argv += ["--index-dir", str(work / "index"), "-v"]
     with open(log, "ab") as out:
         return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -312,7 +312,7 @@ async def test_upload_faults_are_named_and_leave_no_temporary_file(
     def full_disk(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("bot.uploads.os.fsync", full_disk)  # the write fails half way, as on a full disk
+    monkeypatch.setattr("ingest.uploads.os.fsync", full_disk)  # the write fails half way, as on a full disk
     fake.document("buyt.txt", NEW_ARTICLE.encode("utf-8"))
     full = (await fake.wait_sent(ADMIN["id"], 2))[1]
     assert "ổ đĩa của bot đã đầy" in full.text

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.cli import build_parser, main
+from cli.main import build_parser, main
 
 from .conftest import SEED_ARTICLE, XQUAD_SAMPLE
 
@@ -144,7 +144,7 @@ def test_every_subcommand_documents_its_options(command, capsys):
 
 def test_console_script_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--help"], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "cli", "--help"], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0 and "storybot" in result.stdout
 
@@ -249,7 +249,7 @@ def test_check_reads_the_index_without_the_model(paths, settings, monkeypatch, c
 def test_library_log_lines_are_printed_once():
     # huggingface_hub prints through a handler of its own; ours must not print its lines again.
     code = (
-        "from bot.cli import _configure_logging; _configure_logging(0)\n"
+        "from cli.main import _configure_logging; _configure_logging(0)\n"
         "from huggingface_hub.utils import logging\n"
         "logging.get_logger('huggingface_hub.utils._http').warning('Retrying in 1s [Retry 1/5].')\n"
     )

@@ -13,7 +13,7 @@ import index.build as build
 import index.files as files
 import index.store as store
 from answer.engine import Engine
-from bot.cli import main
+from cli.main import main
 from index.build import build_index
 from index.errors import IndexUnreadableError
 from index.store import current_generation, read_manifest

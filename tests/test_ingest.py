@@ -353,8 +353,8 @@ def test_relative_entry_links_resolve_against_the_feed(news_site: NewsSite) -> N
 
 
 def test_run_options_reach_the_bot_settings() -> None:
-    from bot.cli import build_parser
     from bot.config import bot_settings
+    from cli.main import build_parser
 
     args = build_parser().parse_args(["run", "--allow-private-urls", "--feed-minutes", "5", "--feeds-file", "f.json"])
     settings = bot_settings(args, env={"TELEGRAM_BOT_TOKEN": "123456:" + "A" * 30})

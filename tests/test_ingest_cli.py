@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.cli import main
+from cli.main import main
 from tests import news_site as site
 from tests.news_site import NewsSite, Route
 

@@ -64,7 +64,8 @@ GRAPH = {name: imports(name, path, modules()) for name, path in modules().items(
 
 def test_every_module_imports():
     for name in GRAPH:
-        importlib.import_module(name)
+        if not name.endswith(".__main__"):  # runs the command
+            importlib.import_module(name)
 
 
 def test_no_import_circle():

@@ -11,7 +11,7 @@ from answer.engine import Engine
 from answer.parties import is_who_question, same_party
 from answer.render import answer_json, answer_text
 from bot import render
-from bot.cli import main
+from cli.main import main
 from index.articles import parse_article
 from index.attribution import extract_statements
 from index.statement_store import folder, statements_key

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 from answer.engine import Engine
+from index.articles import list_article_files
 from index.config import Settings
+from index.errors import StorybotError
 from ingest import config as ingest_config
 from ingest import feeds as feed_registry
-from ingest.links import FAILED, add_links, added_files
+from ingest.add import ArticleFile, Indexed, Reindex, Source, add_articles, update_index
+from ingest.links import FAILED
 from ingest.messages import IngestProblem, message
+from ingest.uploads import safe_article_name
 
-if TYPE_CHECKING:
-    from .cli import Common
+from .common import Common
 
 EXIT_FAILED = 1  # some link or feed could not be used (the others were)
+_LINK = re.compile(r"^(https?://|www\.)", re.IGNORECASE)  # a link, even where a file of that name exists
 
 
 def add_parsers(sub: argparse._SubParsersAction, common: Common) -> None:
@@ -26,15 +31,18 @@ def add_parsers(sub: argparse._SubParsersAction, common: Common) -> None:
     p = sub.add_parser(
         "add",
         parents=shared,
-        help="add articles by link: fetch the pages, save them as article files, update the index",
+        help="add articles by link, file or folder: save them as article files, update the index",
         description="Fetch each web page, extract its story (title, date, author, site) without menus, ads "
         "or comments, save it in the articles folder under web/<site>/ with front matter, and update the "
-        "index. A page already there (same address, or same text) is not added again. Exit status 1 when "
-        "a link could not be added.",
+        "index. A local .txt/.md file (or every one in a folder) is copied into the articles folder. An "
+        "article already there (same address, or same text) is not added again. Exit status 1 when "
+        "something could not be added.",
     )
     p.set_defaults(run=cmd_add)
-    p.add_argument("urls", nargs="+", metavar="URL", help="http(s) address of an article page")
-    p.add_argument("--json", action="store_true", help="print one JSON object per link")
+    p.add_argument(
+        "urls", nargs="+", metavar="URL|FILE|FOLDER", help="http(s) address of an article page, or a .txt/.md file"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object per link or file")
     ingest_config.add_arguments(p, feeds=False)
 
     p = sub.add_parser(
@@ -71,19 +79,43 @@ def add_parsers(sub: argparse._SubParsersAction, common: Common) -> None:
 
 
 def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    """`storybot add URL...`."""
+    """`storybot add URL|FILE|FOLDER...`."""
     options = ingest_config.ingest_settings(args)
-    results = add_links(args.urls, settings.articles_dir, options, settings.index_dir)
-    for result in results:
+    sources = [source for item in args.urls for source in _sources(item)]
+    outcome = add_articles(
+        sources, settings.articles_dir, options, _reindex(settings), index_dir=settings.index_dir
+    )
+    for result in outcome.results:
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
         else:
             where = f" [{result.article_id}]" if result.status == "added" else ""
             print(f"{result.url}: {result.describe('en')}{where}", flush=True)
-    added = added_files(results)
-    if added:
-        _rebuild(settings, added)
-    return EXIT_FAILED if any(r.status == FAILED for r in results) else 0
+    _report(outcome.indexed)
+    return EXIT_FAILED if any(r.status == FAILED for r in outcome.results) else 0
+
+
+def _sources(item: str) -> list[Source]:
+    """A command-line argument as sources: a local file, every article file of a folder, or a link."""
+    path = Path(item)
+    if _LINK.match(item) or "://" in item:
+        return [item]
+    if not path.exists():
+        raise StorybotError(
+            f"{item} is neither a file or folder here nor a web address. Give an http(s) link, "
+            "a .txt/.md article file, or a folder of them."
+        )
+    files = list_article_files(path) if path.is_dir() else [path]
+    out: list[Source] = []
+    for file in files:
+        name = safe_article_name(file.name)
+        if name is None:
+            raise StorybotError(f"{file} is not a .txt or .md file; give article files, folders of them, or links")
+        try:
+            out.append(ArticleFile(name, file.read_bytes(), origin=str(file)))
+        except OSError as err:
+            raise StorybotError(f"cannot read {file}: {err.strerror or err}") from None
+    return out
 
 
 def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,7 +164,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if not followed:
         print(message("en", "feeds_empty").replace("/follow", "storybot follow"))
         return 0
-    reports = feed_registry.run_round(settings, options, lambda added: _rebuild(settings, added))
+    indexed: list[Indexed] = []
+    reindex = _reindex(settings)
+    reports = feed_registry.run_round(settings, options, lambda added: indexed.append(update_index(added, reindex)))
     for report in reports:
         if args.json:
             record = {
@@ -149,13 +183,24 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(lines) or f"Feed “{report.title}”: no new entries.")
     if not args.json and not reports:
         print(message("en", "round_nothing", feeds=len(followed)))
+    for outcome in indexed:
+        _report(outcome)
     return EXIT_FAILED if any(r.problem is not None for r in reports) else 0
 
 
-def _rebuild(settings: Settings, added: list[str]) -> None:
+def _reindex(settings: Settings) -> Reindex:
     """Index the articles just added (the model is loaded only now: a run that adds nothing does not need it)."""
-    summary = Engine(settings).rebuild(progress=False, only=added)
-    print(summary.describe(), file=sys.stderr)
+    return lambda added: Engine(settings).rebuild(progress=False, only=added)
+
+
+def _report(indexed: Indexed | None) -> None:
+    """The index update's summary on stderr; a failed update is the command's error (the files are kept)."""
+    if indexed is None:
+        return
+    if indexed.error is not None:
+        raise indexed.error
+    if indexed.summary is not None:
+        print(indexed.summary.describe(), file=sys.stderr)
 
 
 COMMANDS = {"add": cmd_add, "follow": cmd_follow, "unfollow": cmd_unfollow, "feeds": cmd_feeds, "ingest": cmd_ingest}

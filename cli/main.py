@@ -3,7 +3,7 @@
 To add a subcommand: write `add_X(sub, common)` (using the shared parent parsers
 in `common` for the usual flags, and `p.set_defaults(run=cmd_X)`) and `cmd_X(args,
 settings) -> exit status`, then list add_X in SUBCOMMANDS. Check the user's input
-(folders, flags) before loading the model: see bot.prepare.
+(folders, flags) before loading the model: see cli.prepare.
 """
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from answer.engine import prepare_question
 from answer.render import answer_json, answer_text, parties_text, party_json
 from answer.search import RETRIEVAL_MODES
-from index.config import DEFAULT_TOP_K, MAX_TOP_K, Settings, default_paths, parse_top_k, settings_from_env
-from index.embedding import DEFAULT_MODEL
+from bot import options
+from index.config import Settings, default_paths, parse_top_k, settings_from_env
 from index.errors import StorybotError
 from ingest import config as ingest_config
 
-from . import ingest_cli, options
+from . import web
+from .common import Common, common_parsers
 from .prepare import Status, check_articles_dir, check_index_dir, open_engine
 
 log = logging.getLogger("storybot")
@@ -52,65 +52,6 @@ examples:
   TELEGRAM_BOT_TOKEN=... storybot run         start the Telegram bot
   storybot paths                              where the articles, the index and the history live
 """
-
-
-@dataclass(frozen=True)
-class Common:
-    """Parent parsers for the flags several subcommands share."""
-
-    paths: argparse.ArgumentParser  # --articles, --index-dir
-    articles: argparse.ArgumentParser  # --articles alone
-    model: argparse.ArgumentParser  # --model, prompts, --device, -v
-    top_k: argparse.ArgumentParser  # -k
-
-
-def common_parsers() -> Common:
-    """The shared parent parsers (see Common)."""
-    defaults = default_paths()
-    articles_help = f"folder of article files (.txt, .md) [env STORYBOT_ARTICLES, default {defaults.articles_dir}]"
-
-    paths = argparse.ArgumentParser(add_help=False)
-    group = paths.add_argument_group("articles and index")
-    group.add_argument("--articles", metavar="DIR", type=Path, help=articles_help)
-    group.add_argument(
-        "--index-dir",
-        metavar="DIR",
-        type=Path,
-        help=f"where the built index lives [env STORYBOT_INDEX_DIR, default {defaults.index_dir}]",
-    )
-
-    articles = argparse.ArgumentParser(add_help=False)
-    articles.add_argument_group("articles").add_argument("--articles", metavar="DIR", type=Path, help=articles_help)
-
-    model = argparse.ArgumentParser(add_help=False)
-    group = model.add_argument_group("model")
-    group.add_argument(
-        "--model",
-        metavar="NAME",
-        help="sentence-transformers model name or local path "
-        f"[env STORYBOT_MODEL, default {DEFAULT_MODEL}, bundled and offline]",
-    )
-    group.add_argument(
-        "--query-prompt",
-        metavar="TEXT",
-        help='text put before each question, e.g. "query: " for e5 models [env STORYBOT_QUERY_PROMPT, default none]',
-    )
-    group.add_argument(
-        "--passage-prompt",
-        metavar="TEXT",
-        help='text put before each passage, e.g. "passage: " for e5 models [env STORYBOT_PASSAGE_PROMPT, default none]',
-    )
-    group.add_argument("--device", help="torch device for the model [env STORYBOT_DEVICE, default cpu]")
-    group.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-
-    top_k = argparse.ArgumentParser(add_help=False)
-    top_k.add_argument(
-        "-k",
-        "--top-k",
-        metavar="N",
-        help=f"passages listed in the JSON answer, 1-{MAX_TOP_K} [env STORYBOT_TOP_K, default {DEFAULT_TOP_K}]",
-    )
-    return Common(paths=paths, articles=articles, model=model, top_k=top_k)
 
 
 Subparsers = argparse._SubParsersAction  # argparse's own type for `add_subparsers()`
@@ -278,7 +219,7 @@ SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
     add_run,
     add_check,
     add_paths,
-    ingest_cli.add_parsers,
+    web.add_parsers,
 ]
 
 
@@ -496,11 +437,11 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot run`: the Telegram bot."""
-    from . import app
+    from bot import app
 
     check_articles_dir(settings.articles_dir)
     check_index_dir(settings.index_dir)
-    return app.run(args, settings)
+    return app.run(args, settings, lambda: open_engine(settings, Status(sys.stderr)))
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -542,6 +483,3 @@ def cmd_paths(args: argparse.Namespace, settings: Settings) -> int:
     print(f"model:        {settings.model}")
     print(f"(defaults of the {origin}; STORYBOT_ARTICLES / STORYBOT_INDEX_DIR or the flags override them)")
     return 0
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,7 +21,7 @@ from answer.engine import Engine
 from index.config import Settings
 from index.errors import StorybotError
 
-from . import handlers
+from . import commands, common, handlers
 from .config import DEFAULT_BASE_URL, ENV, BotSettings, bot_settings
 from .inbox import Inbox
 from .logs import REDACTED, redact_token
@@ -136,7 +136,7 @@ class InboxApplication(Application):  # type: ignore[type-arg]
 
     async def process_update(self, update: object) -> None:
         """Handle `update` once: skipped when already done or being handled; left pending if its answer
-        surely could not be sent (handlers.RETRY_LATER), so it is tried again."""
+        surely could not be sent (common.RETRY_LATER), so it is tried again."""
         if self.inbox is None or not isinstance(update, Update):
             await super().process_update(update)
             return
@@ -144,15 +144,15 @@ class InboxApplication(Application):  # type: ignore[type-arg]
         if not self.inbox.claim(uid, update.to_dict()):
             log.debug("update %d already handled or in hand; skipped", uid)
             return
-        retry_later: set[int] = self.bot_data.setdefault(handlers.RETRY_LATER, set())
-        sent = handlers.SENT.set([])  # each update runs in its own task: this list is this update's
+        retry_later: set[int] = self.bot_data.setdefault(common.RETRY_LATER, set())
+        sent = common.SENT.set([])  # each update runs in its own task: this list is this update's
         try:
             await super().process_update(update)
         except BaseException:
             self.inbox.finish(uid, done=False)  # cancelled at shutdown: handled again at the next start
             raise
         finally:
-            handlers.SENT.reset(sent)
+            common.SENT.reset(sent)
         keep = uid in retry_later
         retry_later.discard(uid)
         self.inbox.finish(uid, done=not keep)
@@ -209,10 +209,10 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
 
 
 async def _post_init(application: Application) -> None:
-    st: handlers.BotState = application.bot_data[handlers.STATE]
+    st: common.BotState = application.bot_data[common.STATE]
     for language, code in (("vi", None), ("en", "en")):
         try:
-            await application.bot.set_my_commands(handlers.bot_commands(language), language_code=code)
+            await application.bot.set_my_commands(commands.bot_commands(language), language_code=code)
         except TelegramError as err:  # the menu is a convenience: run without it rather than not at all
             log.warning("could not register the command menu (%s): %s", language, err)
     if st.settings.refresh_seconds > 0:

@@ -1,9 +1,6 @@
-"""Telegram handlers for adding articles from the web (admins only).
-
-A private message from an admin that is only links, or `/add URL...`, adds
-those pages; `/follow FEED`, `/unfollow FEED` and `/feeds` manage followed
-feeds, which a JobQueue job reads every few minutes, telling the admin chat
-what it added. The network and the index build run in worker threads.
+"""Adding articles from the web (admins only): links and /add, and followed feeds (/follow, /unfollow,
+/feeds, and the JobQueue round that reads them, telling the admin chat what it added). The network and
+the index update run in worker threads.
 """
 
 from __future__ import annotations
@@ -13,26 +10,41 @@ import logging
 import re
 from pathlib import Path
 
-from telegram import Message, Update
+from telegram import (
+    Message,
+    Update,
+)
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ContextTypes,
+    filters,
+)
 
 from index.errors import StorybotError
 from ingest import feeds as feed_registry
-from ingest.add import Reindex, add_articles, update_index
+from ingest.add import add_articles, update_index
 from ingest.config import IngestSettings
 from ingest.links import LinkResult
 from ingest.messages import IngestProblem, message
 
+from .common import STATE, BotState, edit, reindex, reply, state, typing, user_language
 from .config import BotSettings
-from .handlers import NEW, PRIVATE, STATE, BotState, edit, escape, reply, state, typing, user_language
-from .render import Outgoing, pack_lines, text
+from .render import Outgoing, escape, pack_lines
+from .texts import text
 
 log = logging.getLogger(__name__)
 
+
 MAX_LINKS = 10  # per message: each link is a fetch
+
+
 FIRST_ROUND_AFTER = 30.0  # seconds after start
+
+
 _LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
+
+
 _ROUND_LOCK = "storybot.feed_round"
 
 
@@ -40,11 +52,6 @@ def links_in(text: str) -> list[str]:
     """The links in a message that holds nothing else; [] when it holds other words too."""
     words = text.split()
     return words if words and all(_LINK.match(w) for w in words) else []
-
-
-def reindex(st: BotState) -> Reindex:
-    """The running engine's incremental rebuild, which switches the bot to the new index."""
-    return lambda added: st.engine.rebuild(progress=False, only=added)
 
 
 def _ingest(st: BotState) -> IngestSettings:
@@ -87,9 +94,6 @@ async def _say(msg: Message, lang: str, key: str, **values: object) -> None:
     await reply(msg, Outgoing(escape(message(lang, key, **values))))
 
 
-# --- by link -----------------------------------------------------------------------------------
-
-
 async def add_and_reply(context: ContextTypes.DEFAULT_TYPE, msg: Message, urls: list[str], lang: str) -> None:
     """Fetch and add `urls`, then update the index; one status message, edited with each link's outcome."""
     st = state(context)
@@ -130,9 +134,6 @@ async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if command is not None:
         msg, lang, urls = command
         await add_and_reply(context, msg, urls, lang)
-
-
-# --- by feed -----------------------------------------------------------------------------------
 
 
 async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -217,19 +218,8 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
                     log.warning("could not report feed %s to chat %s: %s", report.feed_url, chat, err)
 
 
-# --- wiring ------------------------------------------------------------------------------------
-
-
-def register(application: Application, settings: BotSettings) -> None:
-    """Add the admin commands for links and feeds, and the feed schedule, to `application`.
-
-    Called before the catch-all text handlers, so an admin's link is not taken for a question.
-    """
-    for name, callback in (("add", on_add), ("follow", on_follow), ("unfollow", on_unfollow), ("feeds", on_feeds)):
-        application.add_handler(CommandHandler(name, callback, filters=NEW))
-    if settings.admins:
-        links = NEW & PRIVATE & filters.TEXT & ~filters.COMMAND & filters.User(user_id=settings.admins) & _LINKS
-        application.add_handler(MessageHandler(links, on_link))
+def schedule_feeds(application: Application, settings: BotSettings) -> None:
+    """Read the followed feeds every --feed-minutes, the first round soon after start."""
     if application.job_queue is None:
         log.warning("feeds are not polled: python-telegram-bot[job-queue] is not installed")
         return
@@ -248,4 +238,4 @@ class _OnlyLinks(filters.MessageFilter):
         return bool(links_in(message.text or ""))
 
 
-_LINKS = _OnlyLinks(name="only links")
+ONLY_LINKS = _OnlyLinks(name="only links")

@@ -1,0 +1,159 @@
+"""Commands: /start, /help, /sources, /who, /reindex, and unknown commands and non-text messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import (
+    Update,
+)
+from telegram.ext import (
+    ContextTypes,
+)
+
+from answer.engine import Engine
+from answer.parties import TopicNeeded
+from index.errors import StorybotError
+from index.store import ArticleInfo
+
+from . import render
+from .common import BotState, edit, rebuild_reply, reply, state, typing, user_language
+from .render import Outgoing, escape
+from .texts import COMMANDS, text
+
+log = logging.getLogger(__name__)
+
+
+MAX_EXAMPLES = 5
+
+
+def _answered_examples(st: BotState) -> list[tuple[int, str]]:
+    """The configured examples the current index answers (cached per index generation)."""
+    generation = st.engine.snapshot.generation
+    cached_generation, cached = st.examples
+    if cached_generation == generation:
+        return cached
+    shown = []
+    for index, question in enumerate(st.settings.examples):
+        if len(shown) == MAX_EXAMPLES:
+            break
+        if st.engine.ask(question).answered:
+            shown.append((index, question))
+        else:
+            log.info("example question %r is not answered by the index; not shown on /start", question)
+    st.examples = (generation, shown)
+    return shown
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start: what the bot knows, how to ask, and example questions to tap."""
+    message = update.effective_message
+    assert message is not None
+    st = state(context)
+    lang = user_language(update.effective_user)
+    try:
+        articles = await asyncio.to_thread(st.engine.articles)
+        examples = await asyncio.to_thread(_answered_examples, st)
+    except StorybotError as err:
+        log.error("cannot list the articles: %s", err)
+        articles, examples = [], []
+    await reply(message, render.render_start(articles, examples, lang))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/help."""
+    message = update.effective_message
+    assert message is not None
+    st = state(context)
+    user = update.effective_user
+    admin = st.settings.is_admin(user.id if user else None)
+    limit_kb = st.settings.max_upload_bytes // 1024
+    await reply(message, render.render_help(user_language(user), admin=admin, upload_limit_kb=limit_kb))
+
+
+def sources_newest_first(engine: Engine) -> list[ArticleInfo]:
+    """The indexed articles with their dates, newest first; undated ones last, by title."""
+    sources = engine.articles()
+    sources.sort(key=lambda s: s.title.casefold())
+    sources.sort(key=lambda s: s.date or "", reverse=True)  # stable: same-day articles stay by title
+    return sources
+
+
+async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sources: the indexed articles, newest first, a page at a time."""
+    message = update.effective_message
+    assert message is not None
+    lang = user_language(update.effective_user)
+    try:
+        sources = await asyncio.to_thread(sources_newest_first, state(context).engine)
+    except StorybotError as err:
+        log.error("cannot list the articles: %s", err)
+        await reply(message, Outgoing(text(lang, "unavailable")))
+        return
+    await reply(message, render.render_sources(sources, lang))
+
+
+async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/who [topic]: the story's parties and their stances, each with a button that shows its quote."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    user = update.effective_user
+    lang = user_language(user)
+    st = state(context)  # the per-user limit is counted by `gate`, as for every command
+    parts = message.text.split(maxsplit=1)
+    topic = parts[1].strip() if len(parts) > 1 else ""
+    async with typing(message):
+        try:
+            parties = await asyncio.to_thread(st.engine.who, topic)
+        except TopicNeeded:
+            await reply(message, Outgoing(text(lang, "who_topic", example=escape(_example_topic(st)))))
+            return
+        except StorybotError as err:
+            log.error("cannot list the parties: %s", err)
+            await reply(message, Outgoing(text(lang, "unavailable")))
+            return
+    await reply(message, render.render_who(parties, lang))
+
+
+def _example_topic(st: BotState) -> str:
+    """A topic to suggest: the first indexed article's title, shortened."""
+    articles = st.engine.articles()
+    return render.shorten(articles[0].title, 60) if articles else "Vinasun"
+
+
+async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/reindex (admins): incremental rebuild, answered with its summary."""
+    message = update.effective_message
+    assert message is not None
+    st = state(context)
+    user = update.effective_user
+    lang = user_language(user)
+    if not st.settings.is_admin(user.id if user else None):
+        log.info("/reindex refused for user %s", user.id if user else None)
+        await reply(message, Outgoing(text(lang, "admins_only")))
+        return
+    [status] = await reply(message, Outgoing(text(lang, "reindexing")))
+    async with st.ingest:
+        await edit(status, await rebuild_reply(st, lang, message))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have (private chats only: in groups it may be another bot's)."""
+    message = update.effective_message
+    assert message is not None
+    await reply(message, Outgoing(text(user_language(update.effective_user), "unknown_command")))
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice...: a short hint that the bot reads text."""
+    message = update.effective_message
+    assert message is not None
+    example = escape(state(context).settings.examples[0])
+    await reply(message, Outgoing(text(user_language(update.effective_user), "non_text", example=example)))
+
+
+def bot_commands(language: str) -> list[tuple[str, str]]:
+    """The command list for setMyCommands in `language`."""
+    return list(COMMANDS[language])

@@ -1,0 +1,125 @@
+"""Questions: a private message, a group message that mentions or replies to the bot, /ask.
+
+The model runs in a worker thread so that one slow question does not hold up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import unicodedata
+
+from telegram import (
+    Message,
+    Update,
+    User,
+)
+from telegram.ext import (
+    ContextTypes,
+)
+
+from answer.engine import Engine
+from answer.types import Answer
+from index.errors import StorybotError
+
+from . import render
+from .common import is_reply_to_bot, reply, state, typing, user_language, without_mentions
+from .logs import log_question
+from .render import Outgoing, escape
+from .texts import text
+
+log = logging.getLogger(__name__)
+
+
+def _ask(engine: Engine, question: str) -> tuple[Answer, frozenset[int]]:
+    """Answer `question` (in a worker thread) and find which quotes already are a whole paragraph."""
+    answer = engine.ask(question)
+    whole = set()
+    for index, quote in enumerate(answer.quotes):
+        try:
+            para = engine.snapshot.article(quote.article_id).paragraphs[quote.paragraph - 1]
+        except (KeyError, IndexError):
+            continue  # the index moved on meanwhile: keep the button, the tap re-checks
+        if (para.start, para.end) == (quote.start, quote.end):
+            whole.add(index)
+    return answer, frozenset(whole)
+
+
+async def answer_question(
+    context: ContextTypes.DEFAULT_TYPE,
+    question: str,
+    *,
+    asked: Message,
+    user: User | None,
+    echo: bool = False,
+) -> None:
+    """Answer `question` off the event loop and reply to `asked` with the rendered answer."""
+    started = time.perf_counter()
+    st = state(context)
+    async with typing(asked):
+        try:
+            answer, whole = await asyncio.to_thread(_ask, st.engine, question)
+        except StorybotError as err:
+            # The index is unreadable (e.g. rebuilt with another model): an operator problem, not the user's.
+            log.error("cannot answer: %s", err)
+            await reply(asked, Outgoing(text(user_language(user), "unavailable")))
+            return
+    messages = render.render_answer(answer, whole_paragraphs=whole, echo_question=echo)
+    await reply(asked, messages)
+    log_question(
+        chat_type=asked.chat.type,
+        milliseconds=(time.perf_counter() - started) * 1000,
+        answered=answer.answered,
+        best_score=answer.passages[0].score if answer.passages else 0.0,
+        quotes=len(answer.quotes),
+        messages=len(messages),
+        question=question,
+    )
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Private chat: the whole message is the question."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if not meaningful(message.text):
+        await _usage(context, message, update.effective_user, "empty_mention")
+        return
+    await answer_question(context, message.text, asked=message, user=update.effective_user)
+
+
+async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group message that mentions the bot or replies to it: the text without the mention is the question."""
+    message = update.effective_message
+    assert message is not None
+    question = without_mentions(message)
+    if not meaningful(question):
+        await _usage(context, message, update.effective_user, "empty_mention")
+        return
+    await answer_question(context, question, asked=message, user=update.effective_user)
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask question. Sent as a reply with no question, the replied message's text is asked."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    parts = message.text.split(maxsplit=1)
+    question = parts[1].strip() if len(parts) > 1 else ""
+    replied = message.reply_to_message
+    if not meaningful(question) and replied is not None and replied.text and not is_reply_to_bot(message):
+        question = replied.text
+    if not meaningful(question):
+        await _usage(context, message, update.effective_user, "ask_usage")
+        return
+    await answer_question(context, question, asked=message, user=update.effective_user)
+
+
+def meaningful(question: str) -> bool:
+    """True when `question` has something to ask: not only spaces and invisible characters (zero-width...)."""
+    return any(not char.isspace() and unicodedata.category(char) not in ("Cf", "Cc") for char in question)
+
+
+async def _usage(context: ContextTypes.DEFAULT_TYPE, message: Message, user: User | None, key: str) -> None:
+    """Tell someone who asked nothing how to ask, with an example question."""
+    example = escape(state(context).settings.examples[0])
+    await reply(message, Outgoing(text(user_language(user), key, example=example)))

@@ -37,6 +37,7 @@ COPY evaluation ./evaluation
 COPY bot ./bot
 COPY cli ./cli
 COPY ingest ./ingest
+COPY texts ./texts
 COPY seeds ./seeds
 RUN pip install --no-deps .
 

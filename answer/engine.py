@@ -20,7 +20,7 @@ from index.embedding import Encoder, load_encoder
 from index.errors import QuestionError, StorybotError
 from index.sentence_vectors import SentenceVectors
 from index.store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
-from index.texts import TRUNCATION_NOTICE
+from texts import TRUNCATION_NOTICE
 
 from .compose import QUOTE_POOL, compose_answer
 from .parties import MAX_STORY_ARTICLES, TopicNeeded, answer_by_party, is_who_question, story_articles, story_parties

@@ -6,7 +6,7 @@ The Telegram front end renders the same data as HTML (bot/render.py); both take 
 from __future__ import annotations
 
 from index.dates import format_date
-from index.texts import ACT_WORDS, FRAMES, PARTY_FRAMES
+from texts import ACT_WORDS, FRAMES, PARTY_FRAMES
 
 from .types import Answer, Party, Quote
 

@@ -18,12 +18,12 @@ from telegram.ext import (
 from answer.engine import Engine
 from index.articles import Article
 from index.dates import article_date
+from texts import text
 
 from . import render
 from .commands import sources_newest_first
 from .common import acknowledge, edit, reply, state, user_language
 from .questions import answer_question
-from .texts import text
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from answer.engine import Engine
 from answer.parties import TopicNeeded
 from index.errors import StorybotError
 from index.store import ArticleInfo
+from texts import COMMANDS, text
 
 from . import render
 from .common import BotState, edit, rebuild_reply, reply, state, typing, user_language
 from .render import Outgoing, escape
-from .texts import COMMANDS, text
 
 log = logging.getLogger(__name__)
 

@@ -33,12 +33,12 @@ from ingest.uploads import (
     DISK_FULL,
     PendingUploads,
 )
+from texts import text
 
 from . import render
 from .config import BotSettings
 from .ratelimit import RateLimiter
 from .render import Outgoing, escape
-from .texts import text
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,11 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from texts import text
+
 from .common import RETRY_LATER, SENT, acknowledge, reply, update_ids, user_language
 from .network import surely_not_sent
 from .render import Outgoing
-from .texts import text
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from answer.engine import Engine
+from texts import text
 
 from .buttons import on_example, on_paragraph, on_sources_page, on_unknown_button
 from .commands import on_help, on_non_text, on_reindex, on_sources, on_start, on_unknown_command, on_who
@@ -47,7 +48,6 @@ from .links import ONLY_LINKS, on_add, on_feeds, on_follow, on_link, on_unfollow
 from .questions import on_ask, on_group_text, on_private_text
 from .ratelimit import RateLimiter
 from .render import Outgoing
-from .texts import text
 from .uploads import on_document, on_upload_choice
 
 log = logging.getLogger(__name__)

@@ -27,11 +27,11 @@ from ingest.add import add_articles, update_index
 from ingest.config import IngestSettings
 from ingest.links import LinkResult
 from ingest.messages import IngestProblem, message
+from texts import text
 
 from .common import STATE, BotState, edit, reindex, reply, state, typing, user_language
 from .config import BotSettings
 from .render import Outgoing, escape, pack_lines
-from .texts import text
 
 log = logging.getLogger(__name__)
 

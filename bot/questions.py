@@ -22,12 +22,12 @@ from telegram.ext import (
 from answer.engine import Engine
 from answer.types import Answer
 from index.errors import StorybotError
+from texts import text
 
 from . import render
 from .common import is_reply_to_bot, reply, state, typing, user_language, without_mentions
 from .logs import log_question
 from .render import Outgoing, escape
-from .texts import text
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,7 @@ from answer.types import Answer, Party, Quote
 from index.build import BuildSummary
 from index.dates import format_date
 from index.store import ArticleInfo
-
-from .texts import FRAMES, PARTY_FRAMES, TEXTS, text
+from texts import CATALOGUES, FRAMES, PARTY_FRAMES, text
 
 MAX_MESSAGE = int(MessageLimit.MAX_TEXT_LENGTH)  # Telegram's limit on a message's text, in UTF-16 code units
 MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
@@ -249,7 +248,7 @@ def paragraph_callback(quote: Quote, language: str) -> str:
 def parse_paragraph_callback(data: str) -> ParagraphRef | None:
     """The ParagraphRef in a "full paragraph" button's data, or None when malformed."""
     parts = data.split(":")
-    if len(parts) != 7 or parts[0] != "para" or parts[1] not in TEXTS:
+    if len(parts) != 7 or parts[0] != "para" or parts[1] not in CATALOGUES:
         return None
     try:
         paragraph, start, end = int(parts[3]), int(parts[4]), int(parts[5])

@@ -31,11 +31,11 @@ from ingest.uploads import (
     same_content,
     write_article,
 )
+from texts import text
 
 from .common import BotState, acknowledge, edit, rebuild_reply, reply, state, typing, user_language
 from .config import TELEGRAM_DOWNLOAD_LIMIT
 from .render import Outgoing, display_name, escape
-from .texts import text
 
 log = logging.getLogger(__name__)
 

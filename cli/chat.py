@@ -25,10 +25,10 @@ from answer.engine import Engine
 from answer.question import question_language
 from answer.render import act_phrase
 from answer.types import Answer, Party, Quote
-from bot.texts import CHAT_TEXTS as TEXTS
-from bot.texts import FRAMES, PARTY_FRAMES
 from index.config import user_data_dir
 from index.errors import StorybotError
+from texts import CHAT_TEXTS as TEXTS
+from texts import FRAMES, PARTY_FRAMES
 
 HISTORY_FILE = "chat_history"
 HISTORY_LENGTH = 1000

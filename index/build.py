@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from texts import catalogue
+
 from .articles import ARTICLE_SUFFIXES, Article, SkippedFile, list_article_files, load_article
 from .chunking import Chunk, chunk_article
 from .config import Settings
@@ -128,25 +130,25 @@ class BuildSummary:
             "skipped": [{"file": str(s.path), "reason": s.reason} for s in self.skipped],
         }
 
-    def describe(self) -> str:
-        """A short human-readable summary."""
+    def describe(self, language: str = "en") -> str:
+        """A short human-readable summary (the command line's is English)."""
+        words = catalogue(language).SUMMARY
+        seconds = f"{self.seconds:.1f}"
         if not self.changed_anything:
-            lines = [
-                f"Nothing changed; the index is up to date: {self.articles} article(s), {self.chunks} chunk(s) "
-                f"(checked in {self.seconds:.1f} s)."
-            ]
+            lines = [words["unchanged"].format(articles=self.articles, chunks=self.chunks, seconds=seconds)]
         else:
             lines = [
-                f"Indexed {self.articles} article(s), {self.chunks} chunk(s) in {self.seconds:.1f} s.",
-                f"Articles: {self.added} added, {self.changed} changed, {self.removed} removed, "
-                f"{self.unchanged} unchanged.",
-                f"Chunks: {self.embedded} embedded, {self.reused} reused.",
+                words["indexed"].format(articles=self.articles, chunks=self.chunks, seconds=seconds),
+                words["articles"].format(
+                    added=self.added, changed=self.changed, removed=self.removed, unchanged=self.unchanged
+                ),
+                words["chunks"].format(embedded=self.embedded, reused=self.reused),
             ]
         if self.reembedded_all:
-            lines.append(f"Every article was indexed again: {self.reembedded_all}.")
+            lines.append(words["reembedded"].format(why=self.reembedded_all))
         if self.merged:
-            lines.append(f"Merged {self.merged} index segments into fewer in {self.merge_seconds:.1f} s.")
-        lines += [f"Skipped {s.path}: {s.reason}." for s in self.skipped]
+            lines.append(words["merged"].format(merged=self.merged, seconds=f"{self.merge_seconds:.1f}"))
+        lines += [words["skipped"].format(file=s.path, reason=s.reason) for s in self.skipped]
         return "\n".join(lines)
 
 

@@ -7,10 +7,9 @@ import re
 
 import pytest
 
-from bot.texts import FRAMES, PARTY_FRAMES
 from cli.chat import Chat, group_by_article, make_console
 from cli.main import main
-from index.texts import ACT_WORDS
+from texts import ACT_WORDS, FRAMES, PARTY_FRAMES
 
 from .conftest import SEED_ARTICLE
 

@@ -32,15 +32,15 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from evaluation import parties as evaluate_parties
+from evaluation.parties import load_gold, score_attributions
+from index.articles import Article
+from index.attribution import ACTS, Statement, extract_statements
+from index.chunking import chunk_article
+from index.embedding import DEFAULT_MODEL, load_encoder
 
-from evaluation import parties as evaluate_parties  # noqa: E402
-from evaluation.parties import load_gold, score_attributions  # noqa: E402
-from index.articles import Article  # noqa: E402
-from index.attribution import ACTS, Statement, extract_statements  # noqa: E402
-from index.chunking import chunk_article  # noqa: E402
-from index.embedding import DEFAULT_MODEL, load_encoder  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 EXAMPLES = ROOT / "bench" / "data" / "act_examples.txt"
 NEWS_DEV = ROOT.parent / "shared" / "eval" / "news_dev"

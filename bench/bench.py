@@ -32,13 +32,12 @@ import sys
 import time
 from pathlib import Path
 
+from corpus import SHARED
+
+from index.embedding import DEFAULT_MODEL
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from corpus import SHARED  # noqa: E402  (bench/ is put on the path just above)
-
-from index.embedding import DEFAULT_MODEL  # noqa: E402
 
 DATA = ROOT / "data" / "bench"
 SEEDS = ROOT / "seeds"

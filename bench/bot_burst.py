@@ -24,13 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot_latency import QUESTIONS, _machine, _percentile, _wait, emit, stop
+
+from testing.fake_telegram import BOB, FakeTelegram
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bot_latency import QUESTIONS, _machine, _percentile, _wait, emit, stop  # noqa: E402 - after the path is set
-
-from tests.fake_telegram import BOB, FakeTelegram  # noqa: E402
 
 
 def main() -> int:

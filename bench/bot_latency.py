@@ -27,10 +27,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from testing.fake_telegram import ALICE, FakeTelegram
 
-from tests.fake_telegram import ALICE, FakeTelegram  # noqa: E402 - after the path is set
+ROOT = Path(__file__).resolve().parent.parent
+
 
 QUESTIONS = [
     "Ai đã cáo buộc Trung Quốc?",

@@ -34,16 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from answer import compose as answer_module
+from answer.engine import Engine
+from answer.question import answer_kind
+from answer.search import search
+from evaluation.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_dataset, load_questions, variants
+from index.config import Settings
+from index.embedding import Encoder, load_encoder
 
-from answer import compose as answer_module  # noqa: E402
-from answer.engine import Engine  # noqa: E402
-from answer.question import answer_kind  # noqa: E402
-from answer.search import search  # noqa: E402
-from evaluation.evaluate import OFF_TOPIC, ablated_answers, holdout_answers, load_dataset, load_questions, variants  # noqa: E402
-from index.config import Settings  # noqa: E402
-from index.embedding import Encoder, load_encoder  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 L2 = 30.0  # strong: few, smooth weights carry over to questions and stories not seen here
 # Refusing a question the articles answer costs the reader the answer; answering

@@ -21,8 +21,6 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from index.articles import list_article_files, load_article
 from index.chunking import chunk_article
 from index.lexical import SegmentedLexical, count_terms, merge_postings

@@ -36,20 +36,20 @@ import sys
 import time
 from pathlib import Path
 
+from cache import CachedEncoder, VectorCache
+from corpus import load_sources, write_corpus
+
+import bench
+from answer.engine import Engine
+from index.articles import list_article_files, load_article
+from index.build import build_index
+from index.chunking import chunk_article
+from index.config import Settings
+from index.embedding import load_encoder
+from index.sentence_vectors import sentence_texts
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]  # run as a script from the repository root
 
-from cache import CachedEncoder, VectorCache  # noqa: E402
-from corpus import load_sources, write_corpus  # noqa: E402
-
-import bench  # noqa: E402
-from answer.engine import Engine  # noqa: E402
-from index.articles import list_article_files, load_article  # noqa: E402
-from index.build import build_index  # noqa: E402
-from index.chunking import chunk_article  # noqa: E402
-from index.config import Settings  # noqa: E402
-from index.embedding import load_encoder  # noqa: E402
-from index.sentence_vectors import sentence_texts  # noqa: E402
 
 TARGETS = {"ask_ratio": 1.5, "build_ratio": 0.85}
 

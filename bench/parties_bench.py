@@ -19,21 +19,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from corpus import load_sources, write_corpus
+
+from answer.engine import Engine
+from bench import machine
+from index.articles import load_articles
+from index.attribution import extract_statements
+from index.build import build_index
+from index.chunking import split_sentences
+from index.config import Settings
+from index.embedding import DEFAULT_MODEL, load_encoder
+from index.statement_store import ensure_statements
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from corpus import load_sources, write_corpus  # noqa: E402
-
-from answer.engine import Engine  # noqa: E402
-from bench import machine  # noqa: E402
-from index.articles import load_articles  # noqa: E402
-from index.attribution import extract_statements  # noqa: E402
-from index.build import build_index  # noqa: E402
-from index.chunking import split_sentences  # noqa: E402
-from index.config import Settings  # noqa: E402
-from index.embedding import DEFAULT_MODEL, load_encoder  # noqa: E402
-from index.statement_store import ensure_statements  # noqa: E402
 
 NEWS_DEV = ROOT.parent / "shared" / "eval" / "news_dev" / "articles"
 WHO_QUESTIONS = [

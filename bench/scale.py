@@ -33,11 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from index.embedding import Encoder
+from index.text import document_tokens
 
-from index.embedding import Encoder  # noqa: E402
-from index.text import document_tokens  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 DATA = ROOT / "data" / "bench" / "scale"
 TIERS = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}

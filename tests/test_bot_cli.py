@@ -13,7 +13,7 @@ import pytest
 from bot.app import BotApiUnreachable, check_token
 from bot.config import BotSettings
 from bot.network import RetryPolicy
-from tests.fake_telegram import TOKEN, FakeTelegram
+from testing.fake_telegram import TOKEN, FakeTelegram
 
 OTHER_TOKEN = "987654321:AAOtherTokenThatTelegramDoesNotKnow_xyz"
 

@@ -1,6 +1,6 @@
 """The Telegram bot end to end: the real Application, model and index against a stand-in Bot API server.
 
-Only Telegram's servers are faked (tests/fake_telegram.py, which rejects what
+Only Telegram's servers are faked (testing/fake_telegram.py, which rejects what
 Telegram rejects); the bot is built by the same function `storybot run` uses.
 """
 
@@ -24,7 +24,7 @@ from bot.config import BotSettings, Webhook
 from index.config import Settings
 from index.embedding import Encoder
 from index.store import current_generation
-from tests.fake_telegram import ADMIN, ALICE, BOB, GROUP, FakeTelegram, Sent
+from testing.fake_telegram import ADMIN, ALICE, BOB, GROUP, FakeTelegram, Sent
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_TEXT = unicodedata.normalize("NFC", (ROOT / "seeds" / "000_7ffb10ea7d7f92c2.txt").read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.fake_telegram import ALICE, TOKEN, ApiError, FakeTelegram, check_text, parse_html
+from testing.fake_telegram import ALICE, TOKEN, ApiError, FakeTelegram, check_text, parse_html
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Admins add articles by link and by feed, end to end: the real bot, model and index, a stand-in Bot API
-(tests/fake_telegram.py) and a stand-in news site on 127.0.0.1 (tests/news_site.py)."""
+(testing/fake_telegram.py) and a stand-in news site on 127.0.0.1 (tests/news_site.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from answer.engine import Engine
 from ingest.config import IngestSettings
+from testing.fake_telegram import ADMIN, ALICE, BOB, FakeTelegram
 from tests import news_site as site
-from tests.fake_telegram import ADMIN, ALICE, BOB, FakeTelegram
 from tests.news_site import NewsSite
 from tests.test_bot_e2e import SEED_TITLE, ask, serving
 

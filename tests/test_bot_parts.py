@@ -22,7 +22,7 @@ from bot.network import RetryingRequest, RetryPolicy
 from bot.ratelimit import RateLimiter
 from index.errors import StorybotError
 from ingest.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
-from tests.fake_telegram import TOKEN, FakeTelegram
+from testing.fake_telegram import TOKEN, FakeTelegram
 
 
 def args(**values: object) -> argparse.Namespace:

@@ -11,7 +11,7 @@ from bot import render
 from index.articles import SkippedFile
 from index.build import BuildSummary
 from index.store import ArticleInfo
-from tests.fake_telegram import check_markup, check_text, utf16_len
+from testing.fake_telegram import check_markup, check_text, utf16_len
 
 
 def quote(text: str, *, paragraph: int = 3, start: int = 100, article: str = "tin/bai-1.txt", url: str | None = None):

@@ -27,7 +27,7 @@ from answer.engine import Engine
 from bot.app import INBOX_NAME
 from bot.logs import REDACTED, RedactToken, redact_token
 from bot.network import RETRY, RetryPolicy
-from tests.fake_telegram import ADMIN, ALICE, BOB, TOKEN, FakeTelegram
+from testing.fake_telegram import ADMIN, ALICE, BOB, TOKEN, FakeTelegram
 from tests.test_bot_e2e import (  # noqa: F401 - fixtures
     NEW_ARTICLE,
     NEW_QUESTION,

@@ -15,9 +15,9 @@ from cli.main import main
 from index.articles import parse_article
 from index.attribution import extract_statements
 from index.statement_store import folder, statements_key
+from testing.fake_telegram import check_markup, check_text
 
 from .conftest import SEED_ARTICLE, SEEDS
-from .fake_telegram import check_markup, check_text
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval" / "news_dev"
 

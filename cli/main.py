@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from answer.engine import prepare_question
+from answer.parties import MAX_STORY_ARTICLES
 from answer.render import answer_json, answer_text, parties_text, party_json
 from answer.search import RETRIEVAL_MODES
 from bot import options
@@ -26,7 +27,7 @@ from ingest import config as ingest_config
 
 from . import web
 from .common import Common, common_parsers
-from .prepare import Status, check_articles_dir, check_index_dir, open_engine
+from .prepare import Status, check_articles_dir, check_index_dir, example_topic, open_engine
 
 log = logging.getLogger("storybot")
 
@@ -255,6 +256,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace:
     """Parse `argv`; an unknown flag gets the usage of its subcommand, not the top-level one."""
+    words = sys.argv[1:] if argv is None else argv
+    top_level = {o for a in parser._actions for o in a.option_strings}
+    for word in words:  # an unknown option before the command: say so, not "COMMAND is required"
+        if not word.startswith("-"):
+            break
+        if word.split("=", 1)[0] not in top_level:
+            parser.error(f"unrecognized option {word}; the options come after the command, see storybot --help")
     args, extra = parser.parse_known_args(argv)
     if extra:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -403,7 +411,12 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot who [TOPIC]`."""
     from answer.question import question_language
 
-    check_articles_dir(settings.articles_dir)
+    files = check_articles_dir(settings.articles_dir)
+    if not args.topic.strip() and files > MAX_STORY_ARTICLES:  # said before the model loads
+        raise StorybotError(
+            f"the articles folder holds {files} articles, more than one story: name the story, "
+            f'e.g. storybot who "{example_topic(settings.articles_dir)}"'
+        )
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
     parties = engine.who(args.topic)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import time
 from importlib import resources
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import TextIO
 
 from answer.engine import Engine
 from index import embedding
-from index.articles import list_article_files
+from index.articles import Article, list_article_files, load_article
 from index.build import BuildSummary
 from index.config import Settings, default_paths
 from index.errors import StorybotError
@@ -50,13 +51,34 @@ def check_index_dir(folder: Path, *, writable: bool = True) -> None:
         existing = existing.parent
     if not existing.is_dir():
         raise StorybotError(f"cannot create the index folder {folder}: {existing} is a file, not a folder.")
-    if not os.access(existing, os.W_OK | os.X_OK):
+    if not _writable(existing):
         if existing == folder and current_generation(folder) is not None:
             return  # a read-only index still answers; an update that needs writing says why when it fails
         raise StorybotError(
             f"cannot write the index to {folder}: no write permission on {existing}. Choose another folder "
             "with --index-dir / STORYBOT_INDEX_DIR."
         )
+
+
+def _writable(folder: Path) -> bool:
+    """True when a file can be created in `folder`: tried, since permission bits say nothing for root
+    or a read-only file system."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def example_topic(folder: Path) -> str:
+    """A topic to suggest for `storybot who`: the first words of the first article's title in `folder`."""
+    for path in list_article_files(folder):
+        article = load_article(folder, path)
+        if isinstance(article, Article):
+            return " ".join(article.title.split()[:4])
+    return "Vinasun"
 
 
 def bundled_seeds() -> list[Path]:

@@ -12,7 +12,8 @@ from index.config import Settings
 from index.embedding import DEFAULT_MODEL, Encoder, load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+# The tests own copy of the seed article: seeds/ is the user's folder, which may gain articles.
+SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 SEED_ARTICLE = "000_7ffb10ea7d7f92c2.txt"
 DATA = Path(__file__).resolve().parent / "data"
 XQUAD_SAMPLE = DATA / "xquad_sample"

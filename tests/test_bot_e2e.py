@@ -26,8 +26,10 @@ from index.embedding import Encoder
 from index.store import current_generation
 from testing.fake_telegram import ADMIN, ALICE, BOB, GROUP, FakeTelegram, Sent
 
+from .conftest import SEED_ARTICLE, SEEDS
+
 ROOT = Path(__file__).resolve().parent.parent
-SEED_TEXT = unicodedata.normalize("NFC", (ROOT / "seeds" / "000_7ffb10ea7d7f92c2.txt").read_text(encoding="utf-8"))
+SEED_TEXT = unicodedata.normalize("NFC", (SEEDS / SEED_ARTICLE).read_text(encoding="utf-8"))
 SEED_TITLE = "Trung Quốc phản ứng mạnh khi bị cáo buộc đứng sau chiến dịch tin tặc toàn cầu"
 
 NEW_ARTICLE = """\

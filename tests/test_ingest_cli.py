@@ -109,3 +109,26 @@ def test_follow_ingest_feeds_unfollow(paths, settings, news_site: NewsSite, caps
     assert "No feed" in capsys.readouterr().err
     assert main(["ingest", *paths]) == 0
     assert capsys.readouterr().out == "No feeds are followed yet. Use storybot follow RSS-link to add one.\n"
+
+
+def test_add_takes_article_files_and_folders(paths, settings, tmp_path, capsys) -> None:
+    own = tmp_path / "mine"
+    (own / "more").mkdir(parents=True)
+    (own / "pha.txt").write_text(
+        "Phà điện qua sông Hàn chạy thử\n\nHiệp hội Vận tải Đà Nẵng cáo buộc Công ty Phà Sông Hàn nâng giá vé "
+        "phà lên gấp đôi trong tuần chạy thử.\n",
+        encoding="utf-8",
+    )
+    (own / "more" / "thu-vien.md").write_text(
+        "Thư viện Huế mở cửa đêm\n\nThư viện tỉnh Thừa Thiên Huế mở cửa đến 22 giờ mỗi tối từ tháng sáu.\n",
+        encoding="utf-8",
+    )
+    assert main(["add", *paths, str(own)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{own / 'pha.txt'}: Added “Phà điện qua sông Hàn chạy thử” (1 paragraphs)." in out
+    assert "2 added" in err  # one index update for both
+    assert (settings.articles_dir / "pha.txt").is_file() and (settings.articles_dir / "thu-vien.md").is_file()
+    assert main(["add", *paths, str(own / "pha.txt")]) == 0  # the same text again: recognised
+    assert "already" in capsys.readouterr().out.lower()
+    assert main(["add", *paths, str(tmp_path / "missing.txt")]) == 2
+    assert "neither a file or folder here nor a web address" in capsys.readouterr().err

@@ -49,12 +49,14 @@ def common_parsers() -> Common:
     group.add_argument(
         "--query-prompt",
         metavar="TEXT",
-        help='text put before each question, e.g. "query: " for e5 models [env STORYBOT_QUERY_PROMPT, default none]',
+        help="text put before each question [env STORYBOT_QUERY_PROMPT, default: the model's own, "
+        '"query: " for e5 models]',
     )
     group.add_argument(
         "--passage-prompt",
         metavar="TEXT",
-        help='text put before each passage, e.g. "passage: " for e5 models [env STORYBOT_PASSAGE_PROMPT, default none]',
+        help="text put before each passage [env STORYBOT_PASSAGE_PROMPT, default: the model's own, "
+        '"passage: " for e5 models]',
     )
     group.add_argument("--device", help="torch device for the model [env STORYBOT_DEVICE, default cpu]")
     group.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")

@@ -89,11 +89,11 @@ def test_questions_the_articles_do_not_answer_get_not_found(seed_engine, questio
 
 
 def test_framing_follows_the_question_language(seed_engine):
-    assert seed_engine.ask("Oslo tuyên bố điều gì?").text.startswith("Theo các bài báo")
+    assert answer_text(seed_engine.ask("Oslo tuyên bố điều gì?")).startswith("Theo các bài báo")
     english = seed_engine.ask("Who did the US say was behind the Exchange hack?")
-    assert english.language == "en" and english.text.startswith("From the articles")
-    assert "paragraph 15" in english.text
-    assert seed_engine.ask("How do I bake sourdough bread?").text == "Not found in the articles."
+    assert english.language == "en" and answer_text(english).startswith("From the articles")
+    assert "paragraph 15" in answer_text(english)
+    assert answer_text(seed_engine.ask("How do I bake sourdough bread?")) == "Not found in the articles."
 
 
 def test_passages_are_ranked_and_limited_to_top_k(seed_engine):

@@ -138,7 +138,7 @@ def test_a_question_whose_answer_sentence_was_deleted_is_refused(tmp_path, encod
     path.write_text(text.replace(answer_sentence, ""), encoding="utf-8")
     engine.rebuild(progress=False)
     after = engine.ask(question)
-    assert not after.answered and after.quotes == (), after.text
+    assert not after.answered and after.quotes == (), answer_text(after)
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_a_question_whose_answer_sentence_was_deleted_is_refused(tmp_path, encod
 def test_english_and_unaccented_questions_quote_the_answer_first(seed_engine, question, answer):
     # Each question group has its own sentence model: shared words are no evidence for an English question.
     reply = seed_engine.ask(question)
-    assert reply.answered and answer in reply.quotes[0].text, reply.text
+    assert reply.answered and answer in reply.quotes[0].text, answer_text(reply)
 
 
 def test_a_passage_whose_sentence_says_it_moves_up_as_far_as_the_model_is_trusted(seed_engine):

@@ -514,14 +514,16 @@ def describe_feeds(feeds: list[Feed], language: str) -> list[str]:
             status = message(language, "feed_never")
         line = message(language, "feed_line", title=feed.title, url=feed.url, added=feed.added, status=status)
         lines.append(f"{number}. {line}")
-        last = [r for r in feed.entries if feed.checked_at and r.decided_at == feed.checked_at]
+        latest = _latest_round(feed)
+        last = [r for r in feed.entries if latest and r.decided_at == latest]
         if last:
             counts = []
             for kind in (ADDED, PRESENT, REFUSED, RETRY):
                 count = sum(1 for r in last if r.status == kind)
                 if count:
                     counts.append(message(language, f"count_{kind}", count=count))
-            lines.append("    " + message(language, "feed_last_round", counts=", ".join(counts)))
+            when = _when(datetime.fromisoformat(latest).timestamp(), language)
+            lines.append("    " + message(language, "feed_last_round", when=when, counts=", ".join(counts)))
         lines.extend(describe_pending(feed, language))
     return lines
 
@@ -561,10 +563,11 @@ def _counts(report: FeedReport, language: str, told: list[EntryOutcome] | None =
 
 
 def describe_pending(feed: Feed, language: str) -> list[str]:
-    """The entries of `feed` its last round did not add, and those waiting for another try, as lines."""
+    """The entries the latest round with any did not add, and those waiting for another try, as lines."""
     lines = []
+    latest = _latest_round(feed)
     for record in feed.entries:
-        last_round = record.decided_at == feed.checked_at and record.status in (PRESENT, REFUSED)
+        last_round = bool(latest) and record.decided_at == latest and record.status in (PRESENT, REFUSED)
         if record.status != RETRY and not last_round:
             continue
         entry = record.title or record.link or record.key
@@ -580,6 +583,11 @@ def describe_pending(feed: Feed, language: str) -> list[str]:
                            how=message(language, how))
         lines.append(f"    • {text}")
     return lines
+
+
+def _latest_round(feed: Feed) -> str:
+    """When a round last dealt with entries of `feed` (ISO time; "" when none has)."""
+    return max((r.decided_at for r in feed.entries if r.decided_at), default="")
 
 
 def _when(epoch: float, language: str) -> str:

@@ -88,7 +88,7 @@ def test_a_page_that_fails_once_is_reported_to_be_retried_then_added(news_site: 
     assert vi[0] == f"Nguồn “{FEED_TITLE}”: 3 bài đã thêm, 1 bài sẽ thử lại:"
     # /feeds names it too, with its next try.
     listed = "\n".join(feeds.describe_feeds(feeds.load(path), "en"))
-    assert "last round: 3 added, 1 to be tried again" in listed
+    assert "): 3 added, 1 to be tried again" in listed
     assert f"“{site.PHO_CO_TITLE}” waits for its next try at" in listed and "HTTP error 503" in listed
     # Before its next try: not fetched, named only where the waiting entries are asked for.
     hits = news_site.hits[site.PHO_CO]
@@ -124,7 +124,7 @@ def test_entries_already_present_or_refused_are_named_with_why(news_site: NewsSi
     assert f"• “{site.CAU_CA_TITLE}” not added: The page {news_site.url(site.CAU_CA)} has too little text" in text
     assert "• “Tin không có đường dẫn” not added: the feed entry has no link to an article." in text
     listed = "\n".join(feeds.describe_feeds(feeds.load(path), "vi"))
-    assert "lượt kiểm tra gần nhất: 2 bài đã thêm, 1 bài đã có, 2 bài bị từ chối" in listed
+    assert "): 2 bài đã thêm, 1 bài đã có, 2 bài bị từ chối" in listed and "bài mới lần gần nhất (" in listed
     assert f"“{site.TRAM_SAC_TITLE}” đã có: {by_link.article_id} (cùng địa chỉ)" in listed
     # Refused entries are not tried again, and not told again.
     hits = news_site.hits[site.CAU_CA]

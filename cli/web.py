@@ -173,11 +173,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 "feed": report.feed_url,
                 "title": report.title,
                 "error": report.problem.describe("en") if report.problem else None,
-                "entries": [r.to_json() for r in report.results],
+                "entries": [o.to_json() for o in report.entries],
             }
             print(json.dumps(record, ensure_ascii=False))
             continue
-        lines = feed_registry.describe_report(report, "en")
+        lines = feed_registry.describe_report(report, "en", waiting=True)
         if report.problem is not None and not lines:  # still failing: say so on every cron run
             lines = [f"Feed “{report.title}”: {report.problem.describe('en')}"]
         print("\n".join(lines) or f"Feed “{report.title}”: no new entries.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import trafilatura
 
@@ -64,8 +65,15 @@ def extract_article(html: str, url: str) -> Extracted:
         date=getattr(document, "date", None) or None,
         author=_nfc(getattr(document, "author", None) or "") or None,
         site=_nfc(getattr(document, "sitename", None) or getattr(document, "hostname", None) or "") or None,
-        canonical_url=getattr(document, "url", None) or None,
+        canonical_url=_article_address(getattr(document, "url", None)),
     )
+
+
+def _article_address(url: str | None) -> str | None:
+    # A canonical link or og:url naming the site's home page is the template's, not the story's.
+    if not url or urlsplit(url).path.strip("/") == "":
+        return None
+    return url
 
 
 def _nfc(value: str) -> str:

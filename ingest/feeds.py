@@ -3,20 +3,26 @@
 The registry is a small JSON file, rewritten whole under a temporary name and
 renamed into place (never half-written), under a lock so that the bot and a
 cron `storybot ingest` can both use it. A feed that fails keeps what it had
-(its title, the entries it has seen) and is tried again after a delay that
+(its title, its entries' records) and is tried again after a delay that
 doubles with each failure in a row.
+
+Every entry a round meets ends in one of four ways, each told to the
+operator: added, already present (which article, and whether by address or
+by text), refused (why), or to be tried again (why, and when); see
+ingest.feed_state for how entries are remembered.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import fcntl
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,19 +35,20 @@ from index.dates import format_date
 from index.errors import StorybotError
 from index.files import fsync_dir
 
+from . import feed_state as state
 from . import library
 from .config import IngestSettings
+from .feed_state import ADDED, PRESENT, REFUSED, RETRY, EntryRecord
 from .fetch import fetch, parse_link
-from .links import ADDED, LinkResult, add_link, added_files
+from .links import DUPLICATE, PERMANENT, LinkResult, add_link, added_files
 from .messages import IngestProblem, message
 
 log = logging.getLogger(__name__)
 
-REGISTRY_VERSION = 1
+REGISTRY_VERSION = state.REGISTRY_VERSION
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 MAX_ENTRIES_PER_ROUND = 20  # per feed; the rest wait for the next round
-MAX_SEEN = 2000  # entry addresses remembered per feed (feeds list the latest few dozen)
 MAX_BACKOFF = 6 * 3600.0
 
 
@@ -59,7 +66,7 @@ class Feed:
     error: dict[str, object] | None = None  # the last failure: {"key": ..., "values": {...}}
     next_try: float = 0.0  # epoch seconds; 0: at the next round
     added: int = 0  # articles added from this feed
-    seen: list[str] = field(default_factory=list)  # canonical addresses of entries dealt with, oldest first
+    entries: list[EntryRecord] = field(default_factory=list)  # one record per entry dealt with, oldest first
 
     @property
     def problem(self) -> IngestProblem | None:
@@ -71,10 +78,78 @@ class Feed:
 
 @dataclass(frozen=True)
 class Entry:
-    """One item of a feed."""
+    """One item of a feed: its address (None when it gives none), title, id and date as the feed gives them."""
 
-    link: str
+    link: str | None
     title: str
+    id: str | None = None
+    published: str | None = None  # ISO date and time, when the feed dates it
+
+    @property
+    def key(self) -> str:
+        """How the entry is remembered (ingest.feed_state.entry_key)."""
+        return state.entry_key(self.id, self.link, self.title)
+
+    @property
+    def label(self) -> str:
+        """The entry as the operator is told about it: its title, else its address."""
+        return self.title or self.link or self.id or "?"
+
+
+@dataclass(frozen=True)
+class EntryOutcome:
+    """How one entry of a round ended: ADDED, PRESENT, REFUSED or RETRY.
+
+    `result` is the outcome of adding its link this round (None when it was
+    not fetched: it has no link, it waits for its next try, or the round's
+    limit was reached). A RETRY entry is tried again at `retry_at`.
+    """
+
+    entry: Entry
+    status: str
+    result: LinkResult | None = None
+    problem: IngestProblem | None = None  # why it was refused or is to be retried
+    retry_at: float = 0.0
+    tries: int = 0  # failed tries so far
+    fetched: bool = True  # False: not tried this round (waiting, or beyond the round's limit)
+
+    @property
+    def waits(self) -> bool:
+        """True for an entry that failed in an earlier round and is not due for its next try yet."""
+        return self.status == RETRY and not self.fetched and self.problem is not None
+
+    def describe(self, language: str) -> str:
+        """One line for the operator, naming the entry and how it ended."""
+        entry = self.entry.label
+        if self.status == ADDED and self.result is not None:
+            return self.result.describe(language)
+        if self.status == PRESENT and self.result is not None:
+            return message(language, "entry_present", entry=entry, detail=self.result.describe(language))
+        error = self.problem.describe(language) if self.problem is not None else ""
+        if self.status == REFUSED:
+            if self.tries >= state.MAX_TRIES:
+                return message(language, "entry_gave_up", entry=entry, tries=self.tries, error=error)
+            return message(language, "entry_refused", entry=entry, error=error)
+        retry = _when(self.retry_at, language)
+        if self.problem is None:
+            return message(language, "entry_deferred", entry=entry, limit=MAX_ENTRIES_PER_ROUND, retry=retry)
+        if self.waits:
+            return message(language, "entry_waiting", entry=entry, retry=retry, error=error)
+        return message(language, "entry_retry", entry=entry, error=error, retry=retry, tries=self.tries)
+
+    def to_json(self) -> dict[str, object]:
+        """The outcome as a JSON-ready dict (`storybot ingest --json`)."""
+        record: dict[str, object] = dict(self.result.to_json()) if self.result is not None else {"url": self.entry.link}
+        record.update({
+            "entry": self.entry.label,
+            "id": self.entry.id,
+            "outcome": self.status,
+            "error": self.problem.key if self.problem else record.get("error"),
+            "next_try": datetime.fromtimestamp(self.retry_at, UTC).isoformat(timespec="seconds")
+            if self.status == RETRY else None,
+            "message": self.describe("en"),
+        })
+        return record
 
 
 @dataclass(frozen=True)
@@ -94,15 +169,25 @@ class FeedReport:
     title: str
     report_chat: int | None
     language: str
-    results: tuple[LinkResult, ...] = ()
+    entries: tuple[EntryOutcome, ...] = ()  # every entry the round dealt with, or that waits, oldest first
     problem: IngestProblem | None = None  # the feed could not be read
     first_failure: bool = False  # it worked until now: worth telling the operator once
     retry_at: float = 0.0
+    known: int = 0  # entries in the feed dealt with by earlier rounds
+
+    @property
+    def results(self) -> tuple[LinkResult, ...]:
+        """What adding each entry fetched this round gave."""
+        return tuple(o.result for o in self.entries if o.result is not None)
 
     @property
     def added(self) -> list[LinkResult]:
         """The entries added as new articles."""
-        return [r for r in self.results if r.status == ADDED]
+        return [o.result for o in self.entries if o.status == ADDED and o.result is not None]
+
+    def count(self, status: str, *, fetched: bool | None = None) -> int:
+        """How many entries ended as `status` (with `fetched`: only those tried this round, or only the others)."""
+        return sum(1 for o in self.entries if o.status == status and (fetched is None or o.fetched == fetched))
 
 
 # --- registry -------------------------------------------------------------------------------------
@@ -118,11 +203,21 @@ def load(path: Path) -> list[Feed]:
         raise StorybotError(f"cannot read the feed registry {path} ({err.strerror})") from None
     try:
         data = json.loads(raw)
-        return [Feed(**item) for item in data["feeds"]]
-    except (ValueError, KeyError, TypeError) as err:
+        version = int(data.get("version", 1))
+        if version > REGISTRY_VERSION:
+            raise StorybotError(
+                f"the feed registry {path} was written by a newer storybot (version {version}); upgrade storybot"
+            )
+        return [Feed(**state.upgrade(item, version, _FEED_FIELDS, str(path))) for item in data["feeds"]]
+    except StorybotError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise StorybotError(
             f"the feed registry {path} is damaged ({err}); fix or remove it (its feeds are then forgotten)"
         ) from None
+
+
+_FEED_FIELDS = {f.name for f in fields(Feed)}
 
 
 def save(path: Path, feeds: list[Feed]) -> None:
@@ -183,8 +278,11 @@ def read_feed(url: str, settings: IngestSettings, *, discover: bool = False) -> 
     entries = []
     for item in parsed.entries:
         link = item.get("link") or next((li.get("href") for li in item.get("links", []) if li.get("href")), None)
-        if link:
-            entries.append(Entry(link=str(link).strip(), title=" ".join(str(item.get("title", "")).split())))
+        title = " ".join(str(item.get("title", "")).split())
+        entry_id = " ".join(str(item.get("id") or "").split()) or None
+        when = item.get("published_parsed") or item.get("updated_parsed")
+        published = datetime(*when[:6], tzinfo=UTC).isoformat() if when else None
+        entries.append(Entry(str(link).strip() if link else None, title, entry_id, published))
     title = " ".join(str(parsed.feed.get("title", "")).split()) or (library.url_key(url).split("/")[2])
     return ParsedFeed(page.url, title, tuple(entries))
 
@@ -261,13 +359,14 @@ def run_round(
 
     `rebuild` is given the ids of the article files added (see index.build.build_index's `only`).
 
-    Entries are added as by `storybot add`; an entry that failed for a passing
-    reason (its site was down) is tried again next round, the others are not.
+    Entries are added as by `storybot add`. Each ends added, already present,
+    refused, or (for a passing reason: its site was down) to be tried again in
+    a later round; the report accounts for every one.
     """
     now = time.time() if now is None else now
     path = settings.feeds_path(index.index_dir)
     with locked(path) as feeds:
-        due = [Feed(**asdict(f)) for f in feeds if f.next_try <= now]
+        due = [copy.deepcopy(f) for f in feeds if f.next_try <= now]
     if not due:
         return []
     known = library.Library(index.articles_dir, index.index_dir)
@@ -284,7 +383,7 @@ def run_round(
 
 
 def _poll(feed: Feed, folder: Path, settings: IngestSettings, known: library.Library, now: float) -> FeedReport:
-    """Read one feed and add its unseen entries; `feed` is updated in place."""
+    """Read one feed and deal with its new entries and those due for another try; `feed` is updated in place."""
     try:
         parsed = read_feed(feed.url, settings)
     except IngestProblem as problem:
@@ -297,20 +396,98 @@ def _poll(feed: Feed, folder: Path, settings: IngestSettings, known: library.Lib
             feed.url, feed.title, feed.report_chat, feed.language, problem=problem, first_failure=first,
             retry_at=feed.next_try,
         )
-    seen = set(feed.seen)
-    fresh = [e for e in parsed.entries if library.url_key(e.link) not in seen][:MAX_ENTRIES_PER_ROUND]
-    results = []
-    for entry in reversed(fresh):  # oldest first, so the added articles are reported in story order
-        result = add_link(entry.link, folder, settings, known)
-        results.append(result)
-        if result.permanent:
-            feed.seen.append(library.url_key(entry.link))
-    feed.seen = feed.seen[-MAX_SEEN:]
+    round_at = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+    memory = state.Memory(feed.entries)
+    todo: list[tuple[Entry, EntryRecord | None]] = []
+    waiting: list[EntryOutcome] = []
+    keys: set[str] = set()
+    known_count = 0
+    for entry in parsed.entries:  # newest first, as feeds list them
+        if entry.key in keys:  # listed twice in one feed
+            continue
+        keys.add(entry.key)
+        record = memory.find(entry.key, entry.link)
+        if record is None or (record.status == RETRY and record.next_try <= now):
+            todo.append((entry, record))
+        elif record.status == RETRY:
+            waiting.append(EntryOutcome(entry, RETRY, problem=_problem(record.reason), retry_at=record.next_try,
+                                        tries=record.tries, fetched=False))
+        else:
+            known_count += 1
+    # The newest entries first when there are too many; the rest are told to wait for the next round.
+    later = [EntryOutcome(entry, RETRY, retry_at=now + settings.feed_seconds, fetched=False)
+             for entry, _ in todo[MAX_ENTRIES_PER_ROUND:]]
+    outcomes = []
+    for entry, record in reversed(todo[:MAX_ENTRIES_PER_ROUND]):  # oldest first: reported in story order
+        outcome = _deal_with(entry, record, folder, settings, known, now)
+        memory.put(_remember(entry, outcome, record, round_at))
+        outcomes.append(outcome)
+    feed.entries = memory.trimmed()
     feed.title = parsed.title or feed.title
     feed.failures, feed.error, feed.next_try = 0, None, 0.0
-    feed.checked_at = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
-    feed.added += sum(1 for r in results if r.status == ADDED)
-    return FeedReport(feed.url, feed.title, feed.report_chat, feed.language, tuple(results))
+    feed.checked_at = round_at
+    feed.added += sum(1 for o in outcomes if o.status == ADDED)
+    report = FeedReport(
+        feed.url, feed.title, feed.report_chat, feed.language, (*outcomes, *reversed(later), *reversed(waiting)),
+        known=known_count,
+    )
+    _log_report(report)
+    return report
+
+
+def _deal_with(
+    entry: Entry, record: EntryRecord | None, folder: Path, settings: IngestSettings, known: library.Library,
+    now: float,
+) -> EntryOutcome:
+    """Add one entry's link and say how it ended."""
+    if entry.link is None:
+        return EntryOutcome(entry, REFUSED, problem=IngestProblem("entry_no_link"), fetched=False)
+    result = add_link(entry.link, folder, settings, known)
+    if result.problem is None:
+        return EntryOutcome(entry, ADDED if result.status != DUPLICATE else PRESENT, result)
+    tries = (record.tries if record is not None and record.status == RETRY else 0) + 1
+    if result.problem.key in PERMANENT or tries >= state.MAX_TRIES:
+        return EntryOutcome(entry, REFUSED, result, result.problem, tries=tries)
+    retry_at = now + backoff(tries, settings.feed_seconds)
+    return EntryOutcome(entry, RETRY, result, result.problem, retry_at=retry_at, tries=tries)
+
+
+def _remember(entry: Entry, outcome: EntryOutcome, record: EntryRecord | None, round_at: str) -> EntryRecord:
+    result, problem = outcome.result, outcome.problem
+    reason: dict[str, object] | None = None
+    if problem is not None:
+        reason = {"key": problem.key, "values": {k: str(v) for k, v in problem.values.items()}}
+    elif result is not None and result.duplicate:
+        reason = {"duplicate": result.duplicate}
+    return EntryRecord(
+        key=record.key if record is not None else entry.key,
+        link=entry.link,
+        title=entry.title or (result.title if result is not None and result.title else ""),
+        status=outcome.status,
+        decided_at=round_at,
+        article=result.article_id if result is not None else None,
+        reason=reason,
+        tries=outcome.tries if outcome.status == RETRY else 0,
+        next_try=outcome.retry_at if outcome.status == RETRY else 0.0,
+    )
+
+
+def _problem(reason: dict[str, object] | None) -> IngestProblem | None:
+    if not reason or "key" not in reason:
+        return None
+    return IngestProblem(str(reason["key"]), **dict(reason.get("values") or {}))  # type: ignore[call-overload]
+
+
+def _log_report(report: FeedReport) -> None:
+    """The round's summary for one feed in the log, naming every entry not added."""
+    if not report.entries:
+        log.info("feed %s: no new entries (%d known)", report.feed_url, report.known)
+        return
+    log.info("feed %s: %s", report.feed_url, _counts(report, "en"))
+    for outcome in report.entries:
+        if outcome.status != ADDED:
+            level = logging.INFO if outcome.status == PRESENT else logging.WARNING
+            log.log(level, "feed %s: %s [%s]", report.feed_url, outcome.describe("en"), outcome.entry.link)
 
 
 def _now_iso() -> str:
@@ -337,24 +514,80 @@ def describe_feeds(feeds: list[Feed], language: str) -> list[str]:
             status = message(language, "feed_never")
         line = message(language, "feed_line", title=feed.title, url=feed.url, added=feed.added, status=status)
         lines.append(f"{number}. {line}")
+        latest = _latest_round(feed)
+        last = [r for r in feed.entries if latest and r.decided_at == latest]
+        if last:
+            counts = []
+            for kind in (ADDED, PRESENT, REFUSED, RETRY):
+                count = sum(1 for r in last if r.status == kind)
+                if count:
+                    counts.append(message(language, f"count_{kind}", count=count))
+            when = _when(datetime.fromisoformat(latest).timestamp(), language)
+            lines.append("    " + message(language, "feed_last_round", when=when, counts=", ".join(counts)))
+        lines.extend(describe_pending(feed, language))
     return lines
 
 
-def describe_report(report: FeedReport, language: str) -> list[str]:
+def describe_report(report: FeedReport, language: str, *, waiting: bool = False) -> list[str]:
     """What a round did with one feed, as lines for the operator; [] when there is nothing to tell.
 
-    A failing feed is told once, when it starts failing; /feeds shows the rest.
+    Every entry dealt with is named with how it ended; those still waiting
+    for a try are named too with `waiting` (they were told of when they
+    failed). A failing feed is told once, when it starts failing; /feeds
+    shows the rest.
     """
     if report.problem is not None:
         if not report.first_failure:
             return []
         error, retry = report.problem.describe(language), _when(report.retry_at, language)
         return [message(language, "feed_failed", feed=report.title, error=error, retry=retry)]
-    added = report.added
-    if not added:
+    told = [o for o in report.entries if waiting or not o.waits]
+    if not told:
         return []
-    header = message(language, "feed_added", feed=report.title, count=len(added))
-    return [header, *(f"• {r.describe(language)}" for r in added)]
+    if all(o.status == ADDED for o in told):
+        header = message(language, "feed_added", feed=report.title, count=len(told))
+    else:
+        header = message(language, "feed_round", feed=report.title, counts=_counts(report, language, told))
+    return [header, *(f"• {o.describe(language)}" for o in told)]
+
+
+def _counts(report: FeedReport, language: str, told: list[EntryOutcome] | None = None) -> str:
+    """"2 added, 1 already here, 1 to be tried again": the round's entries by how they ended."""
+    told = list(report.entries) if told is None else told
+    parts = []
+    for status in (ADDED, PRESENT, REFUSED, RETRY):
+        count = sum(1 for o in told if o.status == status)
+        if count:
+            parts.append(message(language, f"count_{status}", count=count))
+    return ", ".join(parts)
+
+
+def describe_pending(feed: Feed, language: str) -> list[str]:
+    """The entries the latest round with any did not add, and those waiting for another try, as lines."""
+    lines = []
+    latest = _latest_round(feed)
+    for record in feed.entries:
+        last_round = bool(latest) and record.decided_at == latest and record.status in (PRESENT, REFUSED)
+        if record.status != RETRY and not last_round:
+            continue
+        entry = record.title or record.link or record.key
+        problem = _problem(record.reason)
+        error = problem.describe(language) if problem is not None else ""
+        if record.status == RETRY:
+            text = message(language, "entry_waiting", entry=entry, retry=_when(record.next_try, language), error=error)
+        elif record.status == REFUSED:
+            text = message(language, "entry_refused", entry=entry, error=error)
+        else:
+            how = "same_text" if (record.reason or {}).get("duplicate") == "text" else "same_address"
+            text = message(language, "entry_present_as", entry=entry, file=record.article or "",
+                           how=message(language, how))
+        lines.append(f"    • {text}")
+    return lines
+
+
+def _latest_round(feed: Feed) -> str:
+    """When a round last dealt with entries of `feed` (ISO time; "" when none has)."""
+    return max((r.decided_at for r in feed.entries if r.decided_at), default="")
 
 
 def _when(epoch: float, language: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.dates import format_date
@@ -93,9 +93,19 @@ def add_link(url: str, folder: Path, settings: IngestSettings, known: library.Li
     except IngestProblem as problem:
         log.info("link %s not added: %s", url, problem)
         return LinkResult(url, FAILED, problem=problem)
-    same = known.by_url(final_url, extracted.canonical_url)
+    same = known.by_url(final_url)
     if same is not None:
         return LinkResult(url, DUPLICATE, same.article_id, same.title, duplicate="url")
+    same = known.by_url(extracted.canonical_url)
+    if same is not None and same_story(same.title, extracted.title):
+        return LinkResult(url, DUPLICATE, same.article_id, same.title, duplicate="url")
+    if same is not None:
+        # The address the page claims is an article with another headline: it is the site
+        # template's (every page of a section may carry the same canonical link or og:url),
+        # page furniture that says nothing about this story. Not a duplicate, and not kept.
+        log.info("%s names %s as its address, which is %s: a template's address, ignored",
+                 final_url, extracted.canonical_url, same.article_id)
+        extracted = replace(extracted, canonical_url=None)
     content = library.article_file(final_url, extracted)
     name = library.file_name(final_url, extracted.title)
     article = library.preview(name, content)
@@ -117,6 +127,14 @@ def add_link(url: str, folder: Path, settings: IngestSettings, known: library.Li
     paragraphs = sum(1 for p in article.paragraphs if not p.debris)
     log.info("article %s added from %s", name, final_url)
     return LinkResult(url, ADDED, name, article.title, paragraphs, extracted.date, extracted.site)
+
+
+def same_story(title: str | None, other: str | None) -> bool:
+    """True when two headlines are the same, blind to spacing and case (what an address claim is checked by)."""
+    def norm(value: str | None) -> str:
+        return " ".join((value or "").split()).casefold()
+
+    return bool(norm(title)) and norm(title) == norm(other)
 
 
 def added_files(results: Iterable[LinkResult]) -> list[str]:

@@ -35,6 +35,17 @@ LOOP = "/vong-lap/0"  # redirects forever
 MISSING = "/khong-co.html"
 BROKEN = "/rss/loi.rss"  # a feed whose server fails
 TRICKLE = "/cham.html"  # sends its page a few bytes every 0.1 s
+# Short news of one template (the same menus, related links, comments, and a template-wide
+# canonical address and og:url that name the section, not the story), listed by TIN_NGAN.
+TIN_NGAN = "/rss/tin-ngan.rss"  # two entries with one pubDate, one without a date, one older listed last
+TRAM_SAC = "/tin-ngan/da-nang-lap-them-40-tram-sac-xe-may-dien-5001.html"
+TRAM_SAC_TITLE = "Đà Nẵng lắp thêm 40 trạm sạc xe máy điện"
+PHO_CO = "/tin-ngan/hoi-an-cam-xe-khach-tren-29-cho-vao-pho-co-5002.html"
+PHO_CO_TITLE = "Hội An cấm xe khách trên 29 chỗ vào phố cổ"
+CAU_CA = "/tin-ngan/quang-nam-cam-cau-ca-tren-cau-cua-dai-5003.html"  # its feed entry has no date
+CAU_CA_TITLE = "Quảng Nam cấm câu cá trên cầu Cửa Đại"
+BENH_VIEN = "/tin-ngan/benh-vien-quang-ngai-thu-tien-gui-xe-gap-doi-4998.html"
+BENH_VIEN_TITLE = "Bệnh viện Quảng Ngãi thu tiền gửi xe gấp đôi"
 
 
 @dataclass
@@ -131,3 +142,8 @@ class NewsSite:
         self.routes[MOVED] = Route(301, "", b"", {"Location": PHA_DIEN})
         self.routes[BROKEN] = Route(500, "text/plain", b"Internal Server Error")
         self.page(TRICKLE, "thu-vien-hue-mo-cua-dem.html")
+        self.page(TIN_NGAN, "rss-tin-ngan.xml", "application/rss+xml; charset=utf-8")
+        self.page(TRAM_SAC, "tin-ngan-tram-sac.html")
+        self.page(PHO_CO, "tin-ngan-pho-co.html")
+        self.page(CAU_CA, "tin-ngan-cau-ca.html")
+        self.page(BENH_VIEN, "tin-ngan-benh-vien.html")

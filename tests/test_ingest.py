@@ -272,7 +272,7 @@ def test_a_failing_feed_keeps_its_state_and_backs_off(news_site: NewsSite, tmp_p
     assert report.problem is not None and report.problem.key == "http_error" and report.first_failure
     assert "Sẽ thử lại lúc" in feeds.describe_report(report, "vi")[0]
     [failing] = feeds.load(path)
-    assert (failing.title, failing.seen, failing.added) == (good.title, good.seen, good.added)
+    assert (failing.title, failing.entries, failing.added) == (good.title, good.entries, good.added)
     assert (failing.failures, failing.next_try) == (1, 2000.0 + 60.0)
     assert feeds.run_round(index, ALLOW, lambda added: None, now=2030.0) == []  # waiting: not even fetched
     [report] = feeds.run_round(index, ALLOW, lambda added: None, now=2061.0)
@@ -308,7 +308,7 @@ def test_registry_is_written_whole_and_a_damaged_one_is_not_overwritten(news_sit
     path = tmp_path / "feeds.json"
     feeds.follow(path, news_site.url(site_paths.ATOM), ALLOW)
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["version"] == 1 and data["feeds"][0]["title"] == "Tin Nhanh Miền Trung - Môi trường"
+    assert data["version"] == 2 and data["feeds"][0]["title"] == "Tin Nhanh Miền Trung - Môi trường"
     assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []
     path.write_text('{"feeds": [{"url": ', encoding="utf-8")
     with pytest.raises(StorybotError, match=r"feed registry .*feeds\.json is damaged"):

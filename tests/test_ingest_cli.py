@@ -132,3 +132,25 @@ def test_add_takes_article_files_and_folders(paths, settings, tmp_path, capsys) 
     assert "already" in capsys.readouterr().out.lower()
     assert main(["add", *paths, str(tmp_path / "missing.txt")]) == 2
     assert "neither a file or folder here nor a web address" in capsys.readouterr().err
+
+
+def test_ingest_names_every_entry_not_added(paths, settings, news_site: NewsSite, capsys) -> None:
+    local = [*paths, "--allow-private-urls"]
+    news_site.routes[site.PHO_CO] = Route(503, "text/plain", b"busy")
+    assert main(["follow", *local, news_site.url(site.TIN_NGAN)]) == 0
+    capsys.readouterr()
+    assert main(["ingest", *local]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Feed “Tin Nhanh Miền Trung - Tin ngắn”: 3 added, 1 to be tried again:" and len(lines) == 5
+    assert next(line for line in lines if site.PHO_CO_TITLE in line).startswith(
+        f"• “{site.PHO_CO_TITLE}” not added yet (try 1): The page {news_site.url(site.PHO_CO)} answered with HTTP "
+        "error 503"
+    )
+    assert main(["ingest", *local, "--json"]) == 0  # not due yet: named as waiting, not fetched
+    [record] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [waiting] = record["entries"]
+    assert (waiting["entry"], waiting["outcome"], waiting["error"]) == (site.PHO_CO_TITLE, "retry", "http_error")
+    assert waiting["next_try"] and news_site.hits[site.PHO_CO] == 1
+    assert main(["feeds", *paths]) == 0
+    listed = capsys.readouterr().out
+    assert "): 3 added, 1 to be tried again" in listed and f"“{site.PHO_CO_TITLE}” waits" in listed

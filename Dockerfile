@@ -38,6 +38,7 @@ COPY bot ./bot
 COPY cli ./cli
 COPY ingest ./ingest
 COPY texts ./texts
+COPY testing ./testing
 COPY seeds ./seeds
 RUN pip install --no-deps .
 

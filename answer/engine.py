@@ -14,12 +14,13 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from index.backend import SearchBackend, configured_backend
 from index.build import BuildSummary, build_index, is_stale
 from index.config import Settings
 from index.embedding import Encoder, load_encoder
 from index.errors import QuestionError, StorybotError
 from index.sentence_vectors import SentenceVectors
-from index.store import ArticleInfo, Snapshot, check_compatible, current_generation, open_snapshot
+from index.store import ArticleInfo, Snapshot, check_compatible, current_generation, is_read_only, open_snapshot
 from texts import TRUNCATION_NOTICE
 
 from .compose import QUOTE_POOL, compose_answer
@@ -46,8 +47,17 @@ def prepare_question(question: str) -> tuple[str, bool]:
 class Engine:
     """Answers questions from the newest complete index in `settings.index_dir`."""
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None, *, retrieval: str = "hybrid") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        encoder: Encoder | None = None,
+        *,
+        retrieval: str = "hybrid",
+        backend: SearchBackend | None = None,
+    ) -> None:
         self.settings = settings
+        # Where chunks are searched: the index's own segments, or Qdrant when configured (index/backend.py).
+        self.backend = backend or configured_backend(settings.index_dir)
         self.retrieval = retrieval  # "lexical" / "dense" only to measure one retriever alone
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
@@ -99,6 +109,12 @@ class Engine:
                 return False
             if snapshot.generation != generation:
                 self._failed.add(generation)  # fell back to an older generation: do not retry every question
+            if not is_read_only(self.settings.index_dir):
+                # The index's writer keeps the backend's copy in step (replicas mount the index read-only).
+                synced = self.backend.sync(snapshot)
+                if synced.added or synced.removed:
+                    log.info("%s backend: %d article(s) written, %d removed", self.backend.name, synced.added,
+                             synced.removed)
             # The old snapshot is left to the garbage collector: a question in flight may still read it.
             self._snapshot = snapshot
             log.info("index %s loaded: %d chunks", snapshot.generation, snapshot.size)
@@ -126,7 +142,9 @@ class Engine:
         question, truncated = prepare_question(question)
         snapshot = self.snapshot
         k = top_k or self.settings.top_k
-        retrieval = search(snapshot, self.encoder, question, k=max(k, QUOTE_POOL), mode=self.retrieval)
+        retrieval = search(
+            snapshot, self.encoder, question, k=max(k, QUOTE_POOL), mode=self.retrieval, backend=self.backend
+        )
         notices: tuple[str, ...] = ()
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
@@ -151,7 +169,8 @@ class Engine:
             if len(ids) > MAX_STORY_ARTICLES:
                 raise TopicNeeded(f'the index holds {len(ids)} articles: name the story, e.g. storybot who "Vinasun"')
             return story_parties(snapshot, ids)
-        retrieval = search(snapshot, self.encoder, topic, k=max(self.settings.top_k, QUOTE_POOL), mode=self.retrieval)
+        k = max(self.settings.top_k, QUOTE_POOL)
+        retrieval = search(snapshot, self.encoder, topic, k=k, mode=self.retrieval, backend=self.backend)
         if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences).answered:
             return ()
         return story_parties(snapshot, story_articles(retrieval))

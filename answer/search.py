@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.backend import SearchBackend, SegmentedBackend
 from index.chunking import Chunk
 from index.embedding import Encoder
 from index.store import Snapshot
 from index.text import content_syllables, has_diacritics, query_tokens
-from index.vectors import search_vectors
 
 from .diacritics import restore_diacritics
 from .question import question_language
@@ -40,6 +40,7 @@ DENSE_WEIGHT_COVERED = 0.55  # dense weight when every content word of the quest
 DENSE_WEIGHT_UNACCENTED = 0.35  # ... for Vietnamese typed without diacritics, whose restored spelling may be wrong
 DENSE_WEIGHT_UNCOVERED = 0.95  # ... and when no content word is (another language than the articles')
 EXPANSION_WEIGHT = 0.5  # weight of glossary expansions relative to the question's own words
+DEFAULT_BACKEND = SegmentedBackend()
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,13 @@ def search(
     k: int,
     query_vector: np.ndarray | None = None,
     mode: str = "hybrid",
+    backend: SearchBackend | None = None,
 ) -> Retrieval:
     """The `k` best chunks for `question`, fusing lexical and dense evidence.
 
     `mode` "lexical" or "dense" ranks by one retriever alone (dense weight 0 or
-    1), for measuring what the fusion adds.
+    1), for measuring what the fusion adds. `backend`: where the chunks are searched (default: the
+    snapshot's own segments).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -111,35 +114,22 @@ def search(
 
     vocab = snapshot.lexical.bm25.vocab_dict
     tokens = [t for t in query_tokens(question) if t in vocab]
-    ids = snapshot.lexical.token_ids(tokens)
     own = set(tokens)
     expansions = tuple(expand(question))
     expanded = list(dict.fromkeys(t for e in expansions for t in e.tokens if t in vocab and t not in own))
     # One weighted query: the question's own words at 1, the glossary's synonyms at EXPANSION_WEIGHT.
-    query = dict.fromkeys(ids, 1.0)
-    for tid in snapshot.lexical.token_ids(expanded):
-        query[tid] = query.get(tid, 0.0) + EXPANSION_WEIGHT
-    lex_top, lex_scores = snapshot.lexical.top(query, CANDIDATES)
+    terms = dict.fromkeys(tokens, 1.0) | dict.fromkeys(expanded, EXPANSION_WEIGHT)
+    found = (backend or DEFAULT_BACKEND).search(snapshot, terms, query_vector, CANDIDATES)
+    timings.update(found.timings_ms)
     t2 = time.perf_counter()
-    timings["lexical"] = (t2 - t1) * 1000
-
-    _, dense_top = search_vectors(snapshot.dense, query_vector, CANDIDATES)
-    t3 = time.perf_counter()
-    timings["dense"] = (t3 - t2) * 1000
 
     if mode == "hybrid":
         weight = dense_weight(vocabulary_coverage(snapshot, question), unaccented_vietnamese=unaccented)
     else:
         weight = {"lexical": 0.0, "dense": 1.0}[mode]
-    candidates = np.union1d(lex_top, dense_top).astype(np.int64)
-    cosine = snapshot.vectors[candidates] @ query_vector
-    best_bm25 = float(lex_scores[0]) if len(lex_scores) else 0.0
-    # The lexical side's rows come with their exact scores; only the dense side's others are looked up.
-    bm25 = np.zeros(len(candidates), dtype=np.float32)
-    from_lexical = np.isin(candidates, lex_top)
-    bm25[from_lexical] = lex_scores[np.argsort(lex_top)]  # candidates are ascending
-    bm25[~from_lexical] = snapshot.lexical.score_rows(query, candidates[~from_lexical])
-    lexical = bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(candidates), dtype=np.float32)
+    candidates, cosine = found.rows, found.cosine
+    best_bm25 = found.best_bm25
+    lexical = found.bm25 / best_bm25 if best_bm25 > 0 else np.zeros(len(candidates), dtype=np.float32)
     fused = (1.0 - weight) * lexical + weight * _min_max(cosine)
     order = np.argsort(-fused, kind="stable")[:k]
     hits = []
@@ -157,7 +147,7 @@ def search(
                 dense=float(cosine[pos]),
             )
         )
-    timings["fusion"] = (time.perf_counter() - t3) * 1000
+    timings["fusion"] = (time.perf_counter() - t2) * 1000
     return Retrieval(
         question=question,
         tokens=tuple(tokens),

@@ -366,6 +366,7 @@ class SegmentedLexical:
         self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
         avg_len = total_len / n_live if n_live else 0.0
+        self.avg_len = avg_len  # the corpus's average chunk length (tokens), for backends that weight postings
         # Global token id -> the segment's local token id (-1 when absent), and each posting's
         # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)), so a query
         # only gathers, weights by IDF and sums. The weights depend on the corpus only through

@@ -791,6 +791,23 @@ class Snapshot:
         self._articles[article_id] = article
         return article
 
+    def article_rows(self, article_id: str) -> tuple[int, int] | None:
+        """(first row, chunk count) of an article's chunks, None when it is not in this snapshot."""
+        seg = self._home.get(article_id)
+        if seg is None:
+            return None
+        first, count = self.segments[seg].article_rows[article_id]
+        return self._offsets[seg] + first, count
+
+    def content_hashes(self) -> dict[str, str]:
+        """Article id -> content hash of every indexed article (what a search backend keeps in step with)."""
+        return {
+            a: h
+            for i, seg in enumerate(self.segments)
+            for a, h in seg._query("SELECT id, content_hash FROM articles")
+            if self._home.get(a) == i
+        }
+
     def article_data(self, article_id: str, kind: str) -> list[str]:
         """Derived data of one kind stored with an article (JSON texts); [] when there is none."""
         seg = self._home.get(article_id)

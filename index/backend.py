@@ -1,0 +1,157 @@
+"""Where the index is searched: the search backend interface, and the choice of backend by configuration.
+
+The articles, chunks, sentences and statements (what quotes are cut from) always come from the
+built index (`store.Snapshot`, the `ChunkStore` below): they are the articles as indexed, so every
+quote stays verbatim and checkable. What a backend does is the search itself (the dense nearest
+neighbours and the BM25 best matches of a question, with both scores for every candidate) and keeping
+its own copy of the chunks' vectors and term weights in step with the index, one article at a time.
+
+- `SegmentedBackend` (the default): today's segmented index searched in memory; its copy *is* the
+  index, so keeping it in step is the build itself.
+- `qdrant_backend.QdrantBackend`: a Qdrant collection (server or cluster with STORYBOT_QDRANT_URL,
+  qdrant-client's local mode with STORYBOT_QDRANT_PATH), for indexes past one machine's memory.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .articles import Article
+from .chunking import Chunk
+from .store import ArticleInfo, Snapshot
+from .vectors import search_vectors
+
+QDRANT_URL_ENV = "STORYBOT_QDRANT_URL"
+QDRANT_PATH_ENV = "STORYBOT_QDRANT_PATH"
+QDRANT_COLLECTION_ENV = "STORYBOT_QDRANT_COLLECTION"
+
+
+@runtime_checkable
+class ChunkStore(Protocol):
+    """What quotes are looked up in: chunks by row, articles and their statements. `store.Snapshot` is one."""
+
+    generation: str
+
+    def chunk(self, chunk_id: int) -> Chunk:
+        """The chunk stored as row `chunk_id`."""
+        ...
+
+    def article(self, article_id: str) -> Article:
+        """The article as indexed (its text is what quotes are cut from)."""
+        ...
+
+    def article_data(self, article_id: str, kind: str) -> list[str]:
+        """Derived data of one kind stored with an article (JSON texts), e.g. attribution statements."""
+        ...
+
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article."""
+        ...
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The chunks a question's two searches found, each with both scores (rows ascending)."""
+
+    rows: np.ndarray  # int64 chunk rows of the snapshot
+    cosine: np.ndarray  # float32 cosine similarity of question and chunk
+    bm25: np.ndarray  # float32 BM25 score (0 where the chunk holds none of the words)
+    best_bm25: float  # the best BM25 score of any chunk for the question
+    timings_ms: dict[str, float] = field(default_factory=dict)  # per step ("lexical", "dense", ...)
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    """What keeping a backend in step with a new index generation wrote."""
+
+    added: int = 0  # articles upserted
+    removed: int = 0  # articles deleted
+    points: int = 0  # chunks written
+
+
+class SearchBackend(Protocol):
+    """Searches the chunks of an index, dense and lexical, and keeps its copy of them in step with it."""
+
+    name: str
+
+    def search(
+        self, snapshot: Snapshot, terms: Mapping[str, float], query_vector: np.ndarray, candidates: int
+    ) -> Candidates:
+        """The `candidates` nearest chunks and the `candidates` best BM25 chunks, with both scores for all.
+
+        `terms`: the question's tokens (as `text.query_tokens` gives them, known to the index) and their weights.
+        """
+        ...
+
+    def add_article(self, snapshot: Snapshot, article_id: str) -> int:
+        """Put an article's chunks (as the snapshot holds them) into the backend, replacing older ones; how many."""
+        ...
+
+    def remove_article(self, article_id: str) -> None:
+        """Take one article's chunks out of the backend."""
+        ...
+
+    def sync(self, snapshot: Snapshot, changed: Collection[str] | None = None) -> SyncSummary:
+        """Bring the backend in step with `snapshot`: only the articles `changed` when given, else every one."""
+        ...
+
+
+class SegmentedBackend:
+    """The default: the snapshot's own in-memory indexes (FAISS / exact dense, segmented BM25)."""
+
+    name = "segmented"
+
+    def search(
+        self, snapshot: Snapshot, terms: Mapping[str, float], query_vector: np.ndarray, candidates: int
+    ) -> Candidates:
+        """Both searches over the snapshot's segments; see `SearchBackend.search`."""
+        lexical = snapshot.lexical
+        query: dict[int, float] = {}
+        for token, weight in terms.items():
+            for tid in lexical.token_ids([token]):
+                query[tid] = query.get(tid, 0.0) + weight
+        t0 = time.perf_counter()
+        lex_top, lex_scores = lexical.top(query, candidates)
+        t1 = time.perf_counter()
+        _, dense_top = search_vectors(snapshot.dense, query_vector, candidates)
+        t2 = time.perf_counter()
+        rows = np.union1d(lex_top, dense_top).astype(np.int64)
+        cosine = snapshot.vectors[rows] @ query_vector
+        # The lexical side's rows come with their exact scores; only the dense side's others are looked up.
+        bm25 = np.zeros(len(rows), dtype=np.float32)
+        from_lexical = np.isin(rows, lex_top)
+        bm25[from_lexical] = lex_scores[np.argsort(lex_top)]  # rows are ascending
+        bm25[~from_lexical] = lexical.score_rows(query, rows[~from_lexical])
+        best = float(lex_scores[0]) if len(lex_scores) else 0.0
+        timings = {"lexical": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000}
+        return Candidates(rows, cosine, bm25, best, timings)
+
+    def add_article(self, snapshot: Snapshot, article_id: str) -> int:
+        """Nothing to write: the build already wrote the article's segment, which this backend searches."""
+        return 0
+
+    def remove_article(self, article_id: str) -> None:
+        """Nothing to write: the build marks the article removed in the new generation's manifest."""
+
+    def sync(self, snapshot: Snapshot, changed: Collection[str] | None = None) -> SyncSummary:
+        """Nothing to do: the snapshot is this backend's copy."""
+        return SyncSummary()
+
+
+def configured_backend(index_dir: Path, environ: Mapping[str, str] | None = None) -> SearchBackend:
+    """The backend the environment asks for: Qdrant when STORYBOT_QDRANT_URL or _PATH is set, else segmented."""
+    env = os.environ if environ is None else environ
+    url, path = env.get(QDRANT_URL_ENV, "").strip(), env.get(QDRANT_PATH_ENV, "").strip()
+    if not url and not path:
+        return SegmentedBackend()
+    from .qdrant_backend import QdrantBackend, collection_name  # qdrant-client is imported only when used
+
+    name = env.get(QDRANT_COLLECTION_ENV, "").strip() or collection_name(index_dir)
+    return QdrantBackend(name, url=url or None, path=Path(path) if path and not url else None)

@@ -179,9 +179,20 @@ def inbox_path(settings: BotSettings, index_dir: Path) -> Path:
     return settings.inbox or index_dir.parent / INBOX_NAME
 
 
+def open_inbox(settings: BotSettings, index_dir: Path) -> Inbox:
+    """The bot's inbox, in STORYBOT_DATABASE_URL's database or the SQLite file `inbox_path` names."""
+    return Inbox(inbox_path(settings, index_dir), bot_id=bot_id(settings.token))
+
+
+def bot_id(token: str) -> int:
+    """The bot's id: the number before the colon of its token (Telegram's own id of the bot)."""
+    head = token.split(":", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
 def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | None = None) -> Application:
     """The bot's Application: handlers, retrying and rate-limited requests, the inbox, background tasks."""
-    inbox = inbox or Inbox(inbox_path(settings, engine.settings.index_dir))
+    inbox = inbox or open_inbox(settings, engine.settings.index_dir)
     bot = InboxBot(
         settings.token,
         base_url=settings.base_url,
@@ -385,7 +396,7 @@ def run(args: argparse.Namespace, settings: Settings, open_engine: Callable[[], 
     redact_token(bot.token)
     if getattr(args, "verbose", 0) == 0:
         logging.getLogger("bot").setLevel(logging.INFO)  # the one line per question is the bot's log
-    inbox = Inbox(inbox_path(bot, settings.index_dir))  # StorybotError now, not after the model loaded
+    inbox = open_inbox(bot, settings.index_dir)  # StorybotError now, not after the model loaded
     try:
         # Before the model loads: a wrong token should fail in a second, not after a minute.
         me = asyncio.run(check_token(bot))

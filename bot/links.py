@@ -32,6 +32,7 @@ from texts import text
 from .common import STATE, BotState, edit, reindex, reply, state, typing, user_language
 from .config import BotSettings
 from .render import Outgoing, escape, pack_lines
+from .state import StateInbox
 
 log = logging.getLogger(__name__)
 
@@ -185,11 +186,22 @@ async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(msg, [Outgoing(chunk) for chunk in pack_lines(lines)])
 
 
+_SCHEDULED = "storybot feeds"  # the job of the scheduled rounds (a /follow's first round is not leased)
+
+
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The JobQueue job: one round over the due feeds, then a report per feed in its admin chat."""
     st: BotState = context.bot_data[STATE]
     lock: asyncio.Lock = context.bot_data.setdefault(_ROUND_LOCK, asyncio.Lock())
     index_failure: list[str] = []
+    inbox = getattr(context.application, "inbox", None)
+    if context.job is not None and context.job.name == _SCHEDULED and isinstance(inbox, StateInbox):
+        # Replicas sharing a database: the scheduled round runs on the one that takes the round's lease.
+        seconds = st.settings.ingest.feed_seconds * 0.9
+        name = f"feed-round:{inbox.bot_id}"
+        if not await asyncio.to_thread(inbox.store.take_lease, name, inbox.holder, seconds):
+            log.info("feed round left to the replica holding its lease")
+            return
 
     def rebuild(added: list[str]) -> None:
         indexed = update_index(added, reindex(st))
@@ -226,7 +238,7 @@ def schedule_feeds(application: Application, settings: BotSettings) -> None:
     seconds = settings.ingest.feed_seconds
     # The first round soon after start: feeds that fell due while the bot was down are caught up.
     first = min(seconds, FIRST_ROUND_AFTER)
-    application.job_queue.run_repeating(poll_feeds, interval=seconds, first=first, name="storybot feeds")
+    application.job_queue.run_repeating(poll_feeds, interval=seconds, first=first, name=_SCHEDULED)
 
 
 class _OnlyLinks(filters.MessageFilter):

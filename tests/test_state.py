@@ -1,0 +1,188 @@
+"""The bot's state store (bot/state.py) against SQLite and a real PostgreSQL, and two replicas sharing one.
+
+PostgreSQL: STORYBOT_TEST_DATABASE_URL names a database the tests may empty (`.ci/run` starts one with
+`.ci/postgres` and sets it); without it those tests are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from answer.engine import Engine
+from bot.app import build_application, running
+from bot.config import Webhook
+from bot.inbox import Inbox
+from bot.state import MIGRATIONS, StateInbox, StateStore
+from index.errors import StorybotError
+from testing.fake_telegram import ALICE, FakeTelegram
+
+from .test_bot_e2e import _free_port, bot_settings
+
+PG_URL = os.environ.get("STORYBOT_TEST_DATABASE_URL", "")
+NO_PG = "STORYBOT_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL with .ci/postgres and sets it)"
+
+
+def _empty_postgres() -> str:
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS inbox_updates, leases, schema_version, updates"))
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty state database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    if not PG_URL:
+        pytest.skip(NO_PG)
+    return _empty_postgres()
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[StateStore]:
+    s = StateStore(url)
+    yield s
+    s.close()
+
+
+def test_migrations_are_applied_once(url: str) -> None:
+    first = StateStore(url)
+    assert first.version == len(MIGRATIONS)
+    first.close()
+    again = StateStore(url)  # a restart, or a second replica: nothing applied twice
+    with again.engine.connect() as conn:
+        versions = conn.execute(sa.text("SELECT version FROM schema_version ORDER BY version")).scalars().all()
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    again.close()
+
+
+def test_inbox_hands_each_update_out_once_and_gives_up_on_a_crash_loop(store: StateStore) -> None:
+    inbox = StateInbox(store, 42)
+    inbox.add([{"update_id": 1, "message": {}}, {"update_id": 2, "message": {}}])
+    inbox.add([{"update_id": 2, "message": {}}])  # fetched again before it was confirmed: kept once
+    assert [p.update_id for p in inbox.pending()] == [1, 2]
+    assert inbox.claim(1, {}) and not inbox.claim(1, {})
+    inbox.finish(1)
+    assert not inbox.claim(1, {})  # done
+    for _ in range(3):
+        assert inbox.claim(2, {})
+        inbox.finish(2, done=False)  # its answer could not be sent: pending again
+    assert [p.update_id for p in inbox.pending()] == [2]
+    assert not inbox.claim(2, {})  # its handling started three times: given up
+    assert inbox.outcomes() == {1: "handled", 2: "given up"}
+    assert inbox.skip(3, {"update_id": 3}, "unreadable") and not inbox.skip(3, {"update_id": 3}, "unreadable")
+    assert inbox.prune(now=time.time() + 3 * 24 * 3600) == 3 and inbox.outcomes() == {}
+
+
+def test_inbox_is_keyed_by_bot(store: StateStore) -> None:
+    # A data folder reused with another bot's token: its update 7 is not the first bot's update 7.
+    first, second = StateInbox(store, 111), StateInbox(store, 222)
+    assert first.claim(7, {"update_id": 7})
+    first.finish(7)
+    assert second.claim(7, {"update_id": 7})
+    assert first.outcomes() == {7: "handled"} and second.outcomes() == {7: None}
+
+
+def test_two_replicas_claim_each_update_once(url: str) -> None:
+    stores = [StateStore(url), StateStore(url)]
+    replicas = [StateInbox(s, 9) for s in stores]
+    wins: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(4)
+
+    def work(inbox: StateInbox) -> None:
+        start.wait()
+        for uid in range(1, 41):
+            if inbox.claim(uid, {"update_id": uid}):
+                with lock:
+                    wins.append(uid)
+                inbox.finish(uid)
+
+    threads = [threading.Thread(target=work, args=(r,)) for r in replicas for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == list(range(1, 41))  # every update once, none twice
+    for s in stores:
+        s.close()
+
+
+def test_claims_of_another_replica_are_not_pending_until_they_expire(store: StateStore) -> None:
+    a, b = StateInbox(store, 5, claim_seconds=60), StateInbox(store, 5, claim_seconds=60)
+    assert a.claim(1, {"update_id": 1})
+    assert b.pending() == [] and not b.claim(1, {"update_id": 1})  # a is answering it
+    expired = StateInbox(store, 5, claim_seconds=0)
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE inbox_updates SET claimed_until = 0"))  # a died long ago
+    assert [p.update_id for p in expired.pending()] == [1] and expired.claim(1, {"update_id": 1})
+
+
+def test_lease_runs_a_round_once(store: StateStore) -> None:
+    assert store.take_lease("feed-round:1", "a", 60)
+    assert not store.take_lease("feed-round:1", "b", 60)
+    assert store.take_lease("feed-round:1", "a", 60)  # the holder may renew it
+    assert store.take_lease("feed-round:2", "b", 60)  # another lease
+    store.release_lease("feed-round:1", "a")
+    assert store.take_lease("feed-round:1", "b", 0.01)
+    time.sleep(0.05)
+    assert store.take_lease("feed-round:1", "a", 60)  # b's expired
+
+
+def test_old_inbox_file_is_brought_in(tmp_path: Path) -> None:
+    path = tmp_path / "telegram-inbox.sqlite3"
+    with sqlite3.connect(path) as db:  # what bot/inbox.py wrote before the state store
+        db.execute(
+            "CREATE TABLE updates (update_id INTEGER PRIMARY KEY, body TEXT NOT NULL, received REAL NOT NULL, "
+            "attempts INTEGER NOT NULL DEFAULT 0, done REAL, outcome TEXT)"
+        )
+        db.execute("INSERT INTO updates VALUES (5, '{\"update_id\": 5}', 1.0, 1, NULL, NULL)")
+        db.execute("INSERT INTO updates VALUES (4, '{\"update_id\": 4}', 1.0, 1, 2.0, 'handled')")
+    db.close()
+    inbox = Inbox(path, bot_id=77)
+    assert [(p.update_id, p.attempts) for p in inbox.pending()] == [(5, 1)]
+    inbox.close()
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    with pytest.raises(StorybotError, match="STORYBOT_DATABASE_URL"):
+        StateStore("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+@pytest.mark.skipif(not PG_URL, reason=NO_PG)
+async def test_two_replicas_in_webhook_mode_answer_an_update_once(
+    monkeypatch: pytest.MonkeyPatch, seed_engine: Engine
+) -> None:
+    """Two bots (as `storybot run` builds them) sharing PostgreSQL; Telegram's retry reaches both."""
+    monkeypatch.setenv("STORYBOT_DATABASE_URL", _empty_postgres())
+    with FakeTelegram() as fake:
+        hooks = []
+        for _ in range(2):
+            port = _free_port()
+            hooks.append(Webhook(url=f"http://127.0.0.1:{port}/storybot", listen="127.0.0.1", port=port, secret="s"))
+        settings = [bot_settings(fake, webhook=hook) for hook in hooks]
+        async with (
+            running(build_application(settings[0], seed_engine), settings[0]),
+            running(build_application(settings[1], seed_engine), settings[1]),
+        ):
+            message = fake.private("Ai đã cáo buộc Trung Quốc?")
+            update = {"update_id": message.pop("update_id"), "message": message}
+            headers = {"X-Telegram-Bot-Api-Secret-Token": "s"}
+            async with httpx.AsyncClient() as client:
+                replies = await asyncio.gather(*(client.post(h.url, json=update, headers=headers) for h in hooks))
+            assert [r.status_code for r in replies] == [200, 200]
+            await fake.wait_sent(ALICE["id"])
+            await fake.idle(1.5)  # time for a second answer, were there one
+            assert len(fake.sent_to(ALICE["id"])) == 1

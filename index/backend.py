@@ -17,13 +17,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from .articles import Article
+from .backend_types import Candidates, SyncSummary
 from .chunking import Chunk
 from .store import ArticleInfo, Snapshot
 from .vectors import search_vectors
@@ -54,26 +54,6 @@ class ChunkStore(Protocol):
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article."""
         ...
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """The chunks a question's two searches found, each with both scores (rows ascending)."""
-
-    rows: np.ndarray  # int64 chunk rows of the snapshot
-    cosine: np.ndarray  # float32 cosine similarity of question and chunk
-    bm25: np.ndarray  # float32 BM25 score (0 where the chunk holds none of the words)
-    best_bm25: float  # the best BM25 score of any chunk for the question
-    timings_ms: dict[str, float] = field(default_factory=dict)  # per step ("lexical", "dense", ...)
-
-
-@dataclass(frozen=True)
-class SyncSummary:
-    """What keeping a backend in step with a new index generation wrote."""
-
-    added: int = 0  # articles upserted
-    removed: int = 0  # articles deleted
-    points: int = 0  # chunks written
 
 
 class SearchBackend(Protocol):

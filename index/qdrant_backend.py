@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 from qdrant_client import QdrantClient, models
 
-from .backend import Candidates, SyncSummary
+from .backend_types import Candidates, SyncSummary
 from .errors import StorybotError
 from .lexical import K1, B
 from .store import Snapshot

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from index.backend import SearchBackend, configured_backend
+from index.backend import SearchBackend, configured_backend, sync_wanted
 from index.build import BuildSummary, build_index, is_stale
 from index.config import Settings
 from index.embedding import Encoder, load_encoder
@@ -109,8 +109,8 @@ class Engine:
                 return False
             if snapshot.generation != generation:
                 self._failed.add(generation)  # fell back to an older generation: do not retry every question
-            if not is_read_only(self.settings.index_dir):
-                # The index's writer keeps the backend's copy in step (replicas mount the index read-only).
+            if sync_wanted() and not is_read_only(self.settings.index_dir):
+                # The index's writer keeps the backend's copy in step (replicas: STORYBOT_QDRANT_SYNC=0).
                 synced = self.backend.sync(snapshot)
                 if synced.added or synced.removed:
                     log.info("%s backend: %d article(s) written, %d removed", self.backend.name, synced.added,

@@ -31,6 +31,7 @@ from .vectors import search_vectors
 QDRANT_URL_ENV = "STORYBOT_QDRANT_URL"
 QDRANT_PATH_ENV = "STORYBOT_QDRANT_PATH"
 QDRANT_COLLECTION_ENV = "STORYBOT_QDRANT_COLLECTION"
+SYNC_ENV = "STORYBOT_QDRANT_SYNC"  # "0": this process only reads the backend (bot replicas; the indexer writes)
 
 
 @runtime_checkable
@@ -135,3 +136,9 @@ def configured_backend(index_dir: Path, environ: Mapping[str, str] | None = None
 
     name = env.get(QDRANT_COLLECTION_ENV, "").strip() or collection_name(index_dir)
     return QdrantBackend(name, url=url or None, path=Path(path) if path and not url else None)
+
+
+def sync_wanted(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether this process keeps the backend in step with the index it loads (STORYBOT_QDRANT_SYNC not "0")."""
+    env = os.environ if environ is None else environ
+    return env.get(SYNC_ENV, "1").strip() != "0"

@@ -25,7 +25,7 @@ from index.config import Settings, default_paths, parse_top_k, settings_from_env
 from index.errors import StorybotError
 from ingest import config as ingest_config
 
-from . import web
+from . import stories, web
 from .common import Common, common_parsers
 from .prepare import Status, check_articles_dir, check_index_dir, example_topic, open_engine
 
@@ -221,6 +221,7 @@ SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
     add_check,
     add_paths,
     web.add_parsers,
+    stories.add_parsers,
 ]
 
 

@@ -25,7 +25,7 @@ from index.config import Settings, default_paths, parse_top_k, settings_from_env
 from index.errors import StorybotError
 from ingest import config as ingest_config
 
-from . import web
+from . import stories, web
 from .common import Common, common_parsers
 from .prepare import Status, check_articles_dir, check_index_dir, example_topic, open_engine
 
@@ -119,6 +119,7 @@ def add_who(sub: Subparsers, common: Common) -> None:
     )
     p.add_argument("topic", nargs="?", default="", help="words naming the story, e.g. Vinasun (optional)")
     p.add_argument("--json", action="store_true", help="print one JSON object: topic, parties")
+    p.add_argument("--png", metavar="FILE", type=Path, help="also draw the story map (who did what to whom) into FILE")
     p.set_defaults(run=cmd_who)
 
 
@@ -221,6 +222,7 @@ SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
     add_check,
     add_paths,
     web.add_parsers,
+    stories.add_parsers,
 ]
 
 
@@ -420,6 +422,13 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
     parties = engine.who(args.topic)
+    if args.png is not None:
+        from answer.story_map import draw_map
+
+        try:
+            args.png.write_bytes(draw_map(parties, "vi", args.topic).png)
+        except OSError as err:
+            raise StorybotError(f"cannot write the map to {args.png}: {err.strerror or err}") from err
     if args.json:
         print(json.dumps({"topic": args.topic, "parties": [party_json(p) for p in parties]}, ensure_ascii=False))
     else:

@@ -813,6 +813,17 @@ class Snapshot:
         seg = self._home.get(article_id)
         return self.segments[seg].article_data(article_id, kind) if seg is not None else []
 
+    def segment_articles(self, index: int) -> list[str]:
+        """The ids of the live articles whose current version segment `index` holds."""
+        return [a for a in self.segments[index].article_rows if self._home.get(a) == index]
+
+    def article_vectors(self, article_id: str) -> np.ndarray:
+        """The chunk vectors of one indexed article, one row per chunk (KeyError when not indexed)."""
+        seg = self._home[article_id]
+        first, count = self.segments[seg].article_rows[article_id]
+        start = self._offsets[seg] + first
+        return self.vectors[np.arange(start, start + count)]
+
     def articles(self) -> list[ArticleInfo]:
         """Every indexed article, in id order."""
         out = [

@@ -12,7 +12,7 @@ from . import en, vi
 
 CATALOGUES: dict[str, ModuleType] = {"vi": vi, "en": en}
 # The sections every catalogue has; CHAT (the terminal chat) is English only, like the command line.
-SECTIONS = ("ANSWER", "PARTIES", "ACTS", "BOT", "COMMANDS", "INGEST", "SUMMARY")
+SECTIONS = ("ANSWER", "PARTIES", "ACTS", "BOT", "COMMANDS", "INGEST", "SUMMARY", "STORIES")
 
 
 def catalogue(language: str) -> ModuleType:
@@ -36,3 +36,8 @@ def text(language: str, key: str, **values: object) -> str:
 def message(language: str, key: str, **values: object) -> str:
     """The outcome or problem `key` of adding articles, in `language`, filled in with `values`."""
     return catalogue(language).INGEST[key].format(**values)
+
+
+def story_text(language: str, key: str, **values: object) -> str:
+    """A text about stories (lists, timelines, maps, alerts) in `language`, formatted with `values`."""
+    return catalogue(language).STORIES[key].format(**values)

@@ -275,3 +275,20 @@ SUMMARY = {
     "merged": "Merged {merged} index segments into fewer in {seconds} s.",
     "skipped": "Skipped {file}: {reason}.",
 }
+
+# Stories, their timelines, maps and alerts (storybot stories / timeline / who --png, /timeline, /follow).
+STORIES = {
+    "list_header": "Stories ({count}):",
+    "none": "No stories yet: add some articles.",
+    "line": "#{id} {name} — {articles} article(s){dates}",
+    "not_found": "No story about “{words}” found. Type /stories to see the stories.",
+    "timeline_header": "Timeline: {name}",
+    "undated": "Date unknown",
+    "no_statements": "The articles of this story quote no one yet.",
+    "page": "page {page}/{pages}",
+    "previous": "‹ Previous",
+    "next": "Next ›",
+    "map_caption": "Who said what to whom: {name}",
+    "map_more": "+{count} more",
+    "map_none": "No party has spoken yet: there is no map to draw.",
+}

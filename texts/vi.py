@@ -245,3 +245,20 @@ SUMMARY = {
     "merged": "Đã gộp {merged} phân đoạn chỉ mục trong {seconds} giây.",
     "skipped": "Bỏ qua {file}: {reason}.",
 }
+
+# Stories, their timelines, maps and alerts (storybot stories / timeline / who --png, /timeline, /follow).
+STORIES = {
+    "list_header": "Các câu chuyện ({count}):",
+    "none": "Chưa có câu chuyện nào: hãy thêm bài báo.",
+    "line": "#{id} {name} — {articles} bài{dates}",
+    "not_found": "Không tìm thấy câu chuyện nào về “{words}”. Gõ /stories để xem các câu chuyện.",
+    "timeline_header": "Diễn biến: {name}",
+    "undated": "Không rõ ngày",
+    "no_statements": "Các bài của câu chuyện này chưa có lời phát biểu nào.",
+    "page": "trang {page}/{pages}",
+    "previous": "‹ Trước",
+    "next": "Sau ›",
+    "map_caption": "Ai nói gì với ai: {name}",
+    "map_more": "+{count} bên khác",
+    "map_none": "Chưa có bên nào lên tiếng để vẽ bản đồ.",
+}

@@ -47,3 +47,19 @@ def test_twelve_parties_draw_within_a_second_and_more_are_counted():
     assert len(drawn.names) == MAX_NODES and drawn.left_out == 0
     more = draw_map(parties, "en", "Fifteen")
     assert more.left_out == 3 and any("+3 more" in t for t in more.texts)
+
+
+def test_accusers_and_the_accused_sit_in_opposite_columns():
+    parties = (
+        Party(speaker="Mỹ", act="accuse", target="Trung Quốc", quotes=(), side=0),
+        Party(speaker="Na Uy", act="demand", target="Trung Quốc", quotes=(), side=0),
+        Party(speaker="Trung Quốc", act="deny", target="cáo buộc của Mỹ", quotes=(), side=1),
+        Party(speaker="Anh", act="accuse", target=None, quotes=(), side=0),
+    )
+    drawn = draw_map(parties, "vi")
+    x = {name: position[0] for name, position in drawn.positions.items()}
+    assert x["Mỹ"] < 0 and x["Na Uy"] < 0 and x["Anh"] < 0  # accusers on the left
+    assert x["Trung Quốc"] > 0  # the accused and responder on the right
+    assert x["cáo buộc của Mỹ"] < 0  # what it answers sits across from it
+    assert min(abs(x0 - x1) for x0 in x.values() for x1 in x.values() if x0 * x1 < 0) > 1.2  # long arrows
+    assert "cáo buộc" in drawn.texts  # Anh's act, with no one to point at, under its name

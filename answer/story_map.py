@@ -17,12 +17,9 @@ import math
 import textwrap
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: draw into memory
-
-import matplotlib.pyplot as plt
 import networkx as nx
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
 from texts import ACT_WORDS, story_text
@@ -133,7 +130,10 @@ def draw_map(parties: tuple[Party, ...], language: str, title: str = "") -> Stor
         source = next((n for n in shown if same_party(n, party.speaker)), None)
         if source is not None and not graph.out_degree(source) and source not in alone:
             alone[source] = ACT_WORDS[language].get(party.act, "") or party.act
-    fig, ax = plt.subplots(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
+    # A Figure of its own, not pyplot's global state: the bot draws maps from several threads at once.
+    fig = Figure(figsize=(SIZE_INCHES, SIZE_INCHES), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.set_xlim(-1.3, 1.3)
     ax.set_ylim(-1.3, 1.3)
     ax.axis("off")
@@ -189,5 +189,4 @@ def draw_map(parties: tuple[Party, ...], language: str, title: str = "") -> Stor
     texts = tuple(t.get_text() for t in ax.texts) + ((ax.get_title(),) if heading else ())
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 2})  # zlib 6 took a quarter of the time
-    plt.close(fig)
     return StoryMap(buffer.getvalue(), tuple(shown), left_out, texts, positions)

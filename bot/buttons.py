@@ -1,4 +1,4 @@
-"""Buttons under the bot's messages: example questions, a quote's full paragraph, /sources pages.
+"""Buttons under the bot's messages: example questions, a quote's full paragraph, /sources and /timeline pages.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from telegram.ext import (
 )
 
 from answer.engine import Engine
+from answer.stories import find_story
+from answer.timeline import story_timeline
 from index.articles import Article
 from index.dates import article_date
-from texts import text
+from texts import CATALOGUES, story_text, text
 
 from . import render
 from .commands import sources_newest_first
@@ -40,6 +42,32 @@ async def on_sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await acknowledge(query)
     sources = await asyncio.to_thread(sources_newest_first, state(context).engine)
     shown = render.render_sources(sources, lang, int(page))
+    await edit(message, shown.text, shown.keyboard)
+
+
+async def on_timeline_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "previous / next" buttons under /timeline: the same message shows another page.
+
+    A button sent before the story gained statements still works: it shows that page of the story's
+    current timeline, saying so; a story no longer in the index is said to be gone.
+    """
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, lang, story_id, page, stamp = [*query.data.split(":"), "", "", "", ""][:5]
+    lang = lang if lang in CATALOGUES else user_language(query.from_user)  # forged data stays harmless
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None or not re.fullmatch(r"[0-9]{1,9}", story_id) or not re.fullmatch(r"[0-9]{1,6}", page):
+        await acknowledge(query, text(user_language(query.from_user), "button_stale"))
+        return
+    engine = state(context).engine
+    story = await asyncio.to_thread(find_story, engine, story_id)
+    if story is None:
+        await acknowledge(query, story_text(lang, "timeline_gone"))
+        return
+    await acknowledge(query)
+    timeline = await asyncio.to_thread(story_timeline, engine.snapshot, story)
+    note = story_text(lang, "timeline_updated") if render.timeline_stamp(timeline) != stamp else ""
+    shown = render.render_timeline(timeline, lang, int(page), note=note)
     await edit(message, shown.text, shown.keyboard)
 
 

@@ -1,4 +1,5 @@
-"""Commands: /start, /help, /sources, /who, /reindex, and unknown commands and non-text messages.
+"""Commands: /start, /help, /sources, /who (with its map), /stories, /timeline, /reindex, and unknown commands
+and non-text messages.
 """
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ import asyncio
 import logging
 
 from telegram import (
+    InputFile,
+    Message,
     Update,
 )
 from telegram.ext import (
@@ -15,12 +18,16 @@ from telegram.ext import (
 
 from answer.engine import Engine
 from answer.parties import TopicNeeded
+from answer.stories import all_stories, find_story
+from answer.story_map import draw_map
+from answer.timeline import Timeline, story_timeline
+from answer.types import Party
 from index.errors import StorybotError
 from index.store import ArticleInfo
-from texts import COMMANDS, text
+from texts import COMMANDS, story_text, text
 
 from . import render
-from .common import BotState, edit, rebuild_reply, reply, state, typing, user_language
+from .common import BotState, edit, note_sent, rebuild_reply, reply, state, typing, user_language
 from .render import Outgoing, escape
 
 log = logging.getLogger(__name__)
@@ -115,6 +122,69 @@ async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await reply(message, Outgoing(text(lang, "unavailable")))
             return
     await reply(message, render.render_who(parties, lang))
+    if parties:
+        await _send_map(message, st, parties, topic, lang)
+
+
+def _map_png(engine: Engine, parties: tuple[Party, ...], topic: str, lang: str) -> tuple[bytes, str]:
+    """The story map's PNG and the name it is captioned with (the topic, else the latest story's name)."""
+    name = topic
+    if not name:
+        story = find_story(engine, "")
+        name = story.name if story is not None else ""
+    return draw_map(parties, lang, name).png, name
+
+
+async def _send_map(message: Message, st: BotState, parties: tuple[Party, ...], topic: str, lang: str) -> None:
+    """The map of who did what to whom, as a photo under the list of parties."""
+    try:
+        png, name = await asyncio.to_thread(_map_png, st.engine, parties, topic, lang)
+    except StorybotError as err:
+        log.error("cannot draw the story map: %s", err)
+        return
+    sent = await message.reply_photo(InputFile(png, filename="story_map.png"), caption=render.map_caption(name, lang))
+    note_sent(sent.message_id)
+
+
+async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stories: the stories of the index, the most recently active first."""
+    message = update.effective_message
+    assert message is not None
+    lang = user_language(update.effective_user)
+    try:
+        stories = await asyncio.to_thread(all_stories, state(context).engine)
+    except StorybotError as err:
+        log.error("cannot list the stories: %s", err)
+        await reply(message, Outgoing(text(lang, "unavailable")))
+        return
+    await reply(message, render.render_stories(stories, lang))
+
+
+def timeline_of(engine: Engine, words: str) -> Timeline | None:
+    """The timeline of the story `words` name (an id, words, or the latest when empty); None when none."""
+    story = find_story(engine, words)
+    return story_timeline(engine.snapshot, story) if story is not None else None
+
+
+async def on_timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/timeline [story or topic]: the story's statements by day, a page at a time with buttons."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    lang = user_language(update.effective_user)
+    parts = message.text.split(maxsplit=1)
+    words = parts[1].strip() if len(parts) > 1 else ""
+    async with typing(message):
+        try:
+            timeline = await asyncio.to_thread(timeline_of, state(context).engine, words)
+        except StorybotError as err:
+            log.error("cannot build the timeline: %s", err)
+            await reply(message, Outgoing(text(lang, "unavailable")))
+            return
+    if timeline is None:
+        key = "not_found" if words else "none"
+        await reply(message, Outgoing(escape(story_text(lang, key, words=render.shorten(words, 100)))))
+        return
+    await reply(message, render.render_timeline(timeline, lang))
 
 
 def _example_topic(st: BotState) -> str:

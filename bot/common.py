@@ -144,7 +144,7 @@ async def reply(message: Message, outgoing: Sequence[Outgoing] | Outgoing) -> li
     sent = []
     for item in [outgoing] if isinstance(outgoing, Outgoing) else outgoing:
         sent.append(await message.reply_text(item.text, reply_markup=item.keyboard))
-        _note_sent(sent[-1].message_id)
+        note_sent(sent[-1].message_id)
     return sent
 
 
@@ -155,10 +155,11 @@ async def edit(message: Message, html: str, keyboard: InlineKeyboardMarkup | Non
     except BadRequest as err:
         if "not modified" not in str(err).lower():
             raise
-    _note_sent(message.message_id)
+    note_sent(message.message_id)
 
 
-def _note_sent(message_id: int) -> None:
+def note_sent(message_id: int) -> None:
+    """Count a message the bot sent as part of the update being answered."""
     sent = SENT.get()
     if sent is not None:
         sent.append(message_id)

@@ -25,8 +25,18 @@ from telegram.ext import (
 from answer.engine import Engine
 from texts import text
 
-from .buttons import on_example, on_paragraph, on_sources_page, on_unknown_button
-from .commands import on_help, on_non_text, on_reindex, on_sources, on_start, on_unknown_command, on_who
+from .buttons import on_example, on_paragraph, on_sources_page, on_timeline_page, on_unknown_button
+from .commands import (
+    on_help,
+    on_non_text,
+    on_reindex,
+    on_sources,
+    on_start,
+    on_stories,
+    on_timeline,
+    on_unknown_command,
+    on_who,
+)
 from .common import (
     ADDRESSED,
     GROUP,
@@ -58,6 +68,8 @@ COMMANDS = {
     "sources": on_sources,
     "ask": on_ask,
     "who": on_who,
+    "stories": on_stories,
+    "timeline": on_timeline,
     "reindex": on_reindex,
     "add": on_add,  # admins, like the three below
     "follow": on_follow,
@@ -82,6 +94,7 @@ def handlers(settings: BotSettings) -> list[BaseHandler]:
         CallbackQueryHandler(on_paragraph, pattern=r"^para:"),
         CallbackQueryHandler(on_upload_choice, pattern=r"^up:"),
         CallbackQueryHandler(on_sources_page, pattern=r"^src:"),
+        CallbackQueryHandler(on_timeline_page, pattern=r"^tl:"),
         CallbackQueryHandler(on_unknown_button),
     ]
     return table

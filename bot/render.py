@@ -22,11 +22,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
 from answer.render import act_phrase
+from answer.timeline import Entry, Timeline
 from answer.types import Answer, Party, Quote
 from index.build import BuildSummary
 from index.dates import format_date
 from index.store import ArticleInfo
-from texts import CATALOGUES, FRAMES, PARTY_FRAMES, text
+from index.stories import Story
+from texts import ACT_WORDS, CATALOGUES, FRAMES, PARTY_FRAMES, story_text, text
 
 MAX_MESSAGE = int(MessageLimit.MAX_TEXT_LENGTH)  # Telegram's limit on a message's text, in UTF-16 code units
 MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
@@ -437,3 +439,106 @@ def pack_lines(lines: Sequence[str]) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+# --- stories, timelines, maps ------------------------------------------------------------------
+
+
+TIMELINE_PER_PAGE = 6  # statements per page: six long quotes still fit one message
+MAX_STATEMENT_QUOTE = 500  # characters of a quote on a timeline page (the whole sentence is in its article)
+MAX_STORIES_SHOWN = 30
+PAGE_BUDGET = MAX_MESSAGE - 700  # a timeline page's statements; the rest for its header and note
+DAY_HEADING_ROOM = 60  # a day's heading, counted with each statement that may start a day
+MAX_CAPTION = 1024  # Telegram's limit on a photo's caption (UTF-16 code units, after entities are parsed)
+
+
+def render_stories(stories: Sequence[Story], language: str) -> list[Outgoing]:
+    """/stories: each story's number, name, articles and dates, the most recently active first."""
+    if not stories:
+        return [Outgoing(escape(story_text(language, "none")))]
+    lines = [f"<b>{escape(story_text(language, 'list_header', count=len(stories)))}</b>"]
+    for story in stories[:MAX_STORIES_SHOWN]:
+        span = list(dict.fromkeys(format_date(d, language) for d in (story.first_date, story.last_date) if d))
+        dates = f", {' – '.join(span)}" if span else ""
+        line = story_text(language, "line", id=story.id, name=shorten(story.name, 150), articles=len(story.articles),
+                          dates=dates)
+        parties = f"\n    <i>{escape(shorten('; '.join(story.parties), 200))}</i>" if story.parties else ""
+        lines.append(escape(line) + parties)
+    if len(stories) > MAX_STORIES_SHOWN:
+        lines.append(escape(story_text(language, "more_stories", count=len(stories) - MAX_STORIES_SHOWN)))
+    return [Outgoing(chunk) for chunk in pack_lines(lines)]
+
+
+def timeline_stamp(timeline: Timeline) -> str:
+    """A short fingerprint of a timeline's statements: a page button knows which timeline it paged."""
+    keys = "|".join(f"{e.article_id}:{e.start}" for e in timeline.entries)
+    return hashlib.blake2b(keys.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def timeline_callback(language: str, story_id: int, page: int, stamp: str) -> str:
+    """A timeline page button's data: `tl:<language>:<story id>:<page>:<stamp>` (under 64 bytes)."""
+    data = f"tl:{language}:{story_id}:{page}:{stamp}"
+    assert len(data.encode("utf-8")) <= MAX_CALLBACK_DATA
+    return data
+
+
+def _statement_block(entry: Entry, language: str) -> str:
+    """One statement: speaker → act, the verbatim quote, its source (a link when it has a web address)."""
+    verb = ACT_WORDS[language].get(entry.act, "")
+    act = f"{verb} {entry.target}" if verb and entry.target else verb
+    who = f"<b>{escape(shorten(entry.speaker, 120))}</b>" + (f" → {escape(shorten(act, 160))}" if act else "")
+    source = escape(story_text(language, "statement_source", title=shorten(entry.title, 120),
+                               paragraph=entry.paragraph))
+    if entry.url and is_web_url(entry.url) and len(entry.url) <= MAX_URL:
+        source = f'<a href="{html.escape(entry.url, quote=True)}">{source}</a>'
+    return f"• {who}\n<blockquote>{escape(shorten(entry.quote, MAX_STATEMENT_QUOTE))}</blockquote>\n— <i>{source}</i>"
+
+
+def timeline_pages(timeline: Timeline, language: str) -> list[list[tuple[Entry, str]]]:
+    """The statements cut into pages: at most TIMELINE_PER_PAGE each, and each page within one message."""
+    pages: list[list[tuple[Entry, str]]] = []
+    used = 0
+    for entry in timeline.entries:
+        block = _statement_block(entry, language)
+        cost = utf16_len(block) + DAY_HEADING_ROOM
+        if not pages or len(pages[-1]) == TIMELINE_PER_PAGE or used + cost > PAGE_BUDGET:
+            pages.append([])
+            used = 0
+        pages[-1].append((entry, block))
+        used += cost
+    return pages
+
+
+def render_timeline(timeline: Timeline, language: str, page: int = 0, *, note: str = "") -> Outgoing:
+    """One page of a story's timeline: days in order, each statement as speaker → act, its verbatim quote,
+    its source; "previous / next" buttons when there are more pages (a page out of range shows the last)."""
+    story = timeline.story
+    header = f"<b>{escape(story_text(language, 'timeline_header', name=shorten(story.name, 200)))}</b>"
+    pages = timeline_pages(timeline, language)
+    if not pages:
+        return Outgoing(f"{header}\n{escape(story_text(language, 'no_statements'))}")
+    page = min(max(page, 0), len(pages) - 1)
+    if len(pages) > 1:
+        header += f" — {escape(story_text(language, 'page', page=page + 1, pages=len(pages)))}"
+    parts = [header] + ([f"<i>{escape(note)}</i>"] if note else [])
+    day: str | bool | None = False  # no day heading yet
+    for entry, block in pages[page]:
+        if entry.day != day:
+            day = entry.day
+            heading = format_date(entry.day, language) or story_text(language, "undated")
+            parts.append(f"\n📅 <b>{escape(heading)}</b>")
+        parts.append(block)
+    stamp = timeline_stamp(timeline)
+    buttons = [
+        InlineKeyboardButton(story_text(language, key),
+                             callback_data=timeline_callback(language, story.id, target, stamp))
+        for key, target in (("previous", page - 1), ("next", page + 1))
+        if 0 <= target < len(pages)
+    ]
+    return Outgoing("\n".join(parts), InlineKeyboardMarkup([buttons]) if buttons else None)
+
+
+def map_caption(name: str, language: str) -> str:
+    """The story map's caption (HTML), within Telegram's 1,024 characters."""
+    # Telegram counts the caption without its tags and entities: a frame and 300 characters stay far below
+    return escape(story_text(language, "map_caption", name=shorten(name, MAX_CAPTION - 724)))

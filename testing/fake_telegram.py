@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.parser
+import email.policy
 import itertools
 import json
 import re
@@ -37,6 +39,10 @@ BOT_USERNAME = "storybot_test_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_CAPTION = 1024  # UTF-16 code units of a caption, after entities are parsed
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto's limit on an uploaded photo
+MAX_PHOTO_SIDES = 10000  # a photo's width + height
+MAX_PHOTO_RATIO = 20
 
 ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice", "language_code": "vi"}
 BOB = {"id": 1002, "is_bot": False, "first_name": "Bob", "username": "bob", "language_code": "en"}
@@ -265,6 +271,40 @@ def check_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, A
     return plain, entities
 
 
+def check_caption(caption: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """A photo's caption as Telegram stores it (it may be empty); ApiError when Telegram refuses it."""
+    if not caption:
+        return "", []
+    plain, entities = parse_html(caption) if parse_mode and parse_mode.upper() == "HTML" else (caption, [])
+    if parse_mode and parse_mode.upper() != "HTML":
+        raise bad_request(f"unsupported parse_mode {parse_mode!r} in this stand-in")
+    if utf16_len(plain) > MAX_CAPTION:
+        raise bad_request("message caption is too long")
+    return plain, entities
+
+
+def photo_size(content: bytes) -> tuple[int, int]:
+    """A PNG's or JPEG's width and height; ApiError (as Telegram answers) for anything else."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and len(content) >= 24 and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content[:3] == b"\xff\xd8\xff":
+        at = 2
+        while at + 9 < len(content):  # walk the segments to a start-of-frame
+            marker, length = content[at + 1], int.from_bytes(content[at + 2 : at + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(content[at + 7 : at + 9], "big"), int.from_bytes(content[at + 5 : at + 7], "big")
+            at += 2 + length
+    raise bad_request("IMAGE_PROCESS_FAILED")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent in a multipart/form-data request."""
+
+    filename: str
+    content: bytes
+
+
 def check_markup(markup: Any) -> None:
     """Validate an inline keyboard the way Telegram does."""
     if markup is None:
@@ -300,6 +340,7 @@ class Sent:
     markup: dict[str, Any] | None
     at: float  # time.perf_counter() when the request arrived
     edits: int = 0
+    photo: bytes | None = None  # a photo's bytes (its caption is `html` / `text`)
 
     def entity_texts(self, kind: str) -> list[str]:
         """The text covered by each entity of `kind` (e.g. "blockquote")."""
@@ -713,16 +754,7 @@ class FakeTelegram:
         text, entities = check_text(str(params.get("text", "")), params.get("parse_mode"))
         markup = params.get("reply_markup")
         check_markup(markup)
-        reply_to = None
-        reply = params.get("reply_parameters")
-        if reply:
-            reply_to = int(reply["message_id"])
-            with self._lock:
-                known = (chat["id"], reply_to) in self._messages
-            if not known:
-                if not reply.get("allow_sending_without_reply"):
-                    raise bad_request("message to be replied not found")
-                reply_to = None
+        reply_to = self._reply_to(chat, params)
         with self._lock:
             message_id = next(self._message_ids)
             message: dict[str, Any] = {
@@ -741,6 +773,71 @@ class FakeTelegram:
             self._messages[(chat["id"], message_id)] = message
             html = str(params.get("text", ""))
             self.sent.append(Sent(message_id, chat["id"], html, text, entities, reply_to, markup, now))
+        return message
+
+    def _reply_to(self, chat: dict[str, Any], params: dict[str, Any]) -> int | None:
+        """The message a new one answers (reply_parameters), None when none or gone and allowed."""
+        reply = params.get("reply_parameters")
+        if not reply:
+            return None
+        reply_to = int(reply["message_id"])
+        with self._lock:
+            known = (chat["id"], reply_to) in self._messages
+        if not known:
+            if not reply.get("allow_sending_without_reply"):
+                raise bad_request("message to be replied not found")
+            return None
+        return reply_to
+
+    def api_send_photo(self, params: dict[str, Any], now: float) -> Any:
+        """sendPhoto: an uploaded PNG or JPEG (multipart) or a photo's file_id, with an optional caption."""
+        chat = self._chat(params)
+        photo = params.get("photo")
+        if isinstance(photo, Upload):
+            content = photo.content
+            if not content:
+                raise bad_request("file must be non-empty")
+            if len(content) > MAX_PHOTO_BYTES:
+                raise bad_request("PHOTO_SAVE_FILE_INVALID")
+            width, height = photo_size(content)
+            if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        else:
+            with self._lock:
+                known = self._files.get(str(photo or ""))
+            if known is None:
+                raise bad_request("wrong file identifier/HTTP URL specified")
+            content = known[1]
+            width, height = photo_size(content)
+        caption = str(params.get("caption", ""))
+        plain, entities = check_caption(caption, params.get("parse_mode"))
+        markup = params.get("reply_markup")
+        check_markup(markup)
+        reply_to = self._reply_to(chat, params)
+        with self._lock:
+            message_id = next(self._message_ids)
+            file_id = f"photo{message_id:06d}{self.bot_id}"
+            self._files[file_id] = (f"photos/file_{message_id}.png", content)
+            size = {"file_id": file_id, "file_unique_id": "u" + file_id[-8:], "width": width, "height": height,
+                    "file_size": len(content)}
+            message: dict[str, Any] = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": self.api_get_me({}, now),
+                "photo": [size],
+            }
+            if plain:
+                message["caption"] = plain
+            if entities:
+                message["caption_entities"] = entities
+            if markup:
+                message["reply_markup"] = markup
+            if reply_to is not None:
+                message["reply_to_message"] = self._shallow(chat["id"], reply_to)
+            self._messages[(chat["id"], message_id)] = message
+            self.sent.append(Sent(message_id, chat["id"], caption, plain, entities, reply_to, markup, now,
+                                  photo=content))
         return message
 
     def api_edit_message_text(self, params: dict[str, Any], now: float) -> Any:
@@ -932,7 +1029,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "application/json":
             return json.loads(body or b"{}")
         if kind == "multipart/form-data":
-            raise ApiError(400, "Bad Request: this stand-in takes no file uploads")
+            return _multipart(self.headers.get("Content-Type", ""), body)
         fields = urllib.parse.parse_qs(query, keep_blank_values=True)
         fields.update(urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True))
         params: dict[str, Any] = {}
@@ -951,3 +1048,24 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (a cancelled poll)
             self.wfile.write(head.encode("latin-1") + body)
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """A multipart/form-data body's fields (files as Upload), read with the standard library's MIME parser."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not parsed.is_multipart():
+        raise ApiError(400, "Bad Request: can't parse multipart/form-data")
+    params: dict[str, Any] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        content = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            params[name] = Upload(filename, content)
+        else:
+            value = content.decode(part.get_content_charset() or "utf-8")
+            params[name] = json.loads(value) if name in _JSON_FIELDS else value
+    return params

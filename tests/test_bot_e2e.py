@@ -204,8 +204,9 @@ async def test_start_shows_example_buttons_that_answer(seed_bot: FakeTelegram) -
     assert answer.quotes and all(q in SEED_TEXT for q in answer.quotes)
     await fake.wait_for(lambda: fake.callback_answered(query), what="the button press answered")
     # The command menu was registered in Vietnamese and English.
-    assert {c["command"] for c in fake.commands[""]} == {"ask", "who", "sources", "start", "help", "reindex"}
-    assert {c["command"] for c in fake.commands["en"]} == {"ask", "who", "sources", "start", "help", "reindex"}
+    menu = {"ask", "who", "stories", "timeline", "sources", "start", "help", "reindex"}
+    assert {c["command"] for c in fake.commands[""]} == menu
+    assert {c["command"] for c in fake.commands["en"]} == menu
 
 
 async def test_sources_help_and_non_text(seed_bot: FakeTelegram) -> None:
@@ -238,9 +239,11 @@ async def test_who_lists_the_parties_and_each_button_shows_its_quote(seed_bot: F
     assert "Nguyễn Phương" not in overview.text and f"{SEED_TITLE}, đoạn 16" in overview.text
     assert len(overview.buttons) >= 8
     justice = next(b for b in overview.buttons if "Bộ Tư pháp" in b["text"])
+    [story_map] = (await fake.wait_sent(ALICE["id"], 2))[1:]  # the map follows the list
+    assert story_map.photo is not None and story_map.text.startswith("Ai nói gì với ai")
     fake.press(overview, justice["callback_data"])
-    sent = await fake.wait_sent(ALICE["id"], 2)
-    [paragraph] = sent[1].quotes
+    sent = await fake.wait_sent(ALICE["id"], 3)
+    [paragraph] = sent[2].quotes
     assert "buộc tội 4 người Trung Quốc đại lục" in paragraph and paragraph in SEED_TEXT
     nothing = await ask(fake, "/who sourdough bread recipe", user=BOB)
     assert nothing.text == "No party speaks in the articles on this topic."

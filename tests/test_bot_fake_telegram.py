@@ -126,3 +126,34 @@ def test_server_faults_and_telegram_timing_rules(fake: FakeTelegram) -> None:
     for refused in (again, too_old):
         assert refused["description"].startswith("Bad Request: query is too old and response timeout expired")
     assert fake.unacknowledged()  # nobody called getUpdates: Telegram still holds the updates
+
+
+def test_send_photo_takes_an_upload_and_refuses_what_telegram_refuses(fake: FakeTelegram) -> None:
+    api = f"{fake.base_url}{TOKEN}"
+    png = _png(40, 30)
+    fake.private("/who")  # the bot may write to a chat that wrote to it
+    with httpx.Client() as client:
+        def send(content: bytes, **data: str) -> httpx.Response:
+            return client.post(f"{api}/sendPhoto", data={"chat_id": str(ALICE["id"]), **data},
+                               files={"photo": ("map.png", content, "image/png")})
+
+        sent = send(png, caption="<b>Bản đồ</b> các bên", parse_mode="HTML")
+        assert sent.status_code == 200, sent.text
+        photo = sent.json()["result"]
+        assert photo["caption"] == "Bản đồ các bên" and photo["photo"][0]["width"] == 40
+        assert send(png, caption="x" * 1025).json()["description"] == "Bad Request: message caption is too long"
+        assert send(png, caption="é" * 1024).status_code == 200  # 1,024 characters are allowed
+        assert send(b"not a picture").json()["description"] == "Bad Request: IMAGE_PROCESS_FAILED"
+        assert send(_png(6000, 5000)).json()["description"] == "Bad Request: PHOTO_INVALID_DIMENSIONS"
+        assert send(_png(2100, 100)).json()["description"] == "Bad Request: PHOTO_INVALID_DIMENSIONS"  # 21:1
+        again = client.post(f"{api}/sendPhoto", data={"chat_id": ALICE["id"], "photo": photo["photo"][0]["file_id"]})
+        assert again.status_code == 200  # a photo already sent, by its file_id
+        unknown = client.post(f"{api}/sendPhoto", data={"chat_id": ALICE["id"], "photo": "nope"})
+        assert unknown.json()["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
+    assert [s.photo == png for s in fake.sent] == [True, True, True]
+
+
+def _png(width: int, height: int) -> bytes:
+    """The first bytes of a PNG of that size (the stand-in reads the header only)."""
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + ihdr + b"\x00" * 4

@@ -160,6 +160,8 @@ COMMANDS = (
     ("sources", "The articles I have"),
     ("start", "Introduction and example questions"),
     ("help", "How to use the bot"),
+    ("stories", "The stories"),
+    ("timeline", "A story's statements, day by day"),
     ("reindex", "Update the index (admins)"),
 )
 
@@ -291,4 +293,8 @@ STORIES = {
     "map_caption": "Who said what to whom: {name}",
     "map_more": "+{count} more",
     "map_none": "No party has spoken yet: there is no map to draw.",
+    "timeline_updated": "(The story has new articles since the last page was sent: this is its latest timeline.)",
+    "timeline_gone": "This story is no longer in the index: type /stories to see the current stories.",
+    "statement_source": "{title}, paragraph {paragraph}",
+    "more_stories": "… and {count} more stories.",
 }

@@ -152,6 +152,8 @@ COMMANDS = (
     ("sources", "Các bài báo đang có"),
     ("start", "Giới thiệu và câu hỏi mẫu"),
     ("help", "Hướng dẫn"),
+    ("stories", "Các câu chuyện"),
+    ("timeline", "Diễn biến một câu chuyện theo ngày"),
     ("reindex", "Cập nhật chỉ mục (quản trị viên)"),
 )
 
@@ -261,4 +263,8 @@ STORIES = {
     "map_caption": "Ai nói gì với ai: {name}",
     "map_more": "+{count} bên khác",
     "map_none": "Chưa có bên nào lên tiếng để vẽ bản đồ.",
+    "timeline_updated": "(Câu chuyện đã có thêm bài từ khi trang trước được gửi: đây là diễn biến mới nhất.)",
+    "timeline_gone": "Câu chuyện này không còn trong chỉ mục: gõ /stories để xem các câu chuyện hiện có.",
+    "statement_source": "{title}, đoạn {paragraph}",
+    "more_stories": "… và {count} câu chuyện khác.",
 }

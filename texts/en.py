@@ -139,7 +139,8 @@ BOT = {
         "English); I answer with quotes taken word for word, with the article and paragraph number. The "
         "buttons under an answer show the whole paragraph.\nIn a group: /ask question, mention me, or reply "
         "to my message.\n\n<b>Commands</b>\n/ask question — ask\n/who [topic] — the parties: who accused, who "
-        "denied, who said what\n/sources — the articles I have\n/start — introduction and example "
+        "denied, who said what, with a map\n/stories — the stories\n/timeline [number or topic] — who said "
+        "what, day by day\n/sources — the articles I have\n/start — introduction and example "
         "questions\n/help — this help\n/reindex — update the index (admins)"
     ),
     "help_admin": (

@@ -131,7 +131,9 @@ BOT = {
         "<b>Cách dùng</b>\nGõ câu hỏi về các bài báo (tiếng Việt có dấu hay không dấu, hoặc tiếng Anh); tôi "
         "trả lời bằng câu trích nguyên văn, kèm tên bài và số đoạn. Nút dưới câu trả lời cho xem cả đoạn "
         "văn.\nTrong nhóm: /ask câu hỏi, nhắc tên tôi, hoặc trả lời tin nhắn của tôi.\n\n<b>Lệnh</b>\n/ask "
-        "câu hỏi — hỏi\n/who [chủ đề] — các bên: ai cáo buộc, ai bác bỏ, ai nói gì\n/sources — các bài báo "
+        "câu hỏi — hỏi\n/who [chủ đề] — các bên: ai cáo buộc, ai bác bỏ, ai nói gì, kèm bản đồ\n"
+        "/stories — các câu chuyện\n/timeline [số hoặc chủ đề] — diễn biến "
+        "theo ngày: ai nói gì, khi nào\n/sources — các bài báo "
         "đang có\n/start — giới thiệu và câu hỏi mẫu\n/help — hướng dẫn này\n/reindex — cập nhật chỉ mục "
         "(quản trị viên)"
     ),

@@ -22,10 +22,12 @@ from index.config import Settings
 from index.errors import StorybotError
 
 from . import commands, common, handlers
+from .alerts import watch_follows
 from .config import DEFAULT_BASE_URL, ENV, BotSettings, bot_settings
 from .inbox import Inbox
 from .logs import REDACTED, redact_token
 from .network import RETRY, MessageRateLimiter, RetryingRequest, RetryPolicy
+from .state import StoryFollows
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ CONCURRENT_UPDATES = 64
 RETRY_PENDING_EVERY = 30.0  # seconds between tries to answer updates whose answer could not be sent
 INBOX_NAME = "telegram-inbox.sqlite3"
 _REFRESH_TASK = "storybot.refresh"
+_ALERTS_TASK = "storybot.alerts"
+ALERT_CHECK_SECONDS = 30.0  # how often followed stories are checked when the index is not refreshed
 _PENDING_TASK = "storybot.pending"
 # Every message: HTML, no link previews, a reply to the message it answers (even if that was deleted).
 DEFAULTS = Defaults(
@@ -239,6 +243,12 @@ async def _post_init(application: Application) -> None:
         application.bot_data[_PENDING_TASK] = asyncio.create_task(
             retry_pending(application, inbox, RETRY_PENDING_EVERY), name="storybot pending updates"
         )
+        # Followed stories: checked as often as the index is (a new generation), alerts sent from here.
+        every = st.settings.refresh_seconds if st.settings.refresh_seconds > 0 else ALERT_CHECK_SECONDS
+        follows = StoryFollows(inbox.store, inbox.bot_id)
+        application.bot_data[_ALERTS_TASK] = asyncio.create_task(
+            watch_follows(application.bot, st.engine, follows, every, inbox.holder), name="storybot story alerts"
+        )
     log.info("bot @%s ready", application.bot.username)
 
 
@@ -272,7 +282,7 @@ async def retry_pending(application: Application, inbox: Inbox, every: float) ->
 
 
 async def _stop_tasks(application: Application) -> None:
-    for key in (_REFRESH_TASK, _PENDING_TASK):
+    for key in (_REFRESH_TASK, _PENDING_TASK, _ALERTS_TASK):
         task = application.bot_data.pop(key, None)
         if task is not None:
             task.cancel()

@@ -54,7 +54,8 @@ from .common import (
 )
 from .config import BotSettings
 from .errors import on_error
-from .links import ONLY_LINKS, on_add, on_feeds, on_follow, on_link, on_unfollow, schedule_feeds
+from .follows import on_follow, on_following, on_unfollow
+from .links import ONLY_LINKS, on_add, on_feeds, on_link, schedule_feeds
 from .questions import on_ask, on_group_text, on_private_text
 from .ratelimit import RateLimiter
 from .render import Outgoing
@@ -71,9 +72,10 @@ COMMANDS = {
     "stories": on_stories,
     "timeline": on_timeline,
     "reindex": on_reindex,
-    "add": on_add,  # admins, like the three below
-    "follow": on_follow,
+    "follow": on_follow,  # a story; a feed's link: admins, like /add and /feeds
+    "following": on_following,
     "unfollow": on_unfollow,
+    "add": on_add,
     "feeds": on_feeds,
 }
 

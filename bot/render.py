@@ -542,3 +542,19 @@ def map_caption(name: str, language: str) -> str:
     """The story map's caption (HTML), within Telegram's 1,024 characters."""
     # Telegram counts the caption without its tags and entities: a frame and 300 characters stay far below
     return escape(story_text(language, "map_caption", name=shorten(name, MAX_CAPTION - 724)))
+
+
+def render_alert(story_name: str, entries: Sequence[Entry], language: str) -> list[str]:
+    """An alert about a followed story: its name, then each new statement (speaker → act, quote, link)."""
+    header = f"🔔 <b>{escape(story_text(language, 'alert_header', name=shorten(story_name, 200)))}</b>"
+    blocks = [_statement_block(e, language) for e in entries]
+    return pack_lines([header, *blocks])
+
+
+def render_following(names: Sequence[tuple[int, str]], language: str) -> Outgoing:
+    """/following: the followed stories, by number and name."""
+    if not names:
+        return Outgoing(escape(story_text(language, "following_none")))
+    lines = [f"<b>{escape(story_text(language, 'following_header', count=len(names)))}</b>"]
+    lines += [escape(f"#{number} {shorten(name, 150)}") for number, name in names]
+    return Outgoing(_fit("\n".join(lines[:MAX_LINES])))

@@ -17,6 +17,9 @@ Tables:
   only), so an update delivered to two replicas is answered once; done updates are pruned.
 - `leases`: named leases with an expiry, so that work meant to happen once per round (a feed round)
   runs on one replica: taking one is an INSERT that conflicts, or an UPDATE of an expired one.
+- `story_follows`: the stories a chat follows (/follow), with when it was last alerted (alerts about
+  one story to one chat are batched); `story_alerted`: per subscription, the articles already told of
+  (or there before the follow), so no article is alerted twice, even after a restart.
 """
 
 from __future__ import annotations
@@ -73,6 +76,26 @@ leases = sa.Table(
 )
 
 
+story_follows = sa.Table(
+    "story_follows",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("story_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("created", sa.Float, nullable=False),
+    sa.Column("last_alert", sa.Float),
+)
+story_alerted = sa.Table(
+    "story_alerted",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("story_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("article_id", sa.String(500), primary_key=True),
+)
+
+
 def _v1(conn: Connection) -> None:
     """The inbox and the leases."""
     for table in (inbox_updates, leases):
@@ -96,7 +119,13 @@ def _v2(conn: Connection) -> None:
     conn.execute(sa.text("DROP TABLE updates"))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2)  # version i+1 is MIGRATIONS[i]; append only
+def _v3(conn: Connection) -> None:
+    """Followed stories and the articles already alerted."""
+    for table in (story_follows, story_alerted):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)  # version i+1 is MIGRATIONS[i]; append only
 
 
 def database_url(default_sqlite: Path, environ: dict[str, str] | None = None) -> str:
@@ -372,3 +401,78 @@ class StateInbox:
         with self.store.engine.connect() as conn:
             rows = conn.execute(sa.select(c.update_id, c.outcome).where(c.bot_id == self.bot_id)).all()
         return {int(uid): outcome for uid, outcome in rows}
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A chat's subscription to a story."""
+
+    chat_id: int
+    story_id: int
+    language: str
+    last_alert: float | None
+
+
+class StoryFollows:
+    """The stories followed by the chats of one bot, in a state store."""
+
+    def __init__(self, store: StateStore, bot_id: int) -> None:
+        self.store = store
+        self.bot_id = bot_id
+
+    def _key(self, chat_id: int, story_id: int, table: sa.Table = story_follows) -> sa.ColumnElement[bool]:
+        return sa.and_(table.c.bot_id == self.bot_id, table.c.chat_id == chat_id, table.c.story_id == story_id)
+
+    def follow(self, chat_id: int, story_id: int, language: str, known_articles: list[str]) -> bool:
+        """Follow a story; its `known_articles` count as told. False when the chat already follows it."""
+        row = {"bot_id": self.bot_id, "chat_id": chat_id, "story_id": story_id, "language": language,
+               "created": time.time(), "last_alert": None}
+        with self.store.engine.begin() as conn:
+            if not self.store.insert_new(conn, story_follows, [row]):
+                return False
+            self._mark(conn, chat_id, story_id, known_articles)
+            return True
+
+    def unfollow(self, chat_id: int, story_id: int) -> bool:
+        """Stop following; False when the chat did not follow it."""
+        with self.store.engine.begin() as conn:
+            conn.execute(story_alerted.delete().where(self._key(chat_id, story_id, story_alerted)))
+            return conn.execute(story_follows.delete().where(self._key(chat_id, story_id))).rowcount == 1
+
+    def unfollow_chat(self, chat_id: int) -> int:
+        """Drop every subscription of a chat (it blocked the bot, or left); how many."""
+        with self.store.engine.begin() as conn:
+            for table in (story_alerted, story_follows):
+                removed = conn.execute(
+                    table.delete().where(table.c.bot_id == self.bot_id, table.c.chat_id == chat_id)
+                ).rowcount
+            return removed
+
+    def of_chat(self, chat_id: int) -> list[Follow]:
+        """The chat's subscriptions, oldest first."""
+        return [f for f in self.all() if f.chat_id == chat_id]
+
+    def all(self) -> list[Follow]:
+        """Every subscription of this bot."""
+        c = story_follows.c
+        query = sa.select(c.chat_id, c.story_id, c.language, c.last_alert).where(c.bot_id == self.bot_id)
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query.order_by(c.created)).all()
+        return [Follow(int(chat), int(story), language, last) for chat, story, language, last in rows]
+
+    def alerted(self, chat_id: int, story_id: int) -> set[str]:
+        """The articles this subscription was told of (or that were there when it began)."""
+        c = story_alerted.c
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.article_id).where(self._key(chat_id, story_id, story_alerted))).all()
+        return {article for (article,) in rows}
+
+    def told(self, chat_id: int, story_id: int, articles: list[str], when: float) -> None:
+        """Record an alert about `articles`, sent at `when`."""
+        with self.store.engine.begin() as conn:
+            self._mark(conn, chat_id, story_id, articles)
+            conn.execute(story_follows.update().where(self._key(chat_id, story_id)).values(last_alert=when))
+
+    def _mark(self, conn: Connection, chat_id: int, story_id: int, articles: list[str]) -> None:
+        rows = [{"bot_id": self.bot_id, "chat_id": chat_id, "story_id": story_id, "article_id": a} for a in articles]
+        self.store.insert_new(conn, story_alerted, rows)

@@ -298,4 +298,16 @@ STORIES = {
     "timeline_gone": "This story is no longer in the index: type /stories to see the current stories.",
     "statement_source": "{title}, paragraph {paragraph}",
     "more_stories": "… and {count} more stories.",
+    "alert_header": "News in a story you follow: {name}",
+    "following_header": "You follow {count} stor(ies):",
+    "following_none": "You follow no story yet. Type /follow with a story's number or a few words naming it.",
+    "follow_usage": "Type /follow with a story's number (see /stories) or a few words naming it, e.g. /follow 1.",
+    "followed": (
+        "Following story #{id} {name}. When new articles come, I send their new statements "
+        "(/unfollow {id} stops)."
+    ),
+    "already_followed": "You already follow story #{id} {name}.",
+    "unfollowed": "No longer following story #{id} {name}.",
+    "not_followed": "You follow no such story. Type /following to see the list.",
+    "follow_admins": "In a group, only the group's admins can follow a story.",
 }

@@ -269,4 +269,16 @@ STORIES = {
     "timeline_gone": "Câu chuyện này không còn trong chỉ mục: gõ /stories để xem các câu chuyện hiện có.",
     "statement_source": "{title}, đoạn {paragraph}",
     "more_stories": "… và {count} câu chuyện khác.",
+    "alert_header": "Tin mới trong câu chuyện bạn theo dõi: {name}",
+    "following_header": "Bạn đang theo dõi {count} câu chuyện:",
+    "following_none": "Bạn chưa theo dõi câu chuyện nào. Gõ /follow kèm số hoặc vài từ của câu chuyện.",
+    "follow_usage": "Gõ /follow kèm số của câu chuyện (xem /stories) hoặc vài từ về nó, ví dụ /follow 1.",
+    "followed": (
+        "Đã theo dõi câu chuyện #{id} {name}. Khi có bài mới, tôi sẽ gửi những lời phát biểu mới "
+        "(gõ /unfollow {id} để thôi)."
+    ),
+    "already_followed": "Bạn đã theo dõi câu chuyện #{id} {name}.",
+    "unfollowed": "Đã thôi theo dõi câu chuyện #{id} {name}.",
+    "not_followed": "Bạn không theo dõi câu chuyện nào như vậy. Gõ /following để xem danh sách.",
+    "follow_admins": "Trong nhóm, chỉ quản trị viên của nhóm mới đăng ký theo dõi được.",
 }

@@ -1,0 +1,112 @@
+"""Alerts to the chats that follow a story (/follow): what the new articles of a followed story say.
+
+After the index changes (an upload, /add, /reindex, a feed round, a rebuild beside the bot), each
+subscription whose story gained articles it was not told of gets one message with their statements:
+speaker, act, verbatim quote, link. The first alert of a subscription goes at once; later ones for the
+same story and chat wait until ALERT_EVERY has passed since the last, and then tell everything new at
+once. Articles told of are recorded per subscription (bot/state.py), so a restart or a re-run of the
+same round sends nothing twice. A chat that blocked the bot (403) loses its subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from telegram import Bot
+from telegram.error import Forbidden, TelegramError
+
+from answer.engine import Engine
+from answer.stories import find_story
+from answer.timeline import Entry, story_timeline
+
+from . import render
+from .state import Follow, StoryFollows
+
+log = logging.getLogger(__name__)
+
+ALERT_EVERY = 15 * 60.0  # seconds: at most one alert per story and chat in this time, after the first
+LEASE = "story alerts"  # replicas sharing a database: one of them sends a round's alerts
+
+
+@dataclass(frozen=True)
+class Due:
+    """An alert to send: the subscription, the new articles and their statements."""
+
+    follow: Follow
+    story_name: str
+    articles: list[str]
+    entries: list[Entry]
+
+
+def due_alerts(engine: Engine, follows: StoryFollows, now: float) -> tuple[list[Due], float | None]:
+    """The alerts due now, and when the next batched one falls due (None when none waits)."""
+    due: list[Due] = []
+    next_due: float | None = None
+    timelines: dict[int, tuple[str, list[str], list[Entry]] | None] = {}
+    for follow in follows.all():
+        if follow.story_id not in timelines:
+            story = find_story(engine, str(follow.story_id))
+            if story is None:
+                timelines[follow.story_id] = None
+            else:
+                timeline = story_timeline(engine.snapshot, story)
+                timelines[follow.story_id] = (story.name, [a.article_id for a in story.articles],
+                                              list(timeline.entries))
+        found = timelines[follow.story_id]
+        if found is None:
+            continue  # the story is gone from the index (its articles removed); nothing new to tell
+        name, articles, entries = found
+        new = [a for a in articles if a not in follows.alerted(follow.chat_id, follow.story_id)]
+        if not new:
+            continue
+        if follow.last_alert is not None and now - follow.last_alert < ALERT_EVERY:
+            when = follow.last_alert + ALERT_EVERY
+            next_due = when if next_due is None else min(next_due, when)
+            continue
+        due.append(Due(follow, name, new, [e for e in entries if e.article_id in new]))
+    return due, next_due
+
+
+async def send_alerts(bot: Bot, engine: Engine, follows: StoryFollows) -> float | None:
+    """Send the alerts due now; when the next batched one falls due."""
+    now = time.time()
+    due, next_due = await asyncio.to_thread(due_alerts, engine, follows, now)
+    for alert in due:
+        chat, story = alert.follow.chat_id, alert.follow.story_id
+        if not alert.entries:  # new articles that quote no one: nothing to tell, nothing to tell later
+            await asyncio.to_thread(follows.told, chat, story, alert.articles, alert.follow.last_alert or 0.0)
+            continue
+        try:
+            for html in render.render_alert(alert.story_name, alert.entries, alert.follow.language):
+                await bot.send_message(chat, html)
+        except Forbidden as err:
+            removed = await asyncio.to_thread(follows.unfollow_chat, chat)
+            log.info("chat %s blocked the bot (%s): %d subscription(s) dropped", chat, err, removed)
+            continue
+        except TelegramError as err:
+            log.warning("alert to chat %s about story %s not sent (tried again later): %s", chat, story, err)
+            continue
+        await asyncio.to_thread(follows.told, chat, story, alert.articles, now)
+        log.info("chat %s told of %d new article(s) of story %s", chat, len(alert.articles), story)
+    return next_due
+
+
+async def watch_follows(bot: Bot, engine: Engine, follows: StoryFollows, every: float, holder: str) -> None:
+    """Forever: after each index change, and when a batched alert falls due, send the alerts due."""
+    seen: str | None = None
+    next_due: float | None = None
+    while True:
+        await asyncio.sleep(every)
+        generation = engine.snapshot.generation
+        if generation == seen and (next_due is None or time.time() < next_due):
+            continue
+        try:
+            if follows.store.shared and not await asyncio.to_thread(follows.store.take_lease, LEASE, holder, 60.0):
+                continue  # another replica sends them
+            next_due = await send_alerts(bot, engine, follows)
+            seen = generation
+        except Exception:
+            log.exception("cannot send the story alerts")

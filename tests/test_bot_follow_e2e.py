@@ -1,0 +1,98 @@
+"""Following a story end to end: /follow, alerts for new articles only, batching, restarts, a blocked chat."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+
+import pytest
+
+from answer.engine import Engine
+from bot import alerts
+from bot.app import bot_id, inbox_path
+from bot.state import StateStore, StoryFollows, database_url
+from testing.fake_telegram import ALICE, BOB, FakeTelegram
+
+from .test_bot_e2e import ask, bot_settings, engine, fake, serving  # noqa: F401 (fixtures)
+
+NORWAY = unicodedata.normalize("NFC", """\
+Na Uy yêu cầu Trung Quốc trả lời về chiến dịch tin tặc toàn cầu
+
+Bộ Ngoại giao Na Uy ngày 22/7 triệu tập đại diện Đại sứ quán Trung Quốc tại Na Uy.
+
+Mỹ và đồng minh cáo buộc Bắc Kinh đứng sau chiến dịch tin tặc toàn cầu.
+
+Ngoại trưởng Na Uy Ine Eriksen Soreide cho biết: “Chúng tôi yêu cầu Trung Quốc chấm dứt tấn công mạng”.
+
+Đại sứ quán Trung Quốc tại Na Uy bác bỏ cáo buộc tin tặc và gọi đó là hành động thao túng chính trị.
+""")
+AGAIN = unicodedata.normalize("NFC", """\
+Trung Quốc tiếp tục bác cáo buộc tin tặc của Mỹ và đồng minh
+
+Đại sứ quán Trung Quốc tại Na Uy ngày 23/7 tiếp tục bác bỏ cáo buộc tin tặc của Mỹ và đồng minh.
+
+Người phát ngôn Đại sứ quán Trung Quốc tại Na Uy nói: “Bắc Kinh không đứng sau chiến dịch tin tặc toàn cầu”.
+
+Bộ Ngoại giao Na Uy yêu cầu Trung Quốc cung cấp bằng chứng về các cuộc tấn công mạng.
+""")
+
+
+def _follows(engine: Engine, fake: FakeTelegram) -> StoryFollows:  # noqa: F811
+    path = inbox_path(bot_settings(fake), engine.settings.index_dir)
+    return StoryFollows(StateStore(database_url(path)), bot_id(fake.token))
+
+
+async def _add(engine: Engine, name: str, body: str) -> None:  # noqa: F811
+    (engine.settings.articles_dir / name).write_text(body, encoding="utf-8")
+    await asyncio.to_thread(engine.rebuild, progress=False)
+
+
+def _alerts(fake: FakeTelegram, chat: int) -> list:  # noqa: F811
+    return [s for s in fake.sent_to(chat) if s.text.startswith("🔔")]
+
+
+async def test_a_followed_story_alerts_once_per_new_article_batched_and_after_restarts(
+    fake: FakeTelegram, engine: Engine, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(alerts, "ALERT_EVERY", 4.0)  # the 15-minute batching window, shortened
+    async with serving(fake, engine):
+        followed = await ask(fake, "/follow tin tặc Trung Quốc")
+        assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")
+        assert (await ask(fake, "/follow 1")).text.startswith("Bạn đã theo dõi câu chuyện #1")
+        assert (await ask(fake, "/following")).text.startswith("Bạn đang theo dõi 1 câu chuyện:")
+        await fake.idle(1.0)
+        assert _alerts(fake, ALICE["id"]) == []  # the article already there is never alerted
+
+        await _add(engine, "na_uy.txt", NORWAY)
+        await fake.wait_for(lambda: len(_alerts(fake, ALICE["id"])) == 1, what="the first alert, at once")
+        [first] = _alerts(fake, ALICE["id"])
+        assert "Tin mới trong câu chuyện bạn theo dõi" in first.text
+        assert first.quotes and all(q.rstrip("…") in NORWAY for q in first.quotes)  # verbatim
+        assert "Na Uy yêu cầu Trung Quốc trả lời về chiến dịch tin tặc toàn cầu, đoạn " in first.text
+
+        await _add(engine, "lan_hai.txt", AGAIN)  # within the window: waits for it
+        await fake.idle(1.5)
+        assert len(_alerts(fake, ALICE["id"])) == 1
+        await fake.wait_for(lambda: len(_alerts(fake, ALICE["id"])) == 2, timeout=10, what="the batched alert")
+        second = _alerts(fake, ALICE["id"])[1]
+        assert second.quotes and all(q.rstrip("…") in AGAIN for q in second.quotes)
+
+    async with serving(fake, engine):  # a restart, and the same round again: nothing twice
+        await asyncio.to_thread(engine.rebuild, progress=False)
+        await fake.idle(1.5)
+        assert len(_alerts(fake, ALICE["id"])) == 2
+        assert (await ask(fake, "/unfollow 1")).text.startswith("Đã thôi theo dõi câu chuyện #1")
+        assert (await ask(fake, "/following")).text.startswith("Bạn chưa theo dõi")
+
+
+async def test_a_chat_that_blocked_the_bot_is_unsubscribed(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811
+    async with serving(fake, engine):
+        assert (await ask(fake, "/follow 1", user=BOB)).text.startswith("Following story #1 ")
+        assert (await ask(fake, "/follow 1")).text.startswith("Đã theo dõi câu chuyện #1 ")
+        assert [f.chat_id for f in _follows(engine, fake).all()] == [BOB["id"], ALICE["id"]]
+        fake.fail("sendMessage", 1, "403")  # Bob blocked the bot: his alert, the first sent, is refused
+        await _add(engine, "na_uy.txt", NORWAY)
+        await fake.wait_for(lambda: len(_alerts(fake, ALICE["id"])) == 1, what="Alice's alert")
+        await fake.wait_for(lambda: [f.chat_id for f in _follows(engine, fake).all()] == [ALICE["id"]],
+                            what="Bob unsubscribed")
+        assert _alerts(fake, BOB["id"]) == []

@@ -397,6 +397,7 @@ class FakeTelegram:
     webhook_secret: str = ""
     delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates handed it over
     callback_ttl: float = 15.0  # seconds a callback query can be answered (Telegram: about 15)
+    group_owners: dict[int, int] = field(default_factory=lambda: {GROUP["id"]: ADMIN["id"]})  # chat -> its creator
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -901,6 +902,17 @@ class FakeTelegram:
                 if file_path == path:
                     return content
         return None
+
+    def api_get_chat_member(self, params: dict[str, Any], now: float) -> Any:
+        """getChatMember: the group's creator ("creator"), anyone else a plain "member"; in a private chat, its user."""
+        chat = self._chat(params)
+        user_id = int(params.get("user_id") or 0)
+        user = next((u for u in (ALICE, BOB, ADMIN) if u["id"] == user_id), None)
+        if user is None:
+            raise bad_request("PARTICIPANT_ID_INVALID")
+        if chat["type"] == "private" or self.group_owners.get(chat["id"]) == user_id:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        return {"status": "member", "user": user}
 
     def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -11,7 +11,7 @@ from answer.engine import Engine
 from bot import alerts
 from bot.app import bot_id, inbox_path
 from bot.state import StateStore, StoryFollows, database_url
-from testing.fake_telegram import ALICE, BOB, FakeTelegram
+from testing.fake_telegram import ADMIN, ALICE, BOB, GROUP, FakeTelegram
 
 from .test_bot_e2e import ask, bot_settings, engine, fake, serving  # noqa: F401 (fixtures)
 
@@ -96,3 +96,14 @@ async def test_a_chat_that_blocked_the_bot_is_unsubscribed(fake: FakeTelegram, e
         await fake.wait_for(lambda: [f.chat_id for f in _follows(engine, fake).all()] == [ALICE["id"]],
                             what="Bob unsubscribed")
         assert _alerts(fake, BOB["id"]) == []
+
+
+async def test_in_a_group_only_its_admins_follow_a_story(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811
+    async with serving(fake, engine):
+        fake.group("/follow 1", user=ALICE)
+        [refused] = await fake.wait_sent(GROUP["id"], 1)
+        assert refused.text == "Trong nhóm, chỉ quản trị viên của nhóm mới đăng ký theo dõi được."
+        fake.group("/follow 1", user=ADMIN)
+        followed = (await fake.wait_sent(GROUP["id"], 2))[1]
+        assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")
+        assert [f.chat_id for f in _follows(engine, fake).all()] == [GROUP["id"]]

@@ -75,6 +75,12 @@ class Engine:
         assert self._snapshot is not None
         return self._snapshot
 
+    @property
+    def loaded_generation(self) -> str | None:
+        """The generation answering now, without looking for a newer one (None before the first load)."""
+        snapshot = self._snapshot
+        return snapshot.generation if snapshot is not None else None
+
     def refresh(self) -> bool:
         """Switch to the current generation if it changed; True when it did.
 

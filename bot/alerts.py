@@ -100,8 +100,8 @@ async def watch_follows(bot: Bot, engine: Engine, follows: StoryFollows, every: 
     next_due: float | None = None
     while True:
         await asyncio.sleep(every)
-        generation = engine.snapshot.generation
-        if generation == seen and (next_due is None or time.time() < next_due):
+        generation = engine.loaded_generation  # not engine.snapshot: that would load a new index here, on the loop
+        if generation is None or (generation == seen and (next_due is None or time.time() < next_due)):
             continue
         try:
             if follows.store.shared and not await asyncio.to_thread(follows.store.take_lease, LEASE, holder, 60.0):

@@ -204,7 +204,7 @@ async def test_start_shows_example_buttons_that_answer(seed_bot: FakeTelegram) -
     assert answer.quotes and all(q in SEED_TEXT for q in answer.quotes)
     await fake.wait_for(lambda: fake.callback_answered(query), what="the button press answered")
     # The command menu was registered in Vietnamese and English.
-    menu = {"ask", "who", "stories", "timeline", "sources", "start", "help", "reindex"}
+    menu = {"ask", "who", "stories", "timeline", "follow", "following", "sources", "start", "help", "reindex"}
     assert {c["command"] for c in fake.commands[""]} == menu
     assert {c["command"] for c in fake.commands["en"]} == menu
 

@@ -140,7 +140,8 @@ BOT = {
         "buttons under an answer show the whole paragraph.\nIn a group: /ask question, mention me, or reply "
         "to my message.\n\n<b>Commands</b>\n/ask question — ask\n/who [topic] — the parties: who accused, who "
         "denied, who said what, with a map\n/stories — the stories\n/timeline [number or topic] — who said "
-        "what, day by day\n/sources — the articles I have\n/start — introduction and example "
+        "what, day by day\n/follow [number or topic] — follow a story, told when new articles come "
+        "(/following, /unfollow)\n/sources — the articles I have\n/start — introduction and example "
         "questions\n/help — this help\n/reindex — update the index (admins)"
     ),
     "help_admin": (
@@ -163,6 +164,8 @@ COMMANDS = (
     ("help", "How to use the bot"),
     ("stories", "The stories"),
     ("timeline", "A story's statements, day by day"),
+    ("follow", "Follow a story"),
+    ("following", "The stories you follow"),
     ("reindex", "Update the index (admins)"),
 )
 

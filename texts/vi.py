@@ -133,7 +133,8 @@ BOT = {
         "văn.\nTrong nhóm: /ask câu hỏi, nhắc tên tôi, hoặc trả lời tin nhắn của tôi.\n\n<b>Lệnh</b>\n/ask "
         "câu hỏi — hỏi\n/who [chủ đề] — các bên: ai cáo buộc, ai bác bỏ, ai nói gì, kèm bản đồ\n"
         "/stories — các câu chuyện\n/timeline [số hoặc chủ đề] — diễn biến "
-        "theo ngày: ai nói gì, khi nào\n/sources — các bài báo "
+        "theo ngày: ai nói gì, khi nào\n/follow [số hoặc chủ đề] — theo dõi câu chuyện, nhận tin khi có bài "
+        "mới (/following, /unfollow)\n/sources — các bài báo "
         "đang có\n/start — giới thiệu và câu hỏi mẫu\n/help — hướng dẫn này\n/reindex — cập nhật chỉ mục "
         "(quản trị viên)"
     ),
@@ -156,6 +157,8 @@ COMMANDS = (
     ("help", "Hướng dẫn"),
     ("stories", "Các câu chuyện"),
     ("timeline", "Diễn biến một câu chuyện theo ngày"),
+    ("follow", "Theo dõi một câu chuyện"),
+    ("following", "Các câu chuyện đang theo dõi"),
     ("reindex", "Cập nhật chỉ mục (quản trị viên)"),
 )
 

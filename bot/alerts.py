@@ -59,7 +59,8 @@ def due_alerts(engine: Engine, follows: StoryFollows, now: float) -> tuple[list[
         if found is None:
             continue  # the story is gone from the index (its articles removed); nothing new to tell
         name, articles, entries = found
-        new = [a for a in articles if a not in follows.alerted(follow.chat_id, follow.story_id)]
+        told = follows.alerted(follow.chat_id, follow.story_id)
+        new = [a for a in articles if a not in told]
         if not new:
             continue
         if follow.last_alert is not None and now - follow.last_alert < ALERT_EVERY:

@@ -114,7 +114,7 @@ def _proper_positions(words: list[str]) -> list[int]:
         after_name = bool(out) and out[-1] == k - 1 and w[:1].isupper() and w.lower() not in CONNECTORS
         if not after_name and (k in covered or not _is_proper(w)):
             continue
-        if k == 0 and len(words) > 1 and not words[1][:1].isupper() and not w.isupper():
+        if k == 0 and len(words) > 1 and not words[1][:1].isupper() and not w.isupper() and words[1] not in CONNECTORS:
             low = w.lower()
             # A sentence's first word is capitalised anyway: followed by a lowercase syllable it starts a
             # common noun ("Hợp đồng ...", "Tuyên bố trên"); a one-syllable name stands alone ("Vinasun").
@@ -144,8 +144,12 @@ def party_name(span: str) -> str | None:
     # part of the name ("Hội đồng Liên bang (Thương viện Nga) Konstantin Kosachev").
     text = re.sub(r"\s*\([^()]*\)?\s*$", "", text) or text
     # An appositive describes a name already given: keep the name (when the part before names someone).
-    head = _APPOSITIVE.split(text, maxsplit=1)[0].strip()
-    if head != text and _proper_positions(_WORD.findall(head)):
+    parts = _APPOSITIVE.split(text, maxsplit=1)
+    head = parts[0].strip()
+    after = _WORD.findall(parts[1]) if len(parts) > 1 else []
+    # ", EU, Anh và Canada" goes on listing names; ", Phó tổng giám đốc ..." describes the one before.
+    describes = bool(after) and (not _is_proper(after[0]) or bool(_multi(after, 0, TITLES) or _multi(after, 0, BODIES)))
+    if head != text and describes and _proper_positions(_WORD.findall(head)):
         text = head
     # A clause before the name: what follows its last conjunction or verb of saying.
     m = _CLAUSE_END.match(text)
@@ -162,13 +166,18 @@ def party_name(span: str) -> str | None:
     # A body's name capitalises only its first syllable ("Bộ Tài chính", "Cục Hàng không", "phe Dân chủ"):
     # the lowercase syllable after its last capitalised one is part of it; after a person's name it is
     # the verb phrase that follows ("ông Khánh xót xa", "Thủ tướng X hôm nay").
-    if (
-        end + 1 < len(words)
-        and words[end + 1].islower()
-        and _multi(words, start, BODIES)
-        and end - 1 not in proper
-    ):
-        end += 1
+    if _multi(words, start, BODIES) and end - 1 not in proper:
+        while (
+            end + 1 < len(words)
+            and end - proper[-1] < 3
+            and words[end + 1].islower()
+            and words[end + 1] not in CONNECTORS
+        ):
+            end += 1
+    # A coordinated count ends the span: "... tại EU và 5 quốc gia" names the group with it.
+    rest = [w.lower() for w in words[end + 1 :]]
+    if 3 <= len(rest) <= 4 and rest[0] in {"và", "cùng"} and (rest[1].isdigit() or rest[1] in _QUANTIFIERS):
+        end = len(words) - 1
     # Rebuild from the original text to keep its punctuation ("Đài PT-TH", "Bộ KH&ĐT").
     begin = _find_word(text, words, start)
     stop = _find_word(text, words, end) + len(words[end])

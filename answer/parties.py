@@ -28,6 +28,7 @@ from index.statement_store import load_statements
 from index.store import Snapshot
 from index.text import STOPWORDS, content_syllables, fold, syllables
 
+from .entities import display_name, group_by_entity, same_entity, shares_entity
 from .search import Retrieval
 from .types import Answer, Party, Quote
 
@@ -107,9 +108,20 @@ _SAYS = re.compile(
 )
 
 
+# A question for a number, a date or a place ("mỗi bên bao nhiêu", "how many ... has each side",
+# "khi nào", "ở đâu") asks for a fact, even when it names the sides.
+_FACTUAL = re.compile(
+    r"\b(bao nhieu|may (nguoi|ngay|nam|lan|ty|trieu|phan tram)|khi nao|luc nao|ngay nao|nam nao|o dau|"
+    r"tai dau|noi nao|how (many|much|long|old)|when|where|what (date|year|day|time)|which (year|day|date|city))\b"
+)
+
+
 def is_who_question(question: str) -> bool:
-    """True for questions about who accused, denied, responded... or what each side says."""
+    """True for questions about who accused, denied, responded... or what each side says; not for a
+    question for a number, date or place about them ("how many ... has each side?")."""
     folded = " ".join(fold(question).split())
+    if _FACTUAL.search(folded):
+        return False
     return (
         any(p.search(folded) for p in _WHO)
         or bool(_TO_ACCUSE.search(" ".join(question.lower().split())))
@@ -254,23 +266,36 @@ def story_parties(
     statements closest to what the question asks (see `_party`).
     """
     groups: list[list[Statement]] = []
+    named = _question_names(question)
+    story: list[list[list[Statement]]] = []  # per article, its parties
     for article_id in article_ids:
         article = snapshot.article(article_id)
         article_statements = load_statements(snapshot.index_dir, article)
-        for statement in article_statements:
-            if statement.paragraph == 0 or _nested(statement, article_statements):
-                continue  # the headline repeats a claim the body quotes; speech inside speech is the outer speaker's
+        kept = [
+            s
+            for s in article_statements
+            # the headline repeats a claim the body quotes; speech inside speech is the outer speaker's
+            if s.paragraph != 0 and not _nested(s, article_statements)
+        ]
+        article_groups = group_by_entity(kept, _one_party)
+        if story and not (
+            _shares_party(article_groups, [g for a in story for g in a])
+            or any(named and _names_party(g, named) for g in article_groups)
+        ):
+            continue  # another story: its parties and quotes do not belong in this answer
+        story.append(article_groups)
+    for article_groups in story:
+        for new_group in article_groups:
             for group in groups:
-                if same_party(group[0].speaker.text, statement.speaker.text):
-                    group.append(statement)
+                if _one_party(group[0].speaker.text, new_group[0].speaker.text):
+                    group.extend(new_group)
                     break
             else:
-                groups.append([statement])
+                groups.append(list(new_group))
     order = {id(g): k for k, g in enumerate(groups)}
     asked = _topic_words(question)
     ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
-    named = _question_names(question)
     focused = [g for g in ranked if named and _names_party(g, named)]
     if len(focused) > MAX_FOCUSED:
         focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
@@ -278,11 +303,9 @@ def story_parties(
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
     relevance = _relevance(ranked, query_vector, sentences)
     parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES, relevance) for g in ranked]
-    first_of_side = {}
-    for k, p in enumerate(parties):
-        first_of_side.setdefault(p.side, k)
-    # Sides in the order they enter the story; parties that only report or comment come last.
-    return tuple(sorted(parties, key=lambda p: (p.side == 2, first_of_side[p.side])))
+    # Those who accuse first, then the accused's responses, then those who only report or comment;
+    # within a side, in story order.
+    return tuple(sorted(parties, key=lambda p: p.side))
 
 
 # Title words that do not identify a party ("Tổng thống Trump" is named by "Trump").
@@ -305,6 +328,16 @@ def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
         if words and len(words & named) >= min(2, len(words)):
             return True
     return False
+
+
+def _one_party(a: str, b: str) -> bool:
+    """True when two clean names are one party (`same_party`, or one entity by `same_entity`)."""
+    return same_party(a, b) or same_entity(a, b)
+
+
+def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -> bool:
+    """True when an article's parties include one of the story's (a named entity both name)."""
+    return any(shares_entity(g[0].speaker.text, h[0].speaker.text) for g in groups for h in story)
 
 
 def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
@@ -431,13 +464,13 @@ def _party(
         naming = next((s for s in group if s.sentence.start <= main.speaker.start < s.sentence.end), None)
         if naming is not None and naming.sentence != main.sentence:
             chosen.insert(0, naming)
-    speaker = min((s.speaker for s in group if s.speaker_in_sentence), key=lambda sp: sp.start, default=main.speaker)
+    speaker = display_name([s.speaker.text for s in group if s.speaker_in_sentence] or [main.speaker.text])
     acts = {s.act for s in group}
     # A party that denies or rejects anywhere answers the accusations; one that accuses, charges,
     # sues, criticises, demands or threatens makes them; the rest only report or comment.
     side = 1 if acts & {"deny", "reject"} else 0 if acts & SIDES[0] else 1 if "respond" in acts else 2
     return Party(
-        speaker=speaker.text,
+        speaker=speaker,
         act=main.act,
         target=target.text if target else None,
         quotes=tuple(_quote(snapshot, s) for s in chosen),

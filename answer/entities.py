@@ -54,7 +54,8 @@ BODIES = _entries(
     hđxx, viện kiểm sát, đại sứ quán, lãnh sự quán, sở, ubnd, hđnd, ủy ban, uỷ ban, hội đồng, cục, tổng cục, vụ,
     đài, báo, tạp chí, hãng, thông tấn xã, văn phòng, cơ quan, đảng, phe, chính phủ, chính quyền, quốc hội,
     thượng viện, hạ viện, nhà trắng, ban, trường, đại học, hiệp hội, liên đoàn, câu lạc bộ, clb, quân đội,
-    lực lượng, công an, cảnh sát, liên minh, tổ chức, quỹ, nhóm, đội tuyển, phòng, trung tâm, kênh, hội, báo chí"""
+    lực lượng, công an, cảnh sát, liên minh, tổ chức, quỹ, nhóm, đội tuyển, phòng, trung tâm, kênh, hội, báo chí,
+    phái đoàn, phái bộ, cơ quan đại diện"""
 )
 # Heads named by their role in the story, with no proper name needed: courts, prosecutors, organisers.
 _ROLE_BODIES = _entries(
@@ -268,7 +269,13 @@ def shares_entity(a: str, b: str) -> bool:
 
 
 def display_name(names: list[str]) -> str:
-    """The name a party is shown under: of its names, the one that says most (most proper words), first."""
+    """The name a party is shown under: its first mention in story order (news names a party in full
+    the first time: "Liu Pengyu", then "ông Liu"), unless that one holds at most one proper word and
+    another holds more ("ông Liu" before "người phát ngôn ... Liu Pengyu", "Cựu người mẫu" before her name).
+    A group first named by a summary ("... tại EU và 5 quốc gia") keeps it over its later list of members."""
+    first = names[0]
+    if len(name_words(first)) > 1:
+        return first
     return max(names, key=lambda n: (len(name_words(n)), -names.index(n)))
 
 

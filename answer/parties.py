@@ -375,8 +375,11 @@ def same_party(a: str, b: str) -> bool:
         return True
     # A group named by its members' head ("các cơ quan ngoại giao của Trung Quốc tại EU ...", "... tại Na Uy ...")
     # is one party whichever places the sentence lists.
-    heads = [_words(re.split(r"\btại\b|\bở\b", x, maxsplit=1)[0]) for x in (a, b)]
-    plural = all(x.split()[0].lower() in {"các", "những"} for x in (a, b))
+    # Plural is read from the places listed (the clean name has lost its "các"): "tại EU và 5 quốc gia",
+    # "tại Na Uy, Canada, Anh ..."; one embassy "tại Na Uy" and another "tại Washington" stay two parties.
+    split = [re.split(r"\btại\b|\bở\b", x, maxsplit=1) for x in (a, b)]
+    heads = [_words(x[0]) for x in split]
+    plural = all(len(x) == 2 and re.search(r",|\bvà\b|\bcùng\b", x[1]) for x in split)
     return plural and bool(heads[0]) and len(heads[0] & heads[1]) / len(heads[0] | heads[1]) >= 0.75
 
 

@@ -264,8 +264,18 @@ def name_runs(name: str) -> frozenset[str]:
 
 
 def shares_entity(a: str, b: str) -> bool:
-    """True when two party names hold the same proper name (two articles on one story name it)."""
-    return bool(name_runs(a) & name_runs(b))
+    """True when two party names hold the same proper name (two articles on one story name it): a run
+    of proper words in common, or a full name of several words inside a longer run ("Đào Quang Thu"
+    in "Bộ KH-ĐT Đào Quang Thu"), acronyms read without their inner marks ("KH&ĐT" is "KH-ĐT")."""
+    ra, rb = ({_ACRONYM_MARKS.sub("", r) for r in name_runs(x)} for x in (a, b))
+    if ra & rb:
+        return True
+    return any(
+        " " in short and f" {short} " in f" {long} " for x, y in ((ra, rb), (rb, ra)) for short in x for long in y
+    )
+
+
+_ACRONYM_MARKS = re.compile(r"(?<=\w)[&.'’-](?=\w)")
 
 
 def display_name(names: list[str]) -> str:

@@ -42,6 +42,7 @@ MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not 
 MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
 MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
 PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
+ANSWER_QUOTES = 12  # quotes of a whole answer, shared among its parties (each gets PARTY_QUOTES at least)
 OWN_WORDS_SHARE = 0.75  # a statement whose content is this share of its sentence is in the party's own words
 MMR_LAMBDA = 0.7  # further quotes: weight of closeness to the question against likeness to what is quoted
 
@@ -302,7 +303,15 @@ def story_parties(
     # A party the question names is what it asks about: its further statements are quoted too.
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
     relevance = _relevance(ranked, query_vector, sentences)
-    parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES, relevance) for g in ranked]
+    # A story of few parties quotes each in more of its statements (the answer's quotes stay about
+    # ANSWER_QUOTES): one party may stand for several forms of its name, each with its own claim.
+    each = max(PARTY_QUOTES, min(MAX_FOCUS_QUOTES, ANSWER_QUOTES // max(len(ranked), 1)))
+    parties = [
+        _party(snapshot, g, extra, relevance)
+        if any(g is f for f in focused)
+        else _party(snapshot, g, each, relevance, narrow=True)
+        for g in ranked
+    ]
     # Those who accuse first, then the accused's responses, then those who only report or comment;
     # within a side, in story order.
     return tuple(sorted(parties, key=lambda p: p.side))
@@ -437,7 +446,11 @@ def _party(
     group: list[Statement],
     max_quotes: int = PARTY_QUOTES,
     relevance: _Relevance | None = None,
+    *,
+    narrow: bool = False,
 ) -> Party:
+    """One party: its stance's quote first, then up to `max_quotes` in all; `narrow` (a party the question
+    does not name) quotes further only its stances and its own words, never the reporter's narration."""
     # The party's first act that takes a stance, in story order; a plain statement only when it has none.
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
     if main.act in {"say", "other"} and relevance is not None:
@@ -447,7 +460,7 @@ def _party(
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
     chosen = [main]
     others = [s for s in group if s.sentence != main.sentence and _carries_content(s)]
-    if _carries_content(main) and max_quotes <= PARTY_QUOTES:
+    if _carries_content(main) and (narrow or max_quotes <= PARTY_QUOTES):
         # A second quote adds a claim: a further stance (a demand after a denial) or, when the
         # question has a topic to match, the party's own words on it; never a sentence where the
         # reporter narrates what it plainly said.
@@ -460,7 +473,7 @@ def _party(
         if pick is None:
             break
         chosen.append(pick)
-    if max_quotes > PARTY_QUOTES:
+    if max_quotes > PARTY_QUOTES and not narrow:
         chosen.sort(key=lambda s: (s.article_id != main.article_id, s.sentence.start))
     if not main.speaker_in_sentence:
         # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.

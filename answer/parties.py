@@ -305,13 +305,22 @@ def story_parties(
     relevance = _relevance(ranked, query_vector, sentences)
     # A story of few parties quotes each in more of its statements (the answer's quotes stay about
     # ANSWER_QUOTES): one party may stand for several forms of its name, each with its own claim.
-    each = max(PARTY_QUOTES, min(MAX_FOCUS_QUOTES, ANSWER_QUOTES // max(len(ranked), 1)))
+    # ... only when the question names no topic: with one, the quotes are the party's words on it.
+    each = (
+        max(PARTY_QUOTES, min(MAX_FOCUS_QUOTES, ANSWER_QUOTES // max(len(ranked), 1)))
+        if relevance is None
+        else PARTY_QUOTES
+    )
     parties = [
         _party(snapshot, g, extra, relevance)
         if any(g is f for f in focused)
         else _party(snapshot, g, each, relevance, narrow=True)
         for g in ranked
     ]
+    # How central each party is: its weight's rank (a short answer shows the most central ones).
+    by_weight = sorted(range(len(ranked)), key=lambda k: (-_weight(ranked[k], asked), k))
+    parties = [replace(parties[k], central=rank) for rank, k in enumerate(by_weight)]
+    parties.sort(key=lambda p: order[id(ranked[by_weight[p.central]])])
     # Those who accuse first, then the accused's responses, then those who only report or comment;
     # within a side, in story order.
     return tuple(sorted(parties, key=lambda p: p.side))

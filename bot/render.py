@@ -145,12 +145,18 @@ def quote_block(quote: Quote, language: str, *, body: str | None = None, limit: 
 
 def source_line(title: str, url: str | None, paragraph: int, language: str, *, date: str | None = None) -> str:
     """ "Title, đoạn 5, 12/5/2025", the title linked when the article has a web address."""
+    name = _title_link(title, url)
+    when = format_date(date, language)
+    return f"{name}, {FRAMES[language]['paragraph']} {paragraph}" + (f", {when}" if when else "")
+
+
+def _title_link(title: str, url: str | None) -> str:
+    """The article's title, escaped, linked when the article has a web address."""
     name = escape(title)
     if is_web_url(url):
         assert url is not None
         name = f'<a href="{html.escape(url, quote=True)}">{name}</a>'
-    when = format_date(date, language)
-    return f"{name}, {FRAMES[language]['paragraph']} {paragraph}" + (f", {when}" if when else "")
+    return name
 
 
 def is_web_url(url: str | None) -> bool:
@@ -177,7 +183,6 @@ def _fit(message: str) -> str:
 MAX_PARTY_QUOTE = 1200  # a party's quote longer than this is cut; its button shows the whole paragraph
 SHORT_PARTIES = 5  # a who-answer shows the most central parties; "+N" shows the rest
 MAX_SHORT_ANSWER = 1500  # characters of a who-answer on Telegram
-MIN_SHORT_QUOTE = 80  # a quote is never cut shorter than this in a short answer
 
 
 def render_parties(
@@ -186,7 +191,7 @@ def render_parties(
     """A who-question's answer: each party in bold with what it did and to whom, then its quotes and sources.
 
     Short by default: the SHORT_PARTIES most central parties (in the answer's order), one quote each
-    (its stance), cut so the message stays within MAX_SHORT_ANSWER characters, and "+N" / "more
+    (its stance) whole, as many as fit MAX_SHORT_ANSWER characters, and "+N" / "more
     quotes" buttons (callback `more:<language>:p|q`) for the rest. `full` lists every party with all its
     quotes, split between parties when it does not fit one message. Each party shown has a numbered
     "full paragraph" button.
@@ -194,18 +199,24 @@ def render_parties(
     header = "\n\n".join([*head, f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"])
     if full:
         return _render_all_parties(parties, language, header)
-    central = sorted(range(len(parties)), key=lambda k: (parties[k].central, k))[:SHORT_PARTIES]
-    shown = [parties[k] for k in sorted(central)]
-    lines = [_party_line(number, party, language) for number, party in enumerate(shown, 1)]
-    sources = [source_line(p.quotes[0].title, p.quotes[0].url, p.quotes[0].paragraph, language) for p in shown]
-    frame = utf16_len(header) + sum(
-        utf16_len(f"\n\n{line}\n<blockquote></blockquote>\n— {src}") for line, src in zip(lines, sources)
-    )
-    room = max(MIN_SHORT_QUOTE, (MAX_SHORT_ANSWER - frame) // max(len(shown), 1))
-    blocks = [
-        f"{line}\n<blockquote>{escape(shorten_escaped(p.quotes[0].text, room))}</blockquote>\n— {src}"
-        for line, p, src in zip(lines, shown, sources)
-    ]
+    # The most central parties whose whole quotes fit MAX_SHORT_ANSWER: a quote is never cut here (it must
+    # stay word for word); a party that does not fit waits behind the "+N" button instead. When every quote
+    # comes from one article, its title is said once, under the last quote, and each quote names its paragraph.
+    ranked = sorted(range(len(parties)), key=lambda k: (parties[k].central, k))[:SHORT_PARTIES]
+    one_article = len({parties[k].quotes[0].article_id for k in ranked}) == 1
+    chosen: list[int] = []
+    used = utf16_len(header)
+    for k in ranked:
+        cost = utf16_len("\n\n" + _short_block(len(chosen) + 1, parties[k], language, paragraph_only=one_article))
+        if chosen and used + cost > MAX_SHORT_ANSWER:
+            continue
+        chosen.append(k)
+        used += cost
+    shown = [parties[k] for k in sorted(chosen)]
+    blocks = [_short_block(n, p, language, paragraph_only=one_article) for n, p in enumerate(shown, 1)]
+    if one_article:
+        first = shown[0].quotes[0]
+        blocks[-1] += "\n— " + _title_link(first.title, first.url)
     body = _fit("\n\n".join([header, *blocks]))
     buttons = [_paragraph_button(number, party.quotes[0], language) for number, party in enumerate(shown, 1)]
     hidden = len(parties) - len(shown)
@@ -216,6 +227,16 @@ def render_parties(
     if any(len(p.quotes) > 1 for p in shown):
         buttons.append(InlineKeyboardButton(text(language, "more_quotes"), callback_data=f"more:{language}:q"))
     return [Outgoing(body, _keyboard(buttons))]
+
+
+def _short_block(number: int, party: Party, language: str, *, paragraph_only: bool = False) -> str:
+    """A party in the short who-answer: its line, its first quote whole, the quote's source (or its paragraph)."""
+    quote = party.quotes[0]
+    if paragraph_only:
+        source = f"{FRAMES[language]['paragraph']} {quote.paragraph}"
+    else:
+        source = source_line(quote.title, quote.url, quote.paragraph, language)
+    return f"{_party_line(number, party, language)}\n<blockquote>{escape(quote.text)}</blockquote>\n— {source}"
 
 
 def _party_line(number: int, party: Party, language: str) -> str:

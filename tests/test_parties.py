@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -276,13 +278,18 @@ def test_telegram_party_answer_is_compact_html_with_buttons(seed_engine):
     html = messages[0].text
     check_text(html, "HTML")
     check_markup(messages[0].keyboard.to_dict())
-    # Short: the five most central parties, one quote each, within 1,500 characters.
-    assert html.count("<blockquote>") == 5 and len(html) <= 1500 and "<b>Bộ Tư pháp Mỹ</b> — buộc tội" in html
+    # Short: the most central parties (five at most), one whole quote each, within 1,500 characters.
+    shown = html.count("<blockquote>")
+    assert 3 <= shown <= 5 and len(html) <= 1500 and "<b>Bộ Tư pháp Mỹ</b> — buộc tội" in html
+    article = seed_engine.snapshot.article(answer.quotes[0].article_id).text
+    for quoted in re.findall(r"<blockquote>(.*?)</blockquote>", html, flags=re.S):
+        assert unescape(quoted) in article  # word for word: never cut
     assert "Nguyễn Phương" not in html
     buttons = [b for row in messages[0].keyboard.inline_keyboard for b in row]
     labels = [b.text for b in buttons]
     assert len(set(labels)) == len(labels) and len({b.callback_data for b in buttons}) == len(buttons)
-    assert "more:vi:p" in {b.callback_data for b in buttons} and any(str(len(answer.parties) - 5) in t for t in labels)
+    hidden = str(len(answer.parties) - shown)
+    assert "more:vi:p" in {b.callback_data for b in buttons} and any(hidden in t for t in labels)
     # "+N" shows every party with all its quotes.
     full = render.render_parties(answer.parties, "vi", full=True)
     assert sum(m.text.count("<blockquote>") for m in full) == len(answer.quotes)

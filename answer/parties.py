@@ -28,6 +28,7 @@ from index.statement_store import load_statements
 from index.store import Snapshot
 from index.text import STOPWORDS, content_syllables, fold, syllables
 
+from .entities import display_name, group_by_entity, same_entity, shares_entity
 from .search import Retrieval
 from .types import Answer, Party, Quote
 
@@ -41,6 +42,7 @@ MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not 
 MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
 MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
 PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
+ANSWER_QUOTES = 12  # quotes of a whole answer, shared among its parties (each gets PARTY_QUOTES at least)
 OWN_WORDS_SHARE = 0.75  # a statement whose content is this share of its sentence is in the party's own words
 MMR_LAMBDA = 0.7  # further quotes: weight of closeness to the question against likeness to what is quoted
 
@@ -107,9 +109,20 @@ _SAYS = re.compile(
 )
 
 
+# A question for a number, a date or a place ("mỗi bên bao nhiêu", "how many ... has each side",
+# "khi nào", "ở đâu") asks for a fact, even when it names the sides.
+_FACTUAL = re.compile(
+    r"\b(bao nhieu|may (nguoi|ngay|nam|lan|ty|trieu|phan tram)|khi nao|luc nao|ngay nao|nam nao|o dau|"
+    r"tai dau|noi nao|how (many|much|long|old)|when|where|what (date|year|day|time)|which (year|day|date|city))\b"
+)
+
+
 def is_who_question(question: str) -> bool:
-    """True for questions about who accused, denied, responded... or what each side says."""
+    """True for questions about who accused, denied, responded... or what each side says; not for a
+    question for a number, date or place about them ("how many ... has each side?")."""
     folded = " ".join(fold(question).split())
+    if _FACTUAL.search(folded):
+        return False
     return (
         any(p.search(folded) for p in _WHO)
         or bool(_TO_ACCUSE.search(" ".join(question.lower().split())))
@@ -254,35 +267,63 @@ def story_parties(
     statements closest to what the question asks (see `_party`).
     """
     groups: list[list[Statement]] = []
+    named = _question_names(question)
+    story: list[list[list[Statement]]] = []  # per article, its parties
     for article_id in article_ids:
         article = snapshot.article(article_id)
         article_statements = load_statements(snapshot.index_dir, article)
-        for statement in article_statements:
-            if statement.paragraph == 0 or _nested(statement, article_statements):
-                continue  # the headline repeats a claim the body quotes; speech inside speech is the outer speaker's
+        kept = [
+            s
+            for s in article_statements
+            # the headline repeats a claim the body quotes; speech inside speech is the outer speaker's
+            if s.paragraph != 0 and not _nested(s, article_statements)
+        ]
+        article_groups = group_by_entity(kept, _one_party)
+        if story and not (
+            _shares_party(article_groups, [g for a in story for g in a])
+            or any(named and _names_party(g, named) for g in article_groups)
+        ):
+            continue  # another story: its parties and quotes do not belong in this answer
+        story.append(article_groups)
+    for article_groups in story:
+        for new_group in article_groups:
             for group in groups:
-                if same_party(group[0].speaker.text, statement.speaker.text):
-                    group.append(statement)
+                if _one_party(group[0].speaker.text, new_group[0].speaker.text):
+                    group.extend(new_group)
                     break
             else:
-                groups.append([statement])
+                groups.append(list(new_group))
     order = {id(g): k for k, g in enumerate(groups)}
     asked = _topic_words(question)
     ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
-    named = _question_names(question)
     focused = [g for g in ranked if named and _names_party(g, named)]
     if len(focused) > MAX_FOCUSED:
         focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
     # A party the question names is what it asks about: its further statements are quoted too.
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
     relevance = _relevance(ranked, query_vector, sentences)
-    parties = [_party(snapshot, g, extra if any(g is f for f in focused) else PARTY_QUOTES, relevance) for g in ranked]
-    first_of_side = {}
-    for k, p in enumerate(parties):
-        first_of_side.setdefault(p.side, k)
-    # Sides in the order they enter the story; parties that only report or comment come last.
-    return tuple(sorted(parties, key=lambda p: (p.side == 2, first_of_side[p.side])))
+    # A story of few parties quotes each in more of its statements (the answer's quotes stay about
+    # ANSWER_QUOTES): one party may stand for several forms of its name, each with its own claim.
+    # ... only when the question names no topic: with one, the quotes are the party's words on it.
+    each = (
+        max(PARTY_QUOTES, min(MAX_FOCUS_QUOTES, ANSWER_QUOTES // max(len(ranked), 1)))
+        if relevance is None
+        else PARTY_QUOTES
+    )
+    parties = [
+        _party(snapshot, g, extra, relevance)
+        if any(g is f for f in focused)
+        else _party(snapshot, g, each, relevance, narrow=True)
+        for g in ranked
+    ]
+    # How central each party is: its weight's rank (a short answer shows the most central ones).
+    by_weight = sorted(range(len(ranked)), key=lambda k: (-_weight(ranked[k], asked), k))
+    parties = [replace(parties[k], central=rank) for rank, k in enumerate(by_weight)]
+    parties.sort(key=lambda p: order[id(ranked[by_weight[p.central]])])
+    # Those who accuse first, then the accused's responses, then those who only report or comment;
+    # within a side, in story order.
+    return tuple(sorted(parties, key=lambda p: p.side))
 
 
 # Title words that do not identify a party ("Tổng thống Trump" is named by "Trump").
@@ -305,6 +346,16 @@ def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
         if words and len(words & named) >= min(2, len(words)):
             return True
     return False
+
+
+def _one_party(a: str, b: str) -> bool:
+    """True when two clean names are one party (`same_party`, or one entity by `same_entity`)."""
+    return same_party(a, b) or same_entity(a, b)
+
+
+def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -> bool:
+    """True when an article's parties include one of the story's (a named entity both name)."""
+    return any(shares_entity(g[0].speaker.text, h[0].speaker.text) for g in groups for h in story)
 
 
 def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
@@ -342,8 +393,11 @@ def same_party(a: str, b: str) -> bool:
         return True
     # A group named by its members' head ("các cơ quan ngoại giao của Trung Quốc tại EU ...", "... tại Na Uy ...")
     # is one party whichever places the sentence lists.
-    heads = [_words(re.split(r"\btại\b|\bở\b", x, maxsplit=1)[0]) for x in (a, b)]
-    plural = all(x.split()[0].lower() in {"các", "những"} for x in (a, b))
+    # Plural is read from the places listed (the clean name has lost its "các"): "tại EU và 5 quốc gia",
+    # "tại Na Uy, Canada, Anh ..."; one embassy "tại Na Uy" and another "tại Washington" stay two parties.
+    split = [re.split(r"\btại\b|\bở\b", x, maxsplit=1) for x in (a, b)]
+    heads = [_words(x[0]) for x in split]
+    plural = all(len(x) == 2 and re.search(r",|\bvà\b|\bcùng\b", x[1]) for x in split)
     return plural and bool(heads[0]) and len(heads[0] & heads[1]) / len(heads[0] | heads[1]) >= 0.75
 
 
@@ -401,7 +455,11 @@ def _party(
     group: list[Statement],
     max_quotes: int = PARTY_QUOTES,
     relevance: _Relevance | None = None,
+    *,
+    narrow: bool = False,
 ) -> Party:
+    """One party: its stance's quote first, then up to `max_quotes` in all; `narrow` (a party the question
+    does not name) quotes further only its stances and its own words, never the reporter's narration."""
     # The party's first act that takes a stance, in story order; a plain statement only when it has none.
     main = min(group, key=lambda s: (_STANCE_RANK.get(s.act, 0), s.nominal, group.index(s)))
     if main.act in {"say", "other"} and relevance is not None:
@@ -411,7 +469,7 @@ def _party(
     target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
     chosen = [main]
     others = [s for s in group if s.sentence != main.sentence and _carries_content(s)]
-    if _carries_content(main) and max_quotes <= PARTY_QUOTES:
+    if _carries_content(main) and (narrow or max_quotes <= PARTY_QUOTES):
         # A second quote adds a claim: a further stance (a demand after a denial) or, when the
         # question has a topic to match, the party's own words on it; never a sentence where the
         # reporter narrates what it plainly said.
@@ -424,20 +482,20 @@ def _party(
         if pick is None:
             break
         chosen.append(pick)
-    if max_quotes > PARTY_QUOTES:
+    if max_quotes > PARTY_QUOTES and not narrow:
         chosen.sort(key=lambda s: (s.article_id != main.article_id, s.sentence.start))
     if not main.speaker_in_sentence:
         # The sentence only says "ông"/"cơ quan này": add the one that names the speaker.
         naming = next((s for s in group if s.sentence.start <= main.speaker.start < s.sentence.end), None)
         if naming is not None and naming.sentence != main.sentence:
             chosen.insert(0, naming)
-    speaker = min((s.speaker for s in group if s.speaker_in_sentence), key=lambda sp: sp.start, default=main.speaker)
+    speaker = display_name([s.speaker.text for s in group if s.speaker_in_sentence] or [main.speaker.text])
     acts = {s.act for s in group}
     # A party that denies or rejects anywhere answers the accusations; one that accuses, charges,
     # sues, criticises, demands or threatens makes them; the rest only report or comment.
     side = 1 if acts & {"deny", "reject"} else 0 if acts & SIDES[0] else 1 if "respond" in acts else 2
     return Party(
-        speaker=speaker.text,
+        speaker=speaker,
         act=main.act,
         target=target.text if target else None,
         quotes=tuple(_quote(snapshot, s) for s in chosen),

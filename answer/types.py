@@ -95,6 +95,7 @@ class Party:
     target: str | None
     quotes: tuple[Quote, ...]
     side: int  # 0 accusing/charging/demanding, 1 denying/rejecting/responding, 2 the others
+    central: int = 0  # rank by how central the party is to the story and question (0: most)
 
 
 def group_of(*, foreign: bool, unaccented: bool) -> str:

@@ -1,4 +1,5 @@
-"""Buttons under the bot's messages: example questions, a quote's full paragraph, /sources and /timeline pages.
+"""Buttons under the bot's messages: example questions, a quote's full paragraph, more parties or quotes,
+/sources and /timeline pages.
 """
 
 from __future__ import annotations
@@ -140,4 +141,30 @@ async def on_paragraph(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     article, number = found
     body = article.paragraph_text(number)
     date = article_date(article)
-    await reply(message, render.render_paragraph(article.title, article.url, number, body, ref.language, date=date))
+    begin = article.paragraphs[number - 1].start
+    mark = (ref.start - begin, ref.end - begin)  # the quote, marked in its paragraph
+    shown = render.render_paragraph(article.title, article.url, number, body, ref.language, date=date, mark=mark)
+    await reply(message, shown)
+
+
+async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "+N" and "more quotes" buttons under a short who-answer: every party with all its quotes.
+
+    The answer is a reply to the reader's question, so the question is asked again (answers are
+    deterministic for an unchanged index); nothing is kept per chat.
+    """
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = user_language(query.from_user)
+    message = query.message if isinstance(query.message, Message) else None
+    asked = message.reply_to_message if message is not None else None
+    question = asked.text if asked is not None else None
+    if message is None or not question:
+        await acknowledge(query, text(lang, "button_stale"))
+        return
+    await acknowledge(query)
+    answer = await asyncio.to_thread(state(context).engine.ask, question)
+    if not answer.parties:
+        await acknowledge(query, text(lang, "button_stale"))
+        return
+    await reply(message, render.render_parties(answer.parties, answer.language, full=True))

@@ -25,7 +25,7 @@ from telegram.ext import (
 from answer.engine import Engine
 from texts import text
 
-from .buttons import on_example, on_paragraph, on_sources_page, on_timeline_page, on_unknown_button
+from .buttons import on_example, on_more, on_paragraph, on_sources_page, on_timeline_page, on_unknown_button
 from .commands import (
     on_help,
     on_non_text,
@@ -94,6 +94,7 @@ def handlers(settings: BotSettings) -> list[BaseHandler]:
         MessageHandler(NON_TEXT & (PRIVATE | ADDRESSED), on_non_text),
         CallbackQueryHandler(on_example, pattern=r"^ask:"),
         CallbackQueryHandler(on_paragraph, pattern=r"^para:"),
+        CallbackQueryHandler(on_more, pattern=r"^more:"),
         CallbackQueryHandler(on_upload_choice, pattern=r"^up:"),
         CallbackQueryHandler(on_sources_page, pattern=r"^src:"),
         CallbackQueryHandler(on_timeline_page, pattern=r"^tl:"),

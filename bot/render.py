@@ -147,12 +147,18 @@ def quote_block(quote: Quote, language: str, *, body: str | None = None, limit: 
 
 def source_line(title: str, url: str | None, paragraph: int, language: str, *, date: str | None = None) -> str:
     """ "Title, đoạn 5, 12/5/2025", the title linked when the article has a web address."""
+    name = _title_link(title, url)
+    when = format_date(date, language)
+    return f"{name}, {FRAMES[language]['paragraph']} {paragraph}" + (f", {when}" if when else "")
+
+
+def _title_link(title: str, url: str | None) -> str:
+    """The article's title, escaped, linked when the article has a web address."""
     name = escape(title)
     if is_web_url(url):
         assert url is not None
         name = f'<a href="{html.escape(url, quote=True)}">{name}</a>'
-    when = format_date(date, language)
-    return f"{name}, {FRAMES[language]['paragraph']} {paragraph}" + (f", {when}" if when else "")
+    return name
 
 
 def is_web_url(url: str | None) -> bool:
@@ -177,30 +183,92 @@ def _fit(message: str) -> str:
 # --- parties: who accused whom ----------------------------------------------------------------
 
 MAX_PARTY_QUOTE = 1200  # a party's quote longer than this is cut; its button shows the whole paragraph
+SHORT_PARTIES = 5  # a who-answer shows the most central parties; "+N" shows the rest
+MAX_SHORT_ANSWER = 1500  # characters of a who-answer on Telegram
 
 
-
-def render_parties(parties: Sequence[Party], language: str, *, head: Sequence[str] = ()) -> list[Outgoing]:
+def render_parties(
+    parties: Sequence[Party], language: str, *, head: Sequence[str] = (), full: bool = False
+) -> list[Outgoing]:
     """A who-question's answer: each party in bold with what it did and to whom, then its quotes and sources.
 
-    Split between parties when it does not fit one message; each party has a
-    "full paragraph" button under its message.
+    Short by default: the SHORT_PARTIES most central parties (in the answer's order), one quote each
+    (its stance) whole, as many as fit MAX_SHORT_ANSWER characters, and "+N" / "more
+    quotes" buttons (callback `more:<language>:p|q`) for the rest. `full` lists every party with all its
+    quotes, split between parties when it does not fit one message. Each party shown has a numbered
+    "full paragraph" button.
     """
-    current = "\n\n".join([*head, f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"])
-    messages: list[Outgoing] = []
+    header = "\n\n".join([*head, f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"])
+    if full:
+        return _render_all_parties(parties, language, header)
+    # The most central parties whose whole quotes fit MAX_SHORT_ANSWER: a quote is never cut here (it must
+    # stay word for word); a party that does not fit waits behind the "+N" button instead. When every quote
+    # comes from one article, its title is said once, under the last quote, and each quote names its paragraph.
+    ranked = sorted(range(len(parties)), key=lambda k: (parties[k].central, k))[:SHORT_PARTIES]
+    one_article = len({parties[k].quotes[0].article_id for k in ranked}) == 1
+    chosen: list[int] = []
+    used = utf16_len(header)
+    for k in ranked:
+        cost = utf16_len("\n\n" + _short_block(len(chosen) + 1, parties[k], language, paragraph_only=one_article))
+        if chosen and used + cost > MAX_SHORT_ANSWER:
+            continue
+        chosen.append(k)
+        used += cost
+    shown = [parties[k] for k in sorted(chosen)]
+    blocks = [_short_block(n, p, language, paragraph_only=one_article) for n, p in enumerate(shown, 1)]
+    if one_article:
+        first = shown[0].quotes[0]
+        blocks[-1] += "\n— " + _title_link(first.title, first.url)
+    body = _fit("\n\n".join([header, *blocks]))
+    buttons = [_paragraph_button(number, party.quotes[0], language) for number, party in enumerate(shown, 1)]
+    hidden = len(parties) - len(shown)
+    if hidden:
+        buttons.append(
+            InlineKeyboardButton(text(language, "more_parties", count=hidden), callback_data=f"more:{language}:p")
+        )
+    if any(len(p.quotes) > 1 for p in shown):
+        buttons.append(InlineKeyboardButton(text(language, "more_quotes"), callback_data=f"more:{language}:q"))
+    return [Outgoing(body, _keyboard(buttons))]
+
+
+def _short_block(number: int, party: Party, language: str, *, paragraph_only: bool = False) -> str:
+    """A party in the short who-answer: its line, its first quote whole, the quote's source (or its paragraph)."""
+    quote = party.quotes[0]
+    if paragraph_only:
+        source = f"{FRAMES[language]['paragraph']} {quote.paragraph}"
+    else:
+        source = source_line(quote.title, quote.url, quote.paragraph, language)
+    return f"{_party_line(number, party, language)}\n<blockquote>{escape(quote.text)}</blockquote>\n— {source}"
+
+
+def _party_line(number: int, party: Party, language: str) -> str:
+    act = act_phrase(party, language)
+    return f"{number}. <b>{escape(party.speaker)}</b>" + (f" — {escape(act)}" if act else "")
+
+
+def _paragraph_button(number: int, quote: Quote, language: str) -> InlineKeyboardButton:
+    # Numbered after its party: no two buttons alike even when two quotes share a paragraph number.
+    label = f"📄 {number}. " + text(language, "full_paragraph", paragraph=quote.paragraph)
+    return InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language))
+
+
+def _render_all_parties(parties: Sequence[Party], language: str, header: str) -> list[Outgoing]:
+    """Every party with all its quotes; a button per quoted paragraph (once each)."""
+    current, messages = header, []
     buttons: list[InlineKeyboardButton] = []
+    seen: set[tuple[str, int]] = set()
     for number, party in enumerate(parties, 1):
-        act = act_phrase(party, language)
-        lines = [f"{number}. <b>{escape(party.speaker)}</b>" + (f" — {escape(act)}" if act else "")]
+        lines = [_party_line(number, party, language)]
         lines += [quote_block(q, language, limit=MAX_PARTY_QUOTE) for q in party.quotes]
         block = "\n".join(lines)
         if not fits(f"{current}\n\n{block}"):
             messages.append(Outgoing(current, _keyboard(buttons)))
             current, buttons = "", []
         current = f"{current}\n\n{block}" if current else block
-        quote = party.quotes[-1]
-        label = f"📄 {number}. " + text(language, "full_paragraph", paragraph=quote.paragraph)
-        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language)))
+        for quote in party.quotes:
+            if (quote.article_id, quote.paragraph) not in seen:
+                seen.add((quote.article_id, quote.paragraph))
+                buttons.append(_paragraph_button(number, quote, language))
     messages.append(Outgoing(current, _keyboard(buttons)))
     return messages
 
@@ -259,11 +327,27 @@ def parse_paragraph_callback(data: str) -> ParagraphRef | None:
     return ParagraphRef(parts[1], parts[2], paragraph, start, end, parts[6])
 
 
+MAX_MARKED_PARAGRAPH = 1200  # characters of a paragraph shown around a marked quote
+
+
 def render_paragraph(
-    title: str, url: str | None, paragraph: int, body: str, language: str, *, date: str | None = None
+    title: str,
+    url: str | None,
+    paragraph: int,
+    body: str,
+    language: str,
+    *,
+    date: str | None = None,
+    mark: tuple[int, int] | None = None,
 ) -> list[Outgoing]:
-    """A whole paragraph in a blockquote with its source, over several messages if it is very long."""
+    """A whole paragraph in a blockquote with its source, over several messages if it is very long.
+
+    With `mark` (the quote's offsets in `body`), the quote is shown in bold, and a paragraph longer
+    than MAX_MARKED_PARAGRAPH is cut around it (at sentence ends or spaces, with ellipses): one message.
+    """
     source = f"— {source_line(title, url, paragraph, language, date=date)}"
+    if mark is not None and 0 <= mark[0] < mark[1] <= len(body):
+        return [Outgoing(f"<blockquote>{_marked(body, *mark)}</blockquote>\n{source}")]
     budget = MAX_MESSAGE - utf16_len(f"<blockquote></blockquote>\n{source}") - 16
     pieces = split_plain(body, budget)
     out = []
@@ -271,6 +355,28 @@ def render_paragraph(
         suffix = f" ({text(language, 'more')} {number}/{len(pieces)})" if len(pieces) > 1 else ""
         out.append(Outgoing(f"<blockquote>{escape(piece)}</blockquote>\n{source}{suffix}"))
     return out
+
+
+def _marked(body: str, start: int, end: int) -> str:
+    """`body` escaped with body[start:end] in bold, cut to about MAX_MARKED_PARAGRAPH characters around it."""
+    spare = max(0, MAX_MARKED_PARAGRAPH - (end - start)) // 2
+    lo, hi = max(0, start - spare), min(len(body), end + spare)
+    if lo > 0:
+        cut = max(body.rfind(". ", lo, start), body.rfind(" ", lo, start))
+        lo = cut + 1 if cut >= lo else lo
+    if hi < len(body):
+        cut = body.find(" ", end, hi)
+        hi = cut if cut != -1 else hi
+    before, quote, after = body[lo:start].lstrip(), body[start:end], body[end:hi].rstrip()
+    if utf16_len(escape(quote)) > MAX_MESSAGE - 600:
+        quote = shorten_escaped(quote, MAX_MESSAGE - 600)
+    return (
+        (ELLIPSIS if lo > 0 else "")
+        + escape(before)
+        + f"<b>{escape(quote)}</b>"
+        + escape(after)
+        + (ELLIPSIS if hi < len(body) else "")
+    )
 
 
 # --- article list, start, help -----------------------------------------------------------------

@@ -15,12 +15,14 @@ news_dev's score.py counts it (a party also counts when one of its
 from __future__ import annotations
 
 import json
+import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from answer.entities import name_runs, same_entity
 from answer.types import Answer
 from index.articles import Article, SkippedFile, load_article
 from index.attribution import extract_statements
@@ -179,6 +181,7 @@ class CoverQuestion:
     question: str
     gold: tuple[str, ...]
     gold_alt: tuple[tuple[str, ...], ...]
+    articles: tuple[str, ...] = ()  # the story's articles (`article`, or `articles` when it spans several)
 
 
 def load_cover_questions(path: Path) -> list[CoverQuestion]:
@@ -193,7 +196,8 @@ def load_cover_questions(path: Path) -> list[CoverQuestion]:
                 continue
             gold = tuple(_nfc(g) for g in row["gold"])
             alt = row.get("gold_alt") or [[] for _ in gold]
-            out.append(CoverQuestion(row["q"], gold, tuple(tuple(_nfc(a) for a in al) for al in alt)))
+            story = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
+            out.append(CoverQuestion(row["q"], gold, tuple(tuple(_nfc(a) for a in al) for al in alt), story))
         except (ValueError, KeyError, TypeError) as err:
             raise StorybotError(
                 f'{path}, line {number}: not a question record ({err}); needs "q", "mode", "gold"'
@@ -217,7 +221,82 @@ def cover_coverage(questions: list[CoverQuestion], ask: Callable[[str], Answer])
     }
 
 
-def party_figures(dataset: Path, articles_dir: Path, ask: Callable[[str], Answer]) -> dict[str, dict[str, float | int]]:
+_ACCUSING = frozenset({"accuse", "sue", "charge", "demand", "threaten", "criticize"})
+_RESPONDING = frozenset({"deny", "reject", "respond"})
+
+
+def party_answer_figures(
+    questions: list[CoverQuestion],
+    answers: list[Answer],
+    gold: list[GoldStatement],
+    telegram_length: Callable[[Answer], int] | None = None,
+) -> dict[str, float | int]:
+    """How far a reader can trust the party answers of the cover questions.
+
+    - name precision: share of listed parties, in answers about a labelled article, whose name is a
+      labelled speaker's or names the same entity (a proper name in common, or one span inside the other);
+    - duplicates: share of listed parties that are a second entry for an entity listed before them
+      (the same name without titles, or a titled short form of it);
+    - off-story quotes: quotes from an article outside the question's story (its `article`/`articles`);
+    - accusers first: share of answers where no party labelled only as accusing (accuse, sue, charge,
+      demand, threaten, criticise) comes after one labelled as responding (deny, reject, respond);
+    - median Telegram length of the answers (characters), when `telegram_length` is given.
+    """
+    by_article: dict[str, list[GoldStatement]] = {}
+    for g in gold:
+        by_article.setdefault(g.article, []).append(g)
+    listed = precise = duplicates = off_story = quotes = ordered = judged = 0
+    lengths = []
+    for q, answer in zip(questions, answers):
+        story = set(q.articles)
+        quotes += len(answer.quotes)
+        off_story += sum(bool(story) and quote.article_id not in story for quote in answer.quotes)
+        if telegram_length is not None and answer.parties:
+            lengths.append(telegram_length(answer))
+        labelled = [g for a in q.articles for g in by_article.get(a, [])]
+        names = [p.speaker for p in answer.parties]
+        for k, name in enumerate(names):
+            duplicates += any(same_entity(name, earlier) for earlier in names[:k])
+        if not labelled or not answer.parties:
+            continue
+        judged += 1
+        roles = []
+        for name in names:
+            listed += 1
+            acts = {g.act for g in labelled if _same_entity(name, g.speaker)}
+            precise += bool(acts)
+            roles.append("accuser" if acts and acts <= _ACCUSING else "responder" if acts & _RESPONDING else "")
+        first_response = next((k for k, r in enumerate(roles) if r == "responder"), len(roles))
+        ordered += "accuser" not in roles[first_response:]
+    total = sum(len(a.parties) for a in answers)
+    out: dict[str, float | int] = {
+        "parties_listed": total,
+        "name_precision": round(precise / listed, 3) if listed else 0.0,
+        "duplicates": round(duplicates / total, 3) if total else 0.0,
+        "off_story_quotes": off_story,
+        "quotes": quotes,
+        "accusers_first": round(ordered / judged, 3) if judged else 0.0,
+    }
+    if lengths:
+        out["median_telegram_chars"] = int(statistics.median(lengths))
+    return out
+
+
+def _same_entity(a: str, b: str) -> bool:
+    """True when a listed name and a labelled one name one entity: one inside the other, a proper name
+    of several syllables in common, or the same core name (`index.entities.same_entity`)."""
+    la, lb = " ".join(a.lower().split()), " ".join(b.lower().split())
+    if la == lb or (len(la) > 3 and la in lb) or (len(lb) > 3 and lb in la) or same_entity(a, b):
+        return True
+    return any(" " in r for r in name_runs(a) & name_runs(b))
+
+
+def party_figures(
+    dataset: Path,
+    articles_dir: Path,
+    ask: Callable[[str], Answer],
+    telegram_length: Callable[[Answer], int] | None = None,
+) -> dict[str, dict[str, float | int]]:
     """Attribution P/R/F1 and cover coverage when the dataset's folder holds the files they need.
 
     `attributions.jsonl` (labelled statements) and `questions.jsonl` (news_dev
@@ -233,7 +312,11 @@ def party_figures(dataset: Path, articles_dir: Path, ask: Callable[[str], Answer
     if questions.is_file():
         cover = load_cover_questions(questions)
         if cover:
-            out["party-coverage"] = cover_coverage(cover, ask)
+            answers = [ask(q.question) for q in cover]
+            by_question = dict(zip([q.question for q in cover], answers))
+            out["party-coverage"] = cover_coverage(cover, lambda text: by_question[text])
+            gold = load_gold(labels) if labels.is_file() else []
+            out["party-answers"] = party_answer_figures(cover, answers, gold, telegram_length)
     return out
 
 
@@ -252,5 +335,14 @@ def format_party_report(report: dict[str, dict[str, float | int]]) -> str:
         lines.append(
             f"party coverage: {c['questions']} multi-party questions; parties quoted {c['cover']:.3f} "
             f"({c['cover_alt']:.3f} counting other phrasings)"
+        )
+    if "party-answers" in report:
+        c = report["party-answers"]
+        length = c.get("median_telegram_chars")
+        lines.append(
+            f"party answers: {c['parties_listed']} parties listed; name precision {c['name_precision']:.3f}, "
+            f"duplicates {c['duplicates']:.3f}, off-story quotes {c['off_story_quotes']} of {c['quotes']}, "
+            f"accusers first {c['accusers_first']:.3f}"
+            + (f", median Telegram answer {length} characters" if length is not None else "")
         )
     return "\n".join(lines)

@@ -135,7 +135,8 @@ async def test_private_question_answered_with_verbatim_quote(seed_bot: FakeTeleg
     for quote in answer.quotes:
         assert quote in SEED_TEXT  # word for word from the article file
     assert "đồng minh" in " ".join(answer.quotes)
-    assert f"— {SEED_TITLE}, đoạn " in answer.text
+    # One article: each quote names its paragraph, the article's title is said once beneath them.
+    assert "— đoạn " in answer.text and answer.text.endswith(f"— {SEED_TITLE}")
     # "typing…" was shown in that chat before the answer came.
     actions = [c for c in fake.calls_of("sendChatAction") if int(c.params["chat_id"]) == ALICE["id"]]
     assert actions and actions[0].params["action"] == "typing" and actions[0].at < answer.at
@@ -148,7 +149,7 @@ async def test_questions_without_diacritics_english_and_off_topic(seed_bot: Fake
 
     english = await ask(fake, "Who accused China of hacking?")
     assert english.text.startswith("The parties in the story:")
-    assert ", paragraph " in english.text and all(q in SEED_TEXT for q in english.quotes)
+    assert "— paragraph " in english.text and all(q in SEED_TEXT for q in english.quotes)
 
     weather = await ask(fake, "Thời tiết Hà Nội ngày mai thế nào?")
     assert weather.text.startswith("Không tìm thấy câu trả lời") and not weather.quotes

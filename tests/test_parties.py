@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 from answer.engine import Engine
-from answer.parties import is_who_question, same_party
+from answer.entities import display_name, group_by_entity, party_name, same_entity
+from answer.parties import is_who_question, same_party, story_parties
 from answer.render import answer_json, answer_text
 from bot import render
 from cli.main import main
@@ -269,13 +272,27 @@ def test_a_name_many_parties_share_singles_none_out(seed_engine):
 
 
 def test_telegram_party_answer_is_compact_html_with_buttons(seed_engine):
-    messages = render.render_answer(seed_engine.ask("Ai cáo buộc ai trong bài báo này?"))
+    answer = seed_engine.ask("Ai cáo buộc ai trong bài báo này?")
+    messages = render.render_answer(answer)
     assert len(messages) == 1
     html = messages[0].text
     check_text(html, "HTML")
     check_markup(messages[0].keyboard.to_dict())
-    assert html.count("<blockquote>") >= 8 and "<b>Bộ Tư pháp Mỹ</b> — buộc tội" in html
+    # Short: the most central parties (five at most), one whole quote each, within 1,500 characters.
+    shown = html.count("<blockquote>")
+    assert 3 <= shown <= 5 and len(html) <= 1500 and "<b>Bộ Tư pháp Mỹ</b> — buộc tội" in html
+    article = seed_engine.snapshot.article(answer.quotes[0].article_id).text
+    for quoted in re.findall(r"<blockquote>(.*?)</blockquote>", html, flags=re.S):
+        assert unescape(quoted) in article  # word for word: never cut
     assert "Nguyễn Phương" not in html
+    buttons = [b for row in messages[0].keyboard.inline_keyboard for b in row]
+    labels = [b.text for b in buttons]
+    assert len(set(labels)) == len(labels) and len({b.callback_data for b in buttons}) == len(buttons)
+    hidden = str(len(answer.parties) - shown)
+    assert "more:vi:p" in {b.callback_data for b in buttons} and any(hidden in t for t in labels)
+    # "+N" shows every party with all its quotes.
+    full = render.render_parties(answer.parties, "vi", full=True)
+    assert sum(m.text.count("<blockquote>") for m in full) == len(answer.quotes)
 
 
 def test_who_command_lists_parties_with_sources(seed_engine):
@@ -367,3 +384,81 @@ def test_a_body_and_its_unnamed_representative_are_one_party():
     assert same_party("Phía KTNN", "KTNN")
     # A spokesman named in person stays a party of their own beside the embassy.
     assert not same_party("người phát ngôn của Đại sứ quán Trung Quốc tại Mỹ Liu Pengyu", "Đại sứ quán Trung Quốc")
+
+
+# --- issue 23: clean names, one story, accusers first, factual questions, the marked paragraph ----
+
+
+def test_a_clause_fragment_is_never_a_party_name():
+    assert party_name("ngay sau khi triệu phú Donald Trump") == "triệu phú Donald Trump"
+    assert party_name("nghệ sĩ Minh Anh đệ đơn khởi") == "nghệ sĩ Minh Anh"
+    assert party_name("Thủ tướng Lý Hiển Long hôm nay") == "Thủ tướng Lý Hiển Long"
+    for reference in ("Nó", "Hai người", "Cựu người mẫu", "một trong"):
+        assert party_name(reference) is None
+
+
+def test_a_pronoun_is_resolved_to_the_party_it_names_or_left_out():
+    statements = statements_of(
+        "Ông Trần Văn Bình cáo buộc Công ty Hòa Phát chiếm đất của gia đình ông suốt mười năm.\n"
+        "Ông này khẳng định sẽ khởi kiện công ty ra tòa nếu không được bồi thường.\n"
+    )
+    groups = group_by_entity(statements)
+    assert [g[0].speaker.text for g in groups] == ["Ông Trần Văn Bình"]
+    assert len(groups[0]) == len(statements) >= 2
+
+
+def test_two_names_of_one_party_are_merged_under_its_full_name():
+    assert same_entity("ông Liu", "người phát ngôn của Đại sứ quán Trung Quốc tại Mỹ Liu Pengyu")
+    assert not same_entity("ông Liu", "ông Lâm")
+    statements = statements_of(
+        "Bộ trưởng Lê Văn Cường cáo buộc nhà thầu làm chậm tiến độ dự án cầu Rồng.\n"
+        "Giám đốc nhà thầu Phạm Thị Hoa bác bỏ cáo buộc và cho rằng dự án thiếu vốn.\n"
+        "Ông Cường yêu cầu nhà thầu báo cáo tiến độ trước ngày 5/9.\n"
+    )
+    groups = group_by_entity(statements, same_entity)
+    names = [display_name([s.speaker.text for s in g]) for g in groups]
+    assert names.count("Bộ trưởng Lê Văn Cường") == 1 and not any(n == "Ông Cường" for n in names), names
+
+
+OTHER_STORY = (
+    "Nông dân Sóc Trăng kiện công ty phân bón vì lúa chết\n\n"
+    "Hội nông dân huyện Mỹ Tú cáo buộc Công ty Phân bón Sao Mai bán phân giả khiến 40 ha lúa chết.\n"
+    "Công ty Phân bón Sao Mai bác bỏ cáo buộc và cho rằng lúa chết vì thời tiết.\n"
+)
+
+
+def test_a_second_story_is_kept_out_of_a_party_answer(engine: Engine, settings):
+    (settings.articles_dir / "005_phan_bon.txt").write_text(OTHER_STORY, encoding="utf-8")
+    engine.rebuild(progress=False)
+    parties = story_parties(engine.snapshot, [SEED_ARTICLE, "005_phan_bon.txt"], question="Ai cáo buộc ai?")
+    assert parties and not any("Sao Mai" in p.speaker or "Mỹ Tú" in p.speaker for p in parties)
+    assert {q.article_id for p in parties for q in p.quotes} == {SEED_ARTICLE}
+    # Named in the question, the other story is asked about: its parties join.
+    asked = story_parties(engine.snapshot, [SEED_ARTICLE, "005_phan_bon.txt"], question="Ai cáo buộc Sao Mai?")
+    assert any("Sao Mai" in p.speaker for p in asked)
+
+
+def test_accusers_come_before_the_responses_whatever_the_story_order(engine: Engine, settings):
+    (settings.articles_dir / "003_sua.txt").write_text(MARKET_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    answer = engine.ask("Ai cáo buộc ai về lô sữa nhập lậu?")
+    # The office's denial opens the article; the company's accusation still comes first.
+    assert [p.speaker for p in answer.parties][:2] == ["Công ty Bình An", "Cục Quản lý thị trường"]
+    assert [p.side for p in answer.parties][:2] == [0, 1]
+
+
+def test_a_factual_each_side_question_gets_the_fact_not_a_party_list(seed_engine):
+    for question in ("Mỗi bên đã bị tấn công bao nhiêu máy chủ?", "How many countries did each side accuse?"):
+        assert not is_who_question(question)
+    answer = seed_engine.ask("Bốn người Trung Quốc bị cáo buộc tấn công người dùng ở bao nhiêu quốc gia?")
+    assert answer.parties == () and any("12 quốc gia" in q.text for q in answer.quotes)
+
+
+def test_the_paragraph_view_marks_the_quote_and_cuts_a_long_paragraph_around_it():
+    quote = "Bộ Tư pháp Mỹ buộc tội 4 người."
+    body = "Câu mở đầu rất dài. " * 80 + quote + " Câu kết thúc cũng dài." * 80
+    start = body.index(quote)
+    (message,) = render.render_paragraph("Tin", None, 3, body, "vi", mark=(start, start + len(quote)))
+    assert f"<b>{quote}</b>" in message.text and len(message.text) < 1500
+    assert message.text.startswith("<blockquote>…") and "…</blockquote>" in message.text
+    check_text(message.text, "HTML")

@@ -60,6 +60,8 @@ BOT = {
     "who_none": "No party speaks in the articles on this topic.",
     "who_topic": "The index holds several stories. Type a topic after the command, e.g.:\n/who {example}",
     "who_button": "{number}. {speaker}",
+    "more_parties": "➕ {count} more parties",
+    "more_quotes": "💬 More quotes",
     "button_stale": "This button is out of date. Type /start for fresh example questions.",
     "reindexing": "Updating the index…",
     "reindex_failed": "Could not update the index: {error}",

@@ -60,6 +60,8 @@ BOT = {
     "who_none": "Chưa thấy bên nào lên tiếng trong các bài báo về chủ đề này.",
     "who_topic": "Chỉ mục có nhiều câu chuyện. Hãy gõ chủ đề sau lệnh, ví dụ:\n/who {example}",
     "who_button": "{number}. {speaker}",
+    "more_parties": "➕ {count} bên khác",
+    "more_quotes": "💬 Thêm trích dẫn",
     "button_stale": "Nút này đã cũ. Gõ /start để có các câu hỏi mẫu mới.",
     "reindexing": "Đang cập nhật chỉ mục…",
     "reindex_failed": "Không cập nhật được chỉ mục: {error}",

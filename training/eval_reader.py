@@ -1,6 +1,6 @@
 """The reader measured on the held-out half of XQuAD-vi dev (the odd-index articles, never trained on).
 
-    python -m training.eval_reader [--reader answer/reader/data] [--limit N]
+    python -m training.eval_reader [--reader answer/reader/data] [--every N] [--float32]
 
 For each question, the candidates are the sentences of its gold paragraph and of two neighbouring
 paragraphs (the one before and after; at an article's edge, the next two on the one side), cut
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from answer.reader import ReaderCandidate, load_reader
+from answer.reader import BUNDLED, Reader, ReaderCandidate, load_reader
+from answer.reader.reader import DATA_DIR, BundledReader
 from index.text import fold
 
 from .reader_data import XQUAD_DIR, Sentence, read_article, sentences_of, xquad_questions, xquad_split
@@ -51,14 +52,11 @@ def ablate(sents: list[Sentence], answers: list[str]) -> list[Sentence]:
     return out
 
 
-def evaluate(reader_name: str, root: Path = XQUAD_DIR, limit: int | None = None) -> dict:
+def evaluate(reader: Reader, root: Path = XQUAD_DIR, every: int = 1) -> dict:
     """Figures for the reader on the held-out XQuAD articles."""
-    reader = load_reader(reader_name)
-    if reader is None:
-        raise SystemExit("--reader none: nothing to measure")
     _, held_out = xquad_split(root)
     parsed = {name: sentences_of(read_article(root / "articles" / name)) for name in held_out}
-    questions = [q for q in xquad_questions(root) if q["article"] in held_out][:limit]
+    questions = [q for q in xquad_questions(root) if q["article"] in held_out][::every]
     results: dict[str, dict[str, list]] = {}
     times: list[float] = []
     sizes: list[int] = []
@@ -99,9 +97,21 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--reader", default="storybot-reader")
     p.add_argument("--xquad", type=Path, default=XQUAD_DIR)
-    p.add_argument("--limit", type=int, default=None, help="only the first N held-out questions")
+    p.add_argument("--every", type=int, default=1, help="only every n-th held-out question (a quicker sample)")
+    p.add_argument("--float32", action="store_true", help="a reader folder run without int8 matmuls")
     args = p.parse_args(argv)
-    print(json.dumps(evaluate(args.reader, args.xquad, args.limit), indent=2, ensure_ascii=False))
+    if args.float32:
+        folder = DATA_DIR if args.reader == BUNDLED else Path(args.reader)
+        reader: Reader | None = BundledReader(folder, quantize=False)
+    else:
+        reader = load_reader(args.reader)
+    if reader is None:
+        raise SystemExit("--reader none: nothing to measure")
+    t = time.perf_counter()
+    report = evaluate(reader, args.xquad, args.every)
+    report["float32"] = args.float32
+    report["seconds"] = round(time.perf_counter() - t, 1)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

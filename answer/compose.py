@@ -15,7 +15,16 @@ question asks who wrote the story. Further quotes must be nearly as good and
 are discounted when they repeat a paragraph or the words of a quote already
 chosen, which spreads an answer over the different parties.
 
-Whether to answer at all is a second model: a logistic regression over the
+With a reader (answer.reader: a cross-encoder fine-tuned from the embedding
+model, the default), the best READ_POOL candidates by that score are read
+against the question, each with the sentence before it: the reader's
+calibrated probability that the sentence answers becomes its score (plus a
+little of the linear model's, which knows the passage's retrieval rank), the
+best sentence's probability is the answer's `confidence`, and the answer is
+given when it reaches READER_THRESHOLD. Further quotes need the reader's
+probability of at least FURTHER_QUOTE_PROBABILITY.
+
+Without a reader (`--reader none`), whether to answer at all is a second model: a logistic regression over the
 evidence of the best passage and sentence, fitted on constructed data (bench/
 calibrate.py): answerable questions against the same questions with their
 answer sentence deleted from the article, questions about articles left out of
@@ -30,6 +39,7 @@ import functools
 import json
 import math
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -50,6 +60,7 @@ from index.text import (
 )
 
 from .question import answer_kind, offers, question_language
+from .reader import Reader, ReaderCandidate
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .types import Answer, Evidence, Quote, group_of
 
@@ -58,6 +69,10 @@ QUOTE_POOL = 5  # passages whose sentences compete for quotes
 FURTHER_QUOTE_MARGIN = 4.0  # a further quote's score (log-odds) is at most this far below the best one's
 SAME_PARAGRAPH_PENALTY = 0.5  # log-odds taken off a further quote from an already quoted paragraph
 REPEAT_PENALTY = 0.5  # ... and off one that matches no question word the chosen quotes do not
+READ_POOL = 16  # candidates (best by the linear sentence model) the reader reads
+READER_THRESHOLD = 0.5  # the reader's calibrated probability at or above which the bot answers
+FURTHER_QUOTE_PROBABILITY = 0.5  # ... that a further quote needs
+LINEAR_WEIGHT = 0.25  # share of the linear sentence model's log-odds added to the reader's
 # The answer/sentence models' weights, fitted by bench/calibrate.py.
 MODEL_FILE = Path(__file__).parent / "data" / "answer_model.json"
 ANSWER_THRESHOLD = 0.5  # `confidence` at or above which the bot answers
@@ -136,6 +151,7 @@ class _Candidate:
     offered: bool
     features: tuple[float, ...]
     score: float  # the sentence model's log-odds that this sentence answers
+    probability: float | None = None  # the reader's calibrated probability that it answers, when read
 
 
 def compose_answer(
@@ -145,8 +161,12 @@ def compose_answer(
     top_k: int,
     sentences: SentenceVectors | None = None,
     notices: tuple[str, ...] = (),
+    reader: Reader | None = None,
 ) -> Answer:
-    """Choose the quotes that answer the question, or decide it is not answered."""
+    """Choose the quotes that answer the question, or decide it is not answered.
+
+    With a `reader`, it chooses the quotes and decides; without, the linear models do (see the module's doc).
+    """
     language = question_language(retrieval.question)
     if not retrieval.hits:
         return Answer(retrieval.question, False, (), (), language, 0.0, notices, dict(retrieval.timings_ms))
@@ -161,8 +181,17 @@ def compose_answer(
         credits = [c for c in candidates if c.features[SENTENCE_FEATURES.index("furniture")]]
         candidates = sorted(credits, key=lambda c: -c.hit.score)[:1]
         confidence = 1.0 if candidates else 0.0
-    answered = confidence >= ANSWER_THRESHOLD and bool(candidates)
-    quotes = _with_antecedents(snapshot, _select(candidates)) if answered else []
+        threshold, floor = ANSWER_THRESHOLD, None
+    elif reader is not None and candidates:
+        started = time.perf_counter()
+        candidates = read_candidates(snapshot, retrieval.question, candidates, reader)
+        retrieval.timings_ms["reader"] = (time.perf_counter() - started) * 1000
+        confidence = max(c.probability for c in candidates)
+        threshold, floor = READER_THRESHOLD, FURTHER_QUOTE_PROBABILITY
+    else:
+        threshold, floor = ANSWER_THRESHOLD, None
+    answered = confidence >= threshold and bool(candidates)
+    quotes = _with_antecedents(snapshot, _select(candidates, floor)) if answered else []
     return Answer(
         question=retrieval.question,
         answered=answered,
@@ -408,11 +437,38 @@ def _candidates(
     return [_Candidate(*row, score=float(score)) for row, score in zip(rows, scores)]
 
 
-def _select(candidates: list[_Candidate]) -> list[_Candidate]:
-    """Greedy selection: best sentence first, then different sentences nearly as good."""
+def read_candidates(
+    snapshot: Snapshot, question: str, candidates: list[_Candidate], reader: Reader
+) -> list[_Candidate]:
+    """The READ_POOL best candidates, read against `question`.
+
+    Each gets the reader's probability, and a score of the reader's log-odds plus LINEAR_WEIGHT times the
+    linear model's.
+    """
+    pool = sorted(candidates, key=lambda c: -c.score)[:READ_POOL]
+    probabilities = reader.score(question, [_reader_candidate(snapshot, c) for c in pool])
+    out = []
+    for c, p in zip(pool, probabilities):
+        p = min(max(p, 1e-6), 1 - 1e-6)
+        out.append(dataclasses.replace(c, probability=p, score=math.log(p / (1 - p)) + LINEAR_WEIGHT * c.score))
+    return out
+
+
+def _reader_candidate(snapshot: Snapshot, c: _Candidate) -> ReaderCandidate:
+    """A candidate as the reader sees it: the sentence, and the one before it in its passage (for pronouns)."""
+    text = snapshot.article(c.hit.chunk.article_id).text
+    before = [(a, b) for a, b in c.hit.chunk.sentences if b <= c.start]
+    return ReaderCandidate(text=text[c.start : c.end], previous=text[before[-1][0] : before[-1][1]] if before else "")
+
+
+def _select(candidates: list[_Candidate], probability_floor: float | None = None) -> list[_Candidate]:
+    """Greedy selection: best sentence first, then different sentences nearly as good (and, for read candidates,
+    with the reader's probability at least `probability_floor`)."""
     remaining = sorted(candidates, key=lambda c: -c.score)
     chosen = [remaining.pop(0)]
     floor = chosen[0].score - FURTHER_QUOTE_MARGIN
+    if probability_floor is not None:
+        remaining = [c for c in remaining if c.probability is not None and c.probability >= probability_floor]
     while remaining and len(chosen) < MAX_QUOTES:
         scored = [(_diversified(c, chosen), c) for c in remaining]
         value, best = max(scored, key=lambda pair: pair[0])

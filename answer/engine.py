@@ -8,6 +8,7 @@ is already being answered keeps the snapshot it started with.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ from texts import TRUNCATION_NOTICE
 from .compose import QUOTE_POOL, compose_answer
 from .parties import MAX_STORY_ARTICLES, TopicNeeded, answer_by_party, is_who_question, story_articles, story_parties
 from .question import question_language
+from .reader import Reader, ReaderLoadError, load_reader
 from .search import search
 from .types import Answer, Party
 
@@ -44,6 +46,15 @@ def prepare_question(question: str) -> tuple[str, bool]:
     return question, False
 
 
+@functools.cache
+def configured_reader(name: str) -> Reader | None:
+    """The reader named in the settings, loaded once per process (engines of one process share it)."""
+    try:
+        return load_reader(name)
+    except ReaderLoadError as err:
+        raise StorybotError(str(err)) from None
+
+
 class Engine:
     """Answers questions from the newest complete index in `settings.index_dir`."""
 
@@ -59,6 +70,7 @@ class Engine:
         # Where chunks are searched: the index's own segments, or Qdrant when configured (index/backend.py).
         self.backend = backend or configured_backend(settings.index_dir)
         self.retrieval = retrieval  # "lexical" / "dense" only to measure one retriever alone
+        self.reader = configured_reader(settings.reader)  # first: a reader that cannot load fails at once
         self.encoder = encoder or load_encoder(
             settings.model, settings.query_prompt, settings.passage_prompt, settings.device
         )
@@ -154,7 +166,9 @@ class Engine:
         notices: tuple[str, ...] = ()
         if truncated:
             notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
-        answer = compose_answer(snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices)
+        answer = compose_answer(
+            snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices, reader=self.reader
+        )
         if is_who_question(question):
             started_parties = time.perf_counter()
             answer = answer_by_party(snapshot, retrieval, answer, self.sentences)
@@ -177,7 +191,9 @@ class Engine:
             return story_parties(snapshot, ids)
         k = max(self.settings.top_k, QUOTE_POOL)
         retrieval = search(snapshot, self.encoder, topic, k=k, mode=self.retrieval, backend=self.backend)
-        if not compose_answer(snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences).answered:
+        if not compose_answer(
+            snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences, reader=self.reader
+        ).answered:
             return ()
         return story_parties(snapshot, story_articles(retrieval))
 

@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.config import DEFAULT_TOP_K, MAX_TOP_K, default_paths
+from index.config import DEFAULT_READER, DEFAULT_TOP_K, MAX_TOP_K, default_paths
 from index.embedding import DEFAULT_MODEL
 
 
@@ -59,6 +59,14 @@ def common_parsers() -> Common:
         '"passage: " for e5 models]',
     )
     group.add_argument("--device", help="torch device for the model [env STORYBOT_DEVICE, default cpu]")
+    group.add_argument(
+        "--reader",
+        metavar="NAME",
+        help="the model that reads each candidate sentence against the question and decides the quotes: "
+        f"{DEFAULT_READER} (bundled), a folder written by make train-reader, a sentence-transformers "
+        "CrossEncoder name or path, or none (sentence choice without a reader) "
+        f"[env STORYBOT_READER, default {DEFAULT_READER}]",
+    )
     group.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
     top_k = argparse.ArgumentParser(add_help=False)

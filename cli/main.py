@@ -283,6 +283,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         query_prompt=getattr(args, "query_prompt", None),
         passage_prompt=getattr(args, "passage_prompt", None),
         device=getattr(args, "device", None),
+        reader=getattr(args, "reader", None),
         top_k=parse_top_k(top_k) if top_k is not None else None,
     )
 

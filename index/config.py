@@ -54,6 +54,11 @@ def _default_articles() -> Path:
     return default_paths().articles_dir
 
 
+# The reader used unless configured: none (the linear models decide) until a trained reader beats them on the
+# held-out sets; "storybot-reader" is the bundled one (answer.reader.BUNDLED).
+DEFAULT_READER = "none"
+
+
 def _default_index_dir() -> Path:
     return default_paths().index_dir
 
@@ -69,6 +74,7 @@ class Settings:
     passage_prompt: str = ""
     top_k: int = DEFAULT_TOP_K
     device: str = "cpu"
+    reader: str = DEFAULT_READER  # the cross-encoder that chooses quotes (answer.reader); "none" for none
 
     def with_overrides(self, **values: object) -> Settings:
         """A copy with every value that is not None replaced."""
@@ -88,6 +94,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         passage_prompt=env.get("STORYBOT_PASSAGE_PROMPT", ""),
         top_k=parse_top_k(top_k, "STORYBOT_TOP_K") if top_k else DEFAULT_TOP_K,
         device=env.get("STORYBOT_DEVICE") or "cpu",
+        reader=env.get("STORYBOT_READER") or DEFAULT_READER,
     )
 
 

@@ -1,0 +1,1 @@
+"""Training code for the reader (not shipped with the package)."""

@@ -10,6 +10,7 @@ ANSWER = {
     "header": "From the articles:",
     "not_found": "Not found in the articles.",
     "paragraph": "paragraph",
+    "read_as": "Read as a follow-up: “{question}”",
     "truncated": "The question was longer than {limit} characters; only the first {limit} were used.",
 }
 

@@ -10,6 +10,7 @@ ANSWER = {
     "header": "Theo các bài báo:",
     "not_found": "Không tìm thấy câu trả lời trong các bài báo hiện có.",
     "paragraph": "đoạn",
+    "read_as": "Hiểu tiếp câu hỏi trước: “{question}”",
     "truncated": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
 }
 

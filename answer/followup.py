@@ -21,7 +21,9 @@ from dataclasses import dataclass, replace
 
 from index.text import fold, normalize
 
+from .question import ENGLISH_MARKERS, VIETNAMESE_MARKERS, answer_kind
 from .search import Retrieval
+from .types import Answer
 
 FOLLOW_UP_SECONDS = 600  # a private message within 10 minutes of an answer continues its conversation
 STORY_BONUS = 0.15  # added to the fused score of a hit from the previous answer's articles
@@ -80,6 +82,10 @@ _DEMONSTRATIVE = re.compile(
     r"viec do|viec nay|vu do|vu nay|vu viec nay|vu viec do|chuyen do|chuyen nay|dieu do|dieu nay|"
     r"cong ty nay|cong ty do|nguoi nay|nguoi do|chung|no|do|nay)\b"
 )
+# Words that open a question without being a name.
+_COMMON_WORDS = ENGLISH_MARKERS | VIETNAMESE_MARKERS | frozenset(
+    "ong ba anh chi co em chau vi tai nhu theo sau truoc con the vay so but also then".split()
+)
 # Question words and frame words taken out of the previous question before a new question word is put in.
 _QUESTION_WORDS = re.compile(
     r"\b(tại sao|vì sao|thế nào|như thế nào|ra sao|khi nào|lúc nào|bao giờ|ở đâu|tại đâu|bao nhiêu|"
@@ -117,11 +123,13 @@ def complete(question: str, previous: str | None) -> FollowUp:
         body, folded, words = subject, fold(subject), fold(subject).split()
         break
     names = _names(body)
-    if len(words) <= MAX_PRONOUN_WORDS and (
-        _PERSONAL.search(folded) or (_DEMONSTRATIVE.search(folded) and not names)
-    ):
-        return FollowUp(_with_topic(body, previous), asked, "pronoun")
-    if len(words) <= MAX_SHORT_WORDS and not names and _names(previous) and _HAS_WH.search(folded):
+    if len(words) <= MAX_PRONOUN_WORDS:
+        personal = _PERSONAL.search(folded)
+        if personal is not None:
+            return FollowUp(_with_referent(body, folded, personal, previous), asked, "pronoun")
+        if _DEMONSTRATIVE.search(folded) and not names:
+            return FollowUp(_with_topic(body, previous), asked, "pronoun")
+    if len(words) <= MAX_SHORT_WORDS and not names and _HAS_WH.search(folded):
         return FollowUp(_with_topic(body, previous), asked, "fragment")
     return FollowUp(asked, asked, "standalone")
 
@@ -157,7 +165,9 @@ def _original_span(text: str, folded: str, start: int, end: int) -> str:
 
 
 def _names(text: str) -> list[str]:
-    """Runs of capitalised words in `text`; a lone capital opening the sentence is not a name."""
+    """Runs of capitalised words in `text`. A lone capital opening the sentence is a name only when the
+    word is no common word: Vietnamese words with diacritics ("Mẹ", "Tòa") and function words ("Who", "Ai")
+    are capitalised there as any first word is; "Ronaldo" or "Vinasun" are names wherever they stand."""
     found = []
     seen = 0  # words before the current segment
     for segment in re.split(r"[,;:()\"“”?!.]+", text):
@@ -167,11 +177,16 @@ def _names(text: str) -> list[str]:
             if word[:1].isupper():
                 run.append(position)
                 continue
-            if run and not (seen == 0 and run == [0]):
+            if run and not (seen == 0 and run == [0] and _common(words[0])):
                 found.append(" ".join(words[run[0] : run[-1] + 1]))
             run = []
         seen += len(words)
     return found
+
+
+def _common(word: str) -> bool:
+    folded = fold(word)
+    return folded != word.lower() or folded in _COMMON_WORDS
 
 
 def _with_subject(previous: str, subject: str) -> str:
@@ -191,6 +206,21 @@ def _with_question_word(previous: str, body: str) -> str:
     return f"{body} {base}?" if body else f"{base}?"
 
 
+def _with_referent(body: str, folded: str, pronoun: re.Match[str], previous: str) -> str:
+    """The question with its personal pronoun replaced by the previous question's first name ("he" ->
+    "McCain"), or followed by the previous question's topic when that names nobody."""
+    names = _names(_strip_punctuation(previous))
+    if not names or answer_kind(previous) == "person":
+        # "Who accused China?" - "what did they say?": they are the answer, not a name in the question.
+        return _with_topic(body, previous)
+    start, end = pronoun.span()
+    if len(body) != len(folded):
+        return _with_topic(body, previous)
+    possessive = pronoun.group() in ("his", "her", "their")
+    name = names[0] + ("'s" if possessive and folded[end:end + 1] == " " and pronoun.group() != "her" else "")
+    return f"{body[:start]}{name}{body[end:]}?"
+
+
 def _with_topic(body: str, previous: str) -> str:
     """A short question followed by what the previous question was about (its words without question words)."""
     topic = " ".join(_QUESTION_WORDS.sub(" ", _strip_punctuation(previous)).split())
@@ -199,3 +229,9 @@ def _with_topic(body: str, previous: str) -> str:
 
 # A question word anywhere in a short question ("đòi bồi thường bao nhiêu?").
 _HAS_WH = re.compile(rf"\b({_WH})\b")
+
+
+def context_of(answer: Answer, at: float = 0.0) -> Context:
+    """What a conversation keeps of `answer`: its (completed) question and the articles it quoted."""
+    quotes = [*answer.quotes, *(q for party in answer.parties for q in party.quotes)]
+    return Context(answer.question, tuple(dict.fromkeys(q.article_id for q in quotes)), at)

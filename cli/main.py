@@ -148,7 +148,8 @@ def add_eval(sub: Subparsers, common: Common) -> None:
     p.add_argument(
         "dataset",
         type=Path,
-        help="a folder with articles/ and questions.jsonl, or a .jsonl file of questions about --articles",
+        help="a folder with articles/ and questions.jsonl, or a .jsonl file of questions (or of two-turn "
+        "conversations, like tests/data/conversations.jsonl) about --articles",
     )
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument(
@@ -429,8 +430,14 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot eval`."""
+    from evaluation.conversations import evaluate_conversations, format_conversation_report, is_conversation_file
     from evaluation.evaluate import ABLATIONS, evaluate, format_report
 
+    if is_conversation_file(args.dataset):  # two-turn conversations (tests/data/conversations.jsonl)
+        check_articles_dir(settings.articles_dir)
+        talk = evaluate_conversations(args.dataset, settings)
+        print(json.dumps(talk, ensure_ascii=False, indent=1) if args.json else format_conversation_report(talk))
+        return 0
     if not args.dataset.exists():
         raise StorybotError(
             f"dataset {args.dataset} does not exist. Give a folder with articles/ and questions.jsonl, "

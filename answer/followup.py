@@ -83,8 +83,10 @@ _DEMONSTRATIVE = re.compile(
     r"cong ty nay|cong ty do|nguoi nay|nguoi do|chung|no|do|nay)\b"
 )
 # Words that open a question without being a name.
-_COMMON_WORDS = ENGLISH_MARKERS | VIETNAMESE_MARKERS | frozenset(
-    "ong ba anh chi co em chau vi tai nhu theo sau truoc con the vay so but also then".split()
+_COMMON_WORDS = (
+    ENGLISH_MARKERS
+    | VIETNAMESE_MARKERS
+    | frozenset("ong ba anh chi co em chau vi tai nhu theo sau truoc con the vay so but also then".split())
 )
 # Question words and frame words taken out of the previous question before a new question word is put in.
 _QUESTION_WORDS = re.compile(
@@ -217,7 +219,7 @@ def _with_referent(body: str, folded: str, pronoun: re.Match[str], previous: str
     if len(body) != len(folded):
         return _with_topic(body, previous)
     possessive = pronoun.group() in ("his", "her", "their")
-    name = names[0] + ("'s" if possessive and folded[end:end + 1] == " " and pronoun.group() != "her" else "")
+    name = names[0] + ("'s" if possessive and folded[end : end + 1] == " " and pronoun.group() != "her" else "")
     return f"{body[:start]}{name}{body[end:]}?"
 
 

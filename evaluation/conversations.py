@@ -49,9 +49,7 @@ def load_conversations(path: Path) -> list[Conversation]:
         try:
             data = json.loads(line)
             first, follow_up = data["turns"]
-            out.append(
-                Conversation(first, follow_up, data["completed"], tuple(data["answers"]), data.get("article"))
-            )
+            out.append(Conversation(first, follow_up, data["completed"], tuple(data["answers"]), data.get("article")))
         except (ValueError, KeyError, TypeError) as err:
             raise StorybotError(
                 f"{path}, line {number}: not a conversation ({err}); expected JSON like "

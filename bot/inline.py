@@ -19,7 +19,7 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import InlineQueryLimit, ParseMode
+from telegram.constants import InlineQueryResultLimit, ParseMode
 from telegram.ext import ContextTypes
 
 from answer.render import act_phrase
@@ -61,7 +61,7 @@ def inline_results(answer: Answer) -> list[InlineQueryResultArticle]:
 
 
 def _article(result_id: str, title: str, description: str, html: str, url: str | None) -> InlineQueryResultArticle:
-    assert len(result_id.encode()) <= InlineQueryLimit.MAX_ID_LENGTH
+    assert len(result_id.encode()) <= InlineQueryResultLimit.MAX_ID_LENGTH
     return InlineQueryResultArticle(
         id=result_id,
         title=title,

@@ -212,12 +212,49 @@ def add_paths(sub: Subparsers, common: Common) -> None:
     p.set_defaults(run=cmd_paths)
 
 
+def add_feedback(sub: Subparsers, common: Common) -> None:
+    """`storybot feedback`."""
+    p = sub.add_parser(
+        "feedback",
+        parents=[common.paths],
+        help="export readers' votes on the bot's answers as an eval set",
+        description="Print the votes readers gave the bot's answers (👍 / 👎 and why), stored beside the index "
+        "folder. With --json, one line per vote in the layout 'storybot eval' reads: a 👍 answer's quotes become "
+        'its gold, a 👍 "not found" must be refused, a 👎 is marked "expect": "review" until its answer is written.',
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line: an eval set")
+    p.add_argument("--days", type=float, default=0, help="only votes of the last DAYS days (default: all)")
+    p.set_defaults(run=cmd_feedback)
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """`storybot feedback`: the readers' votes, as an eval set with --json."""
+    import time
+
+    from bot.feedback_store import FeedbackStore, export, feedback_path
+
+    store = FeedbackStore(feedback_path(settings.index_dir), create=False)
+    try:
+        votes = store.votes(since=time.time() - args.days * 86400 if args.days > 0 else 0.0)
+    finally:
+        store.close()
+    for line in export(votes):
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            print(f"{line['vote']:>4}  {line.get('reason') or '':<11}  {line['question']}")
+    if not args.json:
+        print(f"{len(votes)} vote(s)", file=sys.stderr)
+    return 0
+
+
 SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
     add_index,
     add_ask,
     add_who,
     add_chat,
     add_eval,
+    add_feedback,
     add_run,
     add_check,
     add_paths,

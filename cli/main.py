@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from answer.engine import prepare_question
+from answer.followup import Context
 from answer.parties import MAX_STORY_ARTICLES
 from answer.render import answer_json, answer_text, parties_text, party_json
 from answer.search import RETRIEVAL_MODES
@@ -103,6 +104,12 @@ def add_ask(sub: Subparsers, common: Common) -> None:
         type=Path,
         help="answer every line of FILE (plain text, or JSON objects with a 'question' key; - for stdin), "
         "one JSON object per line with --json",
+    )
+    p.add_argument(
+        "--context",
+        metavar="PREVIOUS",
+        help='the previous question of the conversation: an elliptic question ("tại sao?", "còn Mỹ thì sao?") '
+        "is answered as the question it completes to, as the bot and the chat do",
     )
     p.set_defaults(run=cmd_ask)
 
@@ -381,12 +388,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         prepare_question(args.question)  # fail on an empty question before loading the model
     elif args.question is not None:
         raise StorybotError("give either a question or --questions FILE, not both")
+    if args.context is not None and args.questions is not None:
+        raise StorybotError("--context goes with one question, not with --questions")
     questions = _read_questions(args.questions) if args.questions is not None else None
     check_articles_dir(settings.articles_dir)
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
     if questions is None:
-        answer = engine.ask(args.question)
+        context = Context(" ".join(args.context.split())) if args.context else None
+        answer = engine.ask(args.question, context=context)
         for notice in answer.notices:
             print(f"Notice: {notice}", file=sys.stderr)
         print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else answer_text(answer))

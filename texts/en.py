@@ -248,6 +248,7 @@ INGEST = {
 
 # The terminal chat (storybot chat): English, like the rest of the command line.
 CHAT = {
+    "new": "New conversation: the next question is read on its own.",
     "welcome": "Ask about {count} article(s), e.g. {titles}.",
     "how": (
         "Type a question and press Enter (Vietnamese, with or without diacritics, or English). /help lists "

@@ -251,7 +251,8 @@ async def test_full_paragraph_button(seed_bot: FakeTelegram) -> None:
     answer = await ask(fake, "Có bao nhiêu máy chủ của Trung Quốc bị kiểm soát?")
     [quote] = answer.quotes
     assert "5,31 triệu máy chủ" in quote
-    [button] = answer.buttons
+    [button, *votes] = answer.buttons  # the full paragraph, then 👍 / 👎 (test_bot_talk)
+    assert [v["callback_data"][-2:] for v in votes] == [":u", ":d"]
     assert len(button["callback_data"].encode()) <= 64
     fake.press(answer, button["callback_data"])
     sent = await fake.wait_sent(ALICE["id"], 2)

@@ -4,6 +4,7 @@ and by time, /new, across a restart), inline mode, votes on answers and their ex
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 
@@ -13,7 +14,7 @@ from answer.engine import Engine
 from answer.followup import Context, complete, prefer_story
 from bot.commands import ADMIN_COMMANDS, READER_COMMANDS
 from bot.feedback_store import FeedbackStore, feedback_path
-from cli.main import main
+from cli.main import cmd_feedback
 from testing.fake_telegram import ADMIN, ALICE, BOB, FakeTelegram, Sent
 
 from .test_bot_e2e import SEED_TEXT, ask, engine, fake, seed_bot, serving  # noqa: F401 (fixtures)
@@ -168,8 +169,8 @@ async def test_a_vote_is_changed_exported_and_counted(fake: FakeTelegram, engine
         counts = (await _ask_and_settle_plain(fake, "/feedback", ADMIN)).text
         assert "👍 0, 👎 1" in counts and "trích dẫn sai: 1" in counts
         assert "quản trị" in (await _ask_and_settle_plain(fake, "/feedback", ALICE)).text
-    paths = ["--articles", str(engine.settings.articles_dir), "--index-dir", str(engine.settings.index_dir)]
-    assert main(["feedback", *paths, "--json"]) == 0
+    # The command itself, without main(), whose logging set-up would outlive this test.
+    assert cmd_feedback(argparse.Namespace(json=True, days=0), engine.settings) == 0
     [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert line["question"] == FIRST and line["expect"] == "review" and line["reason"] == "wrong_quote"
     assert line["wrong_quotes"] == [q["text"] for q in vote.quotes]

@@ -22,9 +22,10 @@ from index.embedding import Encoder, load_encoder
 from index.errors import QuestionError, StorybotError
 from index.sentence_vectors import SentenceVectors
 from index.store import ArticleInfo, Snapshot, check_compatible, current_generation, is_read_only, open_snapshot
-from texts import TRUNCATION_NOTICE
+from texts import FRAMES, TRUNCATION_NOTICE
 
 from .compose import QUOTE_POOL, compose_answer
+from .followup import Context, complete, prefer_story
 from .parties import MAX_STORY_ARTICLES, TopicNeeded, answer_by_party, is_who_question, story_articles, story_parties
 from .question import question_language
 from .reader import Reader, ReaderLoadError, load_reader
@@ -154,18 +155,29 @@ class Engine:
         self.refresh()
         return summary
 
-    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
-        """Answer one question from the current index."""
+    def ask(self, question: str, *, top_k: int | None = None, context: Context | None = None) -> Answer:
+        """Answer one question from the current index.
+
+        With the `context` of a conversation, an elliptic question ("còn Mỹ thì sao?") is answered as
+        the question it completes to (answer.followup), preferring the story of the previous answer;
+        the answer's `question` is then the completed one and a notice says how it was read.
+        """
         started = time.perf_counter()
         question, truncated = prepare_question(question)
         snapshot = self.snapshot
         k = top_k or self.settings.top_k
+        followup = complete(question, context.question if context else None)
+        notices: tuple[str, ...] = ()
+        if followup.elliptic:
+            question = prepare_question(followup.question)[0]
+            notices = (FRAMES[question_language(followup.asked)]["read_as"].format(question=question),)
         retrieval = search(
             snapshot, self.encoder, question, k=max(k, QUOTE_POOL), mode=self.retrieval, backend=self.backend
         )
-        notices: tuple[str, ...] = ()
+        if followup.elliptic and context is not None:
+            retrieval = prefer_story(retrieval, context.articles)
         if truncated:
-            notices = (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
+            notices += (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
         answer = compose_answer(
             snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices, reader=self.reader
         )

@@ -14,11 +14,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 # Words that mark a question typed without diacritics as English or Vietnamese.
-_ENGLISH_MARKERS = frozenset(
+ENGLISH_MARKERS = frozenset(
     "what who whom whose which when where why how is are was were did does do the an of to in on for "
     "with about and or not that this it they he she you can could would should will has have had".split()
 )
-_VIETNAMESE_MARKERS = frozenset(
+VIETNAMESE_MARKERS = frozenset(
     "ai gi nao dau sao bao nhieu la cua va cac nhung mot duoc da dang se bi cho tai trong ve den tu "
     "ra vao thi ma nay khong nguoi viec nhu voi khi nam ngay thang bai viet noi gia".split()
 )
@@ -38,9 +38,9 @@ def question_language(text: str) -> str:
         lowered = word.lower()
         folded = fold(word)
         marked = folded != lowered
-        if not marked and lowered in _ENGLISH_MARKERS:
+        if not marked and lowered in ENGLISH_MARKERS:
             english += 1
-        if folded in _VIETNAMESE_MARKERS or (marked and word == lowered):
+        if folded in VIETNAMESE_MARKERS or (marked and word == lowered):
             vietnamese += 1
     return "en" if english > vietnamese else "vi"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from telegram import Bot, LinkPreviewOptions, Update, User
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, PersistenceInput, PicklePersistence
 from telegram.request import HTTPXRequest
 
 from answer.engine import Engine
@@ -31,11 +31,13 @@ from .state import StoryFollows
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
+PERSIST_EVERY = 5.0  # seconds between saves of the conversations (and at every stop)
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait for news
 CONCURRENT_UPDATES = 64
 RETRY_PENDING_EVERY = 30.0  # seconds between tries to answer updates whose answer could not be sent
 INBOX_NAME = "telegram-inbox.sqlite3"
+STATE_NAME = "telegram-state.pickle"  # conversations (PicklePersistence), beside the inbox
 _REFRESH_TASK = "storybot.refresh"
 _ALERTS_TASK = "storybot.alerts"
 ALERT_CHECK_SECONDS = 30.0  # how often followed stories are checked when the index is not refreshed
@@ -211,8 +213,15 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
     builder = ApplicationBuilder().bot(bot)
     if settings.webhook is not None:
         builder = builder.update_queue(InboxQueue(inbox))
+    # Conversations (bot/talk.py) live in chat_data, saved beside the inbox so a restart keeps them.
+    persistence = PicklePersistence(
+        inbox.path.with_name(STATE_NAME),
+        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
+        update_interval=PERSIST_EVERY,
+    )
     application = (
         builder.application_class(InboxApplication, {"inbox": inbox})
+        .persistence(persistence)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
         .post_stop(_stop_tasks)
@@ -225,11 +234,14 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
 
 async def _post_init(application: Application) -> None:
     st: common.BotState = application.bot_data[common.STATE]
-    for language, code in (("vi", None), ("en", "en")):
-        try:
-            await application.bot.set_my_commands(commands.bot_commands(language), language_code=code)
-        except TelegramError as err:  # the menu is a convenience: run without it rather than not at all
-            log.warning("could not register the command menu (%s): %s", language, err)
+    for scope, admin in commands.command_scopes(st.settings.admins):
+        for language, code in (("vi", None), ("en", "en")):
+            try:
+                await application.bot.set_my_commands(
+                    commands.bot_commands(language, admin=admin), scope=scope, language_code=code
+                )
+            except TelegramError as err:  # the menu is a convenience: run without it rather than not at all
+                log.warning("could not register the command menu (%s, %s): %s", scope.type, language, err)
     if st.settings.refresh_seconds > 0:
         application.bot_data[_REFRESH_TASK] = asyncio.create_task(
             refresh_index(st.engine, st.settings.refresh_seconds), name="storybot index refresh"
@@ -292,6 +304,9 @@ async def _stop_tasks(application: Application) -> None:
 
 async def _shutdown(application: Application) -> None:
     await _stop_tasks(application)
+    st = application.bot_data.get(common.STATE)
+    if isinstance(st, common.BotState) and st.feedback is not None:
+        st.feedback.close()
     inbox = getattr(application, "inbox", None)
     if isinstance(inbox, Inbox):
         inbox.close()

@@ -8,6 +8,11 @@ import asyncio
 import logging
 
 from telegram import (
+    BotCommandScope,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     InputFile,
     Message,
     Update,
@@ -224,6 +229,28 @@ async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await reply(message, Outgoing(text(user_language(update.effective_user), "non_text", example=example)))
 
 
-def bot_commands(language: str) -> list[tuple[str, str]]:
-    """The command list for setMyCommands in `language`."""
-    return list(COMMANDS[language])
+# What every reader sees in the menu.
+READER_COMMANDS = ("ask", "who", "timeline", "stories", "follow", "following", "sources", "new", "help")
+ADMIN_COMMANDS = ("add", "reindex", "feeds", "feedback")  # ... and what admins see besides
+
+
+def bot_commands(language: str, *, admin: bool = False) -> list[tuple[str, str]]:
+    """The command menu in `language`: readers' commands, and with `admin` the admins' ones too."""
+    shown = READER_COMMANDS + (ADMIN_COMMANDS if admin else ())
+    described = dict(COMMANDS[language])
+    return [(name, described[name]) for name in shown]
+
+
+def command_scopes(admins: frozenset[int]) -> list[tuple[BotCommandScope, bool]]:
+    """(scope, with the admins' commands) for each menu setMyCommands is given.
+
+    Readers get the default menu, in every chat and in private chats; the bot's admins, in their
+    private chats with it, and every group's administrators get the admins' commands too.
+    """
+    scopes: list[tuple[BotCommandScope, bool]] = [
+        (BotCommandScopeDefault(), False),
+        (BotCommandScopeAllPrivateChats(), False),
+        (BotCommandScopeAllChatAdministrators(), True),
+    ]
+    scopes += [(BotCommandScopeChat(chat_id=admin), True) for admin in sorted(admins)]
+    return scopes

@@ -37,6 +37,7 @@ from texts import text
 
 from . import render
 from .config import BotSettings
+from .feedback_store import FeedbackStore
 from .ratelimit import RateLimiter
 from .render import Outgoing, escape
 
@@ -74,6 +75,7 @@ class BotState:
     ingest: asyncio.Lock = field(default_factory=asyncio.Lock)
     # (index generation, examples it answers): /start shows only examples that work.
     examples: tuple[str | None, list[tuple[int, str]]] = (None, [])
+    feedback: FeedbackStore | None = None  # readers' votes on answers
 
 
 def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:

@@ -15,8 +15,10 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
+    ChosenInlineResultHandler,
     CommandHandler,
     ContextTypes,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -54,9 +56,12 @@ from .common import (
 )
 from .config import BotSettings
 from .errors import on_error
+from .feedback import on_feedback, on_vote
+from .feedback_store import FeedbackStore, feedback_path
 from .follows import on_follow, on_following, on_unfollow
+from .inline import on_chosen_inline_result, on_inline_query
 from .links import ONLY_LINKS, on_add, on_feeds, on_link, schedule_feeds
-from .questions import on_ask, on_group_text, on_private_text
+from .questions import on_ask, on_group_text, on_new, on_private_text, on_reader_link
 from .ratelimit import RateLimiter
 from .render import Outgoing
 from .uploads import on_document, on_upload_choice
@@ -77,6 +82,8 @@ COMMANDS = {
     "unfollow": on_unfollow,
     "add": on_add,
     "feeds": on_feeds,
+    "new": on_new,
+    "feedback": on_feedback,  # admins
 }
 
 
@@ -87,6 +94,8 @@ def handlers(settings: BotSettings) -> list[BaseHandler]:
         admins = filters.User(user_id=settings.admins)
         table.append(MessageHandler(NEW & PRIVATE & filters.TEXT & ~filters.COMMAND & admins & ONLY_LINKS, on_link))
     table += [
+        # A reader's message of links only: say what the bot does with links (admins' are added above).
+        MessageHandler(NEW & PRIVATE & filters.TEXT & ~filters.COMMAND & ONLY_LINKS, on_reader_link),
         MessageHandler(NEW & PRIVATE & filters.COMMAND, on_unknown_command),
         MessageHandler(NEW & PRIVATE & filters.TEXT, on_private_text),
         MessageHandler(NEW & GROUP & filters.TEXT & ~filters.COMMAND & ADDRESSED, on_group_text),
@@ -98,14 +107,22 @@ def handlers(settings: BotSettings) -> list[BaseHandler]:
         CallbackQueryHandler(on_upload_choice, pattern=r"^up:"),
         CallbackQueryHandler(on_sources_page, pattern=r"^src:"),
         CallbackQueryHandler(on_timeline_page, pattern=r"^tl:"),
+        CallbackQueryHandler(on_vote, pattern=r"^fb:"),
         CallbackQueryHandler(on_unknown_button),
+        InlineQueryHandler(on_inline_query),
+        ChosenInlineResultHandler(on_chosen_inline_result),
     ]
     return table
 
 
 def register(application: Application, engine: Engine, settings: BotSettings) -> None:
     """Store the shared state, add every handler and the feed schedule to `application`."""
-    application.bot_data[STATE] = BotState(engine=engine, settings=settings, limiter=RateLimiter(settings.rate_limit))
+    application.bot_data[STATE] = BotState(
+        engine=engine,
+        settings=settings,
+        limiter=RateLimiter(settings.rate_limit),
+        feedback=FeedbackStore(feedback_path(engine.settings.index_dir)),
+    )
     application.bot_data[RETRY_LATER] = set()
     application.add_handler(TypeHandler(Update, gate), group=-1)
     application.add_handlers(handlers(settings))

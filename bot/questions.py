@@ -15,26 +15,29 @@ from telegram import (
     Update,
     User,
 )
+from telegram.constants import ChatType
 from telegram.ext import (
     ContextTypes,
 )
 
 from answer.engine import Engine
+from answer.followup import Context, context_of
 from answer.types import Answer
 from index.errors import StorybotError
 from texts import text
 
-from . import render
+from . import render, talk
 from .common import is_reply_to_bot, reply, state, typing, user_language, without_mentions
+from .feedback import with_votes
 from .logs import log_question
 from .render import Outgoing, escape
 
 log = logging.getLogger(__name__)
 
 
-def _ask(engine: Engine, question: str) -> tuple[Answer, frozenset[int]]:
+def _ask(engine: Engine, question: str, context: Context | None = None) -> tuple[Answer, frozenset[int]]:
     """Answer `question` (in a worker thread) and find which quotes already are a whole paragraph."""
-    answer = engine.ask(question)
+    answer = engine.ask(question, context=context)
     whole = set()
     for index, quote in enumerate(answer.quotes):
         try:
@@ -57,16 +60,24 @@ async def answer_question(
     """Answer `question` off the event loop and reply to `asked` with the rendered answer."""
     started = time.perf_counter()
     st = state(context)
+    private = asked.chat.type == ChatType.PRIVATE
+    previous = talk.context_for(context.chat_data, asked, time.time(), private=private)
     async with typing(asked):
         try:
-            answer, whole = await asyncio.to_thread(_ask, st.engine, question)
+            answer, whole = await asyncio.to_thread(_ask, st.engine, question, previous)
+            generation = st.engine.snapshot.generation
         except StorybotError as err:
             # The index is unreadable (e.g. rebuilt with another model): an operator problem, not the user's.
             log.error("cannot answer: %s", err)
             await reply(asked, Outgoing(text(user_language(user), "unavailable")))
             return
     messages = render.render_answer(answer, whole_paragraphs=whole, echo_question=echo)
-    await reply(asked, messages)
+    if st.feedback is not None:
+        key = await asyncio.to_thread(st.feedback.add_answer, answer, generation)
+        last = messages[-1]
+        messages[-1] = Outgoing(last.text, with_votes(last.keyboard, key, answer.language))
+    sent = await reply(asked, messages)
+    talk.remember(context.chat_data, asked, context_of(answer, time.time()), [m.message_id for m in sent])
     log_question(
         chat_type=asked.chat.type,
         milliseconds=(time.perf_counter() - started) * 1000,
@@ -123,3 +134,18 @@ async def _usage(context: ContextTypes.DEFAULT_TYPE, message: Message, user: Use
     """Tell someone who asked nothing how to ask, with an example question."""
     example = escape(state(context).settings.examples[0])
     await reply(message, Outgoing(text(user_language(user), key, example=example)))
+
+
+async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: forget the conversation, so the next question is read on its own."""
+    message = update.effective_message
+    assert message is not None
+    talk.forget(context.chat_data, message)
+    await reply(message, Outgoing(text(user_language(update.effective_user), "new_conversation")))
+
+
+async def on_reader_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reader (not an admin) sent links: tell them what the bot does with links, not "not found"."""
+    message = update.effective_message
+    assert message is not None
+    await reply(message, Outgoing(text(user_language(update.effective_user), "link_reader")))

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from answer.engine import Engine
+from answer.followup import Context, context_of
 from answer.question import question_language
 from answer.render import act_phrase
 from answer.types import Answer, Party, Quote
@@ -51,6 +52,7 @@ class Chat:
         self.console = console
         self.history = history
         self.commands = commands()
+        self.context: Context | None = None  # the last answer: a follow-up ("tại sao?") is read after it
 
     # --- input ---------------------------------------------------------------------------------
 
@@ -89,7 +91,9 @@ class Chat:
                     self.console.print(Text(TEXTS["unknown"].format(command=line.split()[0]), style="yellow"))
                     return True
                 return command.run(self, rest.strip())
-            self.show_answer(self.engine.ask(line))
+            answer = self.engine.ask(line, context=self.context)
+            self.context = context_of(answer)
+            self.show_answer(answer)
         except KeyboardInterrupt:
             self.console.print(Text(TEXTS["interrupted"], style="yellow"))
         except StorybotError as err:
@@ -219,6 +223,12 @@ def _sources(chat: Chat, _: str) -> bool:
     return True
 
 
+def _new(chat: Chat, _: str) -> bool:
+    chat.context = None
+    chat.console.print(Text(TEXTS["new"], style="dim"))
+    return True
+
+
 def _quit(chat: Chat, _: str) -> bool:
     return False
 
@@ -243,6 +253,7 @@ def commands() -> dict[str, ChatCommand]:
         "sources": ChatCommand("the indexed articles", _sources),
     }
     table["who"] = ChatCommand("who accused whom, said or did what (optionally about a topic)", _who)
+    table["new"] = ChatCommand("start a new conversation: the next question is read on its own", _new)
     table["quit"] = ChatCommand("leave the chat (or Ctrl-D)", _quit)
     return table
 

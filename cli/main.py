@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from answer.engine import prepare_question
+from answer.followup import Context
 from answer.parties import MAX_STORY_ARTICLES
 from answer.render import answer_json, answer_text, parties_text, party_json
 from answer.search import RETRIEVAL_MODES
@@ -104,6 +105,12 @@ def add_ask(sub: Subparsers, common: Common) -> None:
         help="answer every line of FILE (plain text, or JSON objects with a 'question' key; - for stdin), "
         "one JSON object per line with --json",
     )
+    p.add_argument(
+        "--context",
+        metavar="PREVIOUS",
+        help='the previous question of the conversation: an elliptic question ("tại sao?", "còn Mỹ thì sao?") '
+        "is answered as the question it completes to, as the bot and the chat do",
+    )
     p.set_defaults(run=cmd_ask)
 
 
@@ -149,7 +156,8 @@ def add_eval(sub: Subparsers, common: Common) -> None:
     p.add_argument(
         "dataset",
         type=Path,
-        help="a folder with articles/ and questions.jsonl, or a .jsonl file of questions about --articles",
+        help="a folder with articles/ and questions.jsonl, or a .jsonl file of questions (or of two-turn "
+        "conversations, like tests/data/conversations.jsonl) about --articles",
     )
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     p.add_argument(
@@ -212,12 +220,49 @@ def add_paths(sub: Subparsers, common: Common) -> None:
     p.set_defaults(run=cmd_paths)
 
 
+def add_feedback(sub: Subparsers, common: Common) -> None:
+    """`storybot feedback`."""
+    p = sub.add_parser(
+        "feedback",
+        parents=[common.paths],
+        help="export readers' votes on the bot's answers as an eval set",
+        description="Print the votes readers gave the bot's answers (👍 / 👎 and why), stored beside the index "
+        "folder. With --json, one line per vote in the layout 'storybot eval' reads: a 👍 answer's quotes become "
+        'its gold, a 👍 "not found" must be refused, a 👎 is marked "expect": "review" until its answer is written.',
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per line: an eval set")
+    p.add_argument("--days", type=float, default=0, help="only votes of the last DAYS days (default: all)")
+    p.set_defaults(run=cmd_feedback)
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """`storybot feedback`: the readers' votes, as an eval set with --json."""
+    import time
+
+    from bot.feedback_store import FeedbackStore, export, feedback_path
+
+    store = FeedbackStore(feedback_path(settings.index_dir), create=False)
+    try:
+        votes = store.votes(since=time.time() - args.days * 86400 if args.days > 0 else 0.0)
+    finally:
+        store.close()
+    for line in export(votes):
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            print(f"{line['vote']:>4}  {line.get('reason') or '':<11}  {line['question']}")
+    if not args.json:
+        print(f"{len(votes)} vote(s)", file=sys.stderr)
+    return 0
+
+
 SUBCOMMANDS: list[Callable[[Subparsers, Common], None]] = [
     add_index,
     add_ask,
     add_who,
     add_chat,
     add_eval,
+    add_feedback,
     add_run,
     add_check,
     add_paths,
@@ -346,12 +391,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         prepare_question(args.question)  # fail on an empty question before loading the model
     elif args.question is not None:
         raise StorybotError("give either a question or --questions FILE, not both")
+    if args.context is not None and args.questions is not None:
+        raise StorybotError("--context goes with one question, not with --questions")
     questions = _read_questions(args.questions) if args.questions is not None else None
     check_articles_dir(settings.articles_dir)
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
     if questions is None:
-        answer = engine.ask(args.question)
+        context = Context(" ".join(args.context.split())) if args.context else None
+        answer = engine.ask(args.question, context=context)
         for notice in answer.notices:
             print(f"Notice: {notice}", file=sys.stderr)
         print(json.dumps(answer_json(answer), ensure_ascii=False) if args.json else answer_text(answer))
@@ -439,8 +487,14 @@ def cmd_who(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot eval`."""
+    from evaluation.conversations import evaluate_conversations, format_conversation_report, is_conversation_file
     from evaluation.evaluate import ABLATIONS, evaluate, format_report
 
+    if is_conversation_file(args.dataset):  # two-turn conversations (tests/data/conversations.jsonl)
+        check_articles_dir(settings.articles_dir)
+        talk = evaluate_conversations(args.dataset, settings)
+        print(json.dumps(talk, ensure_ascii=False, indent=1) if args.json else format_conversation_report(talk))
+        return 0
     if not args.dataset.exists():
         raise StorybotError(
             f"dataset {args.dataset} does not exist. Give a folder with articles/ and questions.jsonl, "

@@ -1,12 +1,15 @@
 """A stand-in Bot API server for the tests: real HTTP on 127.0.0.1, Telegram's JSON, Telegram's rules.
 
 It answers the methods the bot uses (getMe, getUpdates with long polling,
-sendMessage, editMessageText, sendChatAction, answerCallbackQuery,
-setMyCommands, deleteWebhook, setWebhook, getFile) and file downloads, and it
+sendMessage, editMessageText, editMessageReplyMarkup, sendChatAction,
+answerCallbackQuery, answerInlineQuery, setMyCommands with scopes,
+deleteWebhook, setWebhook, getFile) and file downloads, and it
 rejects what Telegram rejects: a callback query answered twice or after
 `callback_ttl` seconds ("query is too old"), HTML it cannot parse (unknown or unbalanced
 tags, a bare "<", a bad "&...;"), text over 4,096 UTF-16 code units, callback
-data over 64 bytes, replies to unknown messages, a wrong token (401).
+data over 64 bytes, replies to unknown messages, a wrong token (401), an inline
+answer with over 50 results, a result id over 64 bytes or repeated, an inline
+query answered twice or after 10 s.
 
 Tests inject updates (`private`, `group`, `sticker`, `document`, `press`,
 `poll`...) and wait for what the bot sent (`wait_sent`); `fail` injects faults
@@ -43,6 +46,18 @@ MAX_CAPTION = 1024  # UTF-16 code units of a caption, after entities are parsed
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # sendPhoto's limit on an uploaded photo
 MAX_PHOTO_SIDES = 10000  # a photo's width + height
 MAX_PHOTO_RATIO = 20
+MAX_INLINE_RESULTS = 50  # answerInlineQuery: "No more than 50 results per query are allowed"
+MAX_INLINE_ID = 64  # bytes of a result's id
+INLINE_TTL = 10.0  # seconds an inline query can be answered
+SCOPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
 
 ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice", "username": "alice", "language_code": "vi"}
 BOB = {"id": 1002, "is_bot": False, "first_name": "Bob", "username": "bob", "language_code": "en"}
@@ -392,7 +407,10 @@ class FakeTelegram:
     port: int = 0
     calls: list[Call] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
-    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # default scope, by language
+    # (scope type, chat id or 0, language code or "") -> commands
+    scoped_commands: dict[tuple[str, int, str], list[dict[str, str]]] = field(default_factory=dict)
+    inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # inline query id -> the answer
     webhook_url: str = ""
     webhook_secret: str = ""
     delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates handed it over
@@ -409,6 +427,8 @@ class FakeTelegram:
         self._chats: dict[int, dict[str, Any]] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
         self._queries: dict[str, tuple[bool, float]] = {}  # callback query id -> (answered, pushed at)
+        self._inline: dict[str, float] = {}  # inline query id -> pushed at
+        self._inline_text: dict[str, str] = {}  # inline query id -> its text
         self._held: set[str] = set()
         self._failures: list[_Failure] = []
         self._closing = False
@@ -580,6 +600,30 @@ class FakeTelegram:
         )
         return query_id
 
+    def inline(self, query: str, user: dict[str, Any] = ALICE, chat_type: str = "sender") -> str:
+        """A reader types "@bot `query`" in some chat; returns the inline query id."""
+        query_id = str(next(self._query_ids))
+        with self._lock:
+            self._inline[query_id] = time.monotonic()
+            self._inline_text[query_id] = query
+        self.push(
+            {"inline_query": {"id": query_id, "from": user, "query": query, "offset": "", "chat_type": chat_type}}
+        )
+        return query_id
+
+    def choose(self, query_id: str, result_id: str, user: dict[str, Any] = ALICE) -> None:
+        """The reader sends one of the results the bot offered (inline feedback on in @BotFather)."""
+        with self._lock:
+            answer = self.inline_answers.get(query_id)
+        if answer is None or result_id not in [r["id"] for r in answer["results"]]:
+            raise AssertionError(f"no result {result_id!r} offered for inline query {query_id}")
+        self.push({"chosen_inline_result": {"result_id": result_id, "from": user, "query": answer["query"]}})
+
+    async def wait_inline(self, query_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """Wait until the bot answered inline query `query_id`; the answer's parameters."""
+        await self.wait_for(lambda: query_id in self.inline_answers, timeout, f"answer to inline query {query_id}")
+        return self.inline_answers[query_id]
+
     def poll(self, user: dict[str, Any] = ALICE, *, persistent_ids: bool = False) -> dict[str, Any]:
         """A poll sent to the bot; without `persistent_ids` as an older Bot API server sends it (no
         `persistent_id` on its options), which python-telegram-bot 22.8 cannot parse."""
@@ -692,7 +736,7 @@ class FakeTelegram:
             "username": self.username,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
 
     def api_get_updates(self, params: dict[str, Any], now: float) -> Any:
@@ -740,9 +784,88 @@ class FakeTelegram:
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(command.get("description", "")) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") not in SCOPES:
+            raise bad_request("BOT_COMMAND_SCOPE_INVALID")
+        if scope["type"] in ("chat", "chat_administrators", "chat_member") and "chat_id" not in scope:
+            raise bad_request("chat not found")
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise bad_request("LANG_CODE_INVALID")
         with self._lock:
-            self.commands[params.get("language_code") or ""] = commands
+            if scope["type"] == "default":
+                self.commands[language] = commands
+            self.scoped_commands[(scope["type"], int(scope.get("chat_id") or 0), language)] = commands
         return True
+
+    def api_answer_inline_query(self, params: dict[str, Any], now: float) -> Any:
+        query_id = str(params.get("inline_query_id", ""))
+        results = params.get("results")
+        if not isinstance(results, list):
+            raise bad_request("can't parse inline query results JSON object")
+        if len(results) > MAX_INLINE_RESULTS:
+            raise bad_request("RESULTS_TOO_MUCH")
+        ids = []
+        for result in results:
+            result_id = str(result.get("id", ""))
+            if not 1 <= len(result_id.encode("utf-8")) <= MAX_INLINE_ID:
+                raise bad_request("RESULT_ID_INVALID")
+            ids.append(result_id)
+            if result.get("type") != "article":
+                raise bad_request("RESULT_TYPE_INVALID")  # the stand-in knows articles only
+            if not result.get("title"):
+                raise bad_request("RESULT_TITLE_EMPTY")
+            content = result.get("input_message_content") or {}
+            if "message_text" not in content:
+                raise bad_request("MESSAGE_EMPTY")
+            check_text(str(content["message_text"]), content.get("parse_mode"))
+            check_markup(result.get("reply_markup"))
+        if len(set(ids)) != len(ids):
+            raise bad_request("RESULT_ID_DUPLICATE")
+        button = params.get("button")
+        if button is not None:
+            if not button.get("text"):
+                raise bad_request("BUTTON_TEXT_EMPTY")
+            start = button.get("start_parameter")
+            if start is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start):
+                raise bad_request("START_PARAM_INVALID")
+        with self._lock:
+            pushed = self._inline.get(query_id)
+            if pushed is None or query_id in self.inline_answers or time.monotonic() - pushed > INLINE_TTL:
+                raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            self.inline_answers[query_id] = {
+                "results": results,
+                "cache_time": int(params.get("cache_time") or 300),
+                "button": button,
+                "query": self._inline_text.get(query_id, ""),
+            }
+        return True
+
+    def api_edit_message_reply_markup(self, params: dict[str, Any], now: float) -> Any:
+        chat = self._chat(params)
+        message_id = int(params.get("message_id") or 0)
+        markup = params.get("reply_markup")
+        check_markup(markup)
+        with self._lock:
+            message = self._messages.get((chat["id"], message_id))
+            if message is None:
+                raise bad_request("message to edit not found")
+            if message["from"]["id"] != self.bot_id:
+                raise bad_request("message can't be edited")
+            if message.get("reply_markup") == markup:
+                raise bad_request(
+                    "message is not modified: specified new message content and reply markup are exactly the "
+                    "same as a current content and reply markup of the message"
+                )
+            if markup:
+                message["reply_markup"] = markup
+            else:
+                message.pop("reply_markup", None)
+            for sent in self.sent:
+                if (sent.chat_id, sent.message_id) == (chat["id"], message_id):
+                    sent.markup = markup
+                    sent.edits += 1
+            return message
 
     def api_send_chat_action(self, params: dict[str, Any], now: float) -> Any:
         self._chat(params)
@@ -963,7 +1086,16 @@ def _auto_entities(text: str) -> list[dict[str, Any]]:
 
 
 # Form fields that hold JSON (python-telegram-bot sends everything form-encoded).
-_JSON_FIELDS = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "allowed_updates", "scope"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "reply_parameters",
+    "link_preview_options",
+    "commands",
+    "allowed_updates",
+    "scope",
+    "results",
+    "button",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -204,8 +204,8 @@ async def test_start_shows_example_buttons_that_answer(seed_bot: FakeTelegram) -
     assert answer.text.startswith(f"❓ {questions[0]}")
     assert answer.quotes and all(q in SEED_TEXT for q in answer.quotes)
     await fake.wait_for(lambda: fake.callback_answered(query), what="the button press answered")
-    # The command menu was registered in Vietnamese and English.
-    menu = {"ask", "who", "stories", "timeline", "follow", "following", "sources", "start", "help", "reindex"}
+    # The readers' command menu was registered in Vietnamese and English (test_bot_talk checks the scopes).
+    menu = {"ask", "who", "timeline", "stories", "follow", "following", "sources", "new", "help"}
     assert {c["command"] for c in fake.commands[""]} == menu
     assert {c["command"] for c in fake.commands["en"]} == menu
 
@@ -255,7 +255,8 @@ async def test_full_paragraph_button(seed_bot: FakeTelegram) -> None:
     answer = await ask(fake, "Có bao nhiêu máy chủ của Trung Quốc bị kiểm soát?")
     [quote] = answer.quotes
     assert "5,31 triệu máy chủ" in quote
-    [button] = answer.buttons
+    [button, *votes] = answer.buttons  # the full paragraph, then 👍 / 👎 (test_bot_talk)
+    assert [v["callback_data"][-2:] for v in votes] == [":u", ":d"]
     assert len(button["callback_data"].encode()) <= 64
     fake.press(answer, button["callback_data"])
     sent = await fake.wait_sent(ALICE["id"], 2)

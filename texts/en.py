@@ -10,6 +10,7 @@ ANSWER = {
     "header": "From the articles:",
     "not_found": "Not found in the articles.",
     "paragraph": "paragraph",
+    "read_as": "Read as a follow-up: “{question}”",
     "truncated": "The question was longer than {limit} characters; only the first {limit} were used.",
 }
 
@@ -37,6 +38,20 @@ ACTS = {
 
 # The Telegram bot's messages (Telegram HTML).
 BOT = {
+    "new_conversation": "New conversation: your next question is read on its own.",
+    "feedback_wrong_quote": "❌ The quote is wrong",
+    "feedback_elsewhere": "🔎 The answer is elsewhere",
+    "feedback_week": (
+        "<b>Feedback, last 7 days</b>\n{answers} answer(s) sent; 👍 {up}, 👎 {down} "
+        "(quote wrong: {wrong_quote}, answer elsewhere: {elsewhere}).\n"
+        "storybot feedback --json exports them as an eval set."
+    ),
+    "inline_not_found": "Not found in the articles: tap to ask me in a chat",
+    "inline_empty": "Type a question about the news: tap here for help",
+    "link_reader": (
+        "I answer questions from the articles I already have; I do not read links sent to me. "
+        "Ask a question about the news, or type /sources to see the articles."
+    ),
     "not_found_hint": "Type /sources to see the articles I have.",
     "you_asked": "Question",
     "more": "continued",
@@ -162,13 +177,17 @@ COMMANDS = (
     ("ask", "Ask about the articles"),
     ("who", "The parties: who accused, who denied"),
     ("sources", "The articles I have"),
-    ("start", "Introduction and example questions"),
+    ("new", "Start a new conversation"),
     ("help", "How to use the bot"),
     ("stories", "The stories"),
     ("timeline", "A story's statements, day by day"),
     ("follow", "Follow a story"),
     ("following", "The stories you follow"),
+    ("start", "Introduction and example questions"),
+    ("add", "Add an article by its link (admins)"),
     ("reindex", "Update the index (admins)"),
+    ("feeds", "The followed news feeds (admins)"),
+    ("feedback", "Readers' votes this week (admins)"),
 )
 
 # Adding articles by link, file or feed: outcomes and problems (plain text).
@@ -253,6 +272,7 @@ INGEST = {
 
 # The terminal chat (storybot chat): English, like the rest of the command line.
 CHAT = {
+    "new": "New conversation: the next question is read on its own.",
     "welcome": "Ask about {count} article(s), e.g. {titles}.",
     "how": (
         "Type a question and press Enter (Vietnamese, with or without diacritics, or English). /help lists "

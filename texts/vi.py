@@ -10,6 +10,7 @@ ANSWER = {
     "header": "Theo các bài báo:",
     "not_found": "Không tìm thấy câu trả lời trong các bài báo hiện có.",
     "paragraph": "đoạn",
+    "read_as": "Hiểu tiếp câu hỏi trước: “{question}”",
     "truncated": "Câu hỏi dài hơn {limit} ký tự nên chỉ {limit} ký tự đầu được dùng.",
 }
 
@@ -37,6 +38,20 @@ ACTS = {
 
 # The Telegram bot's messages (Telegram HTML).
 BOT = {
+    "new_conversation": "Cuộc trò chuyện mới: câu hỏi tiếp theo của bạn sẽ được hiểu riêng, không theo câu trước.",
+    "feedback_wrong_quote": "❌ Trích dẫn sai",
+    "feedback_elsewhere": "🔎 Câu trả lời nằm chỗ khác",
+    "feedback_week": (
+        "<b>Đánh giá trong 7 ngày qua</b>\nĐã gửi {answers} câu trả lời; 👍 {up}, 👎 {down} "
+        "(trích dẫn sai: {wrong_quote}, câu trả lời nằm chỗ khác: {elsewhere}).\n"
+        "Lệnh storybot feedback --json xuất các đánh giá thành bộ câu hỏi kiểm thử."
+    ),
+    "inline_not_found": "Không tìm thấy trong các bài báo: bấm để hỏi tôi trong khung chat",
+    "inline_empty": "Gõ một câu hỏi về tin tức: bấm vào đây để xem hướng dẫn",
+    "link_reader": (
+        "Tôi trả lời câu hỏi từ các bài báo đã có; tôi không đọc các đường link được gửi tới. "
+        "Hãy đặt một câu hỏi về tin tức, hoặc gõ /sources để xem các bài báo."
+    ),
     "not_found_hint": "Gõ /sources để xem các bài báo đang có.",
     "you_asked": "Câu hỏi",
     "more": "tiếp",
@@ -155,13 +170,17 @@ COMMANDS = (
     ("ask", "Hỏi về các bài báo"),
     ("who", "Các bên: ai cáo buộc, ai bác bỏ"),
     ("sources", "Các bài báo đang có"),
-    ("start", "Giới thiệu và câu hỏi mẫu"),
+    ("new", "Bắt đầu cuộc trò chuyện mới"),
     ("help", "Hướng dẫn"),
     ("stories", "Các câu chuyện"),
     ("timeline", "Diễn biến một câu chuyện theo ngày"),
     ("follow", "Theo dõi một câu chuyện"),
     ("following", "Các câu chuyện đang theo dõi"),
+    ("start", "Giới thiệu và câu hỏi mẫu"),
+    ("add", "Thêm bài báo từ đường link (quản trị viên)"),
     ("reindex", "Cập nhật chỉ mục (quản trị viên)"),
+    ("feeds", "Các nguồn tin đang theo dõi (quản trị viên)"),
+    ("feedback", "Đánh giá của độc giả trong tuần (quản trị viên)"),
 )
 
 # Adding articles by link, file or feed: outcomes and problems (plain text).

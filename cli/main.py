@@ -25,6 +25,7 @@ from bot import options
 from index.config import Settings, default_paths, parse_top_k, settings_from_env
 from index.errors import StorybotError
 from ingest import config as ingest_config
+from texts import catalogue
 
 from . import stories, web
 from .common import Common, common_parsers
@@ -346,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(file=sys.stderr)
+        if args.command in ("index", "add", "ingest"):  # say what a stopped build kept (nothing is lost)
+            print(catalogue("en").SUMMARY["interrupted"], file=sys.stderr)
         return 130
 
 

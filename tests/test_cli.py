@@ -255,3 +255,35 @@ def test_library_log_lines_are_printed_once():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stderr.count("Retrying in 1s") == 1, result.stderr
+
+
+def test_ctrl_c_during_index_stops_at_once_and_says_what_was_kept(tmp_path):
+    import shutil
+    import signal
+    import time
+    from pathlib import Path
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    corpus = Path(__file__).resolve().parent.parent / "training" / "synthetic_news" / "part1" / "articles"
+    for path in sorted(corpus.glob("*.txt"))[:40]:  # long enough to be interrupted while embedding
+        shutil.copy(path, articles)
+    command = [sys.executable, "-m", "cli", "index", "--articles", str(articles), "--index-dir", str(tmp_path / "i")]
+    # A terminal's Ctrl-C: SIGINT with its default meaning (a background job would inherit it ignored).
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "i").exists() and time.monotonic() < deadline:  # the build has begun
+        time.sleep(0.2)
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert time.monotonic() - sent < 10  # not after the build finished
+    assert "Stopped. The index is as it was before this run" in err and "Traceback" not in err

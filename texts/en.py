@@ -302,6 +302,8 @@ SUMMARY = {
     "reembedded": "Every article was indexed again: {why}.",
     "merged": "Merged {merged} index segments into fewer in {seconds} s.",
     "skipped": "Skipped {file}: {reason}.",
+    "interrupted": "Stopped. The index is as it was before this run and still answers; articles already "
+    "saved stay in the articles folder. Run storybot index to finish.",
 }
 
 # Stories, their timelines, maps and alerts (storybot stories / timeline / who --png, /timeline, /follow).

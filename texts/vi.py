@@ -272,6 +272,8 @@ SUMMARY = {
     "reembedded": "Mọi bài được lập chỉ mục lại: {why}.",
     "merged": "Đã gộp {merged} phân đoạn chỉ mục trong {seconds} giây.",
     "skipped": "Bỏ qua {file}: {reason}.",
+    "interrupted": "Đã dừng. Chỉ mục vẫn như trước lần chạy này và vẫn trả lời được; các bài đã lưu vẫn ở "
+    "thư mục bài báo. Chạy storybot index để làm tiếp.",
 }
 
 # Stories, their timelines, maps and alerts (storybot stories / timeline / who --png, /timeline, /follow).

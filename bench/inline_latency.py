@@ -42,8 +42,15 @@ WARM_UP = 3
 
 
 async def _run(engine: Engine, count: int) -> list[float]:
-    with FakeTelegram() as fake:
-        settings = BotSettings(token=fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url)
+    # A fresh inbox each run: the stand-in server numbers its updates from 1000 again in a new process.
+    with FakeTelegram() as fake, tempfile.TemporaryDirectory(prefix="storybot-inbox-") as inbox:
+        settings = BotSettings(
+            token=fake.token,
+            base_url=fake.base_url,
+            base_file_url=fake.base_file_url,
+            inbox=Path(inbox) / "inbox.sqlite3",
+            rate_limit=0,  # one reader sends every query: the per-user limit (20 a minute) would stop them
+        )
         async with running(build_application(settings, engine), settings):
             for number in range(WARM_UP):
                 await fake.wait_inline(fake.inline(QUESTIONS[number % len(QUESTIONS)] + " ?"), timeout=120)

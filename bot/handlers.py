@@ -7,9 +7,11 @@ intent: questions, commands, buttons, uploads, links (and feeds), errors; common
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -144,7 +146,10 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("update %s refused: rate limit (%s)", update.update_id, update_ids(update))
     notice = text(user_language(user), "rate_limited", limit=st.limiter.limit, seconds=verdict.retry_after)
     query = update.callback_query
-    if query is not None:
+    if update.inline_query is not None:
+        with contextlib.suppress(TelegramError):  # an empty list, so the reader's client stops waiting
+            await update.inline_query.answer([], cache_time=0)
+    elif query is not None:
         # A tap must be answered or its button spins; the notice itself only once per window.
         await acknowledge(query, notice if verdict.notify else None)
     elif verdict.notify and update.effective_message is not None:

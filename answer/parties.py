@@ -276,7 +276,7 @@ def story_parties(
             s
             for s in article_statements
             # the headline repeats a claim the body quotes; speech inside speech is the outer speaker's
-            if s.paragraph != 0 and not _nested(s, article_statements)
+            if s.paragraph != 0 and not nested_speaker(s, article_statements)
         ]
         article_groups = group_by_entity(kept, _one_party)
         if story and not (
@@ -358,7 +358,7 @@ def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -
     return any(shares_entity(g[0].speaker.text, h[0].speaker.text) for g in groups for h in story)
 
 
-def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
+def nested_speaker(statement: Statement, statements: tuple[Statement, ...]) -> bool:
     """True when the statement's speaker lies inside what another speaker of the sentence says."""
     return any(
         other.sentence == statement.sentence

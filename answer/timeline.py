@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from index.attribution import Statement
 from index.dates import format_date, parse_date
 from index.statement_store import load_statements
 from index.store import Snapshot
 from index.stories import Story
 from texts import ACT_WORDS, story_text
+
+from .parties import nested_speaker
 
 _DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 YEAR_BACK_DAYS = 90  # a day/month this far after the article's date was last year's
@@ -109,7 +110,7 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
         article_day = parse_date(member.date)
         statements = load_statements(snapshot.index_dir, article)
         for s in statements:
-            if s.paragraph == 0 or _nested(s, statements):
+            if s.paragraph == 0 or nested_speaker(s, statements):
                 continue
             when = stated_date(s.sentence.text, article_day)
             day = when or article_day
@@ -137,17 +138,6 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
             seen.add(key)
             entries.append(entry)
     return Timeline(story, tuple(entries))
-
-
-def _nested(statement: Statement, statements: tuple[Statement, ...]) -> bool:
-    """True when the speaker lies inside what another speaker of the sentence says (see answer.parties)."""
-    return any(
-        other.sentence == statement.sentence
-        and other.speaker != statement.speaker
-        and not other.nominal
-        and other.content.start <= statement.speaker.start < other.content.end
-        for other in statements
-    )
 
 
 def timeline_text(timeline: Timeline, language: str) -> str:

@@ -841,17 +841,22 @@ class FakeTelegram:
             }
         return True
 
+    def _editable(self, chat_id: int, message_id: int) -> dict[str, Any]:
+        """The bot's own message to edit (call under the lock), or Telegram's 400 for it."""
+        message = self._messages.get((chat_id, message_id))
+        if message is None:
+            raise bad_request("message to edit not found")
+        if message["from"]["id"] != self.bot_id:
+            raise bad_request("message can't be edited")
+        return message
+
     def api_edit_message_reply_markup(self, params: dict[str, Any], now: float) -> Any:
         chat = self._chat(params)
         message_id = int(params.get("message_id") or 0)
         markup = params.get("reply_markup")
         check_markup(markup)
         with self._lock:
-            message = self._messages.get((chat["id"], message_id))
-            if message is None:
-                raise bad_request("message to edit not found")
-            if message["from"]["id"] != self.bot_id:
-                raise bad_request("message can't be edited")
+            message = self._editable(chat["id"], message_id)
             if message.get("reply_markup") == markup:
                 raise bad_request(
                     "message is not modified: specified new message content and reply markup are exactly the "
@@ -971,11 +976,7 @@ class FakeTelegram:
         markup = params.get("reply_markup")
         check_markup(markup)
         with self._lock:
-            message = self._messages.get((chat["id"], message_id))
-            if message is None:
-                raise bad_request("message to edit not found")
-            if message["from"]["id"] != self.bot_id:
-                raise bad_request("message can't be edited")
+            message = self._editable(chat["id"], message_id)
             if (
                 message.get("text") == text
                 and message.get("entities", []) == entities

@@ -32,7 +32,7 @@ from index.store import ArticleInfo
 from texts import COMMANDS, story_text, text
 
 from . import render
-from .common import BotState, edit, note_sent, rebuild_reply, reply, state, typing, user_language
+from .common import BotState, admin_message, edit, note_sent, rebuild_reply, reply, state, typing, user_language
 from .render import Outgoing, escape
 
 log = logging.getLogger(__name__)
@@ -200,15 +200,11 @@ def _example_topic(st: BotState) -> str:
 
 async def on_reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex (admins): incremental rebuild, answered with its summary."""
-    message = update.effective_message
-    assert message is not None
-    st = state(context)
-    user = update.effective_user
-    lang = user_language(user)
-    if not st.settings.is_admin(user.id if user else None):
-        log.info("/reindex refused for user %s", user.id if user else None)
-        await reply(message, Outgoing(text(lang, "admins_only")))
+    checked = await admin_message(update, context)
+    if checked is None:
         return
+    message, lang = checked
+    st = state(context)
     [status] = await reply(message, Outgoing(text(lang, "reindexing")))
     async with st.ingest:
         await edit(status, await rebuild_reply(st, lang, message))

@@ -273,3 +273,16 @@ def update_ids(update: Update) -> str:
 def reindex(st: BotState) -> Reindex:
     """The running engine's incremental rebuild, which switches the bot to the new index."""
     return lambda added: st.engine.rebuild(progress=False, only=added)
+
+
+async def admin_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, str] | None:
+    """(message, language) when the sender is an admin; otherwise says so and returns None."""
+    msg = update.effective_message
+    assert msg is not None
+    user = update.effective_user
+    lang = user_language(user)
+    if not state(context).settings.is_admin(user.id if user else None):
+        log.info("%s refused for user %s", (msg.text or "").split(" ")[0], user.id if user else None)
+        await reply(msg, Outgoing(text(lang, "admins_only")))
+        return None
+    return msg, lang

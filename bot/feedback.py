@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 
 from texts import text
 
-from .common import acknowledge, reply, state, user_language
+from .common import acknowledge, admin_message, reply, state, user_language
 from .render import Outgoing
 
 log = logging.getLogger(__name__)
@@ -101,14 +101,11 @@ async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/feedback (admins): the last seven days' answers and votes."""
-    message = update.effective_message
-    assert message is not None
-    st = state(context)
-    user = update.effective_user
-    lang = user_language(user)
-    if not st.settings.is_admin(user.id if user else None):
-        await reply(message, Outgoing(text(lang, "admins_only")))
+    checked = await admin_message(update, context)
+    if checked is None:
         return
+    message, lang = checked
+    st = state(context)
     if st.feedback is None:
         await reply(message, Outgoing(text(lang, "unavailable")))
         return

@@ -27,9 +27,8 @@ from ingest.add import add_articles, update_index
 from ingest.config import IngestSettings
 from ingest.links import LinkResult
 from ingest.messages import IngestProblem, message
-from texts import text
 
-from .common import STATE, BotState, edit, reindex, reply, state, typing, user_language
+from .common import STATE, BotState, admin_message, edit, reindex, reply, state, typing, user_language
 from .config import BotSettings
 from .render import Outgoing, escape, pack_lines
 from .state import StateInbox
@@ -63,24 +62,11 @@ def _feeds_path(st: BotState) -> Path:
     return _ingest(st).feeds_path(st.engine.settings.index_dir)
 
 
-async def _admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Message, str] | None:
-    """(message, language) when the sender is an admin; otherwise says so and returns None."""
-    msg = update.effective_message
-    assert msg is not None
-    user = update.effective_user
-    lang = user_language(user)
-    if not state(context).settings.is_admin(user.id if user else None):
-        log.info("%s refused for user %s", (msg.text or "").split(" ")[0], user.id if user else None)
-        await reply(msg, Outgoing(text(lang, "admins_only")))
-        return None
-    return msg, lang
-
-
 async def _admin_command(
     update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str, *, one: bool = True
 ) -> tuple[Message, str, list[str]] | None:
     """(message, language, arguments) of an admin's command; None once a refusal or `usage` was sent."""
-    checked = await _admin(update, context)
+    checked = await admin_message(update, context)
     if checked is None:
         return None
     msg, lang = checked
@@ -176,7 +162,7 @@ async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/feeds (admins): the followed feeds and how each is doing."""
-    checked = await _admin(update, context)
+    checked = await admin_message(update, context)
     if checked is None:
         return
     msg, lang = checked

@@ -43,7 +43,7 @@ from .reader_data import (
 
 log = logging.getLogger("train_reader")
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = ["/work/corpus/part*", "training/synthetic_news/part*"]
+DEFAULT_CORPUS = ["training/synthetic_news/part*"]
 # Reference pairs whose fp32 logits are stored with the weights: the shipped (int8) reader is
 # tested against them.
 REFERENCE = [
@@ -84,6 +84,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--save-fp32", type=Path, default=None, help="also save the float32 trained state (for checks)")
     p.add_argument("--init", type=Path, default=None, help="continue from a --save-fp32 checkpoint of an earlier run")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="bfloat16 autocast for the training steps (1.5x faster on CPUs with avx512_bf16; weights stay fp32)",
+    )
     return p.parse_args(argv)
 
 
@@ -147,6 +152,7 @@ def train(
     pos_weight: float,
     max_seconds: float,
     seed: int,
+    bf16: bool = False,
 ) -> dict:
     """Fine-tune `model` on `pairs` in place; returns what happened (steps, losses, throughput)."""
     torch.manual_seed(seed)
@@ -179,7 +185,9 @@ def train(
             [p.question for p in chosen], [ReaderCandidate(p.sentence, p.previous) for p in chosen]
         )
         labels = torch.tensor([p.label for p in chosen])
-        loss = loss_fn(model(ids, mask), labels)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(ids, mask)
+        loss = loss_fn(logits.float(), labels)
         optim.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(layer_params, 1.0)
@@ -294,6 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         pos_weight=args.pos_weight,
         max_seconds=max(budget, 10.0),
         seed=args.seed,
+        bf16=args.bf16,
     )
     log.info("trained: %s", json.dumps(stats))
     calib_logits = predict_logits(model, encoder, calib)

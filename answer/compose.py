@@ -19,10 +19,12 @@ With a reader (answer.reader: a cross-encoder fine-tuned from the embedding
 model, the default), the best READ_POOL candidates by that score are read
 against the question, each with the sentence before it: the reader's
 calibrated probability that the sentence answers becomes its score (plus a
-little of the linear model's, which knows the passage's retrieval rank), the
-best sentence's probability is the answer's `confidence`, and the answer is
-given when it reaches READER_THRESHOLD. Further quotes need the reader's
-probability of at least FURTHER_QUOTE_PROBABILITY.
+share of the linear model's, which knows the passage's retrieval rank). The
+answer's `confidence` combines the best probability with the answer model
+below, by weights fitted for the reader (answer.reader.decision); a reader
+without them (a CrossEncoder from the hub) decides alone at READER_THRESHOLD.
+Further quotes need the reader's probability of at least
+FURTHER_QUOTE_PROBABILITY.
 
 Without a reader (`--reader none`), whether to answer at all is a second model: a logistic regression over the
 evidence of the best passage and sentence, fitted on constructed data (bench/
@@ -184,10 +186,18 @@ def compose_answer(
         threshold, floor = ANSWER_THRESHOLD, None
     elif reader is not None and candidates:
         started = time.perf_counter()
-        candidates = read_candidates(snapshot, retrieval.question, candidates, reader)
+        decision = reader.decision
+        weight = decision.rank_linear_weight if decision else LINEAR_WEIGHT
+        candidates = read_candidates(snapshot, retrieval.question, candidates, reader, linear_weight=weight)
         retrieval.timings_ms["reader"] = (time.perf_counter() - started) * 1000
-        confidence = max(c.probability for c in candidates)
-        threshold, floor = READER_THRESHOLD, FURTHER_QUOTE_PROBABILITY
+        best_probability = max(c.probability or 0.0 for c in candidates)
+        evidence = dataclasses.replace(evidence, reader_probability=best_probability, rules_logit=logit)
+        if decision is not None:
+            confidence = decision.confidence(evidence.group, best_probability, logit)
+            threshold = ANSWER_THRESHOLD
+        else:
+            confidence, threshold = best_probability, READER_THRESHOLD
+        floor = FURTHER_QUOTE_PROBABILITY
     else:
         threshold, floor = ANSWER_THRESHOLD, None
     answered = confidence >= threshold and bool(candidates)
@@ -438,11 +448,16 @@ def _candidates(
 
 
 def read_candidates(
-    snapshot: Snapshot, question: str, candidates: list[_Candidate], reader: Reader
+    snapshot: Snapshot,
+    question: str,
+    candidates: list[_Candidate],
+    reader: Reader,
+    *,
+    linear_weight: float = LINEAR_WEIGHT,
 ) -> list[_Candidate]:
     """The READ_POOL best candidates, read against `question`.
 
-    Each gets the reader's probability, and a score of the reader's log-odds plus LINEAR_WEIGHT times the
+    Each gets the reader's probability, and a score of the reader's log-odds plus `linear_weight` times the
     linear model's.
     """
     pool = sorted(candidates, key=lambda c: -c.score)[:READ_POOL]
@@ -450,7 +465,7 @@ def read_candidates(
     out = []
     for c, p in zip(pool, probabilities):
         p = min(max(p, 1e-6), 1 - 1e-6)
-        out.append(dataclasses.replace(c, probability=p, score=math.log(p / (1 - p)) + LINEAR_WEIGHT * c.score))
+        out.append(dataclasses.replace(c, probability=p, score=math.log(p / (1 - p)) + linear_weight * c.score))
     return out
 
 

@@ -61,6 +61,8 @@ class Evidence:
     kind_offered: bool  # ... and the sentence chosen first holds one the question does not
     foreign: bool  # the question is in English and the articles are not
     unaccented: bool  # Vietnamese typed without diacritics
+    reader_probability: float | None = None  # the reader's highest probability among the candidates, when read
+    rules_logit: float | None = None  # the answer model's log-odds over the features above
 
     @property
     def group(self) -> str:

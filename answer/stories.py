@@ -7,6 +7,7 @@ date with the engine's snapshot before they are read.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from index.stories import Joined, Story, StoryStore
 
@@ -53,3 +54,18 @@ def find_story(engine: Engine, words: str) -> Story | None:
             return None
         story_id = store.story_of(retrieval.hits[0].chunk.article_id)
         return store.story(story_id) if story_id is not None else None
+
+
+def story_of_articles(engine: Engine, article_ids: Sequence[str]) -> Story | None:
+    """The story most of `article_ids` (an answer's quoted articles) belong to, the first's on a tie.
+
+    None when none of them is placed in a story (e.g. the index moved on since the answer).
+    """
+    snapshot = engine.snapshot
+    with StoryStore(snapshot.index_dir) as store:
+        store.sync(snapshot)
+        found = [s for s in (store.story_of(a) for a in article_ids) if s is not None]
+        if not found:
+            return None
+        best = max(dict.fromkeys(found), key=found.count)  # dict keeps first-seen order: ties go to the first
+        return store.story(best)

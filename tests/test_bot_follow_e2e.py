@@ -107,3 +107,61 @@ async def test_in_a_group_only_its_admins_follow_a_story(fake: FakeTelegram, eng
         followed = (await fake.wait_sent(GROUP["id"], 2))[1]
         assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")
         assert [f.chat_id for f in _follows(engine, fake).all()] == [GROUP["id"]]
+
+
+def _callback_answer(fake: FakeTelegram, query_id: str) -> str:  # noqa: F811
+    [call] = [c for c in fake.calls_of("answerCallbackQuery") if c.params["callback_query_id"] == query_id]
+    return str(call.params.get("text", ""))
+
+
+async def test_the_follow_button_under_an_answer_and_under_the_map(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811
+    async with serving(fake, engine):
+        answer = await ask(fake, "Có bao nhiêu máy chủ của Trung Quốc bị kiểm soát?")
+        follow = next(b for b in answer.buttons if b["text"] == "🔔 Theo dõi câu chuyện này")
+        assert follow["callback_data"] == "fs:vi:1"  # the story of the answer's quote; ids are integers
+        fake.press(answer, follow["callback_data"])
+        [followed] = (await fake.wait_sent(ALICE["id"], 2))[1:]
+        assert followed.text.startswith("Đã theo dõi câu chuyện #1 ") and followed.reply_to == answer.message_id
+        assert [(f.chat_id, f.story_id) for f in _follows(engine, fake).all()] == [(ALICE["id"], 1)]
+
+        overview = await ask(fake, "/who tin tặc Trung Quốc")
+        [story_map] = (await fake.wait_sent(ALICE["id"], 4))[3:]
+        assert overview.text.startswith("Các bên trong câu chuyện:") and story_map.photo is not None
+        *parties, follow_map = story_map.buttons
+        assert follow_map["callback_data"] == "fs:vi:1" and len(parties) >= 8
+        assert all(len(b["callback_data"].encode()) <= 64 for b in story_map.buttons)
+        again = fake.press(story_map, follow_map["callback_data"])  # already following: said in an alert
+        await fake.wait_for(lambda: fake.callback_answered(again), what="the second tap answered")
+        assert _callback_answer(fake, again).startswith("Bạn đã theo dõi câu chuyện #1")
+        assert len(_follows(engine, fake).all()) == 1 and len(fake.sent_to(ALICE["id"])) == 4
+
+        # A party's button under the map opens that party's quote, as a reply to the map.
+        justice = next(b for b in parties if "Bộ Tư pháp" in b["text"])
+        fake.press(story_map, justice["callback_data"])
+        [paragraph] = (await fake.wait_sent(ALICE["id"], 5))[4:]
+        assert paragraph.reply_to == story_map.message_id
+        assert any("buộc tội 4 người Trung Quốc đại lục" in q for q in paragraph.quotes)
+
+        gone = fake.press(story_map, "fs:vi:999", forged=True)  # a story no longer indexed
+        await fake.wait_for(lambda: fake.callback_answered(gone), what="the gone story's tap answered")
+        assert "không còn trong chỉ mục" in _callback_answer(fake, gone)
+
+        english = await ask(fake, "How many Chinese servers were controlled?", user=BOB)
+        [english_follow] = [b for b in english.buttons if b["callback_data"].startswith("fs:")]
+        assert english_follow == {"text": "🔔 Follow this story", "callback_data": "fs:en:1"}
+
+
+async def test_in_a_group_only_an_admin_follows_by_the_button(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811
+    async with serving(fake, engine):
+        fake.group("/who", user=ALICE)
+        story_map = (await fake.wait_sent(GROUP["id"], 2))[1]
+        follow = story_map.buttons[-1]["callback_data"]
+        refused = fake.press(story_map, follow, user=ALICE)
+        await fake.wait_for(lambda: fake.callback_answered(refused), what="Alice's tap answered")
+        assert _callback_answer(fake, refused) == "Trong nhóm, chỉ quản trị viên của nhóm mới đăng ký theo dõi được."
+        assert _follows(engine, fake).all() == [] and len(fake.sent_to(GROUP["id"])) == 2
+        fake.press(story_map, follow, user=ADMIN)
+        followed = (await fake.wait_sent(GROUP["id"], 3))[2]
+        assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")  # said in the group, for all to see
+        assert [f.chat_id for f in _follows(engine, fake).all()] == [GROUP["id"]]
+

@@ -336,5 +336,6 @@ STORIES = {
     "already_followed": "You already follow story #{id} {name}.",
     "unfollowed": "No longer following story #{id} {name}.",
     "not_followed": "You follow no such story. Type /following to see the list.",
+    "follow_button": "🔔 Follow this story",
     "follow_admins": "In a group, only the group's admins can follow a story.",
 }

@@ -306,5 +306,6 @@ STORIES = {
     "already_followed": "Bạn đã theo dõi câu chuyện #{id} {name}.",
     "unfollowed": "Đã thôi theo dõi câu chuyện #{id} {name}.",
     "not_followed": "Bạn không theo dõi câu chuyện nào như vậy. Gõ /following để xem danh sách.",
+    "follow_button": "🔔 Theo dõi câu chuyện này",
     "follow_admins": "Trong nhóm, chỉ quản trị viên của nhóm mới đăng ký theo dõi được.",
 }

@@ -165,3 +165,52 @@ async def test_in_a_group_only_an_admin_follows_by_the_button(fake: FakeTelegram
         assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")  # said in the group, for all to see
         assert [f.chat_id for f in _follows(engine, fake).all()] == [GROUP["id"]]
 
+
+READERS = [{"id": 7000 + n, "is_bot": False, "first_name": f"Độc giả {n}", "language_code": "vi"} for n in range(40)]
+GROUPS = [{"id": -100900000 - n, "type": "supergroup", "title": f"Nhóm {n}"} for n in range(2)]
+
+
+def _most_in_any(times: list[float], span: float) -> int:
+    """The most of `times` that fall in any window of `span` seconds."""
+    times = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= span:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def test_alerts_to_many_followers_keep_within_the_flood_limits_and_a_429_loses_nothing(
+    fake: FakeTelegram, engine: Engine, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(alerts, "ALERT_EVERY", 0.0)  # every new article alerts at once
+    chats = [u["id"] for u in READERS] + [g["id"] for g in GROUPS]
+    for group in GROUPS:
+        fake.group_owners[group["id"]] = ADMIN["id"]
+    async with serving(fake, engine):
+        for reader in READERS:
+            fake.private("/follow 1", user=reader)
+        for group in GROUPS:
+            fake.message("/follow 1", user=ADMIN, chat=group)
+        await fake.wait_for(lambda: all(fake.sent_to(c) for c in chats), timeout=60, what="every /follow answered")
+        assert len(_follows(engine, fake).all()) == 42
+
+        await _add(engine, "na_uy.txt", NORWAY)
+        await fake.wait_for(lambda: all(_alerts(fake, c) for c in chats), timeout=60, what="an alert to each chat")
+        await fake.idle(1.0)
+        assert all(len(_alerts(fake, c)) == 1 for c in chats)  # exactly one each
+        assert fake.floods == []  # the bot kept within the limits itself: Telegram never had to refuse
+        assert _most_in_any([s.at for s in fake.sent], 1.0) <= 30  # the 42 replies and 42 alerts too
+        assert all(_most_in_any([s.at for s in fake.sent_to(g["id"])], 60.0) <= 20 for g in GROUPS)
+
+        # A Telegram stricter than the bot's pace (8 a second) answers 429 with retry_after: the bot
+        # waits it out and sends again; every follower still gets its alert once.
+        fake.flood_per_second = 8
+        await _add(engine, "lan_hai.txt", AGAIN)
+        await fake.wait_for(lambda: all(len(_alerts(fake, c)) == 2 for c in chats), timeout=90,
+                            what="the second alert to each chat, through the 429s")
+        await fake.idle(1.5)
+        assert all(len(_alerts(fake, c)) == 2 for c in chats)  # none lost, none twice
+        assert fake.floods and all(f.retry_after >= 1 and f.method == "sendMessage" for f in fake.floods)
+        assert all(q.rstrip("…") in AGAIN for c in chats for q in _alerts(fake, c)[1].quotes)

@@ -283,7 +283,7 @@ STORIES = {
     "line": "#{id} {name} — {articles} bài{dates}",
     "not_found": "Không tìm thấy câu chuyện nào về “{words}”. Gõ /stories để xem các câu chuyện.",
     "timeline_header": "Diễn biến: {name}",
-    "undated": "Không rõ ngày",
+    "undated": "Không nêu ngày (cả câu lẫn bài đều không ghi ngày)",
     "no_statements": "Các bài của câu chuyện này chưa có lời phát biểu nào.",
     "page": "trang {page}/{pages}",
     "previous": "‹ Trước",

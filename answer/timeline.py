@@ -3,9 +3,10 @@
 A statement is dated by the sentence when it says when ("ngày 19/7", "20/7/2021", "hôm qua",
 "hôm nay"), counted from its article's date, else by its article's date. A date the sentence
 names that lies after the article's date is a deadline or a plan ("trước ngày 15/3"), not
-when it was said: the article's date stands. In an undated article a day and month the
-sentence names still date it, without a year (ISO 8601's --MM-DD); a statement whose date
-neither its sentence nor its article states is said to be so, last.
+when it was said: the article's date stands. "Cùng ngày" (the same day) is the last day the
+article stated before the sentence. In an undated article a day and month the sentence names
+still date it, without a year (ISO 8601's --MM-DD); a statement whose date neither its sentence
+nor its article states is said to be so, last.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ YEAR_BACK_DAYS = 90  # a day/month this far after the article's date was last ye
 _RELATIVE = {"hôm kia": -2, "hôm qua": -1, "hôm nay": 0, "sáng nay": 0, "chiều nay": 0, "tối nay": 0}
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.IGNORECASE)
 # "trước ngày 15/3", "hạn chót 30/6": a deadline, not when something was said.
+_SAME_DAY = re.compile(r"\bcùng ngày\b", re.IGNORECASE)
 _DEADLINE = re.compile(r"\b(?:trước|đến|tới|hạn|hạn chót|chậm nhất|kể từ)\s+(?:ngày\s+)?$", re.IGNORECASE)
 
 
@@ -122,6 +124,15 @@ def stated_day(sentence: str, article_day: date | None) -> str | None:
     return f"--{month:02d}-{day:02d}"
 
 
+def same_day(before: str, article_day: date | None) -> str | None:
+    """The day "cùng ngày" means: the last day stated in `before` (the article's text before the sentence)."""
+    found = list(_DAY_MONTH.finditer(before))
+    if not found:
+        return None
+    last = found[-1]
+    return stated_day(before[max(0, last.start() - 20) : last.end()], article_day)  # with the words before it
+
+
 def _day_key(day: str | None) -> str:
     # Dated days first, in order; then days without a year; then statements with no date at all.
     if day is None:
@@ -143,6 +154,8 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
             if s.paragraph == 0 or nested_speaker(s, statements):
                 continue
             when = stated_day(s.sentence.text, article_day)
+            if when is None and _SAME_DAY.search(s.sentence.text):
+                when = same_day(article.text[: s.sentence.start], article_day)
             day = when or (article_day.isoformat() if article_day else None)
             entry = Entry(
                 day=day,

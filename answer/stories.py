@@ -59,12 +59,16 @@ def find_story(engine: Engine, words: str) -> Story | None:
 def story_of_articles(engine: Engine, article_ids: Sequence[str]) -> Story | None:
     """The story most of `article_ids` (an answer's quoted articles) belong to, the first's on a tie.
 
-    None when none of them is placed in a story (e.g. the index moved on since the answer).
+    None when none of them is placed in a story (e.g. the index moved on since the answer). Asked for
+    every answer, it reads without syncing (a write transaction) unless an article is not placed yet.
     """
     snapshot = engine.snapshot
     with StoryStore(snapshot.index_dir) as store:
-        store.sync(snapshot)
-        found = [s for s in (store.story_of(a) for a in article_ids) if s is not None]
+        placed = [store.story_of(a) for a in article_ids]
+        if None in placed:
+            store.sync(snapshot)
+            placed = [store.story_of(a) for a in article_ids]
+        found = [s for s in placed if s is not None]
         if not found:
             return None
         best = max(dict.fromkeys(found), key=found.count)  # dict keeps first-seen order: ties go to the first

@@ -1,7 +1,8 @@
 """/follow, /following, /unfollow: chats follow stories (a link instead keeps following an RSS feed).
 
 `/follow 3` or `/follow words naming the story` subscribes the chat (in a group, an admin of the group
-must ask); bot/alerts.py then tells it what the story's new articles say. `/follow https://…/rss` and
+must ask), and so does the "follow this story" button under answers and story maps (fs:<language>:<id>);
+bot/alerts.py then tells it what the story's new articles say. `/follow https://…/rss` and
 `/unfollow https://…/rss` stay the admins' feed commands (bot/links.py).
 """
 

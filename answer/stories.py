@@ -7,6 +7,7 @@ date with the engine's snapshot before they are read.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from index.stories import Joined, Story, StoryStore
 
@@ -53,3 +54,22 @@ def find_story(engine: Engine, words: str) -> Story | None:
             return None
         story_id = store.story_of(retrieval.hits[0].chunk.article_id)
         return store.story(story_id) if story_id is not None else None
+
+
+def story_of_articles(engine: Engine, article_ids: Sequence[str]) -> Story | None:
+    """The story most of `article_ids` (an answer's quoted articles) belong to, the first's on a tie.
+
+    None when none of them is placed in a story (e.g. the index moved on since the answer). Asked for
+    every answer, it reads without syncing (a write transaction) unless an article is not placed yet.
+    """
+    snapshot = engine.snapshot
+    with StoryStore(snapshot.index_dir) as store:
+        placed = [store.story_of(a) for a in article_ids]
+        if None in placed:
+            store.sync(snapshot)
+            placed = [store.story_of(a) for a in article_ids]
+        found = [s for s in placed if s is not None]
+        if not found:
+            return None
+        best = max(dict.fromkeys(found), key=found.count)  # dict keeps first-seen order: ties go to the first
+        return store.story(best)

@@ -3,7 +3,10 @@
 A statement is dated by the sentence when it says when ("ngày 19/7", "20/7/2021", "hôm qua",
 "hôm nay"), counted from its article's date, else by its article's date. A date the sentence
 names that lies after the article's date is a deadline or a plan ("trước ngày 15/3"), not
-when it was said: the article's date stands.
+when it was said: the article's date stands. "Cùng ngày" (the same day) is the last day the
+article stated before the sentence. In an undated article a day and month the sentence names
+still date it, without a year (ISO 8601's --MM-DD); a statement whose date neither its sentence
+nor its article states is said to be so, last.
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ _DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 YEAR_BACK_DAYS = 90  # a day/month this far after the article's date was last year's
 _RELATIVE = {"hôm kia": -2, "hôm qua": -1, "hôm nay": 0, "sáng nay": 0, "chiều nay": 0, "tối nay": 0}
 _RELATIVE_RE = re.compile(r"\b(" + "|".join(_RELATIVE) + r")\b", re.IGNORECASE)
+# "trước ngày 15/3", "hạn chót 30/6": a deadline, not when something was said.
+_SAME_DAY = re.compile(r"\bcùng ngày\b", re.IGNORECASE)
+_DEADLINE = re.compile(r"\b(?:trước|đến|tới|hạn|hạn chót|chậm nhất|kể từ)\s+(?:ngày\s+)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Entry:
     """One statement on the timeline: who did what, the verbatim sentence, and its source."""
 
-    day: str | None  # YYYY-MM-DD; None when neither the sentence nor the article has a date
+    day: str | None  # YYYY-MM-DD; --MM-DD when no year is known; None when neither sentence nor article has a date
     dated_by: str  # "sentence" or "article"
     speaker: str
     act: str
@@ -99,6 +105,41 @@ def stated_date(sentence: str, article_day: date | None) -> date | None:
     return None
 
 
+def stated_day(sentence: str, article_day: date | None) -> str | None:
+    """The day a sentence says it happened on as YYYY-MM-DD (see stated_date); in an undated article a day
+    and month without a year as --MM-DD ("ngày 19/7" -> "--07-19"); None when it says none."""
+    when = stated_date(sentence, article_day)
+    if when is not None:
+        return when.isoformat()
+    found = _DAY_MONTH.search(sentence)
+    if article_day is not None or found is None or found[3] is not None:
+        return None
+    if _DEADLINE.search(sentence[: found.start()]):
+        return None
+    day, month = int(found[1]), int(found[2])
+    try:
+        date(2000, month, day)  # a leap year: 29/2 is a day
+    except ValueError:
+        return None
+    return f"--{month:02d}-{day:02d}"
+
+
+def same_day(before: str, article_day: date | None) -> str | None:
+    """The day "cùng ngày" means: the last day stated in `before` (the article's text before the sentence)."""
+    found = list(_DAY_MONTH.finditer(before))
+    if not found:
+        return None
+    last = found[-1]
+    return stated_day(before[max(0, last.start() - 20) : last.end()], article_day)  # with the words before it
+
+
+def _day_key(day: str | None) -> str:
+    # Dated days first, in order; then days without a year; then statements with no date at all.
+    if day is None:
+        return "9999-99-99"
+    return "9998" + day[1:] if day.startswith("--") else day
+
+
 def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
     """Every statement of the story's articles (headlines and speech inside speech aside), by date."""
     keyed: list[tuple[tuple[str, str, int], Entry]] = []
@@ -112,10 +153,12 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
         for s in statements:
             if s.paragraph == 0 or nested_speaker(s, statements):
                 continue
-            when = stated_date(s.sentence.text, article_day)
-            day = when or article_day
+            when = stated_day(s.sentence.text, article_day)
+            if when is None and _SAME_DAY.search(s.sentence.text):
+                when = same_day(article.text[: s.sentence.start], article_day)
+            day = when or (article_day.isoformat() if article_day else None)
             entry = Entry(
-                day=day.isoformat() if day else None,
+                day=day,
                 dated_by="sentence" if when else "article",
                 speaker=s.speaker.text,
                 act=s.act,
@@ -128,7 +171,7 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
                 start=s.sentence.start,
                 end=s.sentence.end,
             )
-            keyed.append(((entry.day or "9999-99-99", f"{number:06d}", s.sentence.start), entry))
+            keyed.append(((_day_key(entry.day), f"{number:06d}", s.sentence.start), entry))
     keyed.sort(key=lambda pair: pair[0])
     seen: set[tuple[str, int]] = set()
     entries = []

@@ -5,7 +5,11 @@ subscription whose story gained articles it was not told of gets one message wit
 speaker, act, verbatim quote, link. The first alert of a subscription goes at once; later ones for the
 same story and chat wait until ALERT_EVERY has passed since the last, and then tell everything new at
 once. Articles told of are recorded per subscription (bot/state.py), so a restart or a re-run of the
-same round sends nothing twice. A chat that blocked the bot (403) loses its subscriptions.
+same round sends nothing twice. A chat that blocked the bot (403) loses its subscriptions; an alert
+refused otherwise is tried again after RETRY_FAILED.
+
+Alerts to many chats go out one after another through the bot's rate limiter (bot/network.py), which
+keeps them within Telegram's flood limits and waits out a 429's retry_after before sending again.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .state import Follow, StoryFollows
 log = logging.getLogger(__name__)
 
 ALERT_EVERY = 15 * 60.0  # seconds: at most one alert per story and chat in this time, after the first
+RETRY_FAILED = 60.0  # seconds before an alert Telegram refused (a network error, a flood not waited out) is retried
 LEASE = "story alerts"  # replicas sharing a database: one of them sends a round's alerts
 
 
@@ -88,7 +93,10 @@ async def send_alerts(bot: Bot, engine: Engine, follows: StoryFollows) -> float 
             log.info("chat %s blocked the bot (%s): %d subscription(s) dropped", chat, err, removed)
             continue
         except TelegramError as err:
+            # Not told: due again at once, so tried again after RETRY_FAILED (not only at the next index change).
             log.warning("alert to chat %s about story %s not sent (tried again later): %s", chat, story, err)
+            retry = now + RETRY_FAILED
+            next_due = retry if next_due is None else min(next_due, retry)
             continue
         await asyncio.to_thread(follows.told, chat, story, alert.articles, now)
         log.info("chat %s told of %d new article(s) of story %s", chat, len(alert.articles), story)

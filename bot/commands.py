@@ -14,7 +14,6 @@ from telegram import (
     BotCommandScopeChat,
     BotCommandScopeDefault,
     InputFile,
-    Message,
     Update,
 )
 from telegram.ext import (
@@ -126,29 +125,36 @@ async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.error("cannot list the parties: %s", err)
             await reply(message, Outgoing(text(lang, "unavailable")))
             return
-    await reply(message, render.render_who(parties, lang))
-    if parties:
-        await _send_map(message, st, parties, topic, lang)
+    drawn = await _draw_map(st, parties, topic, lang) if parties else None
+    # With the map, the party buttons (and "follow this story") go under the picture, where the list ends.
+    await reply(message, render.render_who(parties, lang, buttons=drawn is None))
+    if drawn is not None:
+        png, name, story_id = drawn
+        sent = await message.reply_photo(
+            InputFile(png, filename="story_map.png"),
+            caption=render.map_caption(name, lang),
+            reply_markup=render.map_keyboard(parties, lang, story_id),
+        )
+        note_sent(sent.message_id)
 
 
-def _map_png(engine: Engine, parties: tuple[Party, ...], topic: str, lang: str) -> tuple[bytes, str]:
-    """The story map's PNG and the name it is captioned with (the topic, else the latest story's name)."""
-    name = topic
-    if not name:
-        story = find_story(engine, "")
-        name = story.name if story is not None else ""
-    return draw_map(parties, lang, name).png, name
+def _map_png(engine: Engine, parties: tuple[Party, ...], topic: str, lang: str) -> tuple[bytes, str, int | None]:
+    """The story map's PNG, the name it is captioned with (the topic, else the story's name) and the id of
+    the story the topic names (the latest without one; None when none)."""
+    story = find_story(engine, topic)
+    name = topic or (story.name if story is not None else "")
+    return draw_map(parties, lang, name).png, name, story.id if story is not None else None
 
 
-async def _send_map(message: Message, st: BotState, parties: tuple[Party, ...], topic: str, lang: str) -> None:
-    """The map of who did what to whom, as a photo under the list of parties."""
+async def _draw_map(
+    st: BotState, parties: tuple[Party, ...], topic: str, lang: str
+) -> tuple[bytes, str, int | None] | None:
+    """The map of who did what to whom (see _map_png); None when it cannot be drawn (the list goes alone)."""
     try:
-        png, name = await asyncio.to_thread(_map_png, st.engine, parties, topic, lang)
+        return await asyncio.to_thread(_map_png, st.engine, parties, topic, lang)
     except StorybotError as err:
         log.error("cannot draw the story map: %s", err)
-        return
-    sent = await message.reply_photo(InputFile(png, filename="story_map.png"), caption=render.map_caption(name, lang))
-    note_sent(sent.message_id)
+        return None
 
 
 async def on_stories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,7 +1,8 @@
 """/follow, /following, /unfollow: chats follow stories (a link instead keeps following an RSS feed).
 
 `/follow 3` or `/follow words naming the story` subscribes the chat (in a group, an admin of the group
-must ask); bot/alerts.py then tells it what the story's new articles say. `/follow https://…/rss` and
+must ask), and so does the "follow this story" button under answers and story maps (fs:<language>:<id>);
+bot/alerts.py then tells it what the story's new articles say. `/follow https://…/rss` and
 `/unfollow https://…/rss` stay the admins' feed commands (bot/links.py).
 """
 
@@ -9,18 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from answer.stories import find_story
 from index.errors import StorybotError
-from texts import story_text, text
+from texts import CATALOGUES, story_text, text
 
 from . import links, render
-from .common import reply, state, user_language
+from .common import acknowledge, reply, state, user_language
 from .render import Outgoing, escape
 from .state import StoryFollows
 
@@ -88,6 +90,42 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     created = await asyncio.to_thread(follows_of(context).follow, message.chat_id, story.id, lang, articles)
     key = "followed" if created else "already_followed"
     await reply(message, Outgoing(escape(story_text(lang, key, id=story.id, name=render.shorten(story.name, 150)))))
+
+
+async def on_follow_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "follow this story" button under an answer or a story map (callback fs:<language>:<story id>).
+
+    The same rules as /follow: in a group only its admins; a chat already following is told so. A new
+    subscription is said in the chat (a group sees that it follows the story now), the rest in an alert.
+    """
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, lang, story_id = [*query.data.split(":"), "", ""][:3]
+    lang = lang if lang in CATALOGUES else user_language(query.from_user)  # forged data stays harmless
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None or not re.fullmatch(r"[0-9]{1,9}", story_id):
+        await acknowledge(query, text(user_language(query.from_user), "button_stale"))
+        return
+    if not await _may_subscribe(update, context):
+        await acknowledge(query, story_text(lang, "follow_admins"))
+        return
+    try:
+        story = await asyncio.to_thread(find_story, state(context).engine, story_id)
+    except StorybotError as err:
+        log.error("cannot find the story to follow: %s", err)
+        await acknowledge(query, text(lang, "unavailable"))
+        return
+    if story is None:
+        await acknowledge(query, story_text(lang, "timeline_gone"))
+        return
+    articles = [a.article_id for a in story.articles]
+    created = await asyncio.to_thread(follows_of(context).follow, message.chat_id, story.id, lang, articles)
+    name = render.shorten(story.name, 100)  # an alert holds 200 characters
+    if not created:
+        await acknowledge(query, story_text(lang, "already_followed", id=story.id, name=name))
+        return
+    await acknowledge(query)
+    await reply(message, Outgoing(escape(story_text(lang, "followed", id=story.id, name=name))))
 
 
 async def on_unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -60,7 +60,7 @@ from .config import BotSettings
 from .errors import on_error
 from .feedback import on_feedback, on_vote
 from .feedback_store import FeedbackStore, feedback_path
-from .follows import on_follow, on_following, on_unfollow
+from .follows import on_follow, on_follow_button, on_following, on_unfollow
 from .inline import on_chosen_inline_result, on_inline_query
 from .links import ONLY_LINKS, on_add, on_feeds, on_link, schedule_feeds
 from .questions import on_ask, on_group_text, on_new, on_private_text, on_reader_link
@@ -110,6 +110,7 @@ def handlers(settings: BotSettings) -> list[BaseHandler]:
         CallbackQueryHandler(on_sources_page, pattern=r"^src:"),
         CallbackQueryHandler(on_timeline_page, pattern=r"^tl:"),
         CallbackQueryHandler(on_vote, pattern=r"^fb:"),
+        CallbackQueryHandler(on_follow_button, pattern=r"^fs:"),
         CallbackQueryHandler(on_unknown_button),
         InlineQueryHandler(on_inline_query),
         ChosenInlineResultHandler(on_chosen_inline_result),

@@ -61,14 +61,32 @@ class RetryPolicy:
 RETRY = RetryPolicy()
 
 
+# Telegram allows ~30 messages a second in all and 20 a minute to one group. AIORateLimiter's limiters are
+# leaky buckets: with its defaults (a bucket of 30 leaking 30 a second) a burst of alerts to 40 chats puts
+# 40 messages in the first second, and a busy group gets up to 40 in a minute. A bucket of B leaking R
+# a second never lets more than B + R * T through in any T seconds, so these stay under both limits with
+# a message to spare (network jitter), and still let a short burst (an answer in several parts) go at once.
+BURST, PER_SECOND = 5, 24  # at most 29 messages in any second
+GROUP_BURST, GROUP_PER_MINUTE = 10, 9  # at most 19 messages in any minute to one group
+
+
 class MessageRateLimiter(AIORateLimiter):
-    """AIORateLimiter that counts only messages against Telegram's flood limits (~30 a second, 20 a minute
-    per group): chat actions, button acknowledgements and file lookups are not messages, and counting
-    them would halve how fast a burst of questions is answered."""
+    """AIORateLimiter that counts only messages against Telegram's flood limits (at most 29 in any second,
+    19 in any minute to a group: see BURST): chat actions, button acknowledgements and file lookups are not
+    messages, and counting them would halve how fast a burst of questions is answered."""
 
     NOT_MESSAGES = frozenset(
         {"sendChatAction", "answerCallbackQuery", "getFile", "getMe", "setMyCommands", "deleteWebhook", "setWebhook"}
     )
+
+    def __init__(self, max_retries: int = 0) -> None:
+        super().__init__(
+            overall_max_rate=BURST,
+            overall_time_period=BURST / PER_SECOND,
+            group_max_rate=GROUP_BURST,
+            group_time_period=GROUP_BURST * 60 / GROUP_PER_MINUTE,
+            max_retries=max_retries,
+        )
 
     async def process_request(  # type: ignore[override]
         self,

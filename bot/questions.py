@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from answer.engine import Engine
 from answer.followup import Context, context_of
+from answer.stories import story_of_articles
 from answer.types import Answer
 from index.errors import StorybotError
 from texts import text
@@ -35,9 +36,12 @@ from .render import Outgoing, escape
 log = logging.getLogger(__name__)
 
 
-def _ask(engine: Engine, question: str, context: Context | None = None) -> tuple[Answer, frozenset[int]]:
-    """Answer `question` (in a worker thread) and find which quotes already are a whole paragraph."""
+def _ask(engine: Engine, question: str, context: Context | None = None) -> tuple[Answer, frozenset[int], int | None]:
+    """Answer `question` (in a worker thread): the answer, which quotes already are a whole paragraph, and
+    the id of the story its quotes come from (for the "follow this story" button; None when none)."""
     answer = engine.ask(question, context=context)
+    quoted = [q.article_id for q in answer.quotes] + [q.article_id for p in answer.parties for q in p.quotes]
+    story = story_of_articles(engine, quoted) if answer.answered and quoted else None
     whole = set()
     for index, quote in enumerate(answer.quotes):
         try:
@@ -46,7 +50,7 @@ def _ask(engine: Engine, question: str, context: Context | None = None) -> tuple
             continue  # the index moved on meanwhile: keep the button, the tap re-checks
         if (para.start, para.end) == (quote.start, quote.end):
             whole.add(index)
-    return answer, frozenset(whole)
+    return answer, frozenset(whole), story.id if story is not None else None
 
 
 async def answer_question(
@@ -64,7 +68,7 @@ async def answer_question(
     previous = talk.context_for(context.chat_data, asked, time.time(), private=private)
     async with typing(asked):
         try:
-            answer, whole = await asyncio.to_thread(_ask, st.engine, question, previous)
+            answer, whole, story_id = await asyncio.to_thread(_ask, st.engine, question, previous)
             generation = st.engine.snapshot.generation
         except StorybotError as err:
             # The index is unreadable (e.g. rebuilt with another model): an operator problem, not the user's.
@@ -72,6 +76,9 @@ async def answer_question(
             await reply(asked, Outgoing(text(user_language(user), "unavailable")))
             return
     messages = render.render_answer(answer, whole_paragraphs=whole, echo_question=echo)
+    if story_id is not None:
+        last = messages[-1]
+        messages[-1] = Outgoing(last.text, render.with_follow(last.keyboard, story_id, answer.language))
     if st.feedback is not None:
         key = await asyncio.to_thread(st.feedback.add_answer, answer, generation)
         last = messages[-1]

@@ -273,12 +273,14 @@ def _render_all_parties(parties: Sequence[Party], language: str, header: str) ->
     return messages
 
 
-def render_who(parties: Sequence[Party], language: str) -> list[Outgoing]:
-    """/who: one line per party (who, what, to whom, source), a button per party that shows its quote."""
+def render_who(parties: Sequence[Party], language: str, *, buttons: bool = True) -> list[Outgoing]:
+    """/who: one line per party (who, what, to whom, source), a button per party that shows its quote.
+
+    Without `buttons` the list goes bare: the party buttons then sit under the story map (map_keyboard).
+    """
     if not parties:
         return [Outgoing(text(language, "who_none"))]
     lines = [f"<b>{escape(PARTY_FRAMES[language]['header'])}</b>"]
-    buttons = []
     for number, party in enumerate(parties, 1):
         act = act_phrase(party, language)
         quote = party.quotes[-1]
@@ -287,11 +289,49 @@ def render_who(parties: Sequence[Party], language: str) -> list[Outgoing]:
             + (f" — {escape(shorten(act, 120))}" if act else "")
             + f"\n    <i>{source_line(quote.title, quote.url, quote.paragraph, language)}</i>"
         )
-        label = "💬 " + text(language, "who_button", number=number, speaker=shorten(party.speaker, MAX_BUTTON_TITLE))
-        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(quote, language)))
     chunks = pack_lines(lines)
+    keyboard = _keyboard(party_buttons(parties, language)) if buttons else None
     # The buttons go under the last message, where the list ends.
-    return [Outgoing(chunk, _keyboard(buttons) if k == len(chunks) - 1 else None) for k, chunk in enumerate(chunks)]
+    return [Outgoing(chunk, keyboard if k == len(chunks) - 1 else None) for k, chunk in enumerate(chunks)]
+
+
+def party_buttons(parties: Sequence[Party], language: str) -> list[InlineKeyboardButton]:
+    """A button per party, numbered as /who lists them, that shows the paragraph of its latest quote."""
+    buttons = []
+    for number, party in enumerate(parties, 1):
+        label = "💬 " + text(language, "who_button", number=number, speaker=shorten(party.speaker, MAX_BUTTON_TITLE))
+        buttons.append(InlineKeyboardButton(label, callback_data=paragraph_callback(party.quotes[-1], language)))
+    return buttons
+
+
+def map_keyboard(parties: Sequence[Party], language: str, story_id: int | None) -> InlineKeyboardMarkup | None:
+    """The buttons under the story map: each party's quote, then "follow this story" (when the map has one)."""
+    rows = [[b] for b in party_buttons(parties, language)]
+    if story_id is not None:
+        rows.append([follow_button(story_id, language)])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+# --- following a story ---------------------------------------------------------------------------
+
+
+def follow_callback(story_id: int, language: str) -> str:
+    """Callback data of a "follow this story" button: fs:<language>:<story id> (story ids are integers)."""
+    data = f"fs:{language}:{story_id}"
+    assert len(data.encode()) <= MAX_CALLBACK_DATA
+    return data
+
+
+def follow_button(story_id: int, language: str) -> InlineKeyboardButton:
+    """The "follow this story" button, under an answer or a story map."""
+    label = story_text(language, "follow_button")
+    return InlineKeyboardButton(label, callback_data=follow_callback(story_id, language))
+
+
+def with_follow(keyboard: InlineKeyboardMarkup | None, story_id: int, language: str) -> InlineKeyboardMarkup:
+    """`keyboard` with a "follow this story" row added at its end."""
+    rows = [list(row) for row in keyboard.inline_keyboard] if keyboard else []
+    return InlineKeyboardMarkup([*rows, [follow_button(story_id, language)]])
 
 
 # --- full paragraphs ---------------------------------------------------------------------------

@@ -55,14 +55,18 @@ def add_parsers(sub: argparse._SubParsersAction, common: Common) -> None:
     )
     p.set_defaults(run=cmd_follow)
     p.add_argument("url", metavar="FEED_URL", help="address of an RSS or Atom feed")
+    p.add_argument("--json", action="store_true", help="print one JSON object: feed, created, entries (or error)")
     ingest_config.add_arguments(p)
 
-    for name, what in (("unfollow", "stop following a feed (articles added from it are kept)"),
-                       ("feeds", "list the followed feeds and how each is doing")):
+    for name, what, shape in (
+        ("unfollow", "stop following a feed (articles added from it are kept)", "unfollowed (or error)"),
+        ("feeds", "list the followed feeds and how each is doing", "feeds"),
+    ):
         p = sub.add_parser(name, parents=shared, help=what)
         p.set_defaults(run=COMMANDS[name])
         if name == "unfollow":
             p.add_argument("url", metavar="FEED_URL", help="address of a followed feed")
+        p.add_argument("--json", action="store_true", help=f"print one JSON object: {shape}")
         ingest_config.add_arguments(p)
 
     p = sub.add_parser(
@@ -125,8 +129,13 @@ def cmd_follow(args: argparse.Namespace, settings: Settings) -> int:
     try:
         feed, created, entries = feed_registry.follow(path, args.url, options)
     except IngestProblem as problem:
+        if args.json:
+            _print_json({"error": problem.describe("en"), "key": problem.key})
         print(f"storybot follow: {problem.describe('en')}", file=sys.stderr)
         return EXIT_FAILED
+    if args.json:
+        _print_json({"feed": feed.to_json(), "created": created, "entries": entries if created else None})
+        return 0
     if not created:
         print(message("en", "already_following", title=feed.title))
         return 0
@@ -142,9 +151,15 @@ def cmd_unfollow(args: argparse.Namespace, settings: Settings) -> int:
     try:
         feed = feed_registry.unfollow(options.feeds_path(settings.index_dir), args.url)
     except IngestProblem as problem:
-        print(f"storybot unfollow: {problem.describe('en').replace('/feeds', 'storybot feeds')}", file=sys.stderr)
+        said = problem.describe("en").replace("/feeds", "storybot feeds")
+        if args.json:
+            _print_json({"error": said, "key": problem.key})
+        print(f"storybot unfollow: {said}", file=sys.stderr)
         return EXIT_FAILED
-    print(message("en", "unfollowed", title=feed.title))
+    if args.json:
+        _print_json({"unfollowed": feed.to_json()})
+    else:
+        print(message("en", "unfollowed", title=feed.title))
     return 0
 
 
@@ -152,8 +167,15 @@ def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot feeds`."""
     options = ingest_config.ingest_settings(args)
     feeds = feed_registry.load(options.feeds_path(settings.index_dir))
-    print("\n".join(feed_registry.describe_feeds(feeds, "en")).replace("/follow", "storybot follow"))
+    if args.json:
+        _print_json({"feeds": [feed.to_json() for feed in feeds]})
+    else:
+        print("\n".join(feed_registry.describe_feeds(feeds, "en")).replace("/follow", "storybot follow"))
     return 0
+
+
+def _print_json(record: dict[str, object]) -> None:
+    print(json.dumps(record, ensure_ascii=False), flush=True)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:

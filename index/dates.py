@@ -44,8 +44,15 @@ def article_date(article: Article) -> str | None:
     return found.isoformat() if found else None
 
 
+_YEARLESS = re.compile(r"--(\d{2})-(\d{2})")  # ISO 8601's month and day without a year
+
+
 def format_date(iso: str | None, language: str) -> str:
-    """An ISO date as readers of `language` write it; "" for none."""
+    """An ISO date (or a yearless --MM-DD) as readers of `language` write it; "" for none."""
+    yearless = _YEARLESS.fullmatch(iso or "")
+    if yearless is not None:
+        month, day_of_month = int(yearless[1]), int(yearless[2])
+        return f"{day_of_month} {_MONTHS[month - 1]}" if language == "en" else f"{day_of_month}/{month}"
     day = parse_date(iso)
     if day is None:
         return ""

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -74,6 +75,23 @@ class Feed:
         if not self.error or not self.failures:
             return None
         return IngestProblem(str(self.error["key"]), **dict(self.error.get("values") or {}))  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, object]:
+        """The feed as JSON-ready data (`storybot follow / unfollow / feeds --json`)."""
+        problem = self.problem
+        counts = Counter(e.status for e in self.entries)
+        return {
+            "url": self.url,
+            "title": self.title,
+            "followed_at": self.followed_at,
+            "checked_at": self.checked_at,
+            "added": self.added,
+            "entries": dict(sorted(counts.items())),
+            "failures": self.failures,
+            "error": problem.describe("en") if problem else None,
+            "next_try": datetime.fromtimestamp(self.next_try, UTC).isoformat(timespec="seconds")
+            if self.next_try else None,
+        }
 
 
 @dataclass(frozen=True)

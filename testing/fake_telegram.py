@@ -9,7 +9,10 @@ rejects what Telegram rejects: a callback query answered twice or after
 tags, a bare "<", a bad "&...;"), text over 4,096 UTF-16 code units, callback
 data over 64 bytes, replies to unknown messages, a wrong token (401), an inline
 answer with over 50 results, a result id over 64 bytes or repeated, an inline
-query answered twice or after 10 s.
+query answered twice or after 10 s. Like Telegram it refuses a flood of messages with 429 "Too Many
+Requests: retry after N" (parameters.retry_after): more than `flood_per_second` (30) messages in any
+second, or more than `flood_per_group_minute` (20) in any minute to one group. Short bursts to one
+private chat pass, as on Telegram ("we may allow short bursts"); its documented 1 a second is advice.
 
 Tests inject updates (`private`, `group`, `sticker`, `document`, `press`,
 `poll`...) and wait for what the bot sent (`wait_sent`); `fail` injects faults
@@ -27,10 +30,12 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
 import re
 import threading
 import time
 import urllib.parse
+from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +54,9 @@ MAX_PHOTO_RATIO = 20
 MAX_INLINE_RESULTS = 50  # answerInlineQuery: "No more than 50 results per query are allowed"
 MAX_INLINE_ID = 64  # bytes of a result's id
 INLINE_TTL = 10.0  # seconds an inline query can be answered
+# Telegram's flood limits (core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
+FLOOD_PER_SECOND = 30  # messages in any second, all chats together
+FLOOD_PER_GROUP_MINUTE = 20  # messages in any minute to one group
 SCOPES = {
     "default",
     "all_private_chats",
@@ -389,6 +397,16 @@ class Call:
 
 
 @dataclass
+class Flood:
+    """A message refused for flooding: Telegram's 429 with its retry_after."""
+
+    method: str
+    chat_id: int
+    retry_after: int
+    at: float
+
+
+@dataclass
 class _Failure:
     method: str
     times: int
@@ -416,6 +434,9 @@ class FakeTelegram:
     delivered_at: dict[int, float] = field(default_factory=dict)  # update_id -> when getUpdates handed it over
     callback_ttl: float = 15.0  # seconds a callback query can be answered (Telegram: about 15)
     group_owners: dict[int, int] = field(default_factory=lambda: {GROUP["id"]: ADMIN["id"]})  # chat -> its creator
+    flood_per_second: int = FLOOD_PER_SECOND
+    flood_per_group_minute: int = FLOOD_PER_GROUP_MINUTE
+    floods: list[Flood] = field(default_factory=list)  # the 429s answered for flooding
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -431,6 +452,8 @@ class FakeTelegram:
         self._inline_text: dict[str, str] = {}  # inline query id -> its text
         self._held: set[str] = set()
         self._failures: list[_Failure] = []
+        self._recent: deque[float] = deque()  # when the messages of the last second were accepted
+        self._recent_in: dict[int, deque[float]] = {}  # group -> when its messages of the last minute were
         self._closing = False
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -726,7 +749,30 @@ class FakeTelegram:
         func = getattr(self, name, None)
         if func is None:
             raise ApiError(404, "Not Found")
+        if method.startswith("send") and method != "sendChatAction":
+            self._check_flood(method, params)
         return func(params, now)
+
+    def _check_flood(self, method: str, params: dict[str, Any]) -> None:
+        """Count a message against the flood limits; Telegram's 429 with retry_after when it is over them."""
+        try:
+            chat_id = int(params.get("chat_id", ""))
+        except ValueError:
+            return  # the method itself answers "chat not found"
+        with self._lock:
+            now = time.perf_counter()
+            windows = [(self._recent, 1.0, self.flood_per_second)]
+            if chat_id < 0:  # groups, supergroups and channels have negative ids
+                windows.append((self._recent_in.setdefault(chat_id, deque()), 60.0, self.flood_per_group_minute))
+            for times, span, limit in windows:
+                while times and times[0] <= now - span:
+                    times.popleft()
+                if len(times) >= limit:
+                    retry = max(1, math.ceil(times[0] + span - now))  # until the oldest leaves the window
+                    self.floods.append(Flood(method, chat_id, retry, now))
+                    raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+            for times, _, _ in windows:
+                times.append(now)
 
     def api_get_me(self, params: dict[str, Any], now: float) -> Any:
         return {

@@ -238,11 +238,13 @@ async def test_who_lists_the_parties_and_each_button_shows_its_quote(seed_bot: F
     assert overview.text.startswith("Các bên trong câu chuyện:")
     assert "Bộ Tư pháp Mỹ — buộc tội" in overview.text and "Liu Pengyu" in overview.text
     assert "Nguyễn Phương" not in overview.text and f"{SEED_TITLE}, đoạn 16" in overview.text
-    assert len(overview.buttons) >= 8
-    justice = next(b for b in overview.buttons if "Bộ Tư pháp" in b["text"])
     [story_map] = (await fake.wait_sent(ALICE["id"], 2))[1:]  # the map follows the list
     assert story_map.photo is not None and story_map.text.startswith("Ai nói gì với ai")
-    fake.press(overview, justice["callback_data"])
+    # The buttons sit under the map, where the list ends: one per party, then "follow this story".
+    assert overview.buttons == [] and len(story_map.buttons) >= 9
+    assert story_map.buttons[-1] == {"text": "🔔 Theo dõi câu chuyện này", "callback_data": "fs:vi:1"}
+    justice = next(b for b in story_map.buttons if "Bộ Tư pháp" in b["text"])
+    fake.press(story_map, justice["callback_data"])
     sent = await fake.wait_sent(ALICE["id"], 3)
     [paragraph] = sent[2].quotes
     assert "buộc tội 4 người Trung Quốc đại lục" in paragraph and paragraph in SEED_TEXT
@@ -255,8 +257,8 @@ async def test_full_paragraph_button(seed_bot: FakeTelegram) -> None:
     answer = await ask(fake, "Có bao nhiêu máy chủ của Trung Quốc bị kiểm soát?")
     [quote] = answer.quotes
     assert "5,31 triệu máy chủ" in quote
-    [button, *votes] = answer.buttons  # the full paragraph, then 👍 / 👎 (test_bot_talk)
-    assert [v["callback_data"][-2:] for v in votes] == [":u", ":d"]
+    [button, follow, *votes] = answer.buttons  # the full paragraph, follow the story, 👍 / 👎 (test_bot_talk)
+    assert follow["callback_data"] == "fs:vi:1" and [v["callback_data"][-2:] for v in votes] == [":u", ":d"]
     assert len(button["callback_data"].encode()) <= 64
     fake.press(answer, button["callback_data"])
     sent = await fake.wait_sent(ALICE["id"], 2)

@@ -107,3 +107,110 @@ async def test_in_a_group_only_its_admins_follow_a_story(fake: FakeTelegram, eng
         followed = (await fake.wait_sent(GROUP["id"], 2))[1]
         assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")
         assert [f.chat_id for f in _follows(engine, fake).all()] == [GROUP["id"]]
+
+
+def _callback_answer(fake: FakeTelegram, query_id: str) -> str:  # noqa: F811
+    [call] = [c for c in fake.calls_of("answerCallbackQuery") if c.params["callback_query_id"] == query_id]
+    return str(call.params.get("text", ""))
+
+
+async def test_the_follow_button_under_an_answer_and_under_the_map(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811
+    async with serving(fake, engine):
+        answer = await ask(fake, "Có bao nhiêu máy chủ của Trung Quốc bị kiểm soát?")
+        follow = next(b for b in answer.buttons if b["text"] == "🔔 Theo dõi câu chuyện này")
+        assert follow["callback_data"] == "fs:vi:1"  # the story of the answer's quote; ids are integers
+        fake.press(answer, follow["callback_data"])
+        [followed] = (await fake.wait_sent(ALICE["id"], 2))[1:]
+        assert followed.text.startswith("Đã theo dõi câu chuyện #1 ") and followed.reply_to == answer.message_id
+        assert [(f.chat_id, f.story_id) for f in _follows(engine, fake).all()] == [(ALICE["id"], 1)]
+
+        overview = await ask(fake, "/who tin tặc Trung Quốc")
+        [story_map] = (await fake.wait_sent(ALICE["id"], 4))[3:]
+        assert overview.text.startswith("Các bên trong câu chuyện:") and story_map.photo is not None
+        *parties, follow_map = story_map.buttons
+        assert follow_map["callback_data"] == "fs:vi:1" and len(parties) >= 8
+        assert all(len(b["callback_data"].encode()) <= 64 for b in story_map.buttons)
+        again = fake.press(story_map, follow_map["callback_data"])  # already following: said in an alert
+        await fake.wait_for(lambda: fake.callback_answered(again), what="the second tap answered")
+        assert _callback_answer(fake, again).startswith("Bạn đã theo dõi câu chuyện #1")
+        assert len(_follows(engine, fake).all()) == 1 and len(fake.sent_to(ALICE["id"])) == 4
+
+        # A party's button under the map opens that party's quote, as a reply to the map.
+        justice = next(b for b in parties if "Bộ Tư pháp" in b["text"])
+        fake.press(story_map, justice["callback_data"])
+        [paragraph] = (await fake.wait_sent(ALICE["id"], 5))[4:]
+        assert paragraph.reply_to == story_map.message_id
+        assert any("buộc tội 4 người Trung Quốc đại lục" in q for q in paragraph.quotes)
+
+        gone = fake.press(story_map, "fs:vi:999", forged=True)  # a story no longer indexed
+        await fake.wait_for(lambda: fake.callback_answered(gone), what="the gone story's tap answered")
+        assert "không còn trong chỉ mục" in _callback_answer(fake, gone)
+
+        english = await ask(fake, "How many Chinese servers were controlled?", user=BOB)
+        [english_follow] = [b for b in english.buttons if b["callback_data"].startswith("fs:")]
+        assert english_follow == {"text": "🔔 Follow this story", "callback_data": "fs:en:1"}
+
+
+async def test_in_a_group_only_an_admin_follows_by_the_button(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811
+    async with serving(fake, engine):
+        fake.group("/who", user=ALICE)
+        story_map = (await fake.wait_sent(GROUP["id"], 2))[1]
+        follow = story_map.buttons[-1]["callback_data"]
+        refused = fake.press(story_map, follow, user=ALICE)
+        await fake.wait_for(lambda: fake.callback_answered(refused), what="Alice's tap answered")
+        assert _callback_answer(fake, refused) == "Trong nhóm, chỉ quản trị viên của nhóm mới đăng ký theo dõi được."
+        assert _follows(engine, fake).all() == [] and len(fake.sent_to(GROUP["id"])) == 2
+        fake.press(story_map, follow, user=ADMIN)
+        followed = (await fake.wait_sent(GROUP["id"], 3))[2]
+        assert followed.text.startswith("Đã theo dõi câu chuyện #1 ")  # said in the group, for all to see
+        assert [f.chat_id for f in _follows(engine, fake).all()] == [GROUP["id"]]
+
+
+READERS = [{"id": 7000 + n, "is_bot": False, "first_name": f"Độc giả {n}", "language_code": "vi"} for n in range(40)]
+GROUPS = [{"id": -100900000 - n, "type": "supergroup", "title": f"Nhóm {n}"} for n in range(2)]
+
+
+def _most_in_any(times: list[float], span: float) -> int:
+    """The most of `times` that fall in any window of `span` seconds."""
+    times = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= span:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def test_alerts_to_many_followers_keep_within_the_flood_limits_and_a_429_loses_nothing(
+    fake: FakeTelegram, engine: Engine, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(alerts, "ALERT_EVERY", 0.0)  # every new article alerts at once
+    chats = [u["id"] for u in READERS] + [g["id"] for g in GROUPS]
+    for group in GROUPS:
+        fake.group_owners[group["id"]] = ADMIN["id"]
+    async with serving(fake, engine):
+        for reader in READERS:
+            fake.private("/follow 1", user=reader)
+        for group in GROUPS:
+            fake.message("/follow 1", user=ADMIN, chat=group)
+        await fake.wait_for(lambda: all(fake.sent_to(c) for c in chats), timeout=60, what="every /follow answered")
+        assert len(_follows(engine, fake).all()) == 42
+
+        await _add(engine, "na_uy.txt", NORWAY)
+        await fake.wait_for(lambda: all(_alerts(fake, c) for c in chats), timeout=60, what="an alert to each chat")
+        await fake.idle(1.0)
+        assert all(len(_alerts(fake, c)) == 1 for c in chats)  # exactly one each
+        assert fake.floods == []  # the bot kept within the limits itself: Telegram never had to refuse
+        assert _most_in_any([s.at for s in fake.sent], 1.0) <= 30  # the 42 replies and 42 alerts too
+        assert all(_most_in_any([s.at for s in fake.sent_to(g["id"])], 60.0) <= 20 for g in GROUPS)
+
+        # A Telegram stricter than the bot's pace (8 a second) answers 429 with retry_after: the bot
+        # waits it out and sends again; every follower still gets its alert once.
+        fake.flood_per_second = 8
+        await _add(engine, "lan_hai.txt", AGAIN)
+        await fake.wait_for(lambda: all(len(_alerts(fake, c)) == 2 for c in chats), timeout=90,
+                            what="the second alert to each chat, through the 429s")
+        await fake.idle(1.5)
+        assert all(len(_alerts(fake, c)) == 2 for c in chats)  # none lost, none twice
+        assert fake.floods and all(f.retry_after >= 1 and f.method == "sendMessage" for f in fake.floods)
+        assert all(q.rstrip("…") in AGAIN for c in chats for q in _alerts(fake, c)[1].quotes)

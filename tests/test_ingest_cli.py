@@ -82,6 +82,13 @@ def test_follow_ingest_feeds_unfollow(paths, settings, news_site: NewsSite, caps
     assert json.loads(feeds_file.read_text(encoding="utf-8"))["feeds"][0]["url"] == news_site.url(site.RSS)
     assert main(["follow", *local, news_site.url(site.RSS)]) == 0
     assert capsys.readouterr().out == "Already following “Tin Nhanh Miền Trung - Xã hội”.\n"
+    assert main(["follow", *local, "--json", news_site.url(site.RSS)]) == 0  # every command has --json
+    again = json.loads(capsys.readouterr().out)
+    assert again["created"] is False and again["feed"]["title"] == "Tin Nhanh Miền Trung - Xã hội"
+    assert again["feed"]["url"] == news_site.url(site.RSS) and again["feed"]["error"] is None
+    assert main(["follow", *local, "--json", news_site.url(site.PHA_DIEN)]) == 1
+    refused = json.loads(capsys.readouterr().out)
+    assert "is not an RSS/Atom feed" in refused["error"] and refused["key"]
 
     assert main(["ingest", *local]) == 0
     out, err = capsys.readouterr()
@@ -102,11 +109,18 @@ def test_follow_ingest_feeds_unfollow(paths, settings, news_site: NewsSite, caps
     assert main(["feeds", *paths]) == 0
     listed = capsys.readouterr().out
     assert "2 article(s) added; failed 1 time(s) in a row (The page" in listed and "next try" in listed
+    assert main(["feeds", *paths, "--json"]) == 0
+    [feed] = json.loads(capsys.readouterr().out)["feeds"]
+    assert (feed["added"], feed["failures"], feed["entries"]) == (2, 1, {"added": 2})
+    assert "answered with HTTP error 500" in feed["error"] and feed["next_try"].startswith("20")
 
-    assert main(["unfollow", *paths, news_site.url(site.RSS)]) == 0
-    assert "Stopped following “Tin Nhanh Miền Trung - Xã hội”" in capsys.readouterr().out
+    assert main(["unfollow", *paths, "--json", news_site.url(site.RSS)]) == 0
+    assert json.loads(capsys.readouterr().out)["unfollowed"]["title"] == "Tin Nhanh Miền Trung - Xã hội"
     assert main(["unfollow", *paths, news_site.url(site.RSS)]) == 1
     assert "No feed" in capsys.readouterr().err
+    assert main(["unfollow", *paths, "--json", news_site.url(site.RSS)]) == 1
+    assert "No feed" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["feeds", *paths, "--json"]) == 0 and json.loads(capsys.readouterr().out) == {"feeds": []}
     assert main(["ingest", *paths]) == 0
     assert capsys.readouterr().out == "No feeds are followed yet. Use storybot follow RSS-link to add one.\n"
 

@@ -11,7 +11,7 @@ import pytest
 
 from answer.engine import Engine
 from answer.stories import find_story
-from answer.timeline import stated_date, story_timeline
+from answer.timeline import same_day, stated_date, stated_day, story_timeline, timeline_text
 from cli.main import main
 from index.config import Settings
 from index.store import open_snapshot
@@ -80,6 +80,33 @@ def test_stated_dates_are_counted_from_the_article():
     assert stated_date("ngày 28/12 ông nói", date(2025, 1, 3)) == date(2024, 12, 28)
     assert stated_date("yêu cầu giải trình trước ngày 15/3", date(2024, 3, 11)) is None  # a deadline
     assert stated_date("không có ngày", day) is None
+
+
+def test_an_undated_article_is_dated_by_the_day_and_month_its_sentences_state():
+    assert stated_day("Trong tuyên bố đưa ra ngày 20/7, phái đoàn cho biết", None) == "--07-20"
+    assert stated_day("Chính phủ Mỹ hôm 19/7 cũng cáo buộc", None) == "--07-19"
+    assert stated_day("Chính phủ Mỹ hôm 19/7 cũng cáo buộc", date(2021, 7, 21)) == "2021-07-19"
+    assert stated_day("yêu cầu giải trình trước ngày 15/3", None) is None  # a deadline, not when it was said
+    assert stated_day("ngày 31/2 ông nói", None) is None and stated_day("hôm qua ông nói", None) is None
+    assert same_day("Trong tuyên bố ngày 20/7, Bắc Kinh nói. Báo cáo năm 2020 nêu", None) == "--07-20"
+    assert same_day("Hạn chót trước ngày 30/7 đã qua.", None) is None and same_day("Không có.", None) is None
+
+
+def test_the_seed_timeline_shows_the_dates_its_sentences_state(seed_engine):
+    story = find_story(seed_engine, "")
+    assert story is not None
+    timeline = story_timeline(seed_engine.snapshot, story)
+    assert [day for day, _ in timeline.days()] == ["--07-19", "--07-20", None]  # the seed article is undated
+    [(_, on_20)] = [d for d in timeline.days() if d[0] == "--07-20"]
+    # "Cùng ngày" (the same day) is the 20/7 the article stated three paragraphs before.
+    speakers = ["phái đoàn ngoại giao Trung Quốc tại EU", "Đại sứ quán Trung Quốc tại Washington"]
+    assert [e.speaker for e in on_20] == speakers
+    vietnamese, english = timeline_text(timeline, "vi"), timeline_text(timeline, "en")
+    assert "\n19/7\n• " in vietnamese and "\n20/7\n• " in vietnamese and "Không rõ" not in vietnamese
+    assert "\nKhông nêu ngày (cả câu lẫn bài đều không ghi ngày)\n" in vietnamese
+    assert "\n19 Jul\n• " in english
+    assert "\nDate not stated (neither the sentence nor the article gives one)\n" in english
+    assert json.loads(json.dumps(timeline.to_json()))["days"][0]["date"] == "--07-19"
 
 
 def test_the_timeline_orders_statements_by_the_day_they_were_made(story_engine, capsys):

@@ -313,7 +313,7 @@ STORIES = {
     "line": "#{id} {name} — {articles} article(s){dates}",
     "not_found": "No story about “{words}” found. Type /stories to see the stories.",
     "timeline_header": "Timeline: {name}",
-    "undated": "Date unknown",
+    "undated": "Date not stated (neither the sentence nor the article gives one)",
     "no_statements": "The articles of this story quote no one yet.",
     "page": "page {page}/{pages}",
     "previous": "‹ Previous",
@@ -336,5 +336,6 @@ STORIES = {
     "already_followed": "You already follow story #{id} {name}.",
     "unfollowed": "No longer following story #{id} {name}.",
     "not_followed": "You follow no such story. Type /following to see the list.",
+    "follow_button": "🔔 Follow this story",
     "follow_admins": "In a group, only the group's admins can follow a story.",
 }

@@ -283,7 +283,7 @@ STORIES = {
     "line": "#{id} {name} — {articles} bài{dates}",
     "not_found": "Không tìm thấy câu chuyện nào về “{words}”. Gõ /stories để xem các câu chuyện.",
     "timeline_header": "Diễn biến: {name}",
-    "undated": "Không rõ ngày",
+    "undated": "Không nêu ngày (cả câu lẫn bài đều không ghi ngày)",
     "no_statements": "Các bài của câu chuyện này chưa có lời phát biểu nào.",
     "page": "trang {page}/{pages}",
     "previous": "‹ Trước",
@@ -306,5 +306,6 @@ STORIES = {
     "already_followed": "Bạn đã theo dõi câu chuyện #{id} {name}.",
     "unfollowed": "Đã thôi theo dõi câu chuyện #{id} {name}.",
     "not_followed": "Bạn không theo dõi câu chuyện nào như vậy. Gõ /following để xem danh sách.",
+    "follow_button": "🔔 Theo dõi câu chuyện này",
     "follow_admins": "Trong nhóm, chỉ quản trị viên của nhóm mới đăng ký theo dõi được.",
 }

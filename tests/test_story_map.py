@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 from matplotlib import image
 
@@ -34,16 +33,14 @@ def test_the_seed_story_map_names_every_party(seed_engine, tmp_path, capsys):
     capsys.readouterr()
 
 
-def test_twelve_parties_draw_within_a_second_and_more_are_counted():
+def test_twelve_parties_are_drawn_and_more_are_counted():
     def party(k: int, of: int) -> Party:
         return Party(speaker=f"Bên số {k} ở Hà Nội", act="accuse", target=f"Bên số {(k + 5) % of} ở Hà Nội",
                      quotes=(), side=0)
 
     parties = tuple(party(k, 15) for k in range(15))
-    draw_map(parties[:2], "en")  # matplotlib's first figure loads its fonts
-    started = time.perf_counter()
+    # Its speed (<= 1 s for 12 parties) is a benchmark (bench/stories_eval.py, BENCHMARKS.md), not a timed test.
     drawn = draw_map(tuple(party(k, MAX_NODES) for k in range(MAX_NODES)), "vi")
-    assert time.perf_counter() - started <= 1.0
     assert len(drawn.names) == MAX_NODES and drawn.left_out == 0
     more = draw_map(parties, "en", "Fifteen")
     assert more.left_out == 3 and any("+3 more" in t for t in more.texts)

@@ -28,7 +28,7 @@ from index.statement_store import load_statements
 from index.store import Snapshot
 from index.text import STOPWORDS, content_syllables, fold, syllables
 
-from .entities import display_name, group_by_entity, same_entity, shares_entity
+from .entities import display_name, group_by_entity, same_entity, shares_entity, statement_target
 from .search import Retrieval
 from .types import Answer, Party, Quote
 
@@ -466,7 +466,9 @@ def _party(
         # No stance: of its plain statements, the one that best answers the question.
         plain = [s for s in group if s.act == main.act and _carries_content(s)]
         main = _next_quote(plain, [], relevance) or main
-    target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
+    # Its target: the first of the act's targets that names a party (a clause or "Tuyên bố trên" names none).
+    targets = map(statement_target, [main, *(s for s in group if s.act == main.act and s is not main)])
+    target = next((t for t in targets if t and not same_entity(t.name, main.speaker.text)), None)
     chosen = [main]
     others = [s for s in group if s.sentence != main.sentence and _carries_content(s)]
     if _carries_content(main) and (narrow or max_quotes <= PARTY_QUOTES):
@@ -497,7 +499,8 @@ def _party(
     return Party(
         speaker=speaker,
         act=main.act,
-        target=target.text if target else None,
+        target=target.name if target else None,
+        target_claim=target.claim if target else None,
         quotes=tuple(_quote(snapshot, s) for s in chosen),
         side=side,
     )

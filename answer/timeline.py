@@ -12,12 +12,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from index.attribution import Statement
 from index.dates import format_date, parse_date
 from index.statement_store import load_statements
 from index.store import Snapshot
 from index.stories import Story
 from texts import ACT_WORDS, story_text
 
+from .entities import statement_target
 from .parties import nested_speaker
 
 _DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
@@ -119,7 +121,7 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
                 dated_by="sentence" if when else "article",
                 speaker=s.speaker.text,
                 act=s.act,
-                target=s.target.text if s.target else None,
+                target=_target(s),
                 quote=s.sentence.text,
                 article_id=article.id,
                 title=article.title,
@@ -157,3 +159,10 @@ def entry_act(entry: Entry, language: str) -> str:
     verb = ACT_WORDS[language].get(entry.act, "")
     act = f"{verb} {entry.target}" if verb and entry.target else verb
     return f"{entry.speaker} → {act}" if act else entry.speaker
+
+
+def _target(s: Statement) -> str | None:
+    """The party the statement's act is aimed at, by its clean name; None for a clause ("Tuyên bố trên") or a
+    party's claim ("cáo buộc của Mỹ"), which a timeline line cannot frame in both languages."""
+    target = statement_target(s)
+    return target.name if target is not None and target.claim is None else None

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from answer.engine import Engine
-from answer.entities import display_name, group_by_entity, party_name, same_entity
+from answer.entities import (
+    CLAIM_NOUNS,
+    Target,
+    display_name,
+    group_by_entity,
+    party_name,
+    same_entity,
+    statement_target,
+    target_party,
+)
 from answer.parties import is_who_question, same_party, story_parties
-from answer.render import answer_json, answer_text
+from answer.render import act_phrase, answer_json, answer_text
+from answer.types import Party
 from bot import render
 from cli.main import main
 from index.articles import parse_article
@@ -462,3 +473,56 @@ def test_the_paragraph_view_marks_the_quote_and_cuts_a_long_paragraph_around_it(
     assert f"<b>{quote}</b>" in message.text and len(message.text) < 1500
     assert message.text.startswith("<blockquote>…") and "…</blockquote>" in message.text
     check_text(message.text, "HTML")
+
+
+# --- targets: a party or nothing; English act labels without Vietnamese frame words -------------
+
+FISHING_ARTICLE = (
+    "Bộ Ngoại giao Nhật Bản ngày 3/4 bác bỏ cáo buộc của Hàn Quốc về việc tàu cá Nhật đánh bắt trái phép.\n"
+    "Công ty Minh Long bác bỏ tuyên bố trên và cho rằng sản phẩm đạt chuẩn.\n"
+    "Viện kiểm sát truy tố 5 người Hàn Quốc lập công ty bình phong để rửa tiền.\n"
+    "Hiệp hội Ngư dân Kyushu cáo buộc Seoul cấp phép sai cho tàu cá.\n"
+    "Bà Tanaka phản đối những cáo buộc cho rằng ngư dân Nhật vi phạm.\n"
+    "Công ty Hòa An bị Sở Y tế cáo buộc bán thuốc giả.\n"
+    "Hợp đồng thuê đất bị ông Lâm Văn Tú chỉ trích là bất công.\n"
+)
+
+
+def test_a_target_is_a_party_or_left_out():
+    targets = {s.speaker.text: statement_target(s) for s in statements_of(FISHING_ARTICLE) if s.act != "say"}
+    # A party's claim names its author: the target is that party, with what of its the act answers.
+    assert targets["Bộ Ngoại giao Nhật"] == Target("Hàn Quốc", "accusation")
+    # A counted group keeps its name, not the clause after it; a capital inside the sentence is a name.
+    assert targets["Viện kiểm sát"] == Target("5 người Hàn Quốc")
+    assert targets["Hiệp hội Ngư dân Kyushu"] == Target("Seoul")
+    assert targets["Sở Y tế"] == Target("Công ty Hòa An")
+    # A claim without its author, a clause fragment, a common noun opening the sentence: no target.
+    for speaker in ("Công ty Minh Long", "Bà Tanaka", "ông Lâm Văn Tú"):
+        assert targets.get(speaker) is None, (speaker, targets.get(speaker))
+    for span in ("Tuyên bố trên", "những cáo buộc cho", "các cáo buộc", "cáo buộc của họ", "công ty này"):
+        assert target_party(span) is None, span
+
+
+def test_an_english_act_label_frames_a_claim_in_english_and_keeps_the_name():
+    denial = Party(speaker="Bộ Ngoại giao Nhật Bản", act="deny", target="Hàn Quốc", quotes=(), side=1,
+                   target_claim="accusation")
+    assert act_phrase(denial, "en") == "denies the accusation by Hàn Quốc"
+    assert act_phrase(denial, "vi") == "bác bỏ cáo buộc của Hàn Quốc"
+    charge = Party(speaker="Viện kiểm sát", act="charge", target="5 người Hàn Quốc", quotes=(), side=0)
+    assert act_phrase(charge, "en") == "charges 5 người Hàn Quốc"
+    # Every claim the extractor reads has its frame in both catalogues.
+    for claim in set(CLAIM_NOUNS.values()):
+        for language in ("vi", "en"):
+            assert act_phrase(replace(denial, target_claim=claim), language).endswith("Hàn Quốc")
+    frames = [act_phrase(replace(denial, target_claim=c), "en") for c in set(CLAIM_NOUNS.values())]
+    assert not any(re.search(r"[ăâđêôơưáàảãạ]", f.replace("Hàn Quốc", "")) for f in frames), frames
+
+
+def test_a_party_answer_lists_clean_targets(engine: Engine, settings):
+    (settings.articles_dir / "006_ca.txt").write_text("Tranh chấp nghề cá\n\n" + FISHING_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    parties = story_parties(engine.snapshot, ["006_ca.txt"], question="Ai cáo buộc ai về nghề cá?")
+    targets = {p.speaker: (p.target, p.target_claim) for p in parties}
+    assert ("Hàn Quốc", "accusation") in targets.values(), targets
+    clean = {None, "Hàn Quốc", "5 người Hàn Quốc", "Seoul", "Công ty Hòa An"}
+    assert all(t in clean for t, _ in targets.values()), targets

@@ -170,7 +170,8 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     # A body's name capitalises only its first syllable ("Bộ Tài chính", "Cục Hàng không", "phe Dân chủ"):
     # the lowercase syllable after its last capitalised one is part of it; after a person's name it is
     # the verb phrase that follows ("ông Khánh xót xa", "Thủ tướng X hôm nay").
-    if _multi(words, start, BODIES) and end - 1 not in proper:
+    # An acronym ends the name: "Bộ KH-ĐT kiểm điểm" is "Bộ KH-ĐT" and what it is asked to do.
+    if _multi(words, start, BODIES) and end - 1 not in proper and not words[end].isupper():
         while (
             end + 1 < len(words)
             and end - proper[-1] < 3
@@ -450,10 +451,37 @@ def target_party(span: str, *, sentence_start: bool = False) -> Target | None:
             run += 1
         stop = _find_word(rest, words, run) + len(words[run])
         return Target(f"{counted['count']} {counted['head']} {rest[:stop]}")
+    if text.split()[0].lower() in _PERSONAL:
+        return None  # "Tôi không có gì phải giấu": a quotation, not whom it answers
     name = party_name(text, sentence_start=sentence_start)
     if name is None or not _starts_name(text, name):
         return None
-    return Target(name)
+    return Target(_first_clause(name))
+
+
+# Pronouns that open a quotation rather than name a target ("Tôi không có gì phải giấu").
+_PERSONAL = frozenset("tôi tao tớ mình chúng ta nó họ hắn đây đó ấy kia".split())
+# Lowercase words that go inside a name between its proper words ("Đài PT-TH tỉnh Đắk Nông").
+_INSIDE_NAME = frozenset("tỉnh thành phố tp huyện quận xã phường thị bang vùng miền đảo".split())
+
+
+def _first_clause(name: str) -> str:
+    """A target name up to a verb between its proper words: "Nga quen ông Mỹ" -> "Nga", "Triều Tiên sát
+    hại Warmbier" -> "Triều Tiên". A body's name keeps its lowercase syllables ("Bộ Tài chính Mỹ")."""
+    words = _WORD.findall(name)
+    if _name_start(words, False) is not None and _multi(words, _name_start(words, False) or 0, BODIES):
+        return name
+    proper = set(_proper_positions(words, False))
+    k = min(proper, default=len(words))
+    while k < len(words):
+        titled = max(_multi(words, k, TITLES), _multi(words, k, BODIES))
+        if titled:
+            k += titled  # "Tổng thống", "Bộ trưởng": a title inside the name
+            continue
+        if k not in proper and words[k].lower() not in CONNECTORS | _INSIDE_NAME and words[k].islower():
+            return name[: _find_word(name, words, k)].strip(" ,.:;-–") or name
+        k += 1
+    return name
 
 
 def _starts_name(text: str, name: str) -> bool:

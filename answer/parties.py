@@ -26,6 +26,7 @@ from index.errors import QuestionError
 from index.sentence_vectors import SentenceVectors
 from index.statement_store import load_statements
 from index.store import Snapshot
+from index.stories import story_assignments
 from index.text import STOPWORDS, content_syllables, fold, syllables
 
 from .entities import display_name, group_by_entity, same_entity, shares_entity, statement_target
@@ -148,6 +149,7 @@ def answer_by_party(
         snapshot,
         story_articles(retrieval),
         question=retrieval.question,
+        stories=story_assignments(snapshot),
         # A question that names nothing but the act has no topic to rank a party's statements by.
         query_vector=None if names_no_topic(retrieval.question) else retrieval.query_vector,
         sentences=sentences,
@@ -167,8 +169,60 @@ def answer_by_party(
             # One party's act is asked about ("Ai bác bỏ cáo buộc ...?") and the sentence that says it
             # best is no party's statement (an act the extractor did not read): the ranked quotes answer.
             return answer
-        parties = _asked_party_first(parties, asked)
+        # The question may say who answers whom ("X đáp trả Y ra sao?"): the one answered comes first.
+        resided = sides_from_question(parties, retrieval.question)
+        if resided == parties and not asks_for_several(retrieval.question):
+            resided = _asked_party_first(parties, asked)
+        parties = resided
     return replace(answer, answered=True, parties=parties, quotes=tuple(dict.fromkeys(quotes_of(parties))))
+
+
+# Verbs of answering: who a question puts before one answers, who it puts after one is answered.
+_ANSWERING = re.compile(
+    r"\b(?:dap tra|dap lai|phan ung|phan bac|bac bo|bac lai|tra loi|phan hoi|phu nhan|len tieng dap tra|"
+    r"respond(?:s|ed)?(?: to)?|react(?:s|ed)?(?: to)?|hit back at|repl(?:y|ied|ies) to|answer(?:s|ed)?|"
+    r"den(?:y|ies|ied)|reject(?:s|ed)?)\b"
+)
+_CAPITALISED = re.compile(r"\b[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*")
+
+
+def sides_from_question(parties: tuple[Party, ...], question: str) -> tuple[Party, ...]:
+    """The parties re-sided by what the question says of them, in side order, the ones answered first.
+
+    "Những chính trị gia Nga nào đáp trả thượng nghị sĩ McCain?": McCain is answered, so he made the
+    claims (side 0, first) even when his act reads as a criticism like theirs; "Bình Nhưỡng đáp trả ra
+    sao?": Bình Nhưỡng answers (side 1). A party is named by the last proper word of its name or two of
+    them. The parties as they were when the question names no one answering or answered.
+    """
+    answered: set[str] = set()
+    answering: set[str] = set()
+    folded = fold(question)
+    if len(folded) != len(question):
+        return parties  # offsets in the folded question would not be the question's
+    for m in _ANSWERING.finditer(folded):
+        # the question's capitalised words within a few words after the verb, and before it
+        after = re.split(r",|\bvà\b|\band\b|\?", question[m.end() : m.end() + 60])[0]
+        before = question[max(0, m.start() - 40) : m.start()]
+        answered |= {fold(w) for w in _CAPITALISED.findall(after)} - _TITLE_WORDS
+        answering |= {fold(w) for w in _CAPITALISED.findall(before.split(",")[-1])} - _TITLE_WORDS
+
+    def named_by(party: Party, names: set[str]) -> bool:
+        words = [fold(w) for w in _CAPITALISED.findall(party.speaker)]
+        distinctive = [w for w in words if w not in _TITLE_WORDS]
+        return bool(distinctive) and (distinctive[-1] in names or len(set(distinctive) & names) >= 2)
+
+    resided, first = [], set()
+    for k, party in enumerate(parties):
+        if named_by(party, answered) and not named_by(party, answering):
+            party = replace(party, side=0)
+            first.add(k)
+        elif named_by(party, answering) and not named_by(party, answered) and party.side == 0:
+            party = replace(party, side=1)
+        resided.append(party)
+    if not first and resided == list(parties):
+        return parties
+    order = sorted(range(len(resided)), key=lambda k: (resided[k].side, k not in first, k))
+    return tuple(resided[k] for k in order)
 
 
 _SEVERAL = re.compile(
@@ -258,8 +312,14 @@ def story_parties(
     question: str = "",
     query_vector: np.ndarray | None = None,
     sentences: SentenceVectors | None = None,
+    stories: dict[str, int] | None = None,
 ) -> tuple[Party, ...]:
     """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order.
+
+    The answer keeps to the story of the first article: with `stories` (article id -> story id,
+    `index.stories.story_assignments`) an article of another story is left out, one of the same
+    story kept; without them (or for an article not grouped yet) an article must share a party
+    with those before it. An article whose party the question names is kept whatever its story.
 
     When there are more, the parties kept are those that take a stance and
     whose statements share most words with `question`. With the question's
@@ -279,11 +339,13 @@ def story_parties(
             if s.paragraph != 0 and not nested_speaker(s, article_statements)
         ]
         article_groups = group_by_entity(kept, _one_party)
-        if story and not (
-            _shares_party(article_groups, [g for a in story for g in a])
-            or any(named and _names_party(g, named) for g in article_groups)
-        ):
-            continue  # another story: its parties and quotes do not belong in this answer
+        if story:
+            asked_for = any(named and _names_party(g, named) for g in article_groups)
+            same = _same_story(article_id, article_ids[0], stories or {})
+            if not asked_for and (
+                same is False or (same is None and not _shares_party(article_groups, [g for a in story for g in a]))
+            ):
+                continue  # another story: its parties and quotes do not belong in this answer
         story.append(article_groups)
     for article_groups in story:
         for new_group in article_groups:
@@ -351,6 +413,13 @@ def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
 def _one_party(a: str, b: str) -> bool:
     """True when two clean names are one party (`same_party`, or one entity by `same_entity`)."""
     return same_party(a, b) or same_entity(a, b)
+
+
+def _same_story(article_id: str, first: str, stories: dict[str, int]) -> bool | None:
+    """True when the stories put both articles in one story, False in two, None when one is not grouped."""
+    if article_id not in stories or first not in stories:
+        return None
+    return stories[article_id] == stories[first]
 
 
 def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -> bool:

@@ -21,7 +21,7 @@ from answer.entities import (
     statement_target,
     target_party,
 )
-from answer.parties import is_who_question, same_party, story_parties
+from answer.parties import is_who_question, same_party, sides_from_question, story_parties
 from answer.render import act_phrase, answer_json, answer_text
 from answer.types import Party
 from bot import render
@@ -29,6 +29,7 @@ from cli.main import main
 from index.articles import parse_article
 from index.attribution import extract_statements
 from index.statement_store import folder, statements_key
+from index.stories import story_assignments
 from testing.fake_telegram import check_markup, check_text
 
 from .conftest import SEED_ARTICLE, SEEDS
@@ -526,3 +527,45 @@ def test_a_party_answer_lists_clean_targets(engine: Engine, settings):
     assert ("Hàn Quốc", "accusation") in targets.values(), targets
     clean = {None, "Hàn Quốc", "5 người Hàn Quốc", "Seoul", "Công ty Hòa An"}
     assert all(t in clean for t, _ in targets.values()), targets
+
+
+PANDA_ARTICLE = (
+    "Vườn thú Washington trả gấu trúc cho Trung Quốc\n\n"
+    "Vườn thú Quốc gia Smithsonian ở Washington cho biết ba con gấu trúc sẽ lên máy bay về Thành Đô vào tuần tới.\n"
+    "Đại sứ quán Trung Quốc tại Mỹ cáo buộc ban quản lý vườn thú chậm gia hạn hợp đồng cho mượn gấu trúc.\n"
+    "Hàng nghìn người dân Mỹ đã xếp hàng để chào tạm biệt những chú gấu trúc được yêu thích nhất thủ đô.\n"
+)
+
+
+def test_a_party_answer_keeps_to_one_story_when_two_share_a_party(engine: Engine, settings):
+    # The panda story shares "Đại sứ quán Trung Quốc tại Mỹ" with the seed's cyberattack story: sharing a
+    # name lets it in; its story id keeps it out.
+    (settings.articles_dir / "007_gau_truc.txt").write_text(PANDA_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    snapshot = engine.snapshot
+    stories = story_assignments(snapshot)
+    assert stories[SEED_ARTICLE] != stories["007_gau_truc.txt"]
+    articles = [SEED_ARTICLE, "007_gau_truc.txt"]
+    by_name = story_parties(snapshot, articles, question="Ai cáo buộc ai?")
+    assert "007_gau_truc.txt" in {q.article_id for p in by_name for q in p.quotes}
+    kept = story_parties(snapshot, articles, question="Ai cáo buộc ai?", stories=stories)
+    assert kept and {q.article_id for p in kept for q in p.quotes} == {SEED_ARTICLE}
+    answer = engine.ask("Ai cáo buộc ai trong vụ tấn công mạng?")
+    assert answer.parties and {q.article_id for q in answer.quotes} == {SEED_ARTICLE}
+
+
+def test_the_party_a_question_says_is_answered_comes_first():
+    # Both criticise; the question says who answers whom, so the one answered is listed first.
+    parties = (
+        Party(speaker="Bộ Ngoại giao Ba Lan", act="criticize", target=None, quotes=(), side=0),
+        Party(speaker="Nghị sĩ Đức Hans Weber", act="criticize", target=None, quotes=(), side=0),
+        Party(speaker="Hãng tin PAP", act="say", target=None, quotes=(), side=2),
+    )
+    ordered = sides_from_question(parties, "Ba Lan đáp trả nghị sĩ Weber thế nào, và các bên nói gì?")
+    assert [p.speaker for p in ordered] == ["Nghị sĩ Đức Hans Weber", "Bộ Ngoại giao Ba Lan", "Hãng tin PAP"]
+    assert [p.side for p in ordered] == [0, 1, 2]
+    # In English, "respond to X" names the one answered likewise.
+    english = sides_from_question(parties, "How did Poland's ministry respond to Weber, and what did each side say?")
+    assert english[0].speaker == "Nghị sĩ Đức Hans Weber"
+    # A question that says nothing of who answers keeps the order.
+    assert sides_from_question(parties, "Các bên nói gì về vụ việc?") == parties

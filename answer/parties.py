@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index.articles import Article
 from index.attribution import Statement
 from index.errors import QuestionError
 from index.sentence_vectors import SentenceVectors
@@ -328,6 +329,7 @@ def story_parties(
     """
     groups: list[list[Statement]] = []
     named = _question_names(question)
+    asked = _topic_words(question)
     story: list[list[list[Statement]]] = []  # per article, its parties
     for article_id in article_ids:
         article = snapshot.article(article_id)
@@ -342,8 +344,13 @@ def story_parties(
         if story:
             asked_for = any(named and _names_party(g, named) for g in article_groups)
             same = _same_story(article_id, article_ids[0], stories or {})
+            shares = same is not True and _shares_party(article_groups, [g for a in story for g in a])
+            # The stories may split one story (a short follow-up): a party in common and the question's
+            # topic in the article still join it; a party in common alone does not (two stories quote
+            # one embassy).
             if not asked_for and (
-                same is False or (same is None and not _shares_party(article_groups, [g for a in story for g in a]))
+                (same is False and not (shares and _holds_topic(article, asked)))
+                or (same is None and not shares)
             ):
                 continue  # another story: its parties and quotes do not belong in this answer
         story.append(article_groups)
@@ -356,7 +363,6 @@ def story_parties(
             else:
                 groups.append(list(new_group))
     order = {id(g): k for k, g in enumerate(groups)}
-    asked = _topic_words(question)
     ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
     focused = [g for g in ranked if named and _names_party(g, named)]
@@ -413,6 +419,14 @@ def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
 def _one_party(a: str, b: str) -> bool:
     """True when two clean names are one party (`same_party`, or one entity by `same_entity`)."""
     return same_party(a, b) or same_entity(a, b)
+
+
+def _holds_topic(article: Article, asked: frozenset[str]) -> bool:
+    """True when the article holds at least MIN_TOPIC_SUPPORT of the question's topic words (none: False)."""
+    if not asked:
+        return False
+    words = set(re.findall(r"\w+", fold(article.text)))
+    return len(asked & words) >= MIN_TOPIC_SUPPORT * len(asked)
 
 
 def _same_story(article_id: str, first: str, stories: dict[str, int]) -> bool | None:

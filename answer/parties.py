@@ -146,11 +146,12 @@ def answer_by_party(
         answer.answered or names_no_topic(retrieval.question) or topic_support(retrieval) >= MIN_TOPIC_SUPPORT
     ):
         return answer
+    stories = story_assignments(snapshot)
     parties = story_parties(
         snapshot,
-        story_articles(retrieval),
+        with_story(snapshot, story_articles(retrieval), stories, retrieval.question),
         question=retrieval.question,
-        stories=story_assignments(snapshot),
+        stories=stories,
         # A question that names nothing but the act has no topic to rank a party's statements by.
         query_vector=None if names_no_topic(retrieval.question) else retrieval.query_vector,
         sentences=sentences,
@@ -304,6 +305,20 @@ def story_articles(retrieval: Retrieval) -> list[str]:
         if hit.score >= STORY_RATIO * best and hit.chunk.article_id not in out:
             out.append(hit.chunk.article_id)
     return out[:MAX_STORY_ARTICLES]
+
+
+def with_story(snapshot: Snapshot, article_ids: list[str], stories: dict[str, int], question: str) -> list[str]:
+    """The retrieved articles and, up to MAX_STORY_ARTICLES, the other articles of the first one's story
+    (a follow-up that words the story differently still holds its parties), those holding most of the
+    question's topic words first."""
+    story = stories.get(article_ids[0]) if article_ids else None
+    if story is None or len(article_ids) >= MAX_STORY_ARTICLES:
+        return article_ids
+    asked = _topic_words(question)
+    others = [a for a, s in sorted(stories.items()) if s == story and a not in article_ids]
+    held = {a: len(asked & set(re.findall(r"\w+", fold(snapshot.article(a).text)))) for a in others}
+    others.sort(key=lambda a: -held[a])
+    return [*article_ids, *others][:MAX_STORY_ARTICLES]
 
 
 def story_parties(

@@ -21,7 +21,7 @@ from answer.entities import (
     statement_target,
     target_party,
 )
-from answer.parties import is_who_question, same_party, sides_from_question, story_parties
+from answer.parties import is_who_question, same_party, sides_from_question, story_parties, with_story
 from answer.render import act_phrase, answer_json, answer_text
 from answer.types import Party
 from bot import render
@@ -571,3 +571,16 @@ def test_the_party_a_question_says_is_answered_comes_first():
     assert english[0].speaker == "Nghị sĩ Đức Hans Weber"
     # A question that says nothing of who answers keeps the order.
     assert sides_from_question(parties, "Các bên nói gì về vụ việc?") == parties
+
+
+def test_a_party_answer_reads_the_other_articles_of_its_story(engine: Engine, settings):
+    # The follow-up the retrieval did not rank is of the same story: its parties are read too; an article
+    # of another story is not, and a story's articles beyond MAX_STORY_ARTICLES are left out.
+    (settings.articles_dir / "002_bac_kinh.txt").write_text(SECOND_ARTICLE, encoding="utf-8")
+    (settings.articles_dir / "007_gau_truc.txt").write_text(PANDA_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    stories = {SEED_ARTICLE: 1, "002_bac_kinh.txt": 1, "007_gau_truc.txt": 2}
+    question = "Ai cáo buộc ai trong vụ tấn công mạng?"
+    assert with_story(engine.snapshot, [SEED_ARTICLE], stories, question) == [SEED_ARTICLE, "002_bac_kinh.txt"]
+    assert with_story(engine.snapshot, ["007_gau_truc.txt"], stories, question) == ["007_gau_truc.txt"]
+    assert with_story(engine.snapshot, [SEED_ARTICLE], {}, question) == [SEED_ARTICLE]

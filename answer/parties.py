@@ -48,6 +48,8 @@ ANSWER_QUOTES = 12  # quotes of a whole answer, shared among its parties (each g
 OWN_WORDS_SHARE = 0.75  # a statement whose content is this share of its sentence is in the party's own words
 MMR_LAMBDA = 0.7  # further quotes: weight of closeness to the question against likeness to what is quoted
 
+# Acts whose label takes its target as object ("accuses X", "denies the accusation by X").
+AIMED_ACTS = frozenset({"accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "threaten"})
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
 SIDES = (
@@ -567,6 +569,8 @@ def _party(
     # Its target: the first of the act's targets that names a party (a clause or "Tuyên bố trên" names none).
     targets = map(statement_target, [main, *(s for s in group if s.act == main.act and s is not main)])
     target = next((t for t in targets if t and not same_entity(t.name, main.speaker.text)), None)
+    if main.act not in AIMED_ACTS:
+        target = None  # "says Ronaldo", "responds Mỹ": these acts frame no one as their object
     chosen = [main]
     others = [s for s in group if s.sentence != main.sentence and _carries_content(s)]
     if _carries_content(main) and (narrow or max_quotes <= PARTY_QUOTES):

@@ -20,7 +20,7 @@ from index.stories import Story
 from texts import ACT_WORDS, story_text
 
 from .entities import statement_target
-from .parties import nested_speaker
+from .parties import AIMED_ACTS, nested_speaker
 
 _DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 YEAR_BACK_DAYS = 90  # a day/month this far after the article's date was last year's
@@ -163,6 +163,7 @@ def entry_act(entry: Entry, language: str) -> str:
 
 def _target(s: Statement) -> str | None:
     """The party the statement's act is aimed at, by its clean name; None for a clause ("Tuyên bố trên") or a
-    party's claim ("cáo buộc của Mỹ"), which a timeline line cannot frame in both languages."""
-    target = statement_target(s)
+    party's claim ("cáo buộc của Mỹ"), which a timeline line cannot frame in both languages; None for an
+    act that frames no object ("nói", "phản hồi")."""
+    target = statement_target(s) if s.act in AIMED_ACTS else None
     return target.name if target is not None and target.claim is None else None

@@ -529,6 +529,8 @@ def test_a_party_answer_lists_clean_targets(engine: Engine, settings):
     assert ("Hàn Quốc", "accusation") in targets.values(), targets
     clean = {None, "Hàn Quốc", "5 người Hàn Quốc", "Seoul", "Công ty Hòa An"}
     assert all(t in clean for t, _ in targets.values()), targets
+    # "says X", "responds X" read wrong in either language: those acts keep no target.
+    assert all(p.target is None for p in parties if p.act in {"say", "respond", "other"})
 
 
 PANDA_ARTICLE = (

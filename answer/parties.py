@@ -3,7 +3,8 @@
 A who-question ("Ai cáo buộc ai?", "Các bên nói gì?", "Who accused whom?")
 is answered from the attribution statements stored at index time, not from
 ranked sentences: the story's articles are the ones retrieval puts near the
-top, every speaker in them becomes one party (the spans naming the same
+top and the others of the first one's story (index.stories), never another
+story's, every speaker in them becomes one party (the spans naming the same
 party are merged), each party keeps its strongest act (a charge or an
 accusation over a plain statement), and its quote is the sentence that
 carries that act; a second quote (more for a party the question names) is
@@ -11,7 +12,9 @@ the party's further statement closest to what the question asks, by the
 sentence vectors stored at index time. Parties of one side (those who
 accuse, charge, sue, criticise, demand or threaten; those who deny, reject
 or respond; the others) stay together, each side and each party in story
-order.
+order; a party the question says is answered ("X đáp trả Y") comes first.
+A party's target is another party's clean name, or what of theirs it
+answers ("cáo buộc của Mỹ"), or nothing (answer.entities.target_party).
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from answer.render import act_phrase, answer_json, answer_text
 from answer.types import Party
 from bot import render
 from cli.main import main
+from evaluation.evaluate import format_report
 from index.articles import parse_article
 from index.attribution import extract_statements
 from index.statement_store import folder, statements_key
@@ -586,3 +587,14 @@ def test_a_party_answer_reads_the_other_articles_of_its_story(engine: Engine, se
     assert with_story(engine.snapshot, [SEED_ARTICLE], stories, question) == [SEED_ARTICLE, "002_bac_kinh.txt"]
     assert with_story(engine.snapshot, ["007_gau_truc.txt"], stories, question) == ["007_gau_truc.txt"]
     assert with_story(engine.snapshot, [SEED_ARTICLE], {}, question) == [SEED_ARTICLE]
+
+
+def test_storybot_eval_prints_the_party_answer_figures_as_a_line_not_a_table_row():
+    report = {
+        "vi": {"questions": 1, "recall@1": 1.0},
+        "party-answers": {"parties_listed": 9, "name_precision": 0.9, "duplicates": 0.0, "off_story_quotes": 1,
+                          "quotes": 12, "accusers_first": 1.0},
+    }
+    text = format_report(report)
+    assert "party answers: 9 parties listed; name precision 0.900" in text and "off-story quotes 1 of 12" in text
+    assert not any(line.lstrip().startswith("party-answers") for line in text.splitlines())

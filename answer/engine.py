@@ -22,11 +22,20 @@ from index.embedding import Encoder, load_encoder
 from index.errors import QuestionError, StorybotError
 from index.sentence_vectors import SentenceVectors
 from index.store import ArticleInfo, Snapshot, check_compatible, current_generation, is_read_only, open_snapshot
+from index.stories import story_assignments
 from texts import FRAMES, TRUNCATION_NOTICE
 
 from .compose import QUOTE_POOL, compose_answer
 from .followup import Context, complete, prefer_story
-from .parties import MAX_STORY_ARTICLES, TopicNeeded, answer_by_party, is_who_question, story_articles, story_parties
+from .parties import (
+    MAX_STORY_ARTICLES,
+    TopicNeeded,
+    answer_by_party,
+    is_who_question,
+    story_articles,
+    story_parties,
+    with_story,
+)
 from .question import question_language
 from .reader import Reader, ReaderLoadError, load_reader
 from .search import search
@@ -207,7 +216,10 @@ class Engine:
             snapshot, retrieval, top_k=self.settings.top_k, sentences=self.sentences, reader=self.reader
         ).answered:
             return ()
-        return story_parties(snapshot, story_articles(retrieval))
+        stories = story_assignments(snapshot)  # one story's parties, never another's sharing a name
+        return story_parties(
+            snapshot, with_story(snapshot, story_articles(retrieval), stories, topic), stories=stories
+        )
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles."""

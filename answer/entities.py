@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from index.attribution import Statement
 
@@ -99,9 +99,10 @@ def _multi(words: list[str], k: int, vocabulary: frozenset[str]) -> int:
     return 0
 
 
-def _proper_positions(words: list[str]) -> list[int]:
+def _proper_positions(words: list[str], sentence_start: bool = True) -> list[int]:
     """Positions of the proper words; a capitalised first word counts only when its name goes on
-    (the next syllable is capitalised too) or it stands alone: a sentence's first word is capitalised anyway."""
+    (the next syllable is capitalised too) or it stands alone: a sentence's first word is capitalised anyway.
+    `sentence_start` False: the words are read from inside a sentence (a target), where a capital is a name."""
     out: list[int] = []
     covered: set[int] = set()  # syllables of a title or body head ("Thủ tướng", "Bộ trưởng", "Đại sứ quán")
     k = 0
@@ -115,11 +116,10 @@ def _proper_positions(words: list[str]) -> list[int]:
         after_name = bool(out) and out[-1] == k - 1 and w[:1].isupper() and w.lower() not in CONNECTORS
         if not after_name and (k in covered or not _is_proper(w)):
             continue
-        if k == 0 and len(words) > 1 and not words[1][:1].isupper() and not w.isupper() and words[1] not in CONNECTORS:
-            low = w.lower()
-            # A sentence's first word is capitalised anyway: followed by a lowercase syllable it starts a
-            # common noun ("Hợp đồng ...", "Tuyên bố trên"); a one-syllable name stands alone ("Vinasun").
-            del low
+        # A sentence's first word is capitalised anyway: followed by a lowercase syllable it starts a
+        # common noun ("Hợp đồng ...", "Tuyên bố trên"); a one-syllable name stands alone ("Vinasun").
+        opens = sentence_start and k == 0 and len(words) > 1
+        if opens and not words[1][:1].isupper() and not w.isupper() and words[1] not in CONNECTORS:
             continue
         out.append(k)
     return out
@@ -128,12 +128,13 @@ def _proper_positions(words: list[str]) -> list[int]:
 _ROLE_SET = _ROLE_BODIES
 
 
-def party_name(span: str) -> str | None:
+def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     """The clean noun phrase naming the party in a speaker span, or None when it names no one.
 
     "ông Khánh xót xa" -> "ông Khánh"; "Ông Bùi Hữu Hùng, Phó tổng giám đốc công ty" -> "Ông Bùi Hữu
     Hùng"; "ngay sau khi triệu phú Trump" -> "triệu phú Trump"; "Nó", "Hai người", "Cựu người mẫu" -> None.
-    A body named by its role ("HĐXX", "Tòa", "ban tổ chức") is kept as it is.
+    A body named by its role ("HĐXX", "Tòa", "ban tổ chức") is kept as it is. `sentence_start` False reads
+    a span from inside a sentence (an act's target), where its capitalised first word is a name ("Seoul cấp").
     """
     text = " ".join(span.split()).strip(" ,.:;")
     if not text:
@@ -159,17 +160,18 @@ def party_name(span: str) -> str | None:
     if m and _proper_positions(_WORD.findall(text[m.end() :])):
         text = text[m.end() :]
     words = _WORD.findall(text)
-    proper = _proper_positions(words)
+    proper = _proper_positions(words, sentence_start)
     if not proper:
         return _role_body(words)
-    start = _name_start(words)
+    start = _name_start(words, sentence_start)
     if start is None or start > proper[0] or any(w.lower() in _DEMONSTRATIVE for w in words[start : proper[-1]]):
         return None
     end = proper[-1]
     # A body's name capitalises only its first syllable ("Bộ Tài chính", "Cục Hàng không", "phe Dân chủ"):
     # the lowercase syllable after its last capitalised one is part of it; after a person's name it is
     # the verb phrase that follows ("ông Khánh xót xa", "Thủ tướng X hôm nay").
-    if _multi(words, start, BODIES) and end - 1 not in proper:
+    # An acronym ends the name: "Bộ KH-ĐT kiểm điểm" is "Bộ KH-ĐT" and what it is asked to do.
+    if _multi(words, start, BODIES) and end - 1 not in proper and not words[end].isupper():
         while (
             end + 1 < len(words)
             and end - proper[-1] < 3
@@ -187,10 +189,10 @@ def party_name(span: str) -> str | None:
     return text[begin:stop].strip(" ,.:;-–") or None
 
 
-def _name_start(words: list[str]) -> int | None:
+def _name_start(words: list[str], sentence_start: bool = True) -> int | None:
     """Where the name starts: its first title, body head or proper word, after determiners only
     ("các", "những", "một loạt"); None when other words come first (a clause: "Hợp đồng làm thép X")."""
-    proper = set(_proper_positions(words))
+    proper = set(_proper_positions(words, sentence_start))
     k = 0
     while k < len(words):
         if k in proper or _multi(words, k, TITLES) or _multi(words, k, BODIES):
@@ -366,3 +368,124 @@ def same_entity(a: str, b: str) -> bool:
         short, long = long, short
     titled = _multi(_WORD.findall(short[0]), 0, TITLES) > 0
     return titled and len(short[1].split()) == 1 and short[1] in long[1].split()
+
+
+# What a party said or did, named as a noun ("cáo buộc của Mỹ", "tuyên bố từ Bắc Kinh"): the act's target is
+# then that party's claim, not a party. Keys name the claim's frame in texts ("claim_accusation").
+CLAIM_NOUNS = {
+    **dict.fromkeys(("cáo buộc", "lời cáo buộc", "tố cáo", "lời tố cáo", "buộc tội"), "accusation"),
+    **dict.fromkeys(("tuyên bố", "phát ngôn", "phát biểu", "thông báo", "thông cáo", "bình luận", "nhận định",
+                     "lời", "ý kiến", "quan điểm", "lập luận"), "statement"),
+    **dict.fromkeys(("thông tin", "tin", "tin đồn", "báo cáo"), "report"),
+    **dict.fromkeys(("yêu cầu", "đề nghị", "đòi hỏi", "đề xuất", "kiến nghị", "lời kêu gọi"), "demand"),
+    **dict.fromkeys(("chỉ trích", "lời chỉ trích", "phê phán", "lời phê phán"), "criticism"),
+    **dict.fromkeys(("đơn kiện", "vụ kiện", "đơn khởi kiện", "đơn", "khiếu nại", "đơn khiếu nại"), "lawsuit"),
+    **dict.fromkeys(("quyết định", "phán quyết", "lệnh", "bản án", "kết luận"), "decision"),
+    **dict.fromkeys(("cảnh báo", "lời cảnh báo", "đe dọa", "lời đe dọa"), "warning"),
+}
+_CLAIM = re.compile(
+    r"^(?:(?:các|những|mọi|toàn bộ|mấy)\s+)?(?P<noun>"
+    + "|".join(sorted(map(re.escape, CLAIM_NOUNS), key=len, reverse=True))
+    # a few words may say what the claim is about ("cáo buộc tấn công mạng của Mỹ")
+    + r")(?:\s+[^\s,;:]+){0,6}?\s+(?:của|từ|do)\s+(?P<party>.+)$",
+    re.IGNORECASE,
+)
+_CLAIM_START = re.compile(
+    r"^(?:(?:các|những|mọi|toàn bộ|mấy)\s+)?(?:" + "|".join(sorted(map(re.escape, CLAIM_NOUNS), key=len, reverse=True))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
+# A counted group named by its nationality or body ("4 người Trung Quốc", "hai công dân Mỹ").
+_COUNTED = re.compile(
+    r"^(?P<count>\d+|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|vài|nhiều)\s+(?P<head>người|công dân|quan chức|"
+    r"nhân viên|đối tượng|tin tặc|hacker|binh sĩ|nhà ngoại giao|doanh nghiệp|công ty)\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Whom an act is aimed at: a party's clean name, and what of theirs it answers (None: the party itself)."""
+
+    name: str
+    claim: str | None = None  # a key of CLAIM_NOUNS' values: "accusation", "statement", ...
+
+
+def statement_target(s: Statement) -> Target | None:
+    """The party a statement's act is aimed at (`target_party` of its target span), or None."""
+    if s.target is None:
+        return None
+    # A target that opens its sentence (a passive's subject: "Y bị X cáo buộc") is capitalised anyway.
+    opening = not s.sentence.text[: max(0, s.target.start - s.sentence.start)].strip(" \"“”'‘’:-–(")
+    return target_party(s.target.text, sentence_start=opening)
+
+
+def target_party(span: str, *, sentence_start: bool = False) -> Target | None:
+    """The party an act's target span names, or None when it names none.
+
+    "Trung Quốc tấn công mạng" -> Trung Quốc; "cáo buộc tấn công mạng của Mỹ" -> Mỹ's accusation;
+    "4 người Trung Quốc thành lập công ty" -> "4 người Trung Quốc". A claim without its author
+    ("Tuyên bố trên", "những cáo buộc cho"), a clause or a reference is no party: None.
+    `sentence_start`: the span opens its sentence, so its first capital is no sign of a name.
+    """
+    text = " ".join(span.split()).strip(" ,.:;\"“”'‘’")
+    if not text:
+        return None
+    claim = _CLAIM.match(text)
+    if claim is not None:
+        name = party_name(claim["party"], sentence_start=False)  # after "của", a capital is a name
+        if name is None or not claim["party"].startswith(name):
+            return None  # "cáo buộc của họ", or a clause after "của"
+        return Target(name, CLAIM_NOUNS[" ".join(claim["noun"].lower().split())])
+    if _CLAIM_START.match(text):
+        return None  # a claim named without its author: "Tuyên bố trên", "những cáo buộc cho"
+    counted = _COUNTED.match(text)
+    if counted is not None:
+        rest = counted["rest"]
+        words = _WORD.findall(rest)
+        proper = _proper_positions(words, sentence_start=False)
+        if not proper or proper[0] != 0:
+            return None
+        run = 0
+        while run + 1 < len(words) and run + 1 in proper:
+            run += 1
+        stop = _find_word(rest, words, run) + len(words[run])
+        return Target(f"{counted['count']} {counted['head']} {rest[:stop]}")
+    if text.split()[0].lower() in _PERSONAL:
+        return None  # "Tôi không có gì phải giấu": a quotation, not whom it answers
+    name = party_name(text, sentence_start=sentence_start)
+    if name is None or not _starts_name(text, name):
+        return None
+    return Target(_first_clause(name))
+
+
+# Pronouns that open a quotation rather than name a target ("Tôi không có gì phải giấu").
+_PERSONAL = frozenset("tôi tao tớ mình chúng ta nó họ hắn đây đó ấy kia".split())
+# Lowercase words that go inside a name between its proper words ("Đài PT-TH tỉnh Đắk Nông").
+_INSIDE_NAME = frozenset("tỉnh thành phố tp huyện quận xã phường thị bang vùng miền đảo".split())
+
+
+def _first_clause(name: str) -> str:
+    """A target name up to a verb between its proper words: "Nga quen ông Mỹ" -> "Nga", "Triều Tiên sát
+    hại Warmbier" -> "Triều Tiên". A body's name keeps its lowercase syllables ("Bộ Tài chính Mỹ")."""
+    words = _WORD.findall(name)
+    if _name_start(words, False) is not None and _multi(words, _name_start(words, False) or 0, BODIES):
+        return name
+    proper = set(_proper_positions(words, False))
+    k = min(proper, default=len(words))
+    while k < len(words):
+        titled = max(_multi(words, k, TITLES), _multi(words, k, BODIES))
+        if titled:
+            k += titled  # "Tổng thống", "Bộ trưởng": a title inside the name
+            continue
+        if k not in proper and words[k].lower() not in CONNECTORS | _INSIDE_NAME and words[k].islower():
+            return name[: _find_word(name, words, k)].strip(" ,.:;-–") or name
+        k += 1
+    return name
+
+
+def _starts_name(text: str, name: str) -> bool:
+    """True when the name is the span's head: nothing but determiners before it (a target is the noun
+    phrase right after the verb; a name found further on belongs to a clause: "chuyện Vinasun thua lỗ")."""
+    before = text[: text.find(name)] if name in text else text
+    return all(w.lower() in _LEADING for w in _WORD.findall(before))

@@ -3,7 +3,8 @@
 A who-question ("Ai cáo buộc ai?", "Các bên nói gì?", "Who accused whom?")
 is answered from the attribution statements stored at index time, not from
 ranked sentences: the story's articles are the ones retrieval puts near the
-top, every speaker in them becomes one party (the spans naming the same
+top and the others of the first one's story (index.stories), never another
+story's, every speaker in them becomes one party (the spans naming the same
 party are merged), each party keeps its strongest act (a charge or an
 accusation over a plain statement), and its quote is the sentence that
 carries that act; a second quote (more for a party the question names) is
@@ -11,7 +12,9 @@ the party's further statement closest to what the question asks, by the
 sentence vectors stored at index time. Parties of one side (those who
 accuse, charge, sue, criticise, demand or threaten; those who deny, reject
 or respond; the others) stay together, each side and each party in story
-order.
+order; a party the question says is answered ("X đáp trả Y") comes first.
+A party's target is another party's clean name, or what of theirs it
+answers ("cáo buộc của Mỹ"), or nothing (answer.entities.target_party).
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from index.articles import Article
 from index.attribution import Statement
 from index.errors import QuestionError
 from index.sentence_vectors import SentenceVectors
 from index.statement_store import load_statements
 from index.store import Snapshot
+from index.stories import story_assignments
 from index.text import STOPWORDS, content_syllables, fold, syllables
 
-from .entities import display_name, group_by_entity, same_entity, shares_entity
+from .entities import display_name, group_by_entity, same_entity, shares_entity, statement_target
 from .search import Retrieval
 from .types import Answer, Party, Quote
 
@@ -46,6 +51,8 @@ ANSWER_QUOTES = 12  # quotes of a whole answer, shared among its parties (each g
 OWN_WORDS_SHARE = 0.75  # a statement whose content is this share of its sentence is in the party's own words
 MMR_LAMBDA = 0.7  # further quotes: weight of closeness to the question against likeness to what is quoted
 
+# Acts whose label takes its target as object ("accuses X", "denies the accusation by X").
+AIMED_ACTS = frozenset({"accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "threaten"})
 # How little an act says about a party's stance (0: it takes one).
 _STANCE_RANK = {"respond": 1, "say": 2, "other": 3}
 SIDES = (
@@ -144,10 +151,12 @@ def answer_by_party(
         answer.answered or names_no_topic(retrieval.question) or topic_support(retrieval) >= MIN_TOPIC_SUPPORT
     ):
         return answer
+    stories = story_assignments(snapshot)
     parties = story_parties(
         snapshot,
-        story_articles(retrieval),
+        with_story(snapshot, story_articles(retrieval), stories, retrieval.question),
         question=retrieval.question,
+        stories=stories,
         # A question that names nothing but the act has no topic to rank a party's statements by.
         query_vector=None if names_no_topic(retrieval.question) else retrieval.query_vector,
         sentences=sentences,
@@ -167,8 +176,60 @@ def answer_by_party(
             # One party's act is asked about ("Ai bác bỏ cáo buộc ...?") and the sentence that says it
             # best is no party's statement (an act the extractor did not read): the ranked quotes answer.
             return answer
-        parties = _asked_party_first(parties, asked)
+        # The question may say who answers whom ("X đáp trả Y ra sao?"): the one answered comes first.
+        resided = sides_from_question(parties, retrieval.question)
+        if resided == parties and not asks_for_several(retrieval.question):
+            resided = _asked_party_first(parties, asked)
+        parties = resided
     return replace(answer, answered=True, parties=parties, quotes=tuple(dict.fromkeys(quotes_of(parties))))
+
+
+# Verbs of answering: who a question puts before one answers, who it puts after one is answered.
+_ANSWERING = re.compile(
+    r"\b(?:dap tra|dap lai|phan ung|phan bac|bac bo|bac lai|tra loi|phan hoi|phu nhan|len tieng dap tra|"
+    r"respond(?:s|ed)?(?: to)?|react(?:s|ed)?(?: to)?|hit back at|repl(?:y|ied|ies) to|answer(?:s|ed)?|"
+    r"den(?:y|ies|ied)|reject(?:s|ed)?)\b"
+)
+_CAPITALISED = re.compile(r"\b[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*")
+
+
+def sides_from_question(parties: tuple[Party, ...], question: str) -> tuple[Party, ...]:
+    """The parties re-sided by what the question says of them, in side order, the ones answered first.
+
+    "Những chính trị gia Nga nào đáp trả thượng nghị sĩ McCain?": McCain is answered, so he made the
+    claims (side 0, first) even when his act reads as a criticism like theirs; "Bình Nhưỡng đáp trả ra
+    sao?": Bình Nhưỡng answers (side 1). A party is named by the last proper word of its name or two of
+    them. The parties as they were when the question names no one answering or answered.
+    """
+    answered: set[str] = set()
+    answering: set[str] = set()
+    folded = fold(question)
+    if len(folded) != len(question):
+        return parties  # offsets in the folded question would not be the question's
+    for m in _ANSWERING.finditer(folded):
+        # the question's capitalised words within a few words after the verb, and before it
+        after = re.split(r",|\bvà\b|\band\b|\?", question[m.end() : m.end() + 60])[0]
+        before = question[max(0, m.start() - 40) : m.start()]
+        answered |= {fold(w) for w in _CAPITALISED.findall(after)} - _TITLE_WORDS
+        answering |= {fold(w) for w in _CAPITALISED.findall(before.split(",")[-1])} - _TITLE_WORDS
+
+    def named_by(party: Party, names: set[str]) -> bool:
+        words = [fold(w) for w in _CAPITALISED.findall(party.speaker)]
+        distinctive = [w for w in words if w not in _TITLE_WORDS]
+        return bool(distinctive) and (distinctive[-1] in names or len(set(distinctive) & names) >= 2)
+
+    resided, first = [], set()
+    for k, party in enumerate(parties):
+        if named_by(party, answered) and not named_by(party, answering):
+            party = replace(party, side=0)
+            first.add(k)
+        elif named_by(party, answering) and not named_by(party, answered) and party.side == 0:
+            party = replace(party, side=1)
+        resided.append(party)
+    if not first and resided == list(parties):
+        return parties
+    order = sorted(range(len(resided)), key=lambda k: (resided[k].side, k not in first, k))
+    return tuple(resided[k] for k in order)
 
 
 _SEVERAL = re.compile(
@@ -251,6 +312,20 @@ def story_articles(retrieval: Retrieval) -> list[str]:
     return out[:MAX_STORY_ARTICLES]
 
 
+def with_story(snapshot: Snapshot, article_ids: list[str], stories: dict[str, int], question: str) -> list[str]:
+    """The retrieved articles and, up to MAX_STORY_ARTICLES, the other articles of the first one's story
+    (a follow-up that words the story differently still holds its parties), those holding most of the
+    question's topic words first."""
+    story = stories.get(article_ids[0]) if article_ids else None
+    if story is None or len(article_ids) >= MAX_STORY_ARTICLES:
+        return article_ids
+    asked = _topic_words(question)
+    others = [a for a, s in sorted(stories.items()) if s == story and a not in article_ids]
+    held = {a: len(asked & set(re.findall(r"\w+", fold(snapshot.article(a).text)))) for a in others}
+    others.sort(key=lambda a: -held[a])
+    return [*article_ids, *others][:MAX_STORY_ARTICLES]
+
+
 def story_parties(
     snapshot: Snapshot,
     article_ids: list[str],
@@ -258,8 +333,14 @@ def story_parties(
     question: str = "",
     query_vector: np.ndarray | None = None,
     sentences: SentenceVectors | None = None,
+    stories: dict[str, int] | None = None,
 ) -> tuple[Party, ...]:
     """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order.
+
+    The answer keeps to the story of the first article: with `stories` (article id -> story id,
+    `index.stories.story_assignments`) an article of another story is left out, one of the same
+    story kept; without them (or for an article not grouped yet) an article must share a party
+    with those before it. An article whose party the question names is kept whatever its story.
 
     When there are more, the parties kept are those that take a stance and
     whose statements share most words with `question`. With the question's
@@ -268,6 +349,7 @@ def story_parties(
     """
     groups: list[list[Statement]] = []
     named = _question_names(question)
+    asked = _topic_words(question)
     story: list[list[list[Statement]]] = []  # per article, its parties
     for article_id in article_ids:
         article = snapshot.article(article_id)
@@ -279,11 +361,18 @@ def story_parties(
             if s.paragraph != 0 and not nested_speaker(s, article_statements)
         ]
         article_groups = group_by_entity(kept, _one_party)
-        if story and not (
-            _shares_party(article_groups, [g for a in story for g in a])
-            or any(named and _names_party(g, named) for g in article_groups)
-        ):
-            continue  # another story: its parties and quotes do not belong in this answer
+        if story:
+            asked_for = any(named and _names_party(g, named) for g in article_groups)
+            same = _same_story(article_id, article_ids[0], stories or {})
+            shares = same is not True and _shares_party(article_groups, [g for a in story for g in a])
+            # The stories may split one story (a short follow-up): a party in common and the question's
+            # topic in the article still join it; a party in common alone does not (two stories quote
+            # one embassy).
+            if not asked_for and (
+                (same is False and not (shares and _holds_topic(article, asked)))
+                or (same is None and not shares)
+            ):
+                continue  # another story: its parties and quotes do not belong in this answer
         story.append(article_groups)
     for article_groups in story:
         for new_group in article_groups:
@@ -294,7 +383,6 @@ def story_parties(
             else:
                 groups.append(list(new_group))
     order = {id(g): k for k, g in enumerate(groups)}
-    asked = _topic_words(question)
     ranked = sorted(groups, key=lambda g: (-_weight(g, asked), order[id(g)]))[:MAX_PARTIES]
     ranked.sort(key=lambda g: order[id(g)])
     focused = [g for g in ranked if named and _names_party(g, named)]
@@ -351,6 +439,21 @@ def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
 def _one_party(a: str, b: str) -> bool:
     """True when two clean names are one party (`same_party`, or one entity by `same_entity`)."""
     return same_party(a, b) or same_entity(a, b)
+
+
+def _holds_topic(article: Article, asked: frozenset[str]) -> bool:
+    """True when the article holds at least MIN_TOPIC_SUPPORT of the question's topic words (none: False)."""
+    if not asked:
+        return False
+    words = set(re.findall(r"\w+", fold(article.text)))
+    return len(asked & words) >= MIN_TOPIC_SUPPORT * len(asked)
+
+
+def _same_story(article_id: str, first: str, stories: dict[str, int]) -> bool | None:
+    """True when the stories put both articles in one story, False in two, None when one is not grouped."""
+    if article_id not in stories or first not in stories:
+        return None
+    return stories[article_id] == stories[first]
 
 
 def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -> bool:
@@ -466,7 +569,11 @@ def _party(
         # No stance: of its plain statements, the one that best answers the question.
         plain = [s for s in group if s.act == main.act and _carries_content(s)]
         main = _next_quote(plain, [], relevance) or main
-    target = main.target or next((s.target for s in group if s.target is not None and s.act == main.act), None)
+    # Its target: the first of the act's targets that names a party (a clause or "Tuyên bố trên" names none).
+    targets = map(statement_target, [main, *(s for s in group if s.act == main.act and s is not main)])
+    target = next((t for t in targets if t and not same_entity(t.name, main.speaker.text)), None)
+    if main.act not in AIMED_ACTS:
+        target = None  # "says Ronaldo", "responds Mỹ": these acts frame no one as their object
     chosen = [main]
     others = [s for s in group if s.sentence != main.sentence and _carries_content(s)]
     if _carries_content(main) and (narrow or max_quotes <= PARTY_QUOTES):
@@ -497,7 +604,8 @@ def _party(
     return Party(
         speaker=speaker,
         act=main.act,
-        target=target.text if target else None,
+        target=target.name if target else None,
+        target_claim=target.claim if target else None,
         quotes=tuple(_quote(snapshot, s) for s in chosen),
         side=side,
     )

@@ -33,11 +33,18 @@ def answer_text(answer: Answer) -> str:
 
 
 def act_phrase(party: Party, language: str) -> str:
-    """What the party did, and to whom: "cáo buộc Bắc Kinh", "denies"."""
+    """What the party did, and to whom, in the reader's language: "cáo buộc Bắc Kinh", "denies the accusation
+    by Mỹ" (the target's name as the article writes it; every other word from the catalogue)."""
     verb = ACT_WORDS[language][party.act]
-    if party.target and verb:
-        return f"{verb} {party.target}"
-    return verb
+    if not party.target or not verb:
+        return verb
+    target = party.target
+    if party.target_claim:
+        frame = PARTY_FRAMES[language].get(f"claim_{party.target_claim}")
+        if frame is None:
+            return verb  # a claim the catalogue cannot name: the act alone, never words of another language
+        target = frame.format(party=party.target)
+    return f"{verb} {target}"
 
 
 def parties_text(parties: tuple[Party, ...], language: str) -> str:
@@ -60,6 +67,7 @@ def party_json(party: Party) -> dict[str, object]:
         "speaker": party.speaker,
         "act": party.act,
         "target": party.target,
+        "target_claim": party.target_claim,
         "quotes": [
             {"text": q.text, "article": q.article_id, "paragraph": q.paragraph, "start": q.start, "end": q.end}
             for q in party.quotes

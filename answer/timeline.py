@@ -15,13 +15,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from index.attribution import Statement
 from index.dates import format_date, parse_date
 from index.statement_store import load_statements
 from index.store import Snapshot
 from index.stories import Story
 from texts import ACT_WORDS, story_text
 
-from .parties import nested_speaker
+from .entities import statement_target
+from .parties import AIMED_ACTS, nested_speaker
 
 _DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 YEAR_BACK_DAYS = 90  # a day/month this far after the article's date was last year's
@@ -162,7 +164,7 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
                 dated_by="sentence" if when else "article",
                 speaker=s.speaker.text,
                 act=s.act,
-                target=s.target.text if s.target else None,
+                target=_target(s),
                 quote=s.sentence.text,
                 article_id=article.id,
                 title=article.title,
@@ -200,3 +202,11 @@ def entry_act(entry: Entry, language: str) -> str:
     verb = ACT_WORDS[language].get(entry.act, "")
     act = f"{verb} {entry.target}" if verb and entry.target else verb
     return f"{entry.speaker} → {act}" if act else entry.speaker
+
+
+def _target(s: Statement) -> str | None:
+    """The party the statement's act is aimed at, by its clean name; None for a clause ("Tuyên bố trên") or a
+    party's claim ("cáo buộc của Mỹ"), which a timeline line cannot frame in both languages; None for an
+    act that frames no object ("nói", "phản hồi")."""
+    target = statement_target(s) if s.act in AIMED_ACTS else None
+    return target.name if target is not None and target.claim is None else None

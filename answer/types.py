@@ -98,6 +98,8 @@ class Party:
     quotes: tuple[Quote, ...]
     side: int  # 0 accusing/charging/demanding, 1 denying/rejecting/responding, 2 the others
     central: int = 0  # rank by how central the party is to the story and question (0: most)
+    # What of the target's the act answers ("accusation": "bác bỏ cáo buộc của Mỹ"); None: the target itself.
+    target_claim: str | None = None
 
 
 def group_of(*, foreign: bool, unaccented: bool) -> str:

@@ -173,7 +173,7 @@ def variants(q: EvalQuestion) -> list[tuple[str, str]]:
     return out
 
 
-PARTY_GROUPS = ("attribution", "party-coverage")
+PARTY_GROUPS = ("attribution", "party-coverage", "party-answers")
 OFF_TOPIC = Path(__file__).parent / "data" / "off_topic.jsonl"
 GROUP_ORDER = (
     "vi",

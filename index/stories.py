@@ -22,6 +22,7 @@ import logging
 import math
 import re
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -397,3 +398,32 @@ def sync_stories(snapshot: Snapshot) -> list[Joined]:
     """Bring the stories of the snapshot's index directory up to date with it; what was placed."""
     with StoryStore(snapshot.index_dir) as store:
         return store.sync(snapshot)
+
+
+_ASSIGNED: dict[tuple[str, str], dict[str, int]] = {}  # (index dir, generation) -> article id -> story id
+_ASSIGNED_LOCK = threading.Lock()
+ASSIGNED_KEPT = 4  # generations whose grouping is held in memory
+
+
+def story_assignments(snapshot: Snapshot) -> dict[str, int]:
+    """Article id -> story id for the snapshot's articles, the stories synced with it first.
+
+    Read once per generation (a question's answer asks for it, the grouping only changes with a
+    build). Empty when the grouping cannot be read or written (a locked or broken stories.sqlite):
+    the caller then judges which articles tell one story by other means.
+    """
+    key = (str(snapshot.index_dir), snapshot.generation)
+    with _ASSIGNED_LOCK:
+        if key in _ASSIGNED:
+            return _ASSIGNED[key]
+        try:
+            with StoryStore(snapshot.index_dir) as store:
+                store.sync(snapshot)
+                assigned = store.assignments()
+        except sqlite3.Error as err:
+            log.warning("stories of %s not read (%s): party answers judge stories by their parties", key[0], err)
+            return {}
+        while len(_ASSIGNED) >= ASSIGNED_KEPT:
+            _ASSIGNED.pop(next(iter(_ASSIGNED)))
+        _ASSIGNED[key] = assigned
+        return assigned

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html import unescape
 from pathlib import Path
 
 import pytest
 
 from answer.engine import Engine
-from answer.entities import display_name, group_by_entity, party_name, same_entity
-from answer.parties import is_who_question, same_party, story_parties
-from answer.render import answer_json, answer_text
+from answer.entities import (
+    CLAIM_NOUNS,
+    Target,
+    display_name,
+    group_by_entity,
+    party_name,
+    same_entity,
+    statement_target,
+    target_party,
+)
+from answer.parties import is_who_question, same_party, sides_from_question, story_parties, with_story
+from answer.render import act_phrase, answer_json, answer_text
+from answer.types import Party
 from bot import render
 from cli.main import main
+from evaluation.evaluate import format_report
 from index.articles import parse_article
 from index.attribution import extract_statements
 from index.statement_store import folder, statements_key
+from index.stories import story_assignments
 from testing.fake_telegram import check_markup, check_text
 
 from .conftest import SEED_ARTICLE, SEEDS
@@ -54,14 +67,16 @@ def test_seed_who_accused_whom_names_each_party_once_with_its_quote(seed_engine)
     allies = party(answer, "Mỹ cùng các đồng minh gồm NATO, EU, Anh, Australia, Nhật Bản, New Zealand và Canada")
     assert allies.act == "accuse"
     us = party(answer, "Chính phủ Mỹ")
-    assert us.act == "accuse" and "tin tặc có liên hệ với Bộ An ninh quốc gia Trung Quốc" in us.target
+    # Hackers described by a clause ("tin tặc có liên hệ với ...") are no named party: no target rather than a clause.
+    assert us.act == "accuse" and us.target is None
     justice = party(answer, "Bộ Tư pháp Mỹ")
-    assert justice.act == "charge" and "4 người Trung Quốc" in justice.target
+    assert justice.act == "charge" and justice.target == "4 người Trung Quốc"
     assert party(answer, "Washington").act in {"reject", "deny"}
     assert party(answer, "Liu Pengyu").act == "deny"
     assert party(answer, "tại EU và 5 quốc gia").act == "deny"
     eu = party(answer, "phái đoàn ngoại giao Trung Quốc tại EU")
-    assert eu.act == "accuse" and eu.target == "Một quốc gia nào đó ở phương Tây"
+    # "Một quốc gia nào đó ở phương Tây" names no one: the act stands alone.
+    assert eu.act == "accuse" and eu.target is None
     norway = party(answer, "Đại sứ quán Trung Quốc tại Na Uy")
     assert any("yêu cầu phía Na Uy cung cấp bằng chứng" in q.text for q in norway.quotes)
     # The byline is never a party, and every quote is verbatim with its place in the article.
@@ -80,7 +95,7 @@ def test_seed_who_answer_in_json_and_plain_text(seed_engine):
     data = json.loads(json.dumps(answer_json(answer), ensure_ascii=False))
     assert len(data["parties"]) == len(answer.parties) >= 6
     first = data["parties"][0]
-    assert set(first) == {"speaker", "act", "target", "quotes"}
+    assert set(first) == {"speaker", "act", "target", "target_claim", "quotes"}
     assert set(first["quotes"][0]) == {"text", "article", "paragraph", "start", "end"}
     # `quotes` still holds every quoted sentence, once.
     quoted = [q["text"] for p in data["parties"] for q in p["quotes"]]
@@ -462,3 +477,124 @@ def test_the_paragraph_view_marks_the_quote_and_cuts_a_long_paragraph_around_it(
     assert f"<b>{quote}</b>" in message.text and len(message.text) < 1500
     assert message.text.startswith("<blockquote>…") and "…</blockquote>" in message.text
     check_text(message.text, "HTML")
+
+
+# --- targets: a party or nothing; English act labels without Vietnamese frame words -------------
+
+FISHING_ARTICLE = (
+    "Bộ Ngoại giao Nhật Bản ngày 3/4 bác bỏ cáo buộc của Hàn Quốc về việc tàu cá Nhật đánh bắt trái phép.\n"
+    "Công ty Minh Long bác bỏ tuyên bố trên và cho rằng sản phẩm đạt chuẩn.\n"
+    "Viện kiểm sát truy tố 5 người Hàn Quốc lập công ty bình phong để rửa tiền.\n"
+    "Hiệp hội Ngư dân Kyushu cáo buộc Seoul cấp phép sai cho tàu cá.\n"
+    "Bà Tanaka phản đối những cáo buộc cho rằng ngư dân Nhật vi phạm.\n"
+    "Công ty Hòa An bị Sở Y tế cáo buộc bán thuốc giả.\n"
+    "Hợp đồng thuê đất bị ông Lâm Văn Tú chỉ trích là bất công.\n"
+)
+
+
+def test_a_target_is_a_party_or_left_out():
+    targets = {s.speaker.text: statement_target(s) for s in statements_of(FISHING_ARTICLE) if s.act != "say"}
+    # A party's claim names its author: the target is that party, with what of its the act answers.
+    assert targets["Bộ Ngoại giao Nhật"] == Target("Hàn Quốc", "accusation")
+    # A counted group keeps its name, not the clause after it; a capital inside the sentence is a name.
+    assert targets["Viện kiểm sát"] == Target("5 người Hàn Quốc")
+    assert targets["Hiệp hội Ngư dân Kyushu"] == Target("Seoul")
+    assert targets["Sở Y tế"] == Target("Công ty Hòa An")
+    # A claim without its author, a clause fragment, a common noun opening the sentence: no target.
+    for speaker in ("Công ty Minh Long", "Bà Tanaka", "ông Lâm Văn Tú"):
+        assert targets.get(speaker) is None, (speaker, targets.get(speaker))
+    for span in ("Tuyên bố trên", "những cáo buộc cho", "các cáo buộc", "cáo buộc của họ", "công ty này"):
+        assert target_party(span) is None, span
+
+
+def test_an_english_act_label_frames_a_claim_in_english_and_keeps_the_name():
+    denial = Party(speaker="Bộ Ngoại giao Nhật Bản", act="deny", target="Hàn Quốc", quotes=(), side=1,
+                   target_claim="accusation")
+    assert act_phrase(denial, "en") == "denies the accusation by Hàn Quốc"
+    assert act_phrase(denial, "vi") == "bác bỏ cáo buộc của Hàn Quốc"
+    charge = Party(speaker="Viện kiểm sát", act="charge", target="5 người Hàn Quốc", quotes=(), side=0)
+    assert act_phrase(charge, "en") == "charges 5 người Hàn Quốc"
+    # Every claim the extractor reads has its frame in both catalogues.
+    for claim in set(CLAIM_NOUNS.values()):
+        for language in ("vi", "en"):
+            assert act_phrase(replace(denial, target_claim=claim), language).endswith("Hàn Quốc")
+    frames = [act_phrase(replace(denial, target_claim=c), "en") for c in set(CLAIM_NOUNS.values())]
+    assert not any(re.search(r"[ăâđêôơưáàảãạ]", f.replace("Hàn Quốc", "")) for f in frames), frames
+
+
+def test_a_party_answer_lists_clean_targets(engine: Engine, settings):
+    (settings.articles_dir / "006_ca.txt").write_text("Tranh chấp nghề cá\n\n" + FISHING_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    parties = story_parties(engine.snapshot, ["006_ca.txt"], question="Ai cáo buộc ai về nghề cá?")
+    targets = {p.speaker: (p.target, p.target_claim) for p in parties}
+    assert ("Hàn Quốc", "accusation") in targets.values(), targets
+    clean = {None, "Hàn Quốc", "5 người Hàn Quốc", "Seoul", "Công ty Hòa An"}
+    assert all(t in clean for t, _ in targets.values()), targets
+    # "says X", "responds X" read wrong in either language: those acts keep no target.
+    assert all(p.target is None for p in parties if p.act in {"say", "respond", "other"})
+
+
+PANDA_ARTICLE = (
+    "Vườn thú Washington trả gấu trúc cho Trung Quốc\n\n"
+    "Vườn thú Quốc gia Smithsonian ở Washington cho biết ba con gấu trúc sẽ lên máy bay về Thành Đô vào tuần tới.\n"
+    "Đại sứ quán Trung Quốc tại Mỹ cáo buộc ban quản lý vườn thú chậm gia hạn hợp đồng cho mượn gấu trúc.\n"
+    "Hàng nghìn người dân Mỹ đã xếp hàng để chào tạm biệt những chú gấu trúc được yêu thích nhất thủ đô.\n"
+)
+
+
+def test_a_party_answer_keeps_to_one_story_when_two_share_a_party(engine: Engine, settings):
+    # The panda story shares "Đại sứ quán Trung Quốc tại Mỹ" with the seed's cyberattack story: sharing a
+    # name lets it in; its story id keeps it out.
+    (settings.articles_dir / "007_gau_truc.txt").write_text(PANDA_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    snapshot = engine.snapshot
+    stories = story_assignments(snapshot)
+    assert stories[SEED_ARTICLE] != stories["007_gau_truc.txt"]
+    articles = [SEED_ARTICLE, "007_gau_truc.txt"]
+    by_name = story_parties(snapshot, articles, question="Ai cáo buộc ai?")
+    assert "007_gau_truc.txt" in {q.article_id for p in by_name for q in p.quotes}
+    kept = story_parties(snapshot, articles, question="Ai cáo buộc ai?", stories=stories)
+    assert kept and {q.article_id for p in kept for q in p.quotes} == {SEED_ARTICLE}
+    answer = engine.ask("Ai cáo buộc ai trong vụ tấn công mạng?")
+    assert answer.parties and {q.article_id for q in answer.quotes} == {SEED_ARTICLE}
+
+
+def test_the_party_a_question_says_is_answered_comes_first():
+    # Both criticise; the question says who answers whom, so the one answered is listed first.
+    parties = (
+        Party(speaker="Bộ Ngoại giao Ba Lan", act="criticize", target=None, quotes=(), side=0),
+        Party(speaker="Nghị sĩ Đức Hans Weber", act="criticize", target=None, quotes=(), side=0),
+        Party(speaker="Hãng tin PAP", act="say", target=None, quotes=(), side=2),
+    )
+    ordered = sides_from_question(parties, "Ba Lan đáp trả nghị sĩ Weber thế nào, và các bên nói gì?")
+    assert [p.speaker for p in ordered] == ["Nghị sĩ Đức Hans Weber", "Bộ Ngoại giao Ba Lan", "Hãng tin PAP"]
+    assert [p.side for p in ordered] == [0, 1, 2]
+    # In English, "respond to X" names the one answered likewise.
+    english = sides_from_question(parties, "How did Poland's ministry respond to Weber, and what did each side say?")
+    assert english[0].speaker == "Nghị sĩ Đức Hans Weber"
+    # A question that says nothing of who answers keeps the order.
+    assert sides_from_question(parties, "Các bên nói gì về vụ việc?") == parties
+
+
+def test_a_party_answer_reads_the_other_articles_of_its_story(engine: Engine, settings):
+    # The follow-up the retrieval did not rank is of the same story: its parties are read too; an article
+    # of another story is not, and a story's articles beyond MAX_STORY_ARTICLES are left out.
+    (settings.articles_dir / "002_bac_kinh.txt").write_text(SECOND_ARTICLE, encoding="utf-8")
+    (settings.articles_dir / "007_gau_truc.txt").write_text(PANDA_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    stories = {SEED_ARTICLE: 1, "002_bac_kinh.txt": 1, "007_gau_truc.txt": 2}
+    question = "Ai cáo buộc ai trong vụ tấn công mạng?"
+    assert with_story(engine.snapshot, [SEED_ARTICLE], stories, question) == [SEED_ARTICLE, "002_bac_kinh.txt"]
+    assert with_story(engine.snapshot, ["007_gau_truc.txt"], stories, question) == ["007_gau_truc.txt"]
+    assert with_story(engine.snapshot, [SEED_ARTICLE], {}, question) == [SEED_ARTICLE]
+
+
+def test_storybot_eval_prints_the_party_answer_figures_as_a_line_not_a_table_row():
+    report = {
+        "vi": {"questions": 1, "recall@1": 1.0},
+        "party-answers": {"parties_listed": 9, "name_precision": 0.9, "duplicates": 0.0, "off_story_quotes": 1,
+                          "quotes": 12, "accusers_first": 1.0},
+    }
+    text = format_report(report)
+    assert "party answers: 9 parties listed; name precision 0.900" in text and "off-story quotes 1 of 12" in text
+    assert not any(line.lstrip().startswith("party-answers") for line in text.splitlines())

@@ -19,6 +19,15 @@ PARTIES = {
     "header": "The parties in the story:",
     "paragraph": "paragraph",
     "none": "No party found.",
+    # What of the target's an act answers: "denies the accusation by Mỹ" (names stay as the article writes them).
+    "claim_accusation": "the accusation by {party}",
+    "claim_statement": "the statement by {party}",
+    "claim_report": "the report by {party}",
+    "claim_demand": "the demand by {party}",
+    "claim_criticism": "the criticism by {party}",
+    "claim_lawsuit": "the lawsuit by {party}",
+    "claim_decision": "the decision by {party}",
+    "claim_warning": "the warning by {party}",
 }
 
 # What a party did, before its target: "cáo buộc Bắc Kinh", "denies".

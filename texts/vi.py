@@ -19,6 +19,15 @@ PARTIES = {
     "header": "Các bên trong câu chuyện:",
     "paragraph": "đoạn",
     "none": "Chưa tìm thấy ai lên tiếng.",
+    # What of the target's an act answers: "bác bỏ cáo buộc của Mỹ".
+    "claim_accusation": "cáo buộc của {party}",
+    "claim_statement": "tuyên bố của {party}",
+    "claim_report": "thông tin của {party}",
+    "claim_demand": "yêu cầu của {party}",
+    "claim_criticism": "chỉ trích của {party}",
+    "claim_lawsuit": "đơn kiện của {party}",
+    "claim_decision": "quyết định của {party}",
+    "claim_warning": "cảnh báo của {party}",
 }
 
 # What a party did, before its target: "cáo buộc Bắc Kinh", "denies".

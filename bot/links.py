@@ -174,7 +174,9 @@ async def _suggest(context: ContextTypes.DEFAULT_TYPE, urls: list[str], user: Us
         kept: dict[str, str] = chat_data.setdefault(SUGGESTED, {})
         for url in urls:
             key = link_key(url)
-            kept.pop(key, None)
+            if key in kept:  # passed on already and not added yet: its button is still there
+                told = True
+                continue
             kept[key] = url  # newest last: the oldest go first beyond the limit
             while len(kept) > MAX_SUGGESTED:
                 del kept[next(iter(kept))]
@@ -185,6 +187,7 @@ async def _suggest(context: ContextTypes.DEFAULT_TYPE, urls: list[str], user: Us
                 await context.bot.send_message(admin, html, reply_markup=InlineKeyboardMarkup([[button]]))
             except TelegramError as err:  # e.g. the admin never opened a chat with the bot
                 log.warning("could not pass a reader's link on to admin %s: %s", admin, err)
+                del kept[key]
                 continue
             told = True
         context.application.mark_data_for_update_persistence(chat_ids=admin)

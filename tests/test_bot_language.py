@@ -119,6 +119,8 @@ async def test_a_readers_link_is_explained_and_an_admin_adds_it_with_a_button(
 
         await fake.wait_for(suggestions, what="the link passed on to the admin")
         [passed] = suggestions()
+        again = await ask(fake, link, user=BOB)  # the same link again: the admin is not asked twice
+        assert "passed this link on" in again.text and len(suggestions()) == 1
         assert link in passed.text and "Bob" in passed.text
         [button] = passed.buttons
         assert button["text"] == "➕ Thêm bài này" and len(button["callback_data"].encode()) <= 64

@@ -145,7 +145,7 @@ async def test_sources_pages_through_a_long_list(fake: FakeTelegram, engine: Eng
         await fake.wait_for(lambda: first.edits >= 1, what="page 2")
         assert fake.callback_answered(query)
         lines = first.text.split("\n")
-        assert lines[0] == "The articles I have (13), newest first — page 2/2:"
+        assert lines[0] == "The articles I have (13), dated ones newest first, then undated ones by title — page 2/2:"
         assert lines[1:] == ["11. Bản tin số 2 — 2 Apr 2025, Báo Thử", "12. Bản tin số 1 — 1 Apr 2025, Báo Thử",
                              f"13. {SEED_TITLE}"]
         assert [b["text"] for b in first.buttons] == ["◀ Newer"]

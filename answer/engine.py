@@ -8,6 +8,7 @@ is already being answered keeps the snapshot it started with.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import threading
@@ -164,8 +165,13 @@ class Engine:
         self.refresh()
         return summary
 
-    def ask(self, question: str, *, top_k: int | None = None, context: Context | None = None) -> Answer:
+    def ask(
+        self, question: str, *, top_k: int | None = None, context: Context | None = None, language: str | None = None
+    ) -> Answer:
         """Answer one question from the current index.
+
+        `language` ("vi" or "en") frames the answer and its notices, e.g. the reader's own language;
+        by default the question's language does.
 
         With the `context` of a conversation, an elliptic question ("còn Mỹ thì sao?") is answered as
         the question it completes to (answer.followup), preferring the story of the previous answer;
@@ -179,14 +185,14 @@ class Engine:
         notices: tuple[str, ...] = ()
         if followup.elliptic:
             question = prepare_question(followup.question)[0]
-            notices = (FRAMES[question_language(followup.asked)]["read_as"].format(question=question),)
+            notices = (FRAMES[language or question_language(followup.asked)]["read_as"].format(question=question),)
         retrieval = search(
             snapshot, self.encoder, question, k=max(k, QUOTE_POOL), mode=self.retrieval, backend=self.backend
         )
         if followup.elliptic and context is not None:
             retrieval = prefer_story(retrieval, context.articles)
         if truncated:
-            notices += (TRUNCATION_NOTICE[question_language(question)].format(limit=MAX_QUESTION_CHARS),)
+            notices += (TRUNCATION_NOTICE[language or question_language(question)].format(limit=MAX_QUESTION_CHARS),)
         answer = compose_answer(
             snapshot, retrieval, top_k=k, sentences=self.sentences, notices=notices, reader=self.reader
         )
@@ -194,6 +200,8 @@ class Engine:
             started_parties = time.perf_counter()
             answer = answer_by_party(snapshot, retrieval, answer, self.sentences)
             answer.timings_ms["parties"] = (time.perf_counter() - started_parties) * 1000
+        if language is not None and language != answer.language:
+            answer = dataclasses.replace(answer, language=language)
         answer.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return answer
 
@@ -224,3 +232,11 @@ class Engine:
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles."""
         return self.snapshot.articles()
+
+    def sources(self) -> list[ArticleInfo]:
+        """The indexed articles as /sources lists them: dated ones newest first (one day's by title), then
+        the undated ones by title (texts: "sources_order")."""
+        sources = self.articles()
+        sources.sort(key=lambda s: s.title.casefold())
+        sources.sort(key=lambda s: s.date or "", reverse=True)  # stable: the titles' order stays within a day
+        return sources

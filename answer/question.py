@@ -45,6 +45,21 @@ def question_language(text: str) -> str:
     return "en" if english > vietnamese else "vi"
 
 
+def reply_language(language_code: str | None, question: str = "") -> str:
+    """ "vi" or "en": the language of everything said around an answer (its frame, hints, buttons).
+
+    The reader's own setting wins when it is one storybot speaks (Telegram's `language_code`: vi* is
+    Vietnamese, en* English); otherwise (none, or another language) the question's language decides,
+    and with no question either, Vietnamese.
+    """
+    code = (language_code or "").strip().lower()
+    if code.startswith("vi"):
+        return "vi"
+    if code.startswith("en"):
+        return "en"
+    return question_language(question)
+
+
 # What a question asks for, from its (folded) question words. Order matters:
 # "năm nào" asks for a date although "nào" alone could ask for a thing.
 _KIND_PATTERNS = (

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 
@@ -24,7 +25,6 @@ from index.dates import article_date
 from texts import CATALOGUES, story_text, text
 
 from . import render
-from .commands import sources_newest_first
 from .common import acknowledge, edit, reply, state, user_language
 from .questions import answer_question
 
@@ -41,7 +41,7 @@ async def on_sources_page(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await acknowledge(query, text(user_language(query.from_user), "button_stale"))
         return
     await acknowledge(query)
-    sources = await asyncio.to_thread(sources_newest_first, state(context).engine)
+    sources = await asyncio.to_thread(state(context).engine.sources)
     shown = render.render_sources(sources, lang, int(page))
     await edit(message, shown.text, shown.keyboard)
 
@@ -155,15 +155,15 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """
     query = update.callback_query
     assert query is not None and query.data is not None
-    lang = user_language(query.from_user)
     message = query.message if isinstance(query.message, Message) else None
     asked = message.reply_to_message if message is not None else None
     question = asked.text if asked is not None else None
+    lang = user_language(query.from_user, question or "")
     if message is None or not question:
         await acknowledge(query, text(lang, "button_stale"))
         return
     await acknowledge(query)
-    answer = await asyncio.to_thread(state(context).engine.ask, question)
+    answer = await asyncio.to_thread(functools.partial(state(context).engine.ask, question, language=lang))
     if not answer.parties:
         await acknowledge(query, text(lang, "button_stale"))
         return

@@ -27,7 +27,6 @@ from answer.story_map import draw_map
 from answer.timeline import Timeline, story_timeline
 from answer.types import Party
 from index.errors import StorybotError
-from index.store import ArticleInfo
 from texts import COMMANDS, story_text, text
 
 from . import render
@@ -84,21 +83,13 @@ async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(message, render.render_help(user_language(user), admin=admin, upload_limit_kb=limit_kb))
 
 
-def sources_newest_first(engine: Engine) -> list[ArticleInfo]:
-    """The indexed articles with their dates, newest first; undated ones last, by title."""
-    sources = engine.articles()
-    sources.sort(key=lambda s: s.title.casefold())
-    sources.sort(key=lambda s: s.date or "", reverse=True)  # stable: same-day articles stay by title
-    return sources
-
-
 async def on_sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/sources: the indexed articles, newest first, a page at a time."""
+    """/sources: the indexed articles (dated ones newest first, then undated ones by title), a page at a time."""
     message = update.effective_message
     assert message is not None
     lang = user_language(update.effective_user)
     try:
-        sources = await asyncio.to_thread(sources_newest_first, state(context).engine)
+        sources = await asyncio.to_thread(state(context).engine.sources)
     except StorybotError as err:
         log.error("cannot list the articles: %s", err)
         await reply(message, Outgoing(text(lang, "unavailable")))
@@ -111,10 +102,10 @@ async def on_who(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     assert message is not None and message.text is not None
     user = update.effective_user
-    lang = user_language(user)
     st = state(context)  # the per-user limit is counted by `gate`, as for every command
     parts = message.text.split(maxsplit=1)
     topic = parts[1].strip() if len(parts) > 1 else ""
+    lang = user_language(user, topic)
     async with typing(message):
         try:
             parties = await asyncio.to_thread(st.engine.who, topic)
@@ -181,9 +172,9 @@ async def on_timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/timeline [story or topic]: the story's statements by day, a page at a time with buttons."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    lang = user_language(update.effective_user)
     parts = message.text.split(maxsplit=1)
     words = parts[1].strip() if len(parts) > 1 else ""
+    lang = user_language(update.effective_user, words)
     async with typing(message):
         try:
             timeline = await asyncio.to_thread(timeline_of, state(context).engine, words)

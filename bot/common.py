@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from answer.engine import Engine
+from answer.question import reply_language
 from index.errors import StorybotError
 from ingest.add import Reindex, update_index
 from ingest.uploads import (
@@ -83,10 +84,13 @@ def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     return context.bot_data[STATE]
 
 
-def user_language(user: User | None) -> str:
-    """Language for texts that answer no question: English for English Telegram users, else Vietnamese."""
-    code = (user.language_code or "") if user else ""
-    return "en" if code.lower().startswith("en") else "vi"
+def user_language(user: User | None, question: str = "") -> str:
+    """The language of everything the bot says to `user`: the one way every handler picks it.
+
+    Telegram's `language_code` when it is Vietnamese or English, else the language of `question` (what
+    the user just wrote), else Vietnamese (answer.question.reply_language).
+    """
+    return reply_language(user.language_code if user else None, question)
 
 
 def bot_mentions(message: Message) -> list[MessageEntity]:

@@ -89,8 +89,8 @@ async def on_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("vote %s%s on answer %s", vote, f" ({reason})" if reason else "", key)
     if message is None:
         return
-    # The buttons speak the answer's language: the one its vote row was made in is not stored, so the
-    # reader's is used (the answer keeps its own words).
+    # The buttons keep speaking the language of the answer they sit under.
+    lang = await asyncio.to_thread(st.feedback.language, key) or lang
     markup = _rebuilt(message.reply_markup, key, lang, choice)
     try:
         await message.edit_reply_markup(reply_markup=markup)

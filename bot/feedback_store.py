@@ -110,6 +110,12 @@ class FeedbackStore:
             )
         return key
 
+    def language(self, key: str) -> str | None:
+        """The language answer `key` was framed in, or None when the answer is unknown."""
+        with self._lock:
+            row = self._db.execute("SELECT language FROM answers WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
     def vote(self, key: str, user_id: int, vote: str, reason: str | None = None, now: float | None = None) -> bool:
         """Record (or replace) `user_id`'s vote on answer `key`; False when the answer is unknown."""
         if vote not in VOTES or (reason is not None and reason not in REASONS):

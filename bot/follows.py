@@ -70,7 +70,7 @@ async def on_follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     message = update.effective_message
     assert message is not None
-    lang = user_language(update.effective_user)
+    lang = user_language(update.effective_user, words)
     if not words:
         await reply(message, Outgoing(escape(story_text(lang, "follow_usage"))))
         return

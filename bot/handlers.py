@@ -62,8 +62,8 @@ from .feedback import on_feedback, on_vote
 from .feedback_store import FeedbackStore, feedback_path
 from .follows import on_follow, on_follow_button, on_following, on_unfollow
 from .inline import on_chosen_inline_result, on_inline_query
-from .links import ONLY_LINKS, on_add, on_feeds, on_link, schedule_feeds
-from .questions import on_ask, on_group_text, on_new, on_private_text, on_reader_link
+from .links import ONLY_LINKS, on_add, on_add_link, on_feeds, on_link, on_reader_link, remember_language, schedule_feeds
+from .questions import on_ask, on_group_text, on_new, on_private_text
 from .ratelimit import RateLimiter
 from .render import Outgoing
 from .uploads import on_document, on_upload_choice
@@ -92,12 +92,12 @@ COMMANDS = {
 def handlers(settings: BotSettings) -> list[BaseHandler]:
     """The handlers, in the order they are tried: the first that matches an update answers it."""
     table: list[BaseHandler] = [CommandHandler(name, callback, filters=NEW) for name, callback in COMMANDS.items()]
-    if settings.admins:  # an admin's private message of links adds them (before it is taken for a question)
-        admins = filters.User(user_id=settings.admins)
-        table.append(MessageHandler(NEW & PRIVATE & filters.TEXT & ~filters.COMMAND & admins & ONLY_LINKS, on_link))
+    links = NEW & filters.TEXT & ~filters.COMMAND & (PRIVATE | (GROUP & ADDRESSED)) & ONLY_LINKS
+    if settings.admins:  # an admin's message of links adds them (before it is taken for a question)
+        table.append(MessageHandler(links & filters.User(user_id=settings.admins), on_link))
     table += [
-        # A reader's message of links only: say what the bot does with links (admins' are added above).
-        MessageHandler(NEW & PRIVATE & filters.TEXT & ~filters.COMMAND & ONLY_LINKS, on_reader_link),
+        # A reader's message of links only: say what the bot does with links; the admins get a button.
+        MessageHandler(links, on_reader_link),
         MessageHandler(NEW & PRIVATE & filters.COMMAND, on_unknown_command),
         MessageHandler(NEW & PRIVATE & filters.TEXT, on_private_text),
         MessageHandler(NEW & GROUP & filters.TEXT & ~filters.COMMAND & ADDRESSED, on_group_text),
@@ -111,6 +111,7 @@ def handlers(settings: BotSettings) -> list[BaseHandler]:
         CallbackQueryHandler(on_timeline_page, pattern=r"^tl:"),
         CallbackQueryHandler(on_vote, pattern=r"^fb:"),
         CallbackQueryHandler(on_follow_button, pattern=r"^fs:"),
+        CallbackQueryHandler(on_add_link, pattern=r"^addlink:"),
         CallbackQueryHandler(on_unknown_button),
         InlineQueryHandler(on_inline_query),
         ChosenInlineResultHandler(on_chosen_inline_result),
@@ -139,6 +140,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     answered = [h for h in context.application.handlers.get(0, []) if h.check_update(update) not in (None, False)]
     if not answered:
         return  # group chatter and the like: not for the bot, not counted
+    remember_language(update, context)
     st = state(context)
     user = update.effective_user
     verdict = st.limiter.check(user.id if user else 0)

@@ -75,21 +75,21 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """@bot question: the answer's quotes as results, or a "not found" button."""
     query = update.inline_query
     assert query is not None
-    lang = user_language(query.from_user)
     question = query.query.strip()
+    lang = user_language(query.from_user, question)
     if not meaningful(question):
         button = InlineQueryResultsButton(text=text(lang, "inline_empty"), start_parameter="help")
         await query.answer([], cache_time=CACHE_SECONDS, button=button)
         return
     try:
-        answer = await asyncio.to_thread(state(context).engine.ask, question)
+        answer = await asyncio.to_thread(state(context).engine.ask, question, language=lang)
     except StorybotError as err:
         log.error("cannot answer an inline query: %s", err)
         return  # no answer: Telegram shows nothing, as for a query still loading
     results = inline_results(answer)
     button = None
     if not results:
-        button = InlineQueryResultsButton(text=text(answer.language, "inline_not_found"), start_parameter="notfound")
+        button = InlineQueryResultsButton(text=text(lang, "inline_not_found"), start_parameter="notfound")
     await query.answer(results, cache_time=CACHE_SECONDS, button=button)
     log.info("inline query answered: %d result(s)", len(results))
 

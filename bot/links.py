@@ -1,20 +1,30 @@
 """Adding articles from the web (admins only): links and /add, and followed feeds (/follow, /unfollow,
 /feeds, and the JobQueue round that reads them, telling the admin chat what it added). The network and
 the index update run in worker threads.
+
+A reader's link is not fetched: the reader is told what the bot does with links, and each admin gets
+it with an "Add this article" button (the address kept in the admin's chat_data under a short key, as
+callback data holds 64 bytes at most), which adds it the one way (ingest.add).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import re
 from pathlib import Path
 
 from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     Message,
     Update,
+    User,
 )
-from telegram.error import TelegramError
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ContextTypes,
@@ -27,8 +37,22 @@ from ingest.add import add_articles, update_index
 from ingest.config import IngestSettings
 from ingest.links import LinkResult
 from ingest.messages import IngestProblem, message
+from texts import text
 
-from .common import STATE, BotState, admin_message, edit, reindex, reply, state, typing, user_language
+from .common import (
+    STATE,
+    BotState,
+    acknowledge,
+    admin_message,
+    edit,
+    note_sent,
+    reindex,
+    reply,
+    state,
+    typing,
+    user_language,
+    without_mentions,
+)
 from .config import BotSettings
 from .render import Outgoing, escape, pack_lines
 from .state import StateInbox
@@ -46,6 +70,15 @@ _LINK = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 
 
 _ROUND_LOCK = "storybot.feed_round"
+
+
+SUGGESTED = "storybot.suggested_links"  # an admin's chat_data: {key: address} of readers' links
+
+
+MAX_SUGGESTED = 200  # per admin chat: the oldest are forgotten (their buttons then say so)
+
+
+LANGUAGE = "storybot.language"  # a private chat's chat_data: the language its user was last spoken to in
 
 
 def links_in(text: str) -> list[str]:
@@ -109,10 +142,86 @@ def _result_line(result: LinkResult, lang: str) -> str:
 
 
 async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An admin's private message that is only links: each is added as an article."""
+    """An admin's message that is only links (in a group: addressed to the bot): each is added as an article."""
     msg = update.effective_message
     assert msg is not None and msg.text is not None
-    await add_and_reply(context, msg, links_in(msg.text), user_language(update.effective_user))
+    await add_and_reply(context, msg, links_in(without_mentions(msg)), user_language(update.effective_user))
+
+
+async def on_reader_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reader's message of links only: not "not found", but what the bot does with links; the admins
+    get each link with a button that adds it."""
+    msg = update.effective_message
+    assert msg is not None
+    user = update.effective_user
+    urls = links_in(without_mentions(msg))[:MAX_LINKS]
+    told = await _suggest(context, urls, user)
+    await reply(msg, Outgoing(text(user_language(user), "link_reader" if told else "link_reader_no_admins")))
+
+
+def link_key(url: str) -> str:
+    """The short key a link's button carries (callback data is at most 64 bytes; addresses are longer)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+async def _suggest(context: ContextTypes.DEFAULT_TYPE, urls: list[str], user: User | None) -> bool:
+    """Send each admin the reader's `urls`, each with an "add this article" button; True when one got them."""
+    told = False
+    who = escape(user.full_name if user else "?")
+    for admin in sorted(state(context).settings.admins):
+        chat_data = context.application.chat_data[admin]  # created on first use, saved with the others
+        lang = chat_data.get(LANGUAGE, "vi")
+        kept: dict[str, str] = chat_data.setdefault(SUGGESTED, {})
+        for url in urls:
+            key = link_key(url)
+            if key in kept:  # passed on already and not added yet: its button is still there
+                told = True
+                continue
+            kept[key] = url  # newest last: the oldest go first beyond the limit
+            while len(kept) > MAX_SUGGESTED:
+                del kept[next(iter(kept))]
+            button = InlineKeyboardButton(text(lang, "link_add_button"), callback_data=f"addlink:{key}")
+            html = text(lang, "link_suggested", user=who, url=escape(url))
+            try:
+                # HTML, no link previews: the application's Defaults
+                await context.bot.send_message(admin, html, reply_markup=InlineKeyboardMarkup([[button]]))
+            except TelegramError as err:  # e.g. the admin never opened a chat with the bot
+                log.warning("could not pass a reader's link on to admin %s: %s", admin, err)
+                del kept[key]
+                continue
+            told = True
+        context.application.mark_data_for_update_persistence(chat_ids=admin)
+    return told
+
+
+async def on_add_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An admin taps "add this article" under a reader's link: it is added like a link the admin sent."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    lang = user_language(query.from_user)
+    if not state(context).settings.is_admin(query.from_user.id):
+        await acknowledge(query, text(lang, "admins_only"))
+        return
+    kept = context.chat_data.get(SUGGESTED, {}) if context.chat_data is not None else {}
+    url = kept.pop(query.data.removeprefix("addlink:"), None)
+    message = query.message if isinstance(query.message, Message) else None
+    if url is None or message is None:
+        await acknowledge(query, text(lang, "link_gone"))
+        return
+    await acknowledge(query)
+    with contextlib.suppress(BadRequest):  # the button goes: one tap adds it once
+        await message.edit_reply_markup(reply_markup=None)
+        note_sent(message.message_id)
+    await add_and_reply(context, message, [url], lang)
+
+
+def remember_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep the language a private chat's user is spoken to in, for messages the bot sends on its own
+    (a reader's link passed on to an admin)."""
+    chat, user, kept = update.effective_chat, update.effective_user, context.chat_data
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if private and user is not None and user.language_code and kept is not None:
+        kept[LANGUAGE] = user_language(user)
 
 
 async def on_add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,7 +342,7 @@ class _OnlyLinks(filters.MessageFilter):
     __slots__ = ()
 
     def filter(self, message: Message) -> bool:
-        return bool(links_in(message.text or ""))
+        return bool(message.text) and bool(links_in(without_mentions(message)))
 
 
 ONLY_LINKS = _OnlyLinks(name="only links")

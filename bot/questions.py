@@ -36,10 +36,13 @@ from .render import Outgoing, escape
 log = logging.getLogger(__name__)
 
 
-def _ask(engine: Engine, question: str, context: Context | None = None) -> tuple[Answer, frozenset[int], int | None]:
-    """Answer `question` (in a worker thread): the answer, which quotes already are a whole paragraph, and
-    the id of the story its quotes come from (for the "follow this story" button; None when none)."""
-    answer = engine.ask(question, context=context)
+def _ask(
+    engine: Engine, question: str, context: Context | None, language: str
+) -> tuple[Answer, frozenset[int], int | None]:
+    """Answer `question` framed in `language` (in a worker thread): the answer, which quotes already are a
+    whole paragraph, and the id of the story its quotes come from (for the "follow this story" button;
+    None when none)."""
+    answer = engine.ask(question, context=context, language=language)
     quoted = [q.article_id for q in answer.quotes] + [q.article_id for p in answer.parties for q in p.quotes]
     story = story_of_articles(engine, quoted) if answer.answered and quoted else None
     whole = set()
@@ -66,14 +69,15 @@ async def answer_question(
     st = state(context)
     private = asked.chat.type == ChatType.PRIVATE
     previous = talk.context_for(context.chat_data, asked, time.time(), private=private)
+    lang = user_language(user, question)
     async with typing(asked):
         try:
-            answer, whole, story_id = await asyncio.to_thread(_ask, st.engine, question, previous)
+            answer, whole, story_id = await asyncio.to_thread(_ask, st.engine, question, previous, lang)
             generation = st.engine.snapshot.generation
         except StorybotError as err:
             # The index is unreadable (e.g. rebuilt with another model): an operator problem, not the user's.
             log.error("cannot answer: %s", err)
-            await reply(asked, Outgoing(text(user_language(user), "unavailable")))
+            await reply(asked, Outgoing(text(lang, "unavailable")))
             return
     messages = render.render_answer(answer, whole_paragraphs=whole, echo_question=echo)
     if story_id is not None:
@@ -149,10 +153,3 @@ async def on_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message is not None
     talk.forget(context.chat_data, message)
     await reply(message, Outgoing(text(user_language(update.effective_user), "new_conversation")))
-
-
-async def on_reader_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A reader (not an admin) sent links: tell them what the bot does with links, not "not found"."""
-    message = update.effective_message
-    assert message is not None
-    await reply(message, Outgoing(text(user_language(update.effective_user), "link_reader")))

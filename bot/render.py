@@ -423,7 +423,7 @@ def _marked(body: str, start: int, end: int) -> str:
 
 
 def render_sources(sources: Sequence[ArticleInfo], language: str, page: int = 0) -> Outgoing:
-    """One page of the article list (newest first, as given): numbered, dated, titles linked.
+    """One page of the article list (in the order given, Engine.sources'): numbered, dated, titles linked.
 
     Longer lists get "newer / older" buttons whose callback data is
     `src:<language>:<page>`; a page out of range shows the last one.
@@ -505,9 +505,9 @@ def render_summary(summary: BuildSummary, language: str) -> str:
             )
         ]
     if summary.reembedded_all:
-        lines.append(text(language, "summary_reembedded", why=escape(summary.reembedded_all)))
+        lines.append(text(language, "summary_reembedded", why=escape(summary.reembedded_all.describe(language))))
     skipped = [
-        text(language, "summary_skipped", file=escape(s.path.name), reason=escape(s.reason.rstrip(".")))
+        text(language, "summary_skipped", file=escape(s.path.name), reason=escape(s.describe_reason(language)))
         for s in summary.skipped
     ]
     for number, line in enumerate(skipped):

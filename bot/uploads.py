@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from index.articles import Article
+from index.reasons import Reason
 from ingest.uploads import (
     PendingUpload,
     UploadProblem,
@@ -66,7 +67,11 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def _problem_text(lang: str, problem: UploadProblem, name: str) -> str:
-    values = {k: escape(display_name(str(v))) for k, v in problem.values.items()}
+    """The problem in `lang`, a reason included (Reason values are worded from the catalogue)."""
+    values = {
+        k: escape(display_name(v.describe(lang).rstrip(".") if isinstance(v, Reason) else str(v)))
+        for k, v in problem.values.items()
+    }
     return text(lang, problem.key, name=escape(name), **values)
 
 

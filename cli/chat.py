@@ -3,7 +3,9 @@
 Input goes through readline on a terminal (arrow keys, history kept in the user
 data directory); output goes through rich, which wraps at word boundaries to
 the terminal's width and colours only a terminal (NO_COLOR turns colour off).
-Quotes are grouped under their article's title, the title written once.
+Quotes are grouped under their article's title, the title written once. The chat speaks Vietnamese
+until the user writes English (each question sets the language of the replies) or fixes the language
+with /language or `storybot chat --language`.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from rich.text import Text
 
 from answer.engine import Engine
 from answer.followup import Context, context_of
-from answer.question import question_language
+from answer.parties import TopicNeeded
+from answer.question import reply_language
 from answer.render import act_phrase
 from answer.types import Answer, Party, Quote
 from index.config import user_data_dir
+from index.dates import format_date
 from index.errors import StorybotError
-from texts import CHAT_TEXTS as TEXTS
-from texts import FRAMES, PARTY_FRAMES
+from texts import CATALOGUES, CHAT_TEXTS, FRAMES, PARTY_FRAMES
 
 HISTORY_FILE = "chat_history"
 HISTORY_LENGTH = 1000
@@ -40,19 +43,31 @@ PROMPT = "? "
 class ChatCommand:
     """A slash command of the chat."""
 
-    help: str
+    help: str  # the key of its line in /help (texts: CHAT)
     run: Callable[[Chat, str], bool]  # (chat, text after the command) -> False to quit
 
 
 class Chat:
     """One terminal conversation over an Engine."""
 
-    def __init__(self, engine: Engine, console: Console, *, history: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, console: Console, *, history: Path | None = None, language: str | None = None
+    ) -> None:
         self.engine = engine
         self.console = console
         self.history = history
         self.commands = commands()
         self.context: Context | None = None  # the last answer: a follow-up ("tại sao?") is read after it
+        self.chosen = language  # set by the user (--language, /language): wins over the questions' language
+        self.language = language or "vi"  # what the chat says is in this language
+
+    def say(self, key: str, style: str = "", **values: object) -> None:
+        """Print the chat's text `key` in the conversation's language."""
+        self.console.print(Text(self.text(key, **values), style=style))
+
+    def text(self, key: str, **values: object) -> str:
+        """The chat's text `key` in the conversation's language."""
+        return CHAT_TEXTS[self.language][key].format(**values)
 
     # --- input ---------------------------------------------------------------------------------
 
@@ -88,16 +103,18 @@ class Chat:
                 name, _, rest = line[1:].partition(" ")
                 command = self.commands.get(name.lower())
                 if command is None:
-                    self.console.print(Text(TEXTS["unknown"].format(command=line.split()[0]), style="yellow"))
+                    self.say("unknown", "yellow", command=line.split()[0])
                     return True
                 return command.run(self, rest.strip())
-            answer = self.engine.ask(line, context=self.context)
+            # The question sets the language of the reply (and of what follows), unless the user chose one.
+            self.language = reply_language(self.chosen, line)
+            answer = self.engine.ask(line, context=self.context, language=self.language)
             self.context = context_of(answer)
             self.show_answer(answer)
         except KeyboardInterrupt:
-            self.console.print(Text(TEXTS["interrupted"], style="yellow"))
+            self.say("interrupted", "yellow")
         except StorybotError as err:
-            self.console.print(Text(TEXTS["error"].format(error=err), style="red"))
+            self.say("error", "red", error=err)
         return True
 
     def _load_history(self) -> None:
@@ -124,25 +141,28 @@ class Chat:
         """What the chat knows and how to use it."""
         articles = self.engine.articles()
         titles = "; ".join(f"“{a.title}”" for a in articles[:3])
-        self.console.print(Text(TEXTS["welcome"].format(count=len(articles), titles=titles), style="bold"))
-        self.console.print(Text(TEXTS["how"], style="dim"))
+        self.say("welcome", "bold", count=len(articles), titles=titles)
+        self.say("how", "dim")
         self.console.print()
 
     def show_answer(self, answer: Answer) -> None:
         """An answer: quotes grouped under their article's title, or "not found" with a hint."""
         for notice in answer.notices:
             self.console.print(Text(notice, style="yellow"))
-        self.console.print(render_answer(answer))
+        self.console.print(render_answer(answer, self.language))
         self.console.print()
 
 
-def render_answer(answer: Answer) -> Group:
-    """The terminal rendering of an answer (wrapping is the console's, at word boundaries)."""
-    frame = FRAMES[answer.language]
+def render_answer(answer: Answer, language: str | None = None) -> Group:
+    """The terminal rendering of an answer in `language` (by default the answer's own; wrapping is the
+    console's, at word boundaries)."""
+    language = language or answer.language
+    frame = FRAMES[language]
     if not answer.answered:
-        return Group(Text(frame["not_found"], style="bold"), Text(TEXTS["not_found_hint"], style="dim"))
+        hint = CHAT_TEXTS[language]["not_found_hint"]
+        return Group(Text(frame["not_found"], style="bold"), Text(hint, style="dim"))
     if answer.parties:  # a who-question: party by party, as the bot lists them
-        return render_parties(answer.parties, answer.language)
+        return render_parties(answer.parties, language)
     parts: list[Text | Padding] = [Text(frame["header"], style="bold")]
     for quotes in group_by_article(answer.quotes):
         first = quotes[0]
@@ -196,25 +216,27 @@ def group_by_article(quotes: tuple[Quote, ...]) -> list[list[Quote]]:
 
 
 def _help(chat: Chat, _: str) -> bool:
-    chat.console.print(Text(TEXTS["help"]))
+    chat.say("help")
     table = Table.grid(padding=(0, 2))
     for name, command in chat.commands.items():
-        table.add_row(Text(f"  /{name}", style="bold"), Text(command.help))
+        table.add_row(Text(f"  /{name}", style="bold"), Text(chat.text(command.help)))
     chat.console.print(table)
-    chat.console.print(Text(TEXTS["keys"], style="dim"))
+    chat.say("keys", "dim")
     chat.console.print()
     return True
 
 
 def _sources(chat: Chat, _: str) -> bool:
-    articles = chat.engine.articles()
+    articles = chat.engine.sources()  # the order the header names, as the bot's /sources
     if not articles:
-        chat.console.print(TEXTS["sources_empty"])
+        chat.say("sources_empty")
         return True
-    chat.console.print(Text(TEXTS["sources_header"].format(count=len(articles)), style="bold"))
+    chat.say("sources_header", "bold", count=len(articles))
     table = Table.grid(padding=(0, 1))
     for number, info in enumerate(articles, 1):
         title = Text(info.title, style="cyan")
+        if info.date:
+            title.append(f"  {format_date(info.date, chat.language)}", style="dim")
         if info.url:
             title.append(f"  {info.url}", style="dim")
         table.add_row(Text(f"{number:>3}."), title)
@@ -225,7 +247,18 @@ def _sources(chat: Chat, _: str) -> bool:
 
 def _new(chat: Chat, _: str) -> bool:
     chat.context = None
-    chat.console.print(Text(TEXTS["new"], style="dim"))
+    chat.say("new", "dim")
+    return True
+
+
+def _language(chat: Chat, wanted: str) -> bool:
+    """/language vi|en: the chat speaks that language from now on, whatever the questions' language."""
+    code = wanted.strip().lower()
+    if code not in CATALOGUES:
+        chat.say("language_usage")
+        return True
+    chat.chosen = chat.language = code
+    chat.say("language_set")
     return True
 
 
@@ -235,27 +268,36 @@ def _quit(chat: Chat, _: str) -> bool:
 
 def _who(chat: Chat, topic: str) -> bool:
     """/who [topic]: the story's parties, what each did and to whom, with their quotes."""
+    if topic.strip():
+        chat.language = reply_language(chat.chosen, topic)
     try:
         parties = chat.engine.who(topic)
-    except StorybotError as err:  # TopicNeeded: several stories and no topic
-        chat.console.print(Text(str(err)))
+    except TopicNeeded:  # several stories and no topic
+        chat.say("who_topic", example=_example_topic(chat.engine))
+    except StorybotError as err:
+        chat.say("error", "red", error=err)
     else:
-        language = question_language(topic) if topic.strip() else "vi"
-        chat.console.print(render_parties(parties, language))
+        chat.console.print(render_parties(parties, chat.language))
     chat.console.print()
     return True
 
 
 def commands() -> dict[str, ChatCommand]:
     """The chat's slash commands, in the order /help lists them."""
-    table = {
-        "help": ChatCommand("this help", _help),
-        "sources": ChatCommand("the indexed articles", _sources),
+    return {
+        "help": ChatCommand("cmd_help", _help),
+        "sources": ChatCommand("cmd_sources", _sources),
+        "who": ChatCommand("cmd_who", _who),
+        "new": ChatCommand("cmd_new", _new),
+        "language": ChatCommand("cmd_language", _language),
+        "quit": ChatCommand("cmd_quit", _quit),
     }
-    table["who"] = ChatCommand("who accused whom, said or did what (optionally about a topic)", _who)
-    table["new"] = ChatCommand("start a new conversation: the next question is read on its own", _new)
-    table["quit"] = ChatCommand("leave the chat (or Ctrl-D)", _quit)
-    return table
+
+
+def _example_topic(engine: Engine) -> str:
+    """A few words of the newest article's title, to show how /who takes a topic."""
+    sources = engine.sources()
+    return " ".join(sources[0].title.split()[:3]) if sources else "Vinasun"
 
 
 def _readline() -> ModuleType | None:
@@ -284,8 +326,11 @@ def make_console(stream: TextIO | None = None) -> Console:
     return Console(file=stream or sys.stdout, highlight=False, emoji=False, markup=False)
 
 
-def run_chat(engine: Engine, *, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    """Welcome, then answer questions from `stdin` until Ctrl-D; the exit status."""
-    chat = Chat(engine, make_console(stdout), history=history_path())
+def run_chat(
+    engine: Engine, *, stdin: TextIO | None = None, stdout: TextIO | None = None, language: str | None = None
+) -> int:
+    """Welcome, then answer questions from `stdin` until Ctrl-D; the exit status. `language` ("vi" or "en")
+    fixes the chat's language; by default it follows the questions, Vietnamese until one is in English."""
+    chat = Chat(engine, make_console(stdout), history=history_path(), language=language)
     chat.welcome()
     return chat.loop(stdin or sys.stdin)

@@ -141,6 +141,11 @@ def add_chat(sub: Subparsers, common: Common) -> None:
         "The model is loaded once and the index updated first when the articles changed. Type a question "
         "and press Enter; arrow keys edit and recall earlier questions; Ctrl-C clears the line; Ctrl-D quits.",
     )
+    p.add_argument(
+        "--language",
+        choices=("vi", "en"),
+        help="the chat's language (default: Vietnamese, English after a question in English; /language changes it)",
+    )
     p.set_defaults(run=cmd_chat)
 
 
@@ -458,7 +463,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     check_articles_dir(settings.articles_dir)
     check_index_dir(settings.index_dir)
     engine = open_engine(settings, status_for(args))
-    return run_chat(engine)
+    return run_chat(engine, language=args.language)
 
 
 def cmd_who(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ArticlesFolderError
+from .reasons import Reason
 from .text import normalize
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,16 @@ class SkippedFile:
     """A file in the articles folder that could not be used, and why."""
 
     path: Path
-    reason: str
+    why: Reason  # worded by the catalogues, in the reader's language
+
+    @property
+    def reason(self) -> str:
+        """Why, in English (logs and the command line)."""
+        return self.why.describe("en")
+
+    def describe_reason(self, language: str) -> str:
+        """Why, in `language`."""
+        return self.why.describe(language)
 
     def __str__(self) -> str:
         return f"skipped {self.path}: {self.reason}"
@@ -114,22 +124,19 @@ def article_id(folder: Path, path: Path) -> str:
 def decode_article(raw: bytes, where: Path) -> str | SkippedFile:
     """Decode file bytes as UTF-8 text, or say why the file cannot be an article."""
     if not raw.strip():
-        return SkippedFile(where, "the file is empty; write the article text into it or delete it")
+        return SkippedFile(where, Reason.of("empty"))
     if len(raw) > MAX_ARTICLE_BYTES:
-        return SkippedFile(where, f"the file is larger than {MAX_ARTICLE_BYTES // 1_000_000} MB; split it")
+        return SkippedFile(where, Reason.of("too_large", mb=MAX_ARTICLE_BYTES // 1_000_000))
     if b"\x00" in raw[:8192]:
-        return SkippedFile(where, "the file is binary, not text; save the article as UTF-8 text")
+        return SkippedFile(where, Reason.of("binary"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        return SkippedFile(
-            where,
-            f"line {line} is not valid UTF-8 (byte {raw[err.start]:#04x}); re-save the file as UTF-8",
-        )
+        return SkippedFile(where, Reason.of("not_utf8", line=line, byte=f"{raw[err.start]:#04x}"))
     text = normalize(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
-        return SkippedFile(where, "the file has no text")
+        return SkippedFile(where, Reason.of("no_text"))
     return text
 
 
@@ -138,7 +145,7 @@ def load_article(folder: Path, path: Path) -> Article | SkippedFile:
     try:
         raw = path.read_bytes()
     except OSError as err:
-        return SkippedFile(path, f"cannot be read ({err.strerror})")
+        return SkippedFile(path, Reason.of("unreadable", error=err.strerror or err))
     decoded = decode_article(raw, path)
     if isinstance(decoded, SkippedFile):
         return decoded

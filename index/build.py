@@ -41,6 +41,7 @@ from .embedding import Encoder
 from .errors import IndexMismatchError, StorybotError
 from .files import CorruptFileError, FileInfo
 from .lexical import TOKENISER, merge_postings
+from .reasons import Reason
 from .sentence_vectors import SentenceVectors, sentence_texts
 from .statement_store import ensure_statements
 from .store import (
@@ -101,7 +102,7 @@ class BuildSummary:
     reused: int
     seconds: float
     skipped: tuple[SkippedFile, ...] = ()
-    reembedded_all: str = ""  # why every article was indexed again (vectors embedded again unless reusable)
+    reembedded_all: Reason | None = None  # why every article was indexed again (vectors embedded again unless reusable)
     generation: str | None = None  # the new generation, None when nothing changed
     merged: int = 0  # segments merged after the build
     merge_seconds: float = 0.0
@@ -127,7 +128,7 @@ class BuildSummary:
             "merged": self.merged,
             "merge_seconds": round(self.merge_seconds, 3),
             "written_bytes": self.written_bytes,
-            "skipped": [{"file": str(s.path), "reason": s.reason} for s in self.skipped],
+            "skipped": [{"file": str(s.path), "reason": s.reason, "code": s.why.code} for s in self.skipped],
         }
 
     def describe(self, language: str = "en") -> str:
@@ -145,10 +146,10 @@ class BuildSummary:
                 words["chunks"].format(embedded=self.embedded, reused=self.reused),
             ]
         if self.reembedded_all:
-            lines.append(words["reembedded"].format(why=self.reembedded_all))
+            lines.append(words["reembedded"].format(why=self.reembedded_all.describe(language)))
         if self.merged:
             lines.append(words["merged"].format(merged=self.merged, seconds=f"{self.merge_seconds:.1f}"))
-        lines += [words["skipped"].format(file=s.path, reason=s.reason) for s in self.skipped]
+        lines += [words["skipped"].format(file=s.path, reason=s.describe_reason(language)) for s in self.skipped]
         return "\n".join(lines)
 
 
@@ -498,17 +499,19 @@ def _read_only(settings: Settings, files: list[tuple[str, FileStamp]], started: 
     )
 
 
-def _previous(settings: Settings, encoder: Encoder, scope: Sequence[str] | None) -> tuple[_Base | None, str]:
+def _previous(
+    settings: Settings, encoder: Encoder, scope: Sequence[str] | None
+) -> tuple[_Base | None, Reason | None]:
     """The generation to build on (the stamps of `scope`'s files only, when given), or None and why not."""
     index_dir = settings.index_dir
     gen = current_generation(index_dir)
     if gen is None:
         if (index_dir / "CURRENT").exists() or generations(index_dir):
-            return None, "the previous index could not be read (its CURRENT file is unreadable)"
-        return None, ""
+            return None, Reason.of("current_unreadable")
+        return None, None
     manifest = read_manifest(index_dir, gen)
     if manifest is None:
-        return None, f"the previous index could not be read (the manifest of {gen} is missing or damaged)"
+        return None, Reason.of("manifest_unreadable", generation=gen)
     try:
         check_compatible(
             manifest,
@@ -520,12 +523,12 @@ def _previous(settings: Settings, encoder: Encoder, scope: Sequence[str] | None)
     except IndexMismatchError as err:
         log.info("previous index not reused: %s", err)
         if manifest.model != encoder.name:
-            return None, f"the model changed ({manifest.model} -> {encoder.name})"
+            return None, Reason.of("model_changed", old=manifest.model, new=encoder.name)
         if manifest.format_version == FORMAT_VERSION:
-            return None, "the model prompts changed"
+            return None, Reason.of("prompts_changed")
         # Same model, older format: every article is indexed again, but the vectors its
         # segments hold (same layout in every format) are reused rather than embedded.
-        why = f"the index format changed (version {manifest.format_version} -> {FORMAT_VERSION})"
+        why = Reason.of("format_changed", old=manifest.format_version, new=FORMAT_VERSION)
         with contextlib.suppress(*READ_ERRORS):
             return _Base(manifest, _open_readers(index_dir, manifest), retokenise=True, indexed=IndexedFiles()), why
         return None, why
@@ -536,8 +539,8 @@ def _previous(settings: Settings, encoder: Encoder, scope: Sequence[str] | None)
     except READ_ERRORS as err:
         _close_readers(readers)
         log.warning("previous index %s cannot be read: %s", gen, err)
-        return None, f"the previous index could not be read ({err})"
-    return _Base(manifest, readers, retokenise=manifest.tokeniser != TOKENISER, indexed=indexed), ""
+        return None, Reason.of("index_unreadable", error=err)
+    return _Base(manifest, readers, retokenise=manifest.tokeniser != TOKENISER, indexed=indexed), None
 
 
 def _build(
@@ -545,7 +548,7 @@ def _build(
     encoder: Encoder,
     files: list[tuple[str, FileStamp]],
     base: _Base | None,
-    why_all: str,
+    why_all: Reason | None,
     started: float,
     progress: bool | None,
     scope: Sequence[str] | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from index.build import BuildSummary
 from index.errors import StorybotError
+from index.reasons import Reason
 
 from . import library
 from .config import IngestSettings
@@ -109,6 +110,11 @@ def update_index(files: Iterable[str], reindex: Reindex) -> Indexed:
         return Indexed(error=err)
 
 
+# Why an article file could not be written, for the "cannot_save" message (upload_cannot_write carries
+# the system's own words for it).
+_WRITE_REASONS = {"upload_disk_full": Reason.of("disk_full"), "upload_no_folder": Reason.of("no_folder")}
+
+
 def _add_file(source: ArticleFile, folder: Path, known: library.Library, max_bytes: int) -> LinkResult:
     """Save one article file unless the same text is already there."""
     where = source.origin or source.name
@@ -124,7 +130,7 @@ def _add_file(source: ArticleFile, folder: Path, known: library.Library, max_byt
     try:
         written = write_article(folder, source.name, source.data, replace=source.replace)
     except UploadProblem as problem:
-        reason = str(problem.values.get("reason", problem.key.removeprefix("upload_").replace("_", " ")))
+        reason = _WRITE_REASONS.get(problem.key) or Reason.of("os_error", error=problem.values.get("reason", ""))
         return LinkResult(where, FAILED, problem=IngestProblem("cannot_save", url=where,
                                                                file=str(folder / source.name), reason=reason))
     if not written:

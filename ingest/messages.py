@@ -6,6 +6,7 @@ templates hold no markup).
 
 from __future__ import annotations
 
+from index.reasons import Reason
 from texts import catalogue, message
 
 __all__ = ["IngestProblem", "message"]
@@ -21,7 +22,8 @@ class IngestProblem(Exception):
 
     def describe(self, language: str = "en") -> str:
         """The problem as a sentence in `language`."""
-        values = dict(self.values)
+        # A Reason (a file that is not an article) is worded by the catalogue, in `language`.
+        values = {k: v.describe(language).rstrip(".") if isinstance(v, Reason) else v for k, v in self.values.items()}
         if "reason" in values and f"reason_{self.values['reason']}" in catalogue("en").INGEST:
             values["reason"] = message(language, f"reason_{self.values['reason']}", **values)
         return message(language, self.key, **values)

@@ -33,7 +33,8 @@ MAX_PENDING = 20
 
 
 class UploadProblem(Exception):
-    """An upload that cannot be used; `key` names the message to show, `values` fill it in."""
+    """An upload that cannot be used; `key` names the message to show, `values` fill it in (a Reason among
+    them is worded by the surface, in its reader's language)."""
 
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
@@ -62,7 +63,7 @@ def check_article(name: str, raw: bytes, limit: int) -> Article:
         raise UploadProblem("upload_too_big", size=-(-len(raw) // 1024), limit=limit // 1024)
     decoded = decode_article(raw, Path(name))
     if isinstance(decoded, SkippedFile):
-        raise UploadProblem("upload_unusable", reason=decoded.reason)
+        raise UploadProblem("upload_unusable", reason=decoded.why)
     article = parse_article(name, decoded)
     if not any(not p.debris for p in article.paragraphs):
         raise UploadProblem("upload_no_paragraphs")

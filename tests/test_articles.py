@@ -81,7 +81,12 @@ def test_non_utf8_file_is_skipped_with_its_line(tmp_path):
     assert set(reasons) == {"latin1.txt", "empty.txt", "image.txt"}
     assert "line 4" in reasons["latin1.txt"] and "UTF-8" in reasons["latin1.txt"]
     assert "empty" in reasons["empty.txt"]
-    assert "binary" in reasons["image.txt"]
+    assert "not text" in reasons["image.txt"]
+    # The reason is a code the catalogues word: the same file, in Vietnamese, says it in Vietnamese.
+    codes = {s.path.name: s.why.code for s in skipped}
+    assert codes == {"latin1.txt": "not_utf8", "empty.txt": "empty", "image.txt": "binary"}
+    image = next(s for s in skipped if s.path.name == "image.txt")
+    assert image.describe_reason("vi").startswith("tệp không phải văn bản")
     assert all(isinstance(s, SkippedFile) and str(s.path) in str(s) for s in skipped)
 
 

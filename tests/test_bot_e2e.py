@@ -147,14 +147,14 @@ async def test_questions_without_diacritics_english_and_off_topic(seed_bot: Fake
     plain = await ask(fake, "ai buoc toi 4 nguoi trung quoc")
     assert any("buộc tội 4 người Trung Quốc" in q for q in plain.quotes)
 
-    english = await ask(fake, "Who accused China of hacking?")
+    english = await ask(fake, "Who accused China of hacking?", user=BOB)  # Telegram in English
     assert english.text.startswith("The parties in the story:")
     assert "— paragraph " in english.text and all(q in SEED_TEXT for q in english.quotes)
 
     weather = await ask(fake, "Thời tiết Hà Nội ngày mai thế nào?")
     assert weather.text.startswith("Không tìm thấy câu trả lời") and not weather.quotes
 
-    bread = await ask(fake, "How do I bake sourdough bread?")
+    bread = await ask(fake, "How do I bake sourdough bread?", user=BOB)
     assert bread.text.startswith("Not found in the articles.") and not bread.quotes
 
 
@@ -422,8 +422,9 @@ async def test_upload_refusals_and_bad_files(own_bot: FakeTelegram, engine: Engi
     sent = await fake.wait_sent(ADMIN["id"], 4)
     texts = " | ".join(s.text for s in sent)
     assert "chỉ nhận bài báo dạng tệp văn bản .txt hoặc .md" in texts
-    assert "not valid UTF-8" in texts
-    assert "the file is empty" in texts
+    # The reasons in the admin's language too: one language per reply.
+    assert "không phải chữ UTF-8 hợp lệ" in texts and "not valid UTF-8" not in texts
+    assert "tệp trống" in texts and "the file is empty" not in texts
     assert "quá lớn (5120 KB); giới hạn là 1024 KB" in texts
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing saved
 

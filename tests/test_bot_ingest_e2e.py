@@ -78,7 +78,9 @@ async def test_admin_adds_an_article_by_link_and_readers_get_dated_quotes(
 
         sources = await ask(fake, "/sources", user=ALICE)
         lines = sources.text.split("\n")
-        assert lines[0] == "Các bài báo đang có (3):"
+        assert lines[0] == (
+            "Các bài báo đang có (3), bài có ngày đăng xếp mới nhất trước, bài không rõ ngày xếp sau theo tên:"
+        )
         assert lines[1] == f"1. {site.PHA_DIEN_TITLE} — 12/5/2025, Tin Nhanh Miền Trung"  # newest first
         assert lines[2].startswith(f"2. {site.CHO_NOI_TITLE} — 3/11/2024")
         assert lines[3].startswith(f"3. {SEED_TITLE}")
@@ -136,14 +138,14 @@ async def test_sources_pages_through_a_long_list(fake: FakeTelegram, engine: Eng
     async with serving(fake, engine):
         first = await ask(fake, "/sources", user=BOB)
         lines = first.text.split("\n")
-        assert lines[0] == "The articles I have (13), newest first — page 1/2:"
+        assert lines[0] == "The articles I have (13), dated ones newest first, then undated ones by title — page 1/2:"
         assert lines[1] == "1. Bản tin số 12 — 12 Apr 2025, Báo Thử" and len(lines) == 11
         [older] = first.buttons
         query = fake.press(first, older["callback_data"], user=BOB)
         await fake.wait_for(lambda: first.edits >= 1, what="page 2")
         assert fake.callback_answered(query)
         lines = first.text.split("\n")
-        assert lines[0] == "The articles I have (13), newest first — page 2/2:"
+        assert lines[0] == "The articles I have (13), dated ones newest first, then undated ones by title — page 2/2:"
         assert lines[1:] == ["11. Bản tin số 2 — 2 Apr 2025, Báo Thử", "12. Bản tin số 1 — 1 Apr 2025, Báo Thử",
                              f"13. {SEED_TITLE}"]
         assert [b["text"] for b in first.buttons] == ["◀ Newer"]

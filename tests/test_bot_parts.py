@@ -137,7 +137,7 @@ def test_check_article_uses_the_indexer_rules() -> None:
     assert article.title == "Tiêu đề" and len(article.paragraphs) == 1
     cases = [
         (b"Title\n\xff\xfe", "upload_unusable", "not valid UTF-8"),
-        (b"\x00\x01binary", "upload_unusable", "binary"),
+        (b"\x00\x01binary", "upload_unusable", "not text"),
         (b"  \n", "upload_unusable", "empty"),
         ("Chỉ có tiêu đề\n".encode(), "upload_no_paragraphs", ""),
         (b"x" * 2000, "upload_too_big", ""),

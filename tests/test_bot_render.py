@@ -10,6 +10,7 @@ from answer.types import Answer, Quote
 from bot import render
 from index.articles import SkippedFile
 from index.build import BuildSummary
+from index.reasons import Reason
 from index.store import ArticleInfo
 from testing.fake_telegram import check_markup, check_text, utf16_len
 
@@ -133,19 +134,25 @@ def test_sources_list_pages_with_dates_sites_and_linked_titles() -> None:
     ]
     first = render.render_sources(sources, "vi")
     plain = telegram_accepts(first)
-    assert plain.startswith("Các bài báo đang có (300), mới nhất trước — trang 1/30:")
+    assert plain.startswith(
+        "Các bài báo đang có (300), bài có ngày đăng xếp mới nhất trước, bài không rõ ngày xếp sau theo tên — "
+        "trang 1/30:"
+    )
     lines = plain.split("\n")[1:]
     assert len(lines) == render.SOURCES_PER_PAGE and lines[0].startswith("1. Bài <0> & tin")
     assert lines[0].endswith("— 28/5/2025") and lines[1].endswith("— 27/5/2025, Báo <Mới>")
     assert [b.text for row in first.keyboard.inline_keyboard for b in row] == ["Cũ hơn ▶"]
     middle = render.render_sources(sources, "en", 4)
-    assert telegram_accepts(middle).startswith("The articles I have (300), newest first — page 5/30:\n41. ")
+    assert telegram_accepts(middle).startswith(
+        "The articles I have (300), dated ones newest first, then undated ones by title — page 5/30:\n41. "
+    )
     assert [b.callback_data for row in middle.keyboard.inline_keyboard for b in row] == ["src:en:3", "src:en:5"]
     last = render.render_sources(sources, "en", 99)  # the list got shorter since the button was sent
     assert "page 30/30" in telegram_accepts(last) and "\n300. Bài <299>" in telegram_accepts(last)
     assert [b.text for row in last.keyboard.inline_keyboard for b in row] == ["◀ Newer"]
     one = render.render_sources(sources[:3], "en")
-    assert telegram_accepts(one).startswith("The articles I have (3):") and one.keyboard is None
+    assert telegram_accepts(one).startswith("The articles I have (3), dated ones newest first, then")
+    assert one.keyboard is None
     assert render.render_sources([], "en").text == "No articles are indexed yet."
 
 
@@ -173,13 +180,14 @@ def test_start_and_help() -> None:
 
 def test_summary_fits_with_many_skipped_files() -> None:
     skipped = tuple(
-        SkippedFile(Path(f"/srv/articles/bad-{n}.txt"), "the file is <binary> & broken") for n in range(400)
+        SkippedFile(Path(f"/srv/articles/bad-{n}.txt"), Reason.of("unreadable", error="<binary> & broken"))
+        for n in range(400)
     )
     summary = BuildSummary(3, 40, 1, 0, 0, 2, 5, 35, 1.25, skipped=skipped, generation="gen-000002")
     html = render.render_summary(summary, "vi")
     plain, _ = check_text(html, "HTML")
     assert plain.startswith("Chỉ mục có 3 bài báo, 40 đoạn (1.2 giây).")
-    assert "Bỏ qua bad-0.txt: the file is <binary> & broken." in plain
+    assert "Bỏ qua bad-0.txt: không đọc được tệp (<binary> & broken)." in plain
     assert "tệp khác bị bỏ qua" in plain and "/srv" not in plain
 
 

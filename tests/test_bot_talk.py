@@ -202,4 +202,4 @@ async def test_command_menus_per_scope_and_language(seed_bot: FakeTelegram) -> N
 
 async def test_a_readers_link_is_explained(seed_bot: FakeTelegram) -> None:
     reply = await ask(seed_bot, "https://vnexpress.net/mot-bai-bao.html")
-    assert "không đọc các đường link" in reply.text and "Không tìm thấy" not in reply.text
+    assert "không tự đọc các đường link" in reply.text and "Không tìm thấy" not in reply.text

@@ -123,7 +123,7 @@ def test_index_built_with_another_model_gives_rebuild_instructions(engine, setti
     assert "storybot index" in message
     # Rebuilding with the configured model re-embeds everything and works again.
     summary = fresh.rebuild()
-    assert summary.embedded == summary.chunks and "model changed" in summary.reembedded_all
+    assert summary.embedded == summary.chunks and "model changed" in summary.reembedded_all.describe()
     assert fresh.ask("Ai đã cáo buộc Trung Quốc?").answered
 
 
@@ -145,7 +145,7 @@ def test_folder_without_usable_articles_is_an_error(settings, encoder):
     shutil.rmtree(settings.articles_dir)
     settings.articles_dir.mkdir()
     (settings.articles_dir / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(StorybotError, match=r"(?s)no usable articles.*bad\.txt: the file is binary"):
+    with pytest.raises(StorybotError, match=r"(?s)no usable articles.*bad\.txt: the file is not text"):
         build_index(settings, encoder)
 
 

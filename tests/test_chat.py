@@ -40,10 +40,44 @@ def test_empty_lines_do_not_quit_and_commands_work(paths, chat_env, monkeypatch,
     assert code == 0
     assert "Loading the model" in err and "Updating the index" in err  # each step said as it starts
     assert "4 người Trung Quốc đại lục" in out  # the question after the empty lines was answered
-    assert "The articles (1):" in out and "Unknown command /frobnicate" in out
+    # The chat speaks the questions' language: Vietnamese here, from the welcome to /help.
+    assert "Các bài báo (1), bài có ngày đăng xếp mới nhất trước" in out and "Không có lệnh /frobnicate" in out
+    assert "hướng dẫn này" in out and "this help" not in out
     assert "/sources" in out and "/quit" in out and "Ctrl-D" in out
     assert "/who" in out and "Bộ Tư pháp Mỹ" in out  # /who lists the story's parties
     assert "\x1b[" not in out  # not a terminal: no colour
+
+
+def test_the_chat_speaks_the_language_of_the_questions_or_the_one_chosen(seed_engine):
+    stream = io.StringIO()
+    chat = Chat(seed_engine, make_console(stream))
+
+    def said(line: str) -> str:
+        start = len(stream.getvalue())
+        assert chat.handle(line)
+        return " ".join(stream.getvalue()[start:].split())
+
+    chat.welcome()
+    assert "Hỏi về 1 bài báo" in stream.getvalue() and "Ask about" not in stream.getvalue()
+    help_vi = said("/help")
+    assert "hướng dẫn này" in help_vi and "/language" in help_vi and "this help" not in help_vi
+    assert said("/sources").startswith("Các bài báo (1), bài có ngày đăng xếp mới nhất trước")
+    refusal_vi = said("Thời tiết Hà Nội ngày mai thế nào?")
+    assert "Không tìm thấy" in refusal_vi and "Gõ /sources" in refusal_vi and "Type" not in refusal_vi
+    # A question in English: the reply and what follows are in English.
+    refusal_en = said("How do I bake sourdough bread?")
+    assert "Not found in the articles." in refusal_en and "Type /sources to see the articles." in refusal_en
+    assert "Gõ" not in refusal_en
+    assert "this help" in said("/help") and said("/sources").startswith("The articles (1), dated ones newest first")
+    assert "Unknown command /x" in said("/x")
+    # Chosen with /language: kept whatever the questions' language.
+    assert said("/language vi") == "Từ giờ tôi nói tiếng Việt."
+    assert "Không tìm thấy" in said("How do I bake sourdough bread?")
+    assert "/language en" in said("/language fr")  # not one it speaks: how to choose
+    english = Chat(seed_engine, make_console(io.StringIO()), language="en")
+    english.handle("ai buoc toi 4 nguoi trung quoc")
+    out = english.console.file.getvalue()
+    assert "4 người Trung Quốc đại lục" in out and "(paragraph " in out and "(đoạn " not in out
 
 
 def test_quit_command_ends_the_chat(paths, chat_env, monkeypatch, capsys):

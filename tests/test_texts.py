@@ -40,3 +40,29 @@ def test_a_build_summary_is_worded_from_the_catalogue():
         "Chunks: 4 embedded, 5 reused."
     )
     assert summary.describe("vi").startswith("Đã lập chỉ mục 2 bài báo")
+
+
+def test_reasons_are_codes_worded_in_the_readers_language():
+    from index.reasons import Reason
+    from ingest.messages import IngestProblem
+
+    problem = IngestProblem("file_upload_unusable", file="bin.txt", reason=Reason.of("binary"))
+    assert problem.describe("vi") == (
+        "Tệp bin.txt không dùng được làm bài báo: tệp không phải văn bản (có thể là ảnh hay một chương trình); "
+        "hãy lưu bài dưới dạng văn bản UTF-8."
+    )
+    assert problem.describe("en").startswith("bin.txt cannot be an article: the file is not text")
+    summary = BuildSummary(articles=1, chunks=2, added=0, changed=0, removed=0, unchanged=1, embedded=0, reused=2,
+                           seconds=0.5, generation="gen-000003",
+                           reembedded_all=Reason.of("model_changed", old="a", new="b"))
+    assert "mô hình ngôn ngữ đã đổi (a -> b)" in summary.describe("vi")
+    assert "the model changed (a -> b)" in summary.describe("en")
+
+
+def test_summaries_speak_plain_words():
+    """An admin reads what an upload changed without the index's jargon ("mã hóa mới", "embedded")."""
+    for language, jargon in (("vi", ("mã hóa", "tính mới", "dùng lại")), ("en", ("embedded", "reused"))):
+        words = texts.text(language, "summary", articles=1, chunks=2, seconds=0.5, added=1, changed=0, removed=0,
+                           unchanged=0, embedded=2, reused=0)
+        assert not any(j in words for j in jargon), words
+    assert not any(j in texts.vi.SUMMARY["chunks"] for j in ("mã hóa", "tính mới", "dùng lại"))

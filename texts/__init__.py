@@ -11,8 +11,8 @@ from types import ModuleType
 from . import en, vi
 
 CATALOGUES: dict[str, ModuleType] = {"vi": vi, "en": en}
-# The sections every catalogue has; CHAT (the terminal chat) is English only, like the command line.
-SECTIONS = ("ANSWER", "PARTIES", "ACTS", "BOT", "COMMANDS", "INGEST", "SUMMARY", "STORIES")
+# The sections every catalogue has.
+SECTIONS = ("ANSWER", "PARTIES", "ACTS", "BOT", "COMMANDS", "INGEST", "SUMMARY", "STORIES", "CHAT")
 
 
 def catalogue(language: str) -> ModuleType:
@@ -25,7 +25,7 @@ TRUNCATION_NOTICE = {language: c.ANSWER["truncated"] for language, c in CATALOGU
 PARTY_FRAMES = {language: c.PARTIES for language, c in CATALOGUES.items()}
 ACT_WORDS = {language: c.ACTS for language, c in CATALOGUES.items()}
 COMMANDS = {language: c.COMMANDS for language, c in CATALOGUES.items()}
-CHAT_TEXTS = en.CHAT
+CHAT_TEXTS = {language: c.CHAT for language, c in CATALOGUES.items()}
 
 
 def text(language: str, key: str, **values: object) -> str:

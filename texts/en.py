@@ -58,9 +58,17 @@ BOT = {
     "inline_not_found": "Not found in the articles: tap to ask me in a chat",
     "inline_empty": "Type a question about the news: tap here for help",
     "link_reader": (
-        "I answer questions from the articles I already have; I do not read links sent to me. "
-        "Ask a question about the news, or type /sources to see the articles."
+        "I answer questions from the articles I already have; I do not read links sent to me. Only the "
+        "bot's admins can add an article, and I have passed this link on to them. Meanwhile, ask a question "
+        "about the news, or type /sources to see the articles."
     ),
+    "link_reader_no_admins": (
+        "I answer questions from the articles I already have; I do not read links sent to me, and only the "
+        "bot's admins can add an article. Ask a question about the news, or type /sources to see the articles."
+    ),
+    "link_suggested": "{user} sent me this link, which is not among the articles:\n{url}\nAdd it?",
+    "link_add_button": "➕ Add this article",
+    "link_gone": "This link is no longer kept; send it again (or /add it) to add it.",
     "not_found_hint": "Type /sources to see the articles I have.",
     "you_asked": "Question",
     "more": "continued",
@@ -97,8 +105,11 @@ BOT = {
         "Could not update the index because of an unexpected error (details in the bot's log). I keep "
         "answering from the previous index."
     ),
-    "sources_header": "The articles I have ({count}):",
-    "sources_page": "The articles I have ({count}), newest first — page {page}/{pages}:",
+    "sources_header": "The articles I have ({count}), dated ones newest first, then undated ones by title:",
+    "sources_page": (
+        "The articles I have ({count}), dated ones newest first, then undated ones by title — page "
+        "{page}/{pages}:"
+    ),
     "sources_newer": "◀ Newer",
     "sources_older": "Older ▶",
     "sources_empty": "No articles are indexed yet.",
@@ -143,8 +154,8 @@ BOT = {
     "upload_failed": "Saved {name} but could not index it: {error}",
     "summary": (
         "The index has {articles} article(s), {chunks} passage(s) ({seconds:.1f} s).\nArticles: {added} "
-        "added, {changed} changed, {removed} removed, {unchanged} unchanged.\nPassages: {embedded} embedded, "
-        "{reused} reused."
+        "added, {changed} changed, {removed} removed, {unchanged} unchanged.\nPassages: {embedded} new or "
+        "changed ones read in, {reused} unchanged ones kept as they were."
     ),
     "summary_unchanged": "Nothing changed; the index is up to date: {articles} article(s), {chunks} passage(s).",
     "summary_reembedded": "Every article was indexed again: {why}.",
@@ -279,7 +290,7 @@ INGEST = {
     "reason_no_feed_content": "no RSS or Atom content in it",
 }
 
-# The terminal chat (storybot chat): English, like the rest of the command line.
+# The terminal chat (storybot chat), in the language of the conversation (plain text).
 CHAT = {
     "new": "New conversation: the next question is read on its own.",
     "welcome": "Ask about {count} article(s), e.g. {titles}.",
@@ -293,11 +304,20 @@ CHAT = {
     ),
     "keys": "Arrow keys edit the line and recall earlier questions; Ctrl-C clears the line; Ctrl-D or /quit quits.",
     "unknown": "Unknown command {command}. Type /help to see the commands.",
-    "sources_header": "The articles ({count}):",
+    "sources_header": "The articles ({count}), dated ones newest first, then undated ones by title:",
     "sources_empty": "No articles are indexed yet.",
     "not_found_hint": "Type /sources to see the articles.",
     "interrupted": "(interrupted)",
     "error": "error: {error}",
+    "who_topic": "The articles hold several stories: name one after the command, e.g. /who {example}",
+    "language_set": "From now on I speak English.",
+    "language_usage": "Type /language en for English or /language vi for Vietnamese.",
+    "cmd_help": "this help",
+    "cmd_sources": "the articles I have",
+    "cmd_who": "who accused whom, said or did what (optionally about a topic)",
+    "cmd_new": "start a new conversation: the next question is read on its own",
+    "cmd_language": "speak English (/language en) or Vietnamese (/language vi)",
+    "cmd_quit": "leave the chat (or Ctrl-D)",
 }
 
 
@@ -311,6 +331,22 @@ SUMMARY = {
     "reembedded": "Every article was indexed again: {why}.",
     "merged": "Merged {merged} index segments into fewer in {seconds} s.",
     "skipped": "Skipped {file}: {reason}.",
+    "reason_empty": "the file is empty; write the article text into it or delete it",
+    "reason_too_large": "the file is larger than {mb} MB; split it",
+    "reason_binary": "the file is not text (a picture or a program, perhaps); save the article as UTF-8 text",
+    "reason_not_utf8": "line {line} is not valid UTF-8 (byte {byte}); re-save the file as UTF-8",
+    "reason_no_text": "the file has no text",
+    "reason_unreadable": "the file cannot be read ({error})",
+    "reason_disk_full": "the disk is full",
+    "reason_no_folder": "the articles folder is gone",
+    "reason_os_error": "{error}",
+    "reason_current_unreadable": "the previous index could not be read (its CURRENT file is unreadable)",
+    "reason_manifest_unreadable": "the previous index could not be read (the manifest of {generation} is missing "
+    "or damaged)",
+    "reason_index_unreadable": "the previous index could not be read ({error})",
+    "reason_model_changed": "the model changed ({old} -> {new})",
+    "reason_prompts_changed": "the model prompts changed",
+    "reason_format_changed": "the index format changed (version {old} -> {new})",
     "interrupted": "Stopped. The index is as it was before this run and still answers; articles already "
     "saved stay in the articles folder. Run storybot index to finish.",
 }

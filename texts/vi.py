@@ -58,9 +58,18 @@ BOT = {
     "inline_not_found": "Không tìm thấy trong các bài báo: bấm để hỏi tôi trong khung chat",
     "inline_empty": "Gõ một câu hỏi về tin tức: bấm vào đây để xem hướng dẫn",
     "link_reader": (
-        "Tôi trả lời câu hỏi từ các bài báo đã có; tôi không đọc các đường link được gửi tới. "
-        "Hãy đặt một câu hỏi về tin tức, hoặc gõ /sources để xem các bài báo."
+        "Tôi trả lời câu hỏi từ các bài báo đã có; tôi không tự đọc các đường link được gửi tới. Chỉ quản "
+        "trị viên của bot mới thêm được bài báo, và tôi đã chuyển đường link này cho họ. Trong lúc chờ, hãy "
+        "đặt một câu hỏi về tin tức, hoặc gõ /sources để xem các bài báo."
     ),
+    "link_reader_no_admins": (
+        "Tôi trả lời câu hỏi từ các bài báo đã có; tôi không tự đọc các đường link được gửi tới, và chỉ quản "
+        "trị viên của bot mới thêm được bài báo. Hãy đặt một câu hỏi về tin tức, hoặc gõ /sources để xem các "
+        "bài báo."
+    ),
+    "link_suggested": "{user} gửi cho tôi đường link này, chưa có trong các bài báo:\n{url}\nThêm bài này?",
+    "link_add_button": "➕ Thêm bài này",
+    "link_gone": "Tôi không còn giữ đường link này; hãy gửi lại nó (hoặc dùng /add) để thêm bài.",
     "not_found_hint": "Gõ /sources để xem các bài báo đang có.",
     "you_asked": "Câu hỏi",
     "more": "tiếp",
@@ -97,8 +106,13 @@ BOT = {
         "Không cập nhật được chỉ mục do một lỗi không mong đợi (chi tiết trong nhật ký của bot). Tôi vẫn trả "
         "lời bằng chỉ mục cũ."
     ),
-    "sources_header": "Các bài báo đang có ({count}):",
-    "sources_page": "Các bài báo đang có ({count}), mới nhất trước — trang {page}/{pages}:",
+    "sources_header": (
+        "Các bài báo đang có ({count}), bài có ngày đăng xếp mới nhất trước, bài không rõ ngày xếp sau theo tên:"
+    ),
+    "sources_page": (
+        "Các bài báo đang có ({count}), bài có ngày đăng xếp mới nhất trước, bài không rõ ngày xếp sau theo "
+        "tên — trang {page}/{pages}:"
+    ),
     "sources_newer": "◀ Mới hơn",
     "sources_older": "Cũ hơn ▶",
     "sources_empty": "Chưa có bài báo nào trong chỉ mục.",
@@ -140,7 +154,8 @@ BOT = {
     "upload_failed": "Đã lưu {name} nhưng chưa lập chỉ mục được: {error}",
     "summary": (
         "Chỉ mục có {articles} bài báo, {chunks} đoạn ({seconds:.1f} giây).\nBài báo: {added} mới, {changed} "
-        "sửa, {removed} xóa, {unchanged} giữ nguyên.\nĐoạn: {embedded} mã hóa mới, {reused} dùng lại."
+        "sửa, {removed} xóa, {unchanged} giữ nguyên.\nĐoạn văn: {embedded} đoạn mới hoặc đã sửa được đọc vào, "
+        "{reused} đoạn không đổi được giữ nguyên."
     ),
     "summary_unchanged": "Không có gì thay đổi; chỉ mục đã mới nhất: {articles} bài báo, {chunks} đoạn.",
     "summary_reembedded": "Mọi bài được lập chỉ mục lại: {why}.",
@@ -271,16 +286,62 @@ INGEST = {
 }
 
 
+# The terminal chat (storybot chat), in the language of the conversation (plain text).
+CHAT = {
+    "new": "Cuộc trò chuyện mới: câu hỏi tiếp theo sẽ được hiểu riêng, không theo câu trước.",
+    "welcome": "Hỏi về {count} bài báo, ví dụ {titles}.",
+    "how": (
+        "Gõ câu hỏi rồi nhấn Enter (tiếng Việt có dấu hay không dấu, hoặc tiếng Anh). /help liệt kê các lệnh; "
+        "Ctrl-D để thoát."
+    ),
+    "help": (
+        "Gõ câu hỏi rồi nhấn Enter; câu trả lời là những câu trích nguyên văn từ các bài báo, xếp dưới tên "
+        "từng bài, kèm số đoạn."
+    ),
+    "keys": "Phím mũi tên để sửa dòng và gọi lại câu hỏi trước; Ctrl-C xóa dòng; Ctrl-D hoặc /quit để thoát.",
+    "unknown": "Không có lệnh {command}. Gõ /help để xem các lệnh.",
+    "sources_header": "Các bài báo ({count}), bài có ngày đăng xếp mới nhất trước, bài không rõ ngày xếp sau theo tên:",
+    "sources_empty": "Chưa có bài báo nào trong chỉ mục.",
+    "not_found_hint": "Gõ /sources để xem các bài báo đang có.",
+    "interrupted": "(đã ngắt)",
+    "error": "lỗi: {error}",
+    "who_topic": "Các bài báo có nhiều câu chuyện: hãy gõ chủ đề sau lệnh, ví dụ /who {example}",
+    "language_set": "Từ giờ tôi nói tiếng Việt.",
+    "language_usage": "Gõ /language vi để nói tiếng Việt, /language en để nói tiếng Anh.",
+    "cmd_help": "hướng dẫn này",
+    "cmd_sources": "các bài báo đang có",
+    "cmd_who": "ai cáo buộc ai, ai nói hay làm gì (có thể kèm chủ đề)",
+    "cmd_new": "bắt đầu cuộc trò chuyện mới: câu hỏi tiếp theo được hiểu riêng",
+    "cmd_language": "nói tiếng Việt (/language vi) hoặc tiếng Anh (/language en)",
+    "cmd_quit": "thoát (hoặc Ctrl-D)",
+}
+
+
 # The summary of an index build or update (storybot index, add, ingest; plain text).
 SUMMARY = {
     "unchanged": "Không có gì thay đổi; chỉ mục đã mới nhất: {articles} bài báo, {chunks} đoạn "
     "(kiểm tra trong {seconds} giây).",
     "indexed": "Đã lập chỉ mục {articles} bài báo, {chunks} đoạn trong {seconds} giây.",
     "articles": "Bài báo: {added} thêm, {changed} sửa, {removed} xoá, {unchanged} giữ nguyên.",
-    "chunks": "Đoạn: {embedded} tính mới, {reused} dùng lại.",
+    "chunks": "Đoạn văn: {embedded} đoạn mới hoặc đã sửa được đọc vào, {reused} đoạn không đổi được giữ nguyên.",
     "reembedded": "Mọi bài được lập chỉ mục lại: {why}.",
     "merged": "Đã gộp {merged} phân đoạn chỉ mục trong {seconds} giây.",
     "skipped": "Bỏ qua {file}: {reason}.",
+    "reason_empty": "tệp trống; hãy viết nội dung bài vào tệp hoặc xóa tệp đi",
+    "reason_too_large": "tệp lớn hơn {mb} MB; hãy chia bài thành nhiều tệp",
+    "reason_binary": "tệp không phải văn bản (có thể là ảnh hay một chương trình); hãy lưu bài dưới dạng văn bản UTF-8",
+    "reason_not_utf8": "dòng {line} không phải chữ UTF-8 hợp lệ (byte {byte}); hãy lưu lại tệp theo bảng mã UTF-8",
+    "reason_no_text": "tệp không có chữ nào",
+    "reason_unreadable": "không đọc được tệp ({error})",
+    "reason_disk_full": "ổ đĩa đã đầy",
+    "reason_no_folder": "thư mục bài báo không còn nữa",
+    "reason_os_error": "{error}",
+    "reason_current_unreadable": "không đọc được chỉ mục cũ (tệp CURRENT của nó bị hỏng)",
+    "reason_manifest_unreadable": "không đọc được chỉ mục cũ (tệp mô tả của {generation} bị mất hoặc hỏng)",
+    "reason_index_unreadable": "không đọc được chỉ mục cũ ({error})",
+    "reason_model_changed": "mô hình ngôn ngữ đã đổi ({old} -> {new})",
+    "reason_prompts_changed": "cách mô hình đọc câu hỏi và bài báo đã đổi",
+    "reason_format_changed": "cách lưu chỉ mục đã đổi (phiên bản {old} -> {new})",
     "interrupted": "Đã dừng. Chỉ mục vẫn như trước lần chạy này và vẫn trả lời được; các bài đã lưu vẫn ở "
     "thư mục bài báo. Chạy storybot index để làm tiếp.",
 }

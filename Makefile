@@ -27,7 +27,7 @@ help:
 	@echo "make bench-scale  segmented index at 100,000 chunks (BENCH_ARGS=--tiers 100k,1m for 1M)"
 	@echo "make train-reader  fine-tune the reader into answer/reader/data (TRAIN_ARGS=--max-minutes 35; 2 CPU cores)"
 	@echo "make eval-reader   the reader on the held-out half of XQuAD-vi (top-1 sentence, ablated refused)"
-	@echo "make train-act-head  refit the act head into index/data/act_head.npz (synthetic statements; ~10 min on 2 busy cores)"
+	@echo "make train-act-head  refit the act head into index/data/act_head.npz (synthetic statements; 15 min on 2 busy cores)"
 	@echo "make lock    regenerate requirements.lock after a dependency changed in pyproject.toml"
 	@echo "make clean   remove the built index and caches (keeps .venv)"
 

@@ -16,7 +16,7 @@ TORCH_VERSION := 2.13.0
 TORCH_INDEX_URL ?=
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run chat index test lint eval bench bench-bot bench-scale lock clean train-reader eval-reader
+.PHONY: help install run chat index test lint eval bench bench-bot bench-scale lock clean train-reader eval-reader train-act-head
 
 help:
 	@echo "make run     start the bot (Telegram if TELEGRAM_BOT_TOKEN is set, else a terminal chat); the index is updated first"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-scale  segmented index at 100,000 chunks (BENCH_ARGS=--tiers 100k,1m for 1M)"
 	@echo "make train-reader  fine-tune the reader into answer/reader/data (TRAIN_ARGS=--max-minutes 35; 2 CPU cores)"
 	@echo "make eval-reader   the reader on the held-out half of XQuAD-vi (top-1 sentence, ablated refused)"
+	@echo "make train-act-head  refit the act head into index/data/act_head.npz (synthetic statements; 15 min on 2 busy cores)"
 	@echo "make lock    regenerate requirements.lock after a dependency changed in pyproject.toml"
 	@echo "make clean   remove the built index and caches (keeps .venv)"
 
@@ -97,6 +98,10 @@ train-reader: install
 
 eval-reader: install
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(BIN)/python -m training.eval_reader
+
+# The act head (index/act_head.py): fitted on the synthetic corpus's statements, policy by article-wise CV.
+train-act-head: install
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(BIN)/python -m training.train_act_head
 
 bench-scale: install
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from .act_head import relabel_acts
 from .articles import Article
 from .chunking import split_sentences
 
@@ -247,8 +248,12 @@ class _Tok:
     end: int
 
 
-def extract_statements(article: Article) -> list[Statement]:
-    """Every attribution statement of `article`, in text order."""
+def extract_statements(article: Article, *, act_head: bool = True) -> list[Statement]:
+    """Every attribution statement of `article`, in text order.
+
+    With `act_head`, the act head (index/act_head.py) reads the act where the rules' verb says little,
+    when it is switched on there (act_head.ENABLED; bump EXTRACTOR_VERSION with it).
+    """
     out: list[Statement] = []
     for paragraph, start, end in _units(article):
         previous: list[Statement] = []
@@ -258,7 +263,7 @@ def extract_statements(article: Article) -> list[Statement]:
                 found = _continued_quotation(article, paragraph, s_start, s_end, previous)
             out.extend(found)
             previous = found
-    return out
+    return relabel_acts(out) if act_head else out
 
 
 def _paired_quotes(text: str) -> str:

@@ -1,0 +1,1 @@
+"""Data shipped with the index package: the act head's weights (act_head.npz, see index/act_head.py)."""

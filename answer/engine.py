@@ -141,9 +141,9 @@ class Engine:
             if sync_wanted() and not is_read_only(self.settings.index_dir):
                 # The index's writer keeps the backend's copy in step (replicas: STORYBOT_QDRANT_SYNC=0).
                 synced = self.backend.sync(snapshot)
-                if synced.added or synced.removed:
-                    log.info("%s backend: %d article(s) written, %d removed", self.backend.name, synced.added,
-                             synced.removed)
+                if synced.added or synced.removed or synced.stories:
+                    log.info("%s backend: %d article(s) written, %d removed, %d moved to another story",
+                             self.backend.name, synced.added, synced.removed, synced.stories)
             # The old snapshot is left to the garbage collector: a question in flight may still read it.
             self._snapshot = snapshot
             log.info("index %s loaded: %d chunks", snapshot.generation, snapshot.size)

@@ -49,7 +49,7 @@ def find_story(engine: Engine, words: str) -> Story | None:
         if not words:
             latest = store.stories()
             return latest[0] if latest else None
-        retrieval = search(snapshot, engine.encoder, words, k=SEARCH_K, mode=engine.retrieval)
+        retrieval = search(snapshot, engine.encoder, words, k=SEARCH_K, mode=engine.retrieval, backend=engine.backend)
         if not retrieval.hits or topic_support(retrieval) < MIN_TOPIC_SUPPORT:
             return None
         story_id = store.story_of(retrieval.hits[0].chunk.article_id)

@@ -113,7 +113,8 @@ async def watch_follows(bot: Bot, engine: Engine, follows: StoryFollows, every: 
         if generation is None or (generation == seen and (next_due is None or time.time() < next_due)):
             continue
         try:
-            if follows.store.shared and not await asyncio.to_thread(follows.store.take_lease, LEASE, holder, 60.0):
+            # Replicas sharing the database (PostgreSQL, or one SQLite file on one machine): one sends them.
+            if not await asyncio.to_thread(follows.store.take_lease, LEASE, holder, 60.0):
                 continue  # another replica sends them
             next_due = await send_alerts(bot, engine, follows)
             seen = generation

@@ -333,7 +333,12 @@ def schedule_feeds(application: Application, settings: BotSettings) -> None:
     seconds = settings.ingest.feed_seconds
     # The first round soon after start: feeds that fell due while the bot was down are caught up.
     first = min(seconds, FIRST_ROUND_AFTER)
-    application.job_queue.run_repeating(poll_feeds, interval=seconds, first=first, name=_SCHEDULED)
+    # A round that starts late (a busy event loop) still runs, once: APScheduler's default would drop a
+    # round more than 1 s late until the next interval.
+    application.job_queue.run_repeating(
+        poll_feeds, interval=seconds, first=first, name=_SCHEDULED,
+        job_kwargs={"misfire_grace_time": max(1, int(seconds)), "coalesce": True},
+    )
 
 
 class _OnlyLinks(filters.MessageFilter):

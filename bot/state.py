@@ -192,9 +192,13 @@ class StateStore:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        # One row: a plain execute, whose rowcount is exact (an executemany's may be -1 on PostgreSQL).
-        result = conn.execute(insert(table).on_conflict_do_nothing(), rows[0] if len(rows) == 1 else rows)
-        return max(result.rowcount, 0)
+        statement = insert(table).on_conflict_do_nothing()
+        if len(rows) == 1:
+            # Counted by RETURNING: psycopg reports rowcount -1 for this INSERT, which made a first
+            # /follow on PostgreSQL look like "already following".
+            key = next(iter(table.primary_key.columns))
+            return len(conn.execute(statement.returning(key), rows[0]).all())
+        return max(conn.execute(statement, rows).rowcount, 0)
 
     # -- leases --------------------------------------------------------------------------------
 

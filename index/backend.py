@@ -71,8 +71,9 @@ class SearchBackend(Protocol):
         """
         ...
 
-    def add_article(self, snapshot: Snapshot, article_id: str) -> int:
-        """Put an article's chunks (as the snapshot holds them) into the backend, replacing older ones; how many."""
+    def add_article(self, snapshot: Snapshot, article_id: str, story: int | None = None) -> int:
+        """Put an article's chunks (as the snapshot holds them, in story `story` when given) into the backend,
+        replacing older ones; how many."""
         ...
 
     def remove_article(self, article_id: str) -> None:
@@ -114,7 +115,7 @@ class SegmentedBackend:
         timings = {"lexical": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000}
         return Candidates(rows, cosine, bm25, best, timings)
 
-    def add_article(self, snapshot: Snapshot, article_id: str) -> int:
+    def add_article(self, snapshot: Snapshot, article_id: str, story: int | None = None) -> int:
         """Nothing to write: the build already wrote the article's segment, which this backend searches."""
         return 0
 

@@ -25,3 +25,4 @@ class SyncSummary:
     added: int = 0  # articles upserted
     removed: int = 0  # articles deleted
     points: int = 0  # chunks written
+    stories: int = 0  # articles whose story id was set in place (their points otherwise unchanged)

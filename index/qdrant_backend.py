@@ -10,8 +10,13 @@ replaces its points) with
   (Qdrant's sparse indices are u32); avglen is the corpus's when the article was written (as the
   segmented index keeps posting weights while the average drifts little).
 - payload: article id ("a"), chunk ordinal ("n"), the article's content hash ("h"), paragraph,
-  offsets, date and outlet; indexed fields "a" and "n".
+  offsets, date, outlet and story id ("story", index/stories.py; absent until the article is
+  grouped); indexed fields "a", "n" and "story".
 Adding an article is an upsert of its points, removing one a delete by filter on "a": O(article).
+A sync groups the new articles into stories first (the index's stories.sqlite), so an added
+article's points are written once, story id included; an article whose story changes while its
+text does not (a regrouped stories.sqlite) gets the new id by set_payload with a filter on "a":
+only that article's points are touched.
 
 Search asks Qdrant for the dense top and the BM25 top in one batch, then the BM25 score of the dense
 side's other chunks in a second request, and fuses client-side exactly as the segmented backend does
@@ -37,10 +42,12 @@ from .backend_types import Candidates, SyncSummary
 from .errors import StorybotError
 from .lexical import K1, B
 from .store import Snapshot
+from .stories import StoryStore
 from .text import document_tokens
 
 DENSE = "dense"
 SPARSE = "bm25"
+STORY = "story"  # payload key of the story id
 UPSERT_BATCH = 256  # points per upsert request
 _POINT_NAMESPACE = uuid.UUID("0f6d3c9e-52b1-4c55-9b1e-6f0d4b1a7c21")
 _clients: dict[str, QdrantClient] = {}  # local mode allows one client per folder in a process
@@ -100,6 +107,7 @@ class QdrantBackend:
         self.client = _client(url, path)
         self.local = url is None  # qdrant-client's local mode, which has no payload indexes
         self.points_written = 0  # chunks upserted by this process (the O(article) benchmark counts them)
+        self.payload_updates = 0  # articles whose story id was set in place (set_payload), by this process
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -112,10 +120,16 @@ class QdrantBackend:
             sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
         )
         if not self.local:  # the filters of delete-by-article and sync; local mode scans instead
-            for field, schema in (("a", models.PayloadSchemaType.KEYWORD), ("n", models.PayloadSchemaType.INTEGER)):
+            for field, schema in (
+                ("a", models.PayloadSchemaType.KEYWORD),
+                ("n", models.PayloadSchemaType.INTEGER),
+                (STORY, models.PayloadSchemaType.INTEGER),
+            ):
                 self.client.create_payload_index(self.collection, field, field_schema=schema)
 
-    def _article_points(self, snapshot: Snapshot, article_id: str) -> Iterator[models.PointStruct]:
+    def _article_points(
+        self, snapshot: Snapshot, article_id: str, story: int | None
+    ) -> Iterator[models.PointStruct]:
         rows = snapshot.article_rows(article_id)
         if rows is None:
             return
@@ -125,31 +139,35 @@ class QdrantBackend:
         vectors = snapshot.vectors[np.arange(first, first + count)]
         for n in range(count):
             chunk = snapshot.chunk(first + n)
+            payload: dict[str, object] = {
+                "a": article_id,
+                "n": n,
+                "h": article.content_hash,
+                "paragraph": chunk.paragraph,
+                "start": chunk.start,
+                "end": chunk.end,
+                "date": article.date,
+                "source": article.source,
+            }
+            if story is not None:
+                payload[STORY] = story
             yield models.PointStruct(
                 id=point_id(article_id, n),
                 vector={
                     DENSE: vectors[n].tolist(),
                     SPARSE: term_vector(document_tokens(chunk.search_text), avg_len),
                 },
-                payload={
-                    "a": article_id,
-                    "n": n,
-                    "h": article.content_hash,
-                    "paragraph": chunk.paragraph,
-                    "start": chunk.start,
-                    "end": chunk.end,
-                    "date": article.date,
-                    "source": article.source,
-                },
+                payload=payload,
             )
 
-    def add_article(self, snapshot: Snapshot, article_id: str) -> int:
-        """Replace an article's points by those of its chunks in `snapshot`; how many were written."""
+    def add_article(self, snapshot: Snapshot, article_id: str, story: int | None = None) -> int:
+        """Replace an article's points by those of its chunks in `snapshot` (in story `story` when
+        given); how many were written."""
         self._ensure_collection(snapshot.vectors.shape[1])
         self.remove_article(article_id)  # a changed article may have fewer chunks than before
         batch: list[models.PointStruct] = []
         written = 0
-        for point in self._article_points(snapshot, article_id):
+        for point in self._article_points(snapshot, article_id, story):
             batch.append(point)
             if len(batch) >= UPSERT_BATCH:
                 self.client.upsert(self.collection, batch, wait=True)
@@ -171,41 +189,59 @@ class QdrantBackend:
             wait=True,
         )
 
-    def indexed_hashes(self) -> dict[str, str]:
-        """Article id -> content hash of every article in the collection (from their first chunks)."""
+    def set_story(self, article_id: str, story: int) -> None:
+        """Set the story id of an article's points in place (set_payload, filter on its id): O(article)."""
+        self.client.set_payload(
+            self.collection,
+            payload={STORY: story},
+            points=models.FilterSelector(filter=_article_filter(article_id)),
+            wait=True,
+        )
+        self.payload_updates += 1
+
+    def indexed(self) -> dict[str, tuple[str, int | None]]:
+        """Article id -> (content hash, story id) of every article in the collection (from their first chunks)."""
         if not self.client.collection_exists(self.collection):
             return {}
-        out: dict[str, str] = {}
+        out: dict[str, tuple[str, int | None]] = {}
         offset = None
         first_chunks = models.Filter(must=[models.FieldCondition(key="n", match=models.MatchValue(value=0))])
         while True:
             points, offset = self.client.scroll(
                 self.collection, scroll_filter=first_chunks, limit=1024, offset=offset,
-                with_payload=["a", "h"], with_vectors=False,
+                with_payload=["a", "h", STORY], with_vectors=False,
             )
-            out.update((p.payload["a"], p.payload["h"]) for p in points if p.payload)
+            out.update((p.payload["a"], (p.payload["h"], p.payload.get(STORY))) for p in points if p.payload)
             if offset is None:
                 return out
 
     def sync(self, snapshot: Snapshot, changed: Collection[str] | None = None) -> SyncSummary:
-        """Upsert the articles new or changed in `snapshot`, delete those gone (only `changed` when given)."""
+        """Upsert the articles new or changed in `snapshot`, delete those gone (only `changed` when given),
+        and set the story id of those whose story changed (the index's stories are brought up to date first)."""
         if snapshot.vectors.shape[0]:
             self._ensure_collection(snapshot.vectors.shape[1])
+        with StoryStore(snapshot.index_dir) as stories:
+            joined = stories.sync(snapshot)
+            story_of = stories.assignments()
         wanted = snapshot.content_hashes()
-        have = self.indexed_hashes()
-        ids = set(wanted) | set(have) if changed is None else set(changed)
-        added = removed = points = 0
+        have = self.indexed()
+        ids = set(wanted) | set(have) if changed is None else set(changed) | {j.article_id for j in joined}
+        added = removed = points = restoried = 0
         for article_id in sorted(ids):
+            story = story_of.get(article_id)
             if article_id not in wanted:
                 if article_id in have or changed is not None:
                     self.remove_article(article_id)
                     removed += 1
-            elif have.get(article_id) != wanted[article_id]:
+            elif article_id not in have or have[article_id][0] != wanted[article_id]:
                 rows = snapshot.article_rows(article_id)
                 if rows is not None and rows[1]:
-                    points += self.add_article(snapshot, article_id)
+                    points += self.add_article(snapshot, article_id, story)
                     added += 1
-        return SyncSummary(added=added, removed=removed, points=points)
+            elif story is not None and have[article_id][1] != story:
+                self.set_story(article_id, story)
+                restoried += 1
+        return SyncSummary(added=added, removed=removed, points=points, stories=restoried)
 
     # -- searching -----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,12 @@ from answer.search import CANDIDATES
 from index.backend import SegmentedBackend, configured_backend
 from index.config import Settings
 from index.embedding import Encoder
-from index.qdrant_backend import QdrantBackend, collection_name
+from index.qdrant_backend import STORY, QdrantBackend, collection_name
+from index.stories import STORIES_FILE, StoryStore
 from index.text import query_tokens
 
 from .conftest import XQUAD_SAMPLE, XQUAD_SAMPLE_ARTICLES
+from .test_stories import STORIES
 
 QUESTIONS = [json.loads(line) for line in (XQUAD_SAMPLE / "questions.jsonl").read_text().splitlines()[:40:4]]
 
@@ -105,3 +108,48 @@ def test_backend_from_environment(tmp_path: Path) -> None:
         tmp_path, {"STORYBOT_QDRANT_PATH": str(tmp_path / "q"), "STORYBOT_QDRANT_COLLECTION": "news"}
     )
     assert named.collection == "news"
+
+
+def _payloads(backend: QdrantBackend) -> dict[str, dict]:
+    """Point id -> payload of every point in the collection."""
+    points, _ = backend.client.scroll(backend.collection, limit=10_000, with_payload=True, with_vectors=False)
+    return {str(p.id): p.payload for p in points}
+
+
+def test_points_carry_their_story_id_kept_up_to_date_one_article_at_a_time(tmp_path: Path, encoder: Encoder) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name in ("a1_saomai.txt", "b1_hoaphong.txt"):
+        shutil.copy(STORIES / name, folder / name)
+    settings = Settings(articles_dir=folder, index_dir=tmp_path / "index")
+    backend = QdrantBackend("stories", path=tmp_path / "qdrant")
+    engine = Engine(settings, encoder, backend=backend)
+    engine.rebuild(progress=False)
+    with StoryStore(settings.index_dir) as stories:
+        assigned = stories.assignments()
+    assert set(assigned) == {"a1_saomai.txt", "b1_hoaphong.txt"} and len(set(assigned.values())) == 2
+    before = _payloads(backend)
+    assert before and all(p[STORY] == assigned[p["a"]] for p in before.values())
+    # An article that joins the Sao Mai story: its points are written once, with that story's id,
+    # and no other point is written or touched.
+    shutil.copy(STORIES / "a2_saomai.txt", folder / "a2_saomai.txt")
+    written, updates = backend.points_written, backend.payload_updates
+    engine.rebuild(progress=False, only=["a2_saomai.txt"])
+    chunks = engine.snapshot.article_rows("a2_saomai.txt")[1]
+    assert backend.points_written == written + chunks and backend.payload_updates == updates
+    after = _payloads(backend)
+    new = {k: p for k, p in after.items() if p["a"] == "a2_saomai.txt"}
+    assert len(new) == chunks and {p[STORY] for p in new.values()} == {assigned["a1_saomai.txt"]}
+    assert {k: p for k, p in after.items() if k not in new} == before
+    # A story id that changes while the article's text does not (a regrouped stories.sqlite): the next
+    # sync sets it on that article's points in place (set_payload by filter), nothing is upserted.
+    with sqlite3.connect(settings.index_dir / STORIES_FILE) as db:
+        db.execute("UPDATE members SET story_id = 77 WHERE article_id = 'b1_hoaphong.txt'")
+    summary = backend.sync(engine.snapshot)
+    assert (summary.added, summary.removed, summary.points, summary.stories) == (0, 0, 0, 1)
+    assert backend.points_written == written + chunks and backend.payload_updates == updates + 1
+    moved = _payloads(backend)
+    for key, payload in moved.items():
+        expected = 77 if payload["a"] == "b1_hoaphong.txt" else after[key][STORY]
+        assert payload == {**after[key], STORY: expected}
+    assert backend.sync(engine.snapshot).stories == 0  # in step: nothing more to set

@@ -1,0 +1,116 @@
+"""What a process holds in memory over one index, with the default backend and with Qdrant (issue 22).
+
+    OMP_NUM_THREADS=1 python bench/qdrant_memory.py              # 1,000 articles
+    OMP_NUM_THREADS=1 python bench/qdrant_memory.py --articles 3000
+
+Builds (not measured) an index of N articles in a temporary folder, the 300 of training/synthetic_news
+repeated with numbered titles, embedded by bench/scale.py's HashEncoder (384-d, no model loaded: the
+model costs the same with either backend), and copies it into a Qdrant collection in local mode. Then,
+in a fresh process per backend, the resident memory (VmRSS) after each step of what a bot does at
+start: import and encoder, open the snapshot, open the backend, answer one search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from scale import ROOT, HashEncoder  # bench/ is on the path when this file runs as a script
+
+QUESTION = "Bộ trưởng cáo buộc ai bán phá giá thép?"
+
+
+def rss_mb() -> float:
+    """This process's resident memory now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def setup(folder: Path, articles: int) -> None:
+    """The index of `articles` articles and its Qdrant collection (local mode) in `folder`."""
+    from index.build import build_index
+    from index.config import Settings
+    from index.qdrant_backend import QdrantBackend, _clients
+    from index.store import open_snapshot
+
+    out = folder / "articles"
+    out.mkdir(parents=True)
+    sources = sorted((ROOT / "training" / "synthetic_news").glob("part*/articles/*.txt"))
+    for i in range(articles):
+        title, rest = sources[i % len(sources)].read_text(encoding="utf-8").split("\n", 1)
+        (out / f"{i:05d}.txt").write_text(f"{title} ({i // len(sources) + 1})\n{rest}", encoding="utf-8")
+    settings = Settings(articles_dir=out, index_dir=folder / "index", model=HashEncoder.name)
+    build_index(settings, HashEncoder(), progress=False)
+    backend = QdrantBackend("memory", path=folder / "qdrant")
+    backend.sync(open_snapshot(settings.index_dir))
+    backend.client.close()  # before the interpreter's shutdown, which local mode's own close trips on
+    _clients.clear()
+
+
+def measure(folder: Path, kind: str) -> dict:
+    """Resident memory after each start-up step, in this (fresh) process."""
+    start = rss_mb()
+    from index.backend import SegmentedBackend
+    from index.store import open_snapshot
+    from index.text import query_tokens
+
+    encoder = HashEncoder()
+    encoder.encode_query("start-up")
+    loaded = rss_mb()
+    snapshot = open_snapshot(folder / "index")
+    opened = rss_mb()
+    if kind == "qdrant":
+        from index.qdrant_backend import QdrantBackend
+
+        backend = QdrantBackend("memory", path=folder / "qdrant")
+        backend.client.count(backend.collection)
+    else:
+        backend = SegmentedBackend()
+    with_backend = rss_mb()
+    terms = dict.fromkeys((t for t in query_tokens(QUESTION) if t in snapshot.lexical.bm25.vocab_dict), 1.0)
+    backend.search(snapshot, terms, encoder.encode_query(QUESTION), 100)
+    searched = rss_mb()
+    if kind == "qdrant":
+        backend.client.close()
+    segments = snapshot.segments
+    return {
+        "backend": kind, "articles": snapshot.manifest.article_count, "chunks": snapshot.size,
+        "start_mb": start, "python_libraries_encoder_mb": loaded, "snapshot_mb": opened - loaded,
+        "backend_mb": with_backend - opened, "search_mb": searched - with_backend, "total_mb": searched,
+        "vectors_mb": sum(s.vectors.nbytes for s in segments) / 2**20,
+        "postings_mb": sum(sum(a.nbytes for a in (s.postings.indptr, s.postings.docs, s.postings.tfs,
+                                                  s.postings.doc_len)) for s in segments) / 2**20,
+        "chunks_sqlite_mb": sum((folder / "index" / "segments" / s.name / "chunks.sqlite").stat().st_size
+                                for s in segments) / 2**20,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--measure", nargs=2, metavar=("FOLDER", "BACKEND"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure[0]), args.measure[1])))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="storybot-qdrant-memory-"))
+    try:
+        setup(folder, args.articles)
+        for kind in ("segmented", "qdrant"):
+            out = subprocess.run([sys.executable, __file__, "--measure", str(folder), kind], check=True,
+                                 capture_output=True, text=True).stdout
+            figures = json.loads(out.strip().splitlines()[-1])
+            print(" ".join(f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

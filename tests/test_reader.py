@@ -166,14 +166,82 @@ def test_ask_with_an_unreachable_hub_reader_says_what_to_do_before_loading_the_m
 
 
 def test_a_configured_reader_chooses_and_decides(seed_engine) -> None:
-    from answer.compose import READER_THRESHOLD
+    from answer.compose import ANSWER_THRESHOLD, models
     from answer.engine import Engine
 
     reader_engine = Engine(seed_engine.settings.with_overrides(reader=BUNDLED), seed_engine.encoder)
     answer = reader_engine.ask("Bộ Tư pháp Mỹ buộc tội bao nhiêu người Trung Quốc?")
     assert "reader" in answer.timings_ms  # the reader read the candidates
-    # Its calibrated probability is the confidence, and the answer follows the one threshold.
-    assert 0.0 <= answer.confidence <= 1.0
-    assert answer.answered == (answer.confidence >= READER_THRESHOLD)
+    # The confidence is the fitted combination of the reader's best probability and the answer model,
+    # and the answer follows the one threshold.
+    evidence = answer.evidence
+    assert evidence is not None and evidence.reader_probability is not None
+    decision = reader_engine.reader.decision
+    assert decision is not None
+    rules = models()[f"answer:{evidence.group}"].logit(evidence.features())
+    assert answer.confidence == pytest.approx(decision.confidence(evidence.group, evidence.reader_probability, rules))
+    assert answer.answered == (answer.confidence >= ANSWER_THRESHOLD)
+    assert answer.answered and "4" in answer.quotes[0].text
     plain = seed_engine.ask("Bộ Tư pháp Mỹ buộc tội bao nhiêu người Trung Quốc?")
     assert "reader" not in plain.timings_ms and plain.answered  # --reader none (the default): the linear models
+
+
+# An invented court story (not from any corpus): a claimed amount and an awarded one, in two sentences.
+COURT_ARTICLE = """Tòa tuyên Công ty Minh Phát bồi thường cho bà Hạnh
+
+Chiều 14/10, TAND quận Hải Châu xử vụ bà Lê Thị Hạnh kiện Công ty Minh Phát vì bị ngã trong siêu thị.
+
+Trong đơn khởi kiện, bà Hạnh yêu cầu công ty bồi thường 3 tỷ đồng cho thiệt hại về sức khỏe và thu nhập.
+
+Luật sư của công ty cho rằng siêu thị đã đặt biển cảnh báo sàn ướt và không có lỗi trong vụ việc.
+
+Sau hai giờ nghị án, tòa tuyên buộc Công ty Minh Phát bồi thường cho bà Hạnh 800 triệu đồng.
+
+Đại diện công ty cho biết sẽ cân nhắc việc kháng cáo trong 15 ngày tới.
+"""
+AWARDED = "Sau hai giờ nghị án, tòa tuyên buộc Công ty Minh Phát bồi thường cho bà Hạnh 800 triệu đồng."
+CLAIMED = "Trong đơn khởi kiện, bà Hạnh yêu cầu công ty bồi thường 3 tỷ đồng cho thiệt hại về sức khỏe và thu nhập."
+
+
+def test_the_reader_tells_the_awarded_amount_from_the_claimed_one(bundled: BundledReader) -> None:
+    awarded, claimed = ReaderCandidate(AWARDED, ""), ReaderCandidate(CLAIMED, "")
+    p_awarded, p_claimed = bundled.score("Tòa buộc công ty trả cho bà Hạnh bao nhiêu tiền?", [awarded, claimed])
+    assert p_awarded > 0.5 > p_claimed
+    p_awarded, p_claimed = bundled.score("Lúc khởi kiện bà Hạnh đòi bao nhiêu?", [awarded, claimed])
+    assert p_claimed > p_awarded
+
+
+@pytest.fixture(scope="module")
+def court_engine(tmp_path_factory: pytest.TempPathFactory, encoder):
+    from answer.engine import Engine
+    from index.config import Settings
+
+    folder = tmp_path_factory.mktemp("court")
+    articles = folder / "articles"
+    articles.mkdir()
+    (articles / "minh-phat.txt").write_text(COURT_ARTICLE, encoding="utf-8")
+    engine = Engine(Settings(articles_dir=articles, index_dir=folder / "index", reader=BUNDLED), encoder)
+    engine.rebuild(progress=False)
+    return engine
+
+
+def test_with_the_reader_an_english_question_gets_the_awarded_amount(court_engine) -> None:
+    answer = court_engine.ask("How much did the court order Minh Phat to pay Ms Hanh?")
+    assert "reader" in answer.timings_ms
+    assert answer.answered and "800 triệu đồng" in answer.quotes[0].text, [q.text for q in answer.quotes]
+
+
+def test_with_the_reader_an_ablated_question_is_refused(court_engine) -> None:
+    question = "Tòa buộc Công ty Minh Phát bồi thường bao nhiêu?"
+    answer = court_engine.ask(question)
+    assert answer.answered and "800 triệu đồng" in answer.quotes[0].text
+    # The answer sentence deleted: the story is still there, the answer is not.
+    path = court_engine.settings.articles_dir / "minh-phat.txt"
+    path.write_text(COURT_ARTICLE.replace(AWARDED, ""), encoding="utf-8")
+    try:
+        court_engine.rebuild(progress=False)
+        refused = court_engine.ask(question)
+        assert not refused.answered, [q.text for q in refused.quotes]
+    finally:
+        path.write_text(COURT_ARTICLE, encoding="utf-8")
+        court_engine.rebuild(progress=False)

@@ -16,7 +16,7 @@ are discounted when they repeat a paragraph or the words of a quote already
 chosen, which spreads an answer over the different parties.
 
 With a reader (answer.reader: a cross-encoder fine-tuned from the embedding
-model, the default), the best READ_POOL candidates by that score are read
+model; `--reader none`, the rules alone, is the default), the best READ_POOL candidates by that score are read
 against the question, each with the sentence before it: the reader's
 calibrated probability that the sentence answers becomes its score (plus a
 share of the linear model's, which knows the passage's retrieval rank). The

@@ -9,12 +9,13 @@ on the first figure). Target (issue "Follow a story"): <= 1 s for 12 parties.
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import statistics
 import time
 
 from answer.story_map import MAX_NODES, draw_map
 from answer.types import Party
-from bench.bench import machine
 
 
 def parties(count: int) -> tuple[Party, ...]:
@@ -32,7 +33,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     draw_map(parties(2), "en")
-    print(machine())
+    load = os.getloadavg()[0]
+    cpu = platform.processor() or platform.machine()
+    print(f"{time.strftime('%Y-%m-%d')}, {cpu}, {os.cpu_count()} cores, load {load:.1f}")
     for count in (MAX_NODES, MAX_NODES + 3):
         times = []
         for _ in range(args.runs):

@@ -63,6 +63,7 @@ from index.text import (
 
 from .question import answer_kind, offers, question_language
 from .reader import Reader, ReaderCandidate
+from .reader.decision import EPSILON, log_odds, sigmoid
 from .search import EXPANSION_WEIGHT, Hit, Retrieval
 from .types import Answer, Evidence, Quote, group_of
 
@@ -176,7 +177,7 @@ def compose_answer(
     retrieval, candidates = rank_sentences(snapshot, retrieval, sentences, kind=kind)
     evidence = measure_evidence(snapshot, retrieval, candidates, language=language, kind=kind)
     logit = models()[f"answer:{evidence.group}"].logit(evidence.features())
-    confidence = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    confidence = sigmoid(logit)
     if kind == "author":
         # Who wrote it is stated by the byline, not argued by similarity: a
         # credit among the best passages answers; none means not found.
@@ -464,8 +465,8 @@ def read_candidates(
     probabilities = reader.score(question, [_reader_candidate(snapshot, c) for c in pool])
     out = []
     for c, p in zip(pool, probabilities):
-        p = min(max(p, 1e-6), 1 - 1e-6)
-        out.append(dataclasses.replace(c, probability=p, score=math.log(p / (1 - p)) + linear_weight * c.score))
+        p = min(max(p, EPSILON), 1 - EPSILON)
+        out.append(dataclasses.replace(c, probability=p, score=log_odds(p) + linear_weight * c.score))
     return out
 
 

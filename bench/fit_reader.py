@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import numpy as np
 from answer import compose
 from answer.engine import Engine
 from answer.question import answer_kind
-from answer.reader.decision import GroupDecision, ReaderDecision
+from answer.reader.decision import GroupDecision, ReaderDecision, log_odds, sigmoid
 from answer.reader.reader import BundledReader
 from answer.search import search
 from bench.calibrate import REFUSAL_COST, _answer_weights, fit_logistic
@@ -44,11 +43,6 @@ from training.reader_data import is_calibration_article, synthetic_articles, wri
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID = [round(0.05 * i, 2) for i in range(21)]
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 def main() -> int:
@@ -91,12 +85,12 @@ def main() -> int:
             )
             rules = compose.models()[f"answer:{evidence.group}"].logit(evidence.features())
             read = compose.read_candidates(snapshot, text, candidates, reader, linear_weight=0.0)
-            reader_logits = np.array([_logit(c.probability) for c in read])
+            reader_logits = np.array([log_odds(c.probability) for c in read])
             # read_candidates keeps the order of the linear model's best READ_POOL: their scores, in order.
             linear = np.array(sorted((c.score for c in candidates), reverse=True)[: len(read)])
             best = max(c.probability for c in read)
             if not q.expect_answer:
-                negatives.append(("none", evidence.group, _logit(best), rules))
+                negatives.append(("none", evidence.group, log_odds(best), rules))
                 continue
             labels = np.array(
                 [
@@ -104,12 +98,12 @@ def main() -> int:
                     for c in read
                 ]
             )
-            ranked.append((evidence.group, reader_logits, linear, labels, _logit(best), rules))
+            ranked.append((evidence.group, reader_logits, linear, labels, log_odds(best), rules))
         for q in load_questions(OFF_TOPIC)[: args.limit or None]:
             answer = engine.ask(q.question, top_k=5)
             if answer.evidence and answer.evidence.reader_probability is not None:
                 ev = answer.evidence
-                negatives.append(("off-topic", ev.group, _logit(ev.reader_probability), ev.rules_logit or 0.0))
+                negatives.append(("off-topic", ev.group, log_odds(ev.reader_probability), ev.rules_logit or 0.0))
         answerable = [q for q in questions if q.expect_answer and q.mode == "any"]
         tmp_path = Path(tmp)
         for source in (
@@ -120,7 +114,7 @@ def main() -> int:
                 ev = answer.evidence
                 if ev is not None and ev.reader_probability is not None:
                     negatives.append(
-                        (group.split("-")[0], ev.group, _logit(ev.reader_probability), ev.rules_logit or 0.0)
+                        (group.split("-")[0], ev.group, log_odds(ev.reader_probability), ev.rules_logit or 0.0)
                     )
 
     # 1. ranking weight
@@ -155,9 +149,7 @@ def main() -> int:
         groups[group] = GroupDecision(round(float(coef[0]), 4), round(float(coef[1]), 4), round(bias, 4))
         decided = defaultdict(list)
         for best, rules, _, source in data:
-            decided[source].append(
-                groups[group].confidence(1 / (1 + math.exp(-best)), rules) >= compose.ANSWER_THRESHOLD
-            )
+            decided[source].append(groups[group].confidence(sigmoid(best), rules) >= compose.ANSWER_THRESHOLD)
         report = ", ".join(f"{s} {np.mean(v):.2f} of {len(v)}" for s, v in sorted(decided.items()))
         print(f"{group}: {groups[group]}; answered: {report}")
     decision = ReaderDecision(groups, weight)

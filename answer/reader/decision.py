@@ -13,6 +13,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+# Probabilities are kept this far from 0 and 1, so that their log-odds stay finite.
+EPSILON = 1e-6
+
+
+def log_odds(probability: float) -> float:
+    """log(p / (1 - p)), with p kept within [EPSILON, 1 - EPSILON]."""
+    p = min(max(probability, EPSILON), 1 - EPSILON)
+    return math.log(p / (1 - p))
+
+
+def sigmoid(logit: float) -> float:
+    """The probability of a log-odds value (clipped to +-50, where it is 0 or 1 to float precision)."""
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
 
 @dataclass(frozen=True)
 class GroupDecision:
@@ -24,9 +38,7 @@ class GroupDecision:
 
     def confidence(self, reader_probability: float, rules_logit: float) -> float:
         """The calibrated probability that the question is answered by the best candidate."""
-        p = min(max(reader_probability, 1e-6), 1 - 1e-6)
-        z = self.reader * math.log(p / (1 - p)) + self.rules * rules_logit + self.bias
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return sigmoid(self.reader * log_odds(reader_probability) + self.rules * rules_logit + self.bias)
 
 
 @dataclass(frozen=True)

@@ -85,9 +85,17 @@ async def send_alerts(bot: Bot, engine: Engine, follows: StoryFollows) -> float 
         if not alert.entries:  # new articles that quote no one: nothing to tell, nothing to tell later
             await asyncio.to_thread(follows.told, chat, story, alert.articles, alert.follow.last_alert or 0.0)
             continue
+        told: list[str] = []
         try:
-            for html in render.render_alert(alert.story_name, alert.entries, alert.follow.language):
+            for html, sent in render.render_alert(alert.story_name, alert.entries, alert.follow.language):
                 await bot.send_message(chat, html)
+                # An article is told once all its statements went out: a later part refused is sent again
+                # (after RETRY_FAILED: the alert's time is set when all of it went out) without the parts
+                # before it; only the statements of an article split across the refused part repeat.
+                done = told_articles(alert, sent)
+                if done != told:
+                    await asyncio.to_thread(follows.told, chat, story, [a for a in done if a not in told], None)
+                    told = done
         except Forbidden as err:
             removed = await asyncio.to_thread(follows.unfollow_chat, chat)
             log.info("chat %s blocked the bot (%s): %d subscription(s) dropped", chat, err, removed)
@@ -98,9 +106,16 @@ async def send_alerts(bot: Bot, engine: Engine, follows: StoryFollows) -> float 
             retry = now + RETRY_FAILED
             next_due = retry if next_due is None else min(next_due, retry)
             continue
-        await asyncio.to_thread(follows.told, chat, story, alert.articles, now)
+        # The rest (articles without statements among them) are told with the last part.
+        await asyncio.to_thread(follows.told, chat, story, [a for a in alert.articles if a not in told], now)
         log.info("chat %s told of %d new article(s) of story %s", chat, len(alert.articles), story)
     return next_due
+
+
+def told_articles(alert: Due, sent: int) -> list[str]:
+    """The new articles of `alert` all of whose statements are among its first `sent` entries."""
+    rest = {e.article_id for e in alert.entries[sent:]}
+    return [a for a in alert.articles if a not in rest and any(e.article_id == a for e in alert.entries[:sent])]
 
 
 async def watch_follows(bot: Bot, engine: Engine, follows: StoryFollows, every: float, holder: str) -> None:

@@ -207,7 +207,7 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
         defaults=DEFAULTS,
         # Telegram's flood limits, and 429s waited out for the whole bot (network.py says why here).
-        rate_limiter=MessageRateLimiter(max_retries=RETRY.flood_retries),
+        rate_limiter=MessageRateLimiter(max_retries=RETRY.flood_retries, replicas=settings.replicas),
         inbox=inbox,
     )
     builder = ApplicationBuilder().bot(bot)

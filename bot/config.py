@@ -25,6 +25,10 @@ DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 DEFAULT_WEBHOOK_PORT = 8443
 DEFAULT_MAX_UPLOAD_KB = 1024
 DEFAULT_REFRESH_SECONDS = 5.0
+# Replicas sharing one bot token share Telegram's flood limits (~30 messages a second per bot), so each
+# paces itself to its share (bot/network.py); past 5, a share's burst would fall below one message and
+# the sum of the replicas' bursts would exceed the limit.
+MAX_REPLICAS = 5
 # Bots may download files of at most 20 MB from the public Bot API: telegram.constants.FileSizeLimit.
 # FILESIZE_DOWNLOAD, written out because this module stays free of Telegram imports (a test compares them).
 TELEGRAM_DOWNLOAD_LIMIT = 20_000_000
@@ -54,6 +58,7 @@ ENV = {
     "refresh_seconds": "STORYBOT_REFRESH_SECONDS",
     "examples": "STORYBOT_EXAMPLES",
     "inbox": "STORYBOT_INBOX",
+    "replicas": "STORYBOT_REPLICAS",
 }
 
 
@@ -87,6 +92,7 @@ class BotSettings:
     examples: tuple[str, ...] = DEFAULT_EXAMPLES
     inbox: Path | None = None  # the update inbox (SQLite); None: beside the index folder
     ingest: IngestSettings = field(default_factory=IngestSettings)  # fetching links, following feeds
+    replicas: int = 1  # bot processes sharing this token: each paces its messages to 1/replicas of the limit
 
     def is_admin(self, user_id: int | None) -> bool:
         """True when `user_id` may use /reindex and add articles."""
@@ -124,6 +130,12 @@ def bot_settings(args: argparse.Namespace | None = None, env: Mapping[str, str] 
     rate_limit = _int(pick("rate_limit"), "--rate-limit / " + ENV["rate_limit"], DEFAULT_RATE_LIMIT)
     if rate_limit < 0:
         raise StorybotError(f"--rate-limit / {ENV['rate_limit']} must be 0 (no limit) or more, not {rate_limit}")
+    replicas = _int(pick("replicas"), "--replicas / " + ENV["replicas"], 1)
+    if not 1 <= replicas <= MAX_REPLICAS:
+        raise StorybotError(
+            f"--replicas / {ENV['replicas']} must be between 1 and {MAX_REPLICAS} (the bot processes that "
+            f"share this bot token), not {replicas}"
+        )
     refresh = _float(pick("refresh_seconds"), "--refresh-seconds / " + ENV["refresh_seconds"], DEFAULT_REFRESH_SECONDS)
     return BotSettings(
         token=token,
@@ -137,6 +149,7 @@ def bot_settings(args: argparse.Namespace | None = None, env: Mapping[str, str] 
         examples=_examples(pick("examples")),
         inbox=Path(pick("inbox") or "") if pick("inbox") else None,
         ingest=ingest_settings(args, env),
+        replicas=replicas,
     )
 
 

@@ -79,11 +79,15 @@ class MessageRateLimiter(AIORateLimiter):
         {"sendChatAction", "answerCallbackQuery", "getFile", "getMe", "setMyCommands", "deleteWebhook", "setWebhook"}
     )
 
-    def __init__(self, max_retries: int = 0) -> None:
+    def __init__(self, max_retries: int = 0, *, replicas: int = 1) -> None:
+        # Telegram's limits are per bot, not per process: `replicas` processes sharing the token each get
+        # 1/replicas of the bucket and of its rate (same period), so together they stay under the limits.
+        if not 1 <= replicas <= BURST:
+            raise ValueError(f"replicas must be between 1 and {BURST}, not {replicas}")
         super().__init__(
-            overall_max_rate=BURST,
+            overall_max_rate=BURST / replicas,
             overall_time_period=BURST / PER_SECOND,
-            group_max_rate=GROUP_BURST,
+            group_max_rate=GROUP_BURST / replicas,
             group_time_period=GROUP_BURST * 60 / GROUP_PER_MINUTE,
             max_retries=max_retries,
         )

@@ -70,6 +70,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="SQLite file keeping each update until it is answered, so a crash loses no question "
         f"[env {ENV['inbox']}, default {{data folder}}/telegram-inbox.sqlite3 beside the index folder]",
     )
+    group.add_argument(
+        "--replicas",
+        metavar="N",
+        help="bot processes running with this token (webhook replicas behind one proxy): Telegram's limit of "
+        f"~30 messages a second is per bot, so each sends 1/N of it [env {ENV['replicas']}, default 1]",
+    )
     hook = parser.add_argument_group("webhook mode (instead of long polling)")
     hook.add_argument(
         "--webhook-url",

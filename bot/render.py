@@ -573,17 +573,22 @@ def split_plain(value: str, budget: int) -> list[str]:
 
 def pack_lines(lines: Sequence[str]) -> list[str]:
     """Lines (each short enough for a message) joined into as few messages as fit."""
-    messages: list[str] = []
+    return [message for message, _ in pack_lines_counted(lines)]
+
+
+def pack_lines_counted(lines: Sequence[str]) -> list[tuple[str, int]]:
+    """As pack_lines, each message with how many of `lines` it and the messages before it hold."""
+    messages: list[tuple[str, int]] = []
     current, count = "", 0
-    for line in lines:
+    for done, line in enumerate(lines):
         candidate = f"{current}\n{line}" if current else line
         if fits(candidate) and count < MAX_LINES:
             current, count = candidate, count + 1
         else:
-            messages.append(current)
+            messages.append((current, done))
             current, count = line, 1
     if current:
-        messages.append(current)
+        messages.append((current, len(lines)))
     return messages
 
 
@@ -690,11 +695,14 @@ def map_caption(name: str, language: str) -> str:
     return escape(story_text(language, "map_caption", name=shorten(name, MAX_CAPTION - 724)))
 
 
-def render_alert(story_name: str, entries: Sequence[Entry], language: str) -> list[str]:
-    """An alert about a followed story: its name, then each new statement (speaker → act, quote, link)."""
+def render_alert(story_name: str, entries: Sequence[Entry], language: str) -> list[tuple[str, int]]:
+    """An alert about a followed story: its name, then each new statement (speaker → act, quote, link).
+
+    One or more messages, each with how many of `entries` it and the messages before it tell, so that a
+    part Telegram refused can be sent again without the parts that went out."""
     header = f"🔔 <b>{escape(story_text(language, 'alert_header', name=shorten(story_name, 200)))}</b>"
     blocks = [_statement_block(e, language) for e in entries]
-    return pack_lines([header, *blocks])
+    return [(message, max(0, lines - 1)) for message, lines in pack_lines_counted([header, *blocks])]
 
 
 def render_following(names: Sequence[tuple[int, str]], language: str) -> Outgoing:

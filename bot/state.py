@@ -471,11 +471,12 @@ class StoryFollows:
             rows = conn.execute(sa.select(c.article_id).where(self._key(chat_id, story_id, story_alerted))).all()
         return {article for (article,) in rows}
 
-    def told(self, chat_id: int, story_id: int, articles: list[str], when: float) -> None:
-        """Record an alert about `articles`, sent at `when`."""
+    def told(self, chat_id: int, story_id: int, articles: list[str], when: float | None) -> None:
+        """Record an alert about `articles`, sent at `when` (None: a part of one, its time left as it was)."""
         with self.store.engine.begin() as conn:
             self._mark(conn, chat_id, story_id, articles)
-            conn.execute(story_follows.update().where(self._key(chat_id, story_id)).values(last_alert=when))
+            if when is not None:
+                conn.execute(story_follows.update().where(self._key(chat_id, story_id)).values(last_alert=when))
 
     def _mark(self, conn: Connection, chat_id: int, story_id: int, articles: list[str]) -> None:
         rows = [{"bot_id": self.bot_id, "chat_id": chat_id, "story_id": story_id, "article_id": a} for a in articles]

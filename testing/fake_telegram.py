@@ -413,6 +413,7 @@ class _Failure:
     how: str  # "disconnect" or an HTTP status as text ("502", "429")
     after: bool = False  # fail only after the call took effect (e.g. the message was delivered)
     retry_after: int = 1  # for a 429
+    skip: int = 0  # calls served normally before the failures start
 
 
 @dataclass
@@ -667,15 +668,17 @@ class FakeTelegram:
         return self.message(None, user=user, poll=poll)
 
     def fail(
-        self, method: str, times: int = 1, how: str = "disconnect", *, after: bool = False, retry_after: int = 1
+        self, method: str, times: int = 1, how: str = "disconnect", *, after: bool = False, retry_after: int = 1,
+        skip: int = 0,
     ) -> None:
-        """Make the next `times` calls of `method` fail: drop the connection, or answer an HTTP error.
+        """Make the next `times` calls of `method` fail (after `skip` calls served): drop the connection, or
+        answer an HTTP error.
 
         With `after`, the call first takes effect (a message is delivered) and only its answer is lost or
         replaced by the error, as when a proxy or the network fails on the way back.
         """
         with self._lock:
-            self._failures.append(_Failure(method, times, how, after, retry_after))
+            self._failures.append(_Failure(method, times, how, after, retry_after, skip))
 
     def hold(self, method: str) -> None:
         """Make calls of `method` hang until `release` or `stop`, then fail (502) without having taken effect."""
@@ -1106,6 +1109,9 @@ class FakeTelegram:
         with self._lock:
             for failure in self._failures:
                 if failure.method == method and failure.times > 0:
+                    if failure.skip > 0:
+                        failure.skip -= 1
+                        return None
                     failure.times -= 1
                     return failure
         return None

@@ -85,6 +85,7 @@ def test_help_documents_every_option_with_its_environment_variable(tmp_path: Pat
         ("--max-upload-kb KB", "STORYBOT_MAX_UPLOAD_KB"),
         ("--refresh-seconds S", "STORYBOT_REFRESH_SECONDS"),
         ("--examples FILE", "STORYBOT_EXAMPLES"),
+        ("--replicas N", "STORYBOT_REPLICAS"),
         ("--webhook-url URL", "STORYBOT_WEBHOOK_URL"),
         ("--webhook-listen ADDR", "STORYBOT_WEBHOOK_LISTEN"),
         ("--webhook-port PORT", "STORYBOT_WEBHOOK_PORT"),

@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from answer.engine import Engine
-from bot import alerts
+from bot import alerts, render
 from bot.app import bot_id, inbox_path
 from bot.state import StateStore, StoryFollows, database_url
 from testing.fake_telegram import ADMIN, ALICE, BOB, GROUP, FakeTelegram
@@ -34,6 +34,19 @@ Trung Quốc tiếp tục bác cáo buộc tin tặc của Mỹ và đồng minh
 Người phát ngôn Đại sứ quán Trung Quốc tại Na Uy nói: “Bắc Kinh không đứng sau chiến dịch tin tặc toàn cầu”.
 
 Bộ Ngoại giao Na Uy yêu cầu Trung Quốc cung cấp bằng chứng về các cuộc tấn công mạng.
+""")
+
+
+# One statement (the minister's), dated the day before AGAIN: an alert about both tells it first.
+SUMMONED = unicodedata.normalize("NFC", """\
+---
+date: 2025-07-22
+---
+Na Uy triệu tập đại diện Trung Quốc vì chiến dịch tin tặc
+
+Bộ Ngoại giao Na Uy ngày 22/7 triệu tập đại diện Đại sứ quán Trung Quốc tại Na Uy về chiến dịch tin tặc.
+
+Ngoại trưởng Na Uy Ine Eriksen Soreide cho biết: “Chúng tôi yêu cầu Trung Quốc chấm dứt tấn công mạng”.
 """)
 
 
@@ -83,6 +96,33 @@ async def test_a_followed_story_alerts_once_per_new_article_batched_and_after_re
         assert len(_alerts(fake, ALICE["id"])) == 2
         assert (await ask(fake, "/unfollow 1")).text.startswith("Đã thôi theo dõi câu chuyện #1")
         assert (await ask(fake, "/following")).text.startswith("Bạn chưa theo dõi")
+
+
+async def test_an_alert_in_parts_refused_halfway_resends_only_what_did_not_go_out(
+    fake: FakeTelegram, engine: Engine, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setattr(render, "MAX_LINES", 1)  # the heading, then each statement, in a message of its own
+    monkeypatch.setattr(alerts, "RETRY_FAILED", 1.0)
+    async with serving(fake, engine):
+        assert (await ask(fake, "/follow 1")).text.startswith("Đã theo dõi câu chuyện #1 ")
+        before = len(fake.sent_to(ALICE["id"]))
+        # The heading and the first article's one statement go out; the first of the second's is refused.
+        fake.fail("sendMessage", 1, "502", skip=2)
+        (engine.settings.articles_dir / "trieu_tap.txt").write_text(SUMMONED, encoding="utf-8")
+        await _add(engine, "lan_hai.txt", "---\ndate: 2025-07-23\n---\n" + AGAIN)
+
+        def quotes() -> list[str]:
+            return [q.rstrip("…") for s in fake.sent_to(ALICE["id"])[before:] for q in s.quotes]
+
+        await fake.wait_for(lambda: any(q in AGAIN for q in quotes()) and len(_alerts(fake, ALICE["id"])) == 2,
+                            timeout=20, what="the alert sent again after the refused part")
+        await fake.idle(2.5)  # time for a third try, were there one
+        sent = quotes()
+        assert len(_alerts(fake, ALICE["id"])) == 2  # the first try's heading, and the retry's
+        [told] = [q for q in sent if q in SUMMONED]  # the first article's statement, once
+        assert "Chúng tôi yêu cầu Trung Quốc chấm dứt tấn công mạng" in told
+        assert len(sent) == len(set(sent))  # no statement twice
+        assert len([q for q in sent if q in AGAIN]) >= 2
 
 
 async def test_a_chat_that_blocked_the_bot_is_unsubscribed(fake: FakeTelegram, engine: Engine) -> None:  # noqa: F811

@@ -18,16 +18,16 @@ from telegram.request._requestparameter import RequestParameter
 
 from bot.config import DEFAULT_EXAMPLES, TELEGRAM_DOWNLOAD_LIMIT, bot_settings, default_file_url, parse_admins
 from bot.inbox import Inbox
-from bot.network import RetryingRequest, RetryPolicy
+from bot.network import MessageRateLimiter, RetryingRequest, RetryPolicy
 from bot.ratelimit import RateLimiter
 from index.errors import StorybotError
 from ingest.uploads import PendingUpload, PendingUploads, UploadProblem, check_article, safe_article_name, write_article
-from testing.fake_telegram import TOKEN, FakeTelegram
+from testing.fake_telegram import BOB, TOKEN, FakeTelegram
 
 
 def args(**values: object) -> argparse.Namespace:
     names = "base_url base_file_url admins rate_limit max_upload_kb refresh_seconds examples".split()
-    names += "webhook_url webhook_listen webhook_port webhook_secret".split()
+    names += "webhook_url webhook_listen webhook_port webhook_secret replicas".split()
     return argparse.Namespace(**{name: values.get(name) for name in names})
 
 
@@ -73,6 +73,7 @@ def test_webhook_settings() -> None:
         ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"refresh_seconds": "soon"}, "must be a number of seconds"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"examples": "/no/such/file"}, "does not exist"),
         ({"TELEGRAM_BOT_TOKEN": TOKEN}, {"webhook_url": "bot.example.com"}, "must be a full URL"),
+        ({"TELEGRAM_BOT_TOKEN": TOKEN, "STORYBOT_REPLICAS": "8"}, {}, "--replicas / STORYBOT_REPLICAS must be betw"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(env: dict[str, str], options: dict[str, str], message: str) -> None:
@@ -246,6 +247,33 @@ async def test_retry_policy_repeats_only_what_cannot_duplicate(fake: FakeTelegra
             with pytest.raises(NetworkError):
                 await bot.send_message(chat, f"once ({how})")
         assert [s.text for s in fake.sent_to(chat)] == ["once (disconnect)", "once (502)"]
+
+
+@pytest.mark.parametrize("told", [2, 1])
+async def test_two_replicas_sharing_a_token_keep_within_telegrams_limit_together(fake: FakeTelegram, told: int) -> None:
+    """Telegram's ~30 messages a second is per bot: two processes each pacing itself to the whole limit
+    are refused (told=1, the control); told they are two (--replicas 2), they never are."""
+    users = [{**BOB, "id": 7000 + n} for n in range(70)]
+    for user in users:
+        fake.private("/start", user=user)  # a bot may write to those who wrote to it
+    bots = [Bot(TOKEN, base_url=fake.base_url) for _ in range(2)]
+    limiters = [MessageRateLimiter(replicas=told) for _ in bots]
+    for limiter in limiters:
+        await limiter.initialize()
+
+    async def send(bot: Bot, limiter: MessageRateLimiter, user: dict) -> None:
+        data = {"chat_id": user["id"], "text": "ok"}
+        await limiter.process_request(bot._post, ("sendMessage",), {"data": data}, "sendMessage", data, None)
+
+    async with bots[0], bots[1]:
+        results = await asyncio.gather(
+            *(send(bots[n % 2], limiters[n % 2], user) for n, user in enumerate(users)), return_exceptions=True
+        )
+    refused = [r for r in results if isinstance(r, RetryAfter)]
+    if told == 2:
+        assert refused == [] and fake.floods == [] and len(fake.sent) == len(users)
+    else:
+        assert fake.floods and len(refused) == len(fake.floods)  # the control: the test can tell
 
 
 async def test_a_request_that_never_left_is_retried() -> None:

@@ -23,6 +23,8 @@ def test_services() -> None:
         env = services[bot]["environment"]
         assert env["STORYBOT_QDRANT_SYNC"] == "0" and env["STORYBOT_WEBHOOK_URL"].endswith("/storybot")
         assert services[bot]["command"] == ["storybot", "run"]
+        # The replicas share one token, so Telegram's flood limit: each is told how many share it.
+        assert env["STORYBOT_REPLICAS"] == str(sum(name.startswith("bot-") for name in services))
     assert "STORYBOT_QDRANT_SYNC" not in services["indexer"]["environment"]  # the one writer of the collection
 
 

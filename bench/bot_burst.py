@@ -63,6 +63,16 @@ def _post(client: httpx.Client, url: str, update: dict) -> None:
         raise RuntimeError(f"{url} answered {reply.status_code} to update {update['update_id']}")
 
 
+def _most_in_any(times: list[float], span: float) -> int:
+    """The most of `times` that fall in any window of `span` seconds."""
+    times, most, first = sorted(times), 0, 0
+    for last, at in enumerate(times):
+        while at - times[first] >= span:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", "--users", type=int, default=200, help="users asking at once (default 200)")
@@ -150,6 +160,7 @@ def main() -> int:
         "duplicates": sum(max(0, len(r) - 1) for r in per_chat.values()),
         "apologies": sum(1 for s in fake.sent if "đã có lỗi" in s.text or "went wrong" in s.text),
         "floods": len(fake.floods),
+        "most_messages_in_a_second": _most_in_any([s.at for s in fake.sent], 1.0),
         "last_answer_s": round(last, 1),
         "median_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(_percentile(latencies, 95), 1),
@@ -162,7 +173,8 @@ def main() -> int:
         print(
             f"{report['users']} users at once ({how}){' with send faults' if args.faults else ''}: "
             f"{report['answered']} answered, {report['unanswered']} unanswered, {report['duplicates']} duplicates, "
-            f"{report['apologies']} apologies, {report['floods']} 429s; last answer after {report['last_answer_s']} s; "
+            f"{report['apologies']} apologies, {report['floods']} 429s (most in a second: "
+            f"{report['most_messages_in_a_second']}); last answer after {report['last_answer_s']} s; "
             f"update -> answer median {report['median_ms']} ms, p95 {report['p95_ms']} ms"
         )
     ok = report["unanswered"] == 0 and report["duplicates"] == 0 and report["bot_exit_status"] == 0

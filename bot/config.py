@@ -26,9 +26,9 @@ DEFAULT_WEBHOOK_PORT = 8443
 DEFAULT_MAX_UPLOAD_KB = 1024
 DEFAULT_REFRESH_SECONDS = 5.0
 # Replicas sharing one bot token share Telegram's flood limits (~30 messages a second per bot), so each
-# paces itself to its share (bot/network.py); past 5, a share's burst would fall below one message and
-# the sum of the replicas' bursts would exceed the limit.
-MAX_REPLICAS = 5
+# paces itself to its share (bot/network.py); past 4 (network.BURST), a share's burst would fall below
+# one message and the sum of the replicas' bursts would exceed the limit.
+MAX_REPLICAS = 4
 # Bots may download files of at most 20 MB from the public Bot API: telegram.constants.FileSizeLimit.
 # FILESIZE_DOWNLOAD, written out because this module stays free of Telegram imports (a test compares them).
 TELEGRAM_DOWNLOAD_LIMIT = 20_000_000

@@ -276,6 +276,28 @@ async def test_two_replicas_sharing_a_token_keep_within_telegrams_limit_together
         assert fake.floods and len(refused) == len(fake.floods)  # the control: the test can tell
 
 
+async def test_after_a_flood_wait_the_queued_messages_do_not_go_out_in_one_burst(fake: FakeTelegram) -> None:
+    """A 429 pauses every message for its retry_after; the ones queued meanwhile then leave at the limiter's
+    pace (python-telegram-bot's own limiter let them all out at once, and Telegram refused the burst)."""
+    users = [{**BOB, "id": 7000 + n} for n in range(60)]
+    for user in users:
+        fake.private("/start", user=user)
+    fake.fail("sendMessage", 1, "429", retry_after=1, skip=3)
+    limiter = MessageRateLimiter(max_retries=2)
+    await limiter.initialize()
+
+    async def send(bot: Bot, user: dict) -> None:
+        data = {"chat_id": user["id"], "text": "ok"}
+        await limiter.process_request(bot._post, ("sendMessage",), {"data": data}, "sendMessage", data, None)
+
+    async with Bot(TOKEN, base_url=fake.base_url) as bot:
+        await asyncio.gather(*(send(bot, user) for user in users))
+    assert sorted(s.chat_id for s in fake.sent) == [u["id"] for u in users]  # every message, once
+    assert fake.floods == []  # Telegram never had to refuse one for flooding
+    arrivals = sorted(c.at for c in fake.calls_of("sendMessage"))
+    assert max(sum(1 for t in arrivals if start <= t < start + 1.0) for start in arrivals) <= 24
+
+
 async def test_a_request_that_never_left_is_retried() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

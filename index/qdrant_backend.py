@@ -12,11 +12,12 @@ replaces its points) with
 - payload: article id ("a"), chunk ordinal ("n"), the article's content hash ("h"), paragraph,
   offsets, date, outlet and story id ("story", index/stories.py; absent until the article is
   grouped); indexed fields "a", "n" and "story".
-Adding an article is an upsert of its points, removing one a delete by filter on "a": O(article).
-A sync groups the new articles into stories first (the index's stories.sqlite), so an added
-article's points are written once, story id included; an article whose story changes while its
-text does not (a regrouped stories.sqlite) gets the new id by set_payload with a filter on "a":
-only that article's points are touched.
+Adding an article is an upsert of its points (then a delete of the ordinals past its new length),
+removing one a delete of its points by id: O(article), found by id lookups, never by a filter (which
+local mode answers by scanning every point). A sync groups the new articles into stories first (the
+index's stories.sqlite), so an added article's points are written once, story id included; an article
+whose story changes while its text does not (a regrouped stories.sqlite) gets the new id by
+set_payload on its point ids: only that article's points are touched.
 
 Search asks Qdrant for the dense top and the BM25 top in one batch, then the BM25 score of the dense
 side's other chunks in a second request, and fuses client-side exactly as the segmented backend does
@@ -49,6 +50,7 @@ DENSE = "dense"
 SPARSE = "bm25"
 STORY = "story"  # payload key of the story id
 UPSERT_BATCH = 256  # points per upsert request
+PROBE_BATCH = 64  # point ids per lookup of an article's stored points
 _POINT_NAMESPACE = uuid.UUID("0f6d3c9e-52b1-4c55-9b1e-6f0d4b1a7c21")
 _clients: dict[str, QdrantClient] = {}  # local mode allows one client per folder in a process
 _clients_lock = threading.Lock()
@@ -164,7 +166,6 @@ class QdrantBackend:
         """Replace an article's points by those of its chunks in `snapshot` (in story `story` when
         given); how many were written."""
         self._ensure_collection(snapshot.vectors.shape[1])
-        self.remove_article(article_id)  # a changed article may have fewer chunks than before
         batch: list[models.PointStruct] = []
         written = 0
         for point in self._article_points(snapshot, article_id, story):
@@ -176,34 +177,56 @@ class QdrantBackend:
         if batch:
             self.client.upsert(self.collection, batch, wait=True)
             written += len(batch)
+        # The upsert replaced ordinals 0..written-1 in place; a changed article may have had more chunks.
+        self._delete(self._stored_ids(article_id, start=written))
         self.points_written += written
         return written
 
     def remove_article(self, article_id: str) -> None:
-        """Delete an article's points (a delete by filter on its id)."""
-        if not self.client.collection_exists(self.collection):
-            return
-        self.client.delete(
-            self.collection,
-            points_selector=models.FilterSelector(filter=_article_filter(article_id)),
-            wait=True,
-        )
+        """Delete an article's points (by their ids: O(article), no filter scanning the collection)."""
+        if self.client.collection_exists(self.collection):
+            self._delete(self._stored_ids(article_id))
 
     def set_story(self, article_id: str, story: int) -> None:
-        """Set the story id of an article's points in place (set_payload, filter on its id): O(article)."""
-        self.client.set_payload(
-            self.collection,
-            payload={STORY: story},
-            points=models.FilterSelector(filter=_article_filter(article_id)),
-            wait=True,
-        )
+        """Set the story id of an article's points in place (set_payload by their ids): O(article)."""
+        ids = self._stored_ids(article_id)
+        if ids:
+            self.client.set_payload(self.collection, payload={STORY: story}, points=ids, wait=True)
         self.payload_updates += 1
 
-    def indexed(self) -> dict[str, tuple[str, int | None]]:
-        """Article id -> (content hash, story id) of every article in the collection (from their first chunks)."""
+    def _stored_ids(self, article_id: str, start: int = 0) -> list[str]:
+        """The ids of an article's points from ordinal `start` on, as stored now.
+
+        An article's points are ordinals 0..k-1 (written together, the surplus deleted), so they are
+        looked up by id, a batch at a time, until a batch comes back short: O(article) requests and
+        work, where a filter on "a" scans every point in local mode (which has no payload index).
+        """
+        found: list[str] = []
+        while True:
+            ids = [point_id(article_id, n) for n in range(start + len(found), start + len(found) + PROBE_BATCH)]
+            points = self.client.retrieve(self.collection, ids, with_payload=False, with_vectors=False)
+            have = {str(p.id) for p in points}
+            found += [i for i in ids if i in have]
+            if len(have) < len(ids):
+                return found
+
+    def _delete(self, ids: list[str]) -> None:
+        if ids:
+            self.client.delete(self.collection, points_selector=models.PointIdsList(points=ids), wait=True)
+
+    def indexed(self, article_ids: Collection[str] | None = None) -> dict[str, tuple[str, int | None]]:
+        """Article id -> (content hash, story id) of the articles in the collection (from their first chunks):
+        every one, or those of `article_ids` (looked up by id)."""
         if not self.client.collection_exists(self.collection):
             return {}
         out: dict[str, tuple[str, int | None]] = {}
+        if article_ids is not None:
+            wanted = sorted(article_ids)
+            for at in range(0, len(wanted), PROBE_BATCH):
+                ids = [point_id(a, 0) for a in wanted[at : at + PROBE_BATCH]]
+                points = self.client.retrieve(self.collection, ids, with_payload=["a", "h", STORY], with_vectors=False)
+                out.update((p.payload["a"], (p.payload["h"], p.payload.get(STORY))) for p in points if p.payload)
+            return out
         offset = None
         first_chunks = models.Filter(must=[models.FieldCondition(key="n", match=models.MatchValue(value=0))])
         while True:
@@ -224,8 +247,12 @@ class QdrantBackend:
             joined = stories.sync(snapshot)
             story_of = stories.assignments()
         wanted = snapshot.content_hashes()
-        have = self.indexed()
-        ids = set(wanted) | set(have) if changed is None else set(changed) | {j.article_id for j in joined}
+        if changed is None:
+            have = self.indexed()
+            ids = set(wanted) | set(have)
+        else:  # only these are looked at: O(changed), not a scan of the collection
+            ids = set(changed) | {j.article_id for j in joined}
+            have = self.indexed(ids)
         added = removed = points = restoried = 0
         for article_id in sorted(ids):
             story = story_of.get(article_id)
@@ -305,10 +332,6 @@ class QdrantBackend:
             best,
             {"qdrant": (time.perf_counter() - started) * 1000},
         )
-
-
-def _article_filter(article_id: str) -> models.Filter:
-    return models.Filter(must=[models.FieldCondition(key="a", match=models.MatchValue(value=article_id))])
 
 
 def _sparse_query(terms: Mapping[str, float]) -> models.SparseVector | None:

@@ -97,6 +97,13 @@ def test_add_and_remove_write_one_article(engines: tuple[Engine, Engine], tmp_pa
     # Quotes are the article's own words.
     for quote in answer.quotes:
         assert quote.text in qdrant.snapshot.article(quote.article_id).text
+    # Shortened to its first two paragraphs: its points are replaced, none of the longer version is left.
+    text = (tmp_path / "articles" / name).read_text(encoding="utf-8")
+    (tmp_path / "articles" / name).write_text("\n\n".join(text.split("\n\n")[:2]) + "\n", encoding="utf-8")
+    qdrant.rebuild(progress=False)
+    shorter = qdrant.snapshot.article_rows(name)[1]
+    assert 0 < shorter < chunks and _points(backend, name) == shorter
+    assert _points(backend) == qdrant.snapshot.size
 
 
 def test_backend_from_environment(tmp_path: Path) -> None:

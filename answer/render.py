@@ -32,19 +32,23 @@ def answer_text(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def act_phrase(party: Party, language: str) -> str:
-    """What the party did, and to whom, in the reader's language: "cáo buộc Bắc Kinh", "denies the accusation
+def act_words(act: str, target: str | None, target_claim: str | None, language: str) -> str:
+    """What a party did, and to whom, in the reader's language: "cáo buộc Bắc Kinh", "denies the accusation
     by Mỹ" (the target's name as the article writes it; every other word from the catalogue)."""
-    verb = ACT_WORDS[language][party.act]
-    if not party.target or not verb:
+    verb = ACT_WORDS[language].get(act, "")
+    if not target or not verb:
         return verb
-    target = party.target
-    if party.target_claim:
-        frame = PARTY_FRAMES[language].get(f"claim_{party.target_claim}")
+    if target_claim:
+        frame = PARTY_FRAMES[language].get(f"claim_{target_claim}")
         if frame is None:
             return verb  # a claim the catalogue cannot name: the act alone, never words of another language
-        target = frame.format(party=party.target)
+        target = frame.format(party=target)
     return f"{verb} {target}"
+
+
+def act_phrase(party: Party, language: str) -> str:
+    """What the party did, and to whom (act_words of its act and target)."""
+    return act_words(party.act, party.target, party.target_claim, language)
 
 
 def parties_text(parties: tuple[Party, ...], language: str) -> str:

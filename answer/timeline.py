@@ -15,15 +15,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from index.attribution import Statement
 from index.dates import format_date, parse_date
 from index.statement_store import load_statements
 from index.store import Snapshot
 from index.stories import Story
-from texts import ACT_WORDS, story_text
+from texts import story_text
 
 from .entities import statement_target
 from .parties import AIMED_ACTS, nested_speaker
+from .render import act_words
 
 _DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?:/(\d{4}))?(?![\d/])")
 YEAR_BACK_DAYS = 90  # a day/month this far after the article's date was last year's
@@ -42,7 +42,8 @@ class Entry:
     dated_by: str  # "sentence" or "article"
     speaker: str
     act: str
-    target: str | None
+    target: str | None  # the party the act is aimed at, by its name
+    target_claim: str | None  # set when the act answers that party's claim ("cáo buộc của Mỹ"): its kind
     quote: str  # the sentence, verbatim
     article_id: str
     title: str
@@ -55,8 +56,9 @@ class Entry:
         """The entry as JSON-ready data."""
         return {
             "date": self.day, "dated_by": self.dated_by, "speaker": self.speaker, "act": self.act,
-            "target": self.target, "quote": self.quote, "article": self.article_id, "title": self.title,
-            "url": self.url, "paragraph": self.paragraph, "start": self.start, "end": self.end,
+            "target": self.target, "target_claim": self.target_claim, "quote": self.quote,
+            "article": self.article_id, "title": self.title, "url": self.url, "paragraph": self.paragraph,
+            "start": self.start, "end": self.end,
         }
 
 
@@ -159,12 +161,14 @@ def story_timeline(snapshot: Snapshot, story: Story) -> Timeline:
             if when is None and _SAME_DAY.search(s.sentence.text):
                 when = same_day(article.text[: s.sentence.start], article_day)
             day = when or (article_day.isoformat() if article_day else None)
+            target = statement_target(s) if s.act in AIMED_ACTS else None  # none for "nói", "phản hồi"
             entry = Entry(
                 day=day,
                 dated_by="sentence" if when else "article",
                 speaker=s.speaker.text,
                 act=s.act,
-                target=_target(s),
+                target=target.name if target else None,
+                target_claim=target.claim if target else None,
                 quote=s.sentence.text,
                 article_id=article.id,
                 title=article.title,
@@ -199,14 +203,5 @@ def timeline_text(timeline: Timeline, language: str) -> str:
 
 def entry_act(entry: Entry, language: str) -> str:
     """"speaker → act target" of an entry."""
-    verb = ACT_WORDS[language].get(entry.act, "")
-    act = f"{verb} {entry.target}" if verb and entry.target else verb
+    act = act_words(entry.act, entry.target, entry.target_claim, language)
     return f"{entry.speaker} → {act}" if act else entry.speaker
-
-
-def _target(s: Statement) -> str | None:
-    """The party the statement's act is aimed at, by its clean name; None for a clause ("Tuyên bố trên") or a
-    party's claim ("cáo buộc của Mỹ"), which a timeline line cannot frame in both languages; None for an
-    act that frames no object ("nói", "phản hồi")."""
-    target = statement_target(s) if s.act in AIMED_ACTS else None
-    return target.name if target is not None and target.claim is None else None

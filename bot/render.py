@@ -21,14 +21,14 @@ from urllib.parse import urlsplit
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import InlineKeyboardButtonLimit, MessageLimit
 
-from answer.render import act_phrase
+from answer.render import act_phrase, act_words
 from answer.timeline import Entry, Timeline
 from answer.types import Answer, Party, Quote
 from index.build import BuildSummary
 from index.dates import format_date
 from index.store import ArticleInfo
 from index.stories import Story
-from texts import ACT_WORDS, CATALOGUES, FRAMES, PARTY_FRAMES, story_text, text
+from texts import CATALOGUES, FRAMES, PARTY_FRAMES, story_text, text
 
 MAX_MESSAGE = int(MessageLimit.MAX_TEXT_LENGTH)  # Telegram's limit on a message's text, in UTF-16 code units
 MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # bytes
@@ -635,8 +635,7 @@ def timeline_callback(language: str, story_id: int, page: int, stamp: str) -> st
 
 def _statement_block(entry: Entry, language: str) -> str:
     """One statement: speaker → act, the verbatim quote, its source (a link when it has a web address)."""
-    verb = ACT_WORDS[language].get(entry.act, "")
-    act = f"{verb} {entry.target}" if verb and entry.target else verb
+    act = act_words(entry.act, entry.target, entry.target_claim, language)
     who = f"<b>{escape(shorten(entry.speaker, 120))}</b>" + (f" → {escape(shorten(act, 160))}" if act else "")
     source = escape(story_text(language, "statement_source", title=shorten(entry.title, 120),
                                paragraph=entry.paragraph))

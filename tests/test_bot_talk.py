@@ -13,7 +13,7 @@ import pytest
 from answer.engine import Engine
 from answer.followup import Context, complete, prefer_story
 from bot.commands import ADMIN_COMMANDS, READER_COMMANDS
-from bot.feedback_store import FeedbackStore, feedback_path
+from bot.feedback_store import open_feedback
 from cli.main import cmd_feedback
 from testing.fake_telegram import ADMIN, ALICE, BOB, FakeTelegram, Sent
 
@@ -160,7 +160,7 @@ async def test_a_vote_is_changed_exported_and_counted(fake: FakeTelegram, engine
         wrong = next(b["callback_data"] for b in last.buttons if b["callback_data"].endswith(":w"))
         await _tap(fake, last, wrong, "reason answered")
         await fake.wait_for(lambda: last.edits == 3, what="the reason marked")
-        store = FeedbackStore(feedback_path(engine.settings.index_dir))
+        store = open_feedback(engine.settings.index_dir)
         [vote] = store.votes()
         store.close()
         assert (vote.vote, vote.reason, vote.user_id, vote.question) == ("down", "wrong_quote", ALICE["id"], FIRST)

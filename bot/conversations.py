@@ -158,6 +158,10 @@ class StatePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any,
             os.replace(path, target)
         except FileNotFoundError:  # another replica sharing the folder brought it in at the same time
             return
+        except OSError as err:  # brought in all the same; the next start brings it in again, adding nothing
+            log.warning("the conversations of %s are in the state database, but it cannot be renamed (%s)",
+                        path, err.strerror)
+            return
         log.info("conversations of %d chat(s) brought in from %s (now %s)", len(rows), path, target.name)
 
     # -- what this bot does not keep (store_data says so; PTB never calls these then) --------------

@@ -14,7 +14,6 @@ own (`feedback.sqlite3` beside the index folder): it is brought in at the first 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -159,13 +158,20 @@ def bring_in(store: StateStore, path: Path) -> int:
         ) from None
     finally:
         old.dispose()
+    keys = {r["key"] for r in answers}
+    votes = [r for r in votes if r["key"] in keys]  # SQLite did not enforce the reference; PostgreSQL does
     with store.engine.begin() as conn:
         store.insert_new(conn, feedback_answers, [{**r, "answered": bool(r["answered"])} for r in answers])
         store.insert_new(conn, feedback_votes, [dict(r) for r in votes])
     for suffix in ("", "-wal", "-shm"):  # SQLite's journal files go with it
         part = path.with_name(path.name + suffix)
-        with contextlib.suppress(FileNotFoundError):  # none, or another replica moved it first
+        try:
             os.replace(part, part.with_name(part.name + ".imported"))
+        except FileNotFoundError:  # none, or another replica moved it first
+            pass
+        except OSError as err:  # brought in all the same; the next start brings it in again, adding nothing
+            log.warning("the votes of %s are in the state database, but it cannot be renamed (%s)", part,
+                        err.strerror)
     log.info("%d vote(s) on %d answer(s) brought in from %s (now %s.imported)", len(votes), len(answers), path,
              path.name)
     return len(votes)

@@ -118,7 +118,7 @@ feedback_answers = sa.Table(
     sa.Column("question", sa.Text, nullable=False),
     sa.Column("answered", sa.Boolean, nullable=False),
     sa.Column("quotes", sa.Text, nullable=False),  # JSON: [{text, article_id, paragraph}]
-    sa.Column("generation", sa.String(200)),
+    sa.Column("generation", sa.Text),
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("at", sa.Float, nullable=False, index=True),
 )

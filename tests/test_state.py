@@ -310,6 +310,7 @@ def test_an_old_votes_file_is_brought_in_once(url: str, tmp_path: Path) -> None:
         db.executescript(OLD_FEEDBACK_SCHEMA)
         db.execute("INSERT INTO answers VALUES ('0a0b0c0d', 'Ai?', 1, '[{\"text\": \"q\"}]', 'g0', 'en', 10.0)")
         db.execute("INSERT INTO votes VALUES ('0a0b0c0d', 5, 'up', NULL, 11.0)")
+        db.execute("INSERT INTO votes VALUES ('ffffffff', 5, 'up', NULL, 12.0)")  # SQLite let it in; no answer
     db.close()
     store = StateStore(url)
     feedback = FeedbackStore(store, legacy=path)

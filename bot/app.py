@@ -14,7 +14,7 @@ from pathlib import Path
 from telegram import Bot, LinkPreviewOptions, Update, User
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot, PersistenceInput, PicklePersistence
+from telegram.ext import Application, ApplicationBuilder, Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
 from answer.engine import Engine
@@ -24,20 +24,21 @@ from index.errors import StorybotError
 from . import commands, common, handlers
 from .alerts import watch_follows
 from .config import DEFAULT_BASE_URL, ENV, BotSettings, bot_settings
+from .conversations import StatePersistence
 from .inbox import Inbox
 from .logs import REDACTED, redact_token
 from .network import RETRY, MessageRateLimiter, RetryingRequest, RetryPolicy
-from .state import StoryFollows
+from .state import DEFAULT_NAME, StoryFollows
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "inline_query", "chosen_inline_result"]
-PERSIST_EVERY = 5.0  # seconds between saves of the conversations (and at every stop)
+PERSIST_EVERY = 5.0  # seconds between saves of changed conversations not saved with their update (and at stop)
 POLL_TIMEOUT = 30  # seconds a getUpdates long poll may wait for news
 CONCURRENT_UPDATES = 64
 RETRY_PENDING_EVERY = 30.0  # seconds between tries to answer updates whose answer could not be sent
-INBOX_NAME = "telegram-inbox.sqlite3"
-STATE_NAME = "telegram-state.pickle"  # conversations (PicklePersistence), beside the inbox
+INBOX_NAME = DEFAULT_NAME  # the state database (SQLite), beside the index folder
+STATE_NAME = "telegram-state.pickle"  # conversations as PicklePersistence kept them, brought into the database
 _REFRESH_TASK = "storybot.refresh"
 _ALERTS_TASK = "storybot.alerts"
 ALERT_CHECK_SECONDS = 30.0  # how often followed stories are checked when the index is not refreshed
@@ -159,6 +160,9 @@ class InboxApplication(Application):  # type: ignore[type-arg]
             raise
         finally:
             common.SENT.reset(sent)
+        # The chats it changed are saved now, not at the next update interval: a follow-up question
+        # that another replica receives a moment later reads this answer's context.
+        await self.update_persistence()
         keep = uid in retry_later
         retry_later.discard(uid)
         self.inbox.finish(uid, done=not keep)
@@ -213,11 +217,10 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
     builder = ApplicationBuilder().bot(bot)
     if settings.webhook is not None:
         builder = builder.update_queue(InboxQueue(inbox))
-    # Conversations (bot/talk.py) live in chat_data, saved beside the inbox so a restart keeps them.
-    persistence = PicklePersistence(
-        inbox.path.with_name(STATE_NAME),
-        store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
-        update_interval=PERSIST_EVERY,
+    # Conversations (bot/talk.py) live in chat_data, kept in the state database beside the inbox, so a
+    # restart keeps them and every replica sees them.
+    persistence = StatePersistence(
+        inbox.store, inbox.bot_id, legacy=inbox.path.with_name(STATE_NAME), update_interval=PERSIST_EVERY
     )
     application = (
         builder.application_class(InboxApplication, {"inbox": inbox})

@@ -1,48 +1,41 @@
-"""Readers' votes on answers (👍 / 👎, and why), kept in SQLite beside the index folder.
+"""Readers' votes on answers (👍 / 👎, and why), kept in the bot's state database (bot/state.py).
 
 Each answer the bot sends is stored once, with its question, the quotes it
 gave and the index generation it came from, under a short key that its
 buttons carry (callback data is at most 64 bytes). A vote is one row per
 (answer, user): voting again replaces the vote. `export` turns the votes into
 lines `storybot eval` reads, so an answer reported wrong becomes a test case.
+
+The state database is shared by every replica (PostgreSQL via STORYBOT_DATABASE_URL), so a vote
+reaches the store whichever replica receives the tap. Before, the votes had an SQLite file of their
+own (`feedback.sqlite3` beside the index folder): it is brought in at the first open and renamed
+`feedback.sqlite3.imported`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import secrets
-import sqlite3
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from answer.types import Answer
 from index.errors import StorybotError
 
-FEEDBACK_NAME = "feedback.sqlite3"
+from .state import DEFAULT_NAME, StateStore, database_url, feedback_answers, feedback_votes
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_NAME = "feedback.sqlite3"  # where the votes were kept before the state database
+INBOX_ENV = "STORYBOT_INBOX"  # the bot's --inbox: the SQLite state database, when not the default
 VOTES = ("up", "down")
 REASONS = ("wrong_quote", "elsewhere")  # after 👎: the quote is wrong / the answer is elsewhere in the articles
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    key TEXT PRIMARY KEY,
-    question TEXT NOT NULL,
-    answered INTEGER NOT NULL,
-    quotes TEXT NOT NULL,
-    generation TEXT,
-    language TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS votes (
-    key TEXT NOT NULL REFERENCES answers(key),
-    user_id INTEGER NOT NULL,
-    vote TEXT NOT NULL,
-    reason TEXT,
-    at REAL NOT NULL,
-    PRIMARY KEY (key, user_id)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -61,99 +54,145 @@ class Vote:
 
 
 def feedback_path(index_dir: Path) -> Path:
-    """Where the votes live: beside the index folder (the data directory)."""
+    """Where the votes were kept before the state database: beside the index folder (the data directory)."""
     return index_dir.parent / FEEDBACK_NAME
 
 
 class FeedbackStore:
-    """The votes database at `path` (created on first use). Safe to call from several threads."""
+    """The votes in the state database `store`; `legacy`: a feedback.sqlite3 to bring in once. Thread-safe."""
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
-        self.path = path
-        if not create and not path.is_file():
-            raise StorybotError(f"no feedback yet: {path} does not exist (the bot creates it at its first answer)")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, timeout=10.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as err:
-            reason = getattr(err, "strerror", None) or str(err)
-            raise StorybotError(
-                f"cannot open the feedback database {path} ({reason}); check its folder's rights"
-            ) from None
-        self._lock = threading.Lock()
+    def __init__(self, store: StateStore, *, legacy: Path | None = None) -> None:
+        self.store = store
+        if legacy is not None and legacy.exists():
+            bring_in(store, legacy)
 
     def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._db.close()
+        """Close the database's connections."""
+        self.store.close()
 
     def add_answer(self, answer: Answer, generation: str | None, now: float | None = None) -> str:
         """Store an answer the bot is about to send; the key its vote buttons carry (8 hex digits)."""
         quotes = [*answer.quotes, *(q for p in answer.parties for q in p.quotes)]
         shown = [{"text": q.text, "article_id": q.article_id, "paragraph": q.paragraph} for q in quotes]
-        key = secrets.token_hex(4)
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT INTO answers (key, question, answered, quotes, generation, language, at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key,
-                    answer.question,
-                    int(answer.answered),
-                    json.dumps(shown, ensure_ascii=False),
-                    generation,
-                    answer.language,
-                    time.time() if now is None else now,
-                ),
-            )
-        return key
+        row = {
+            "question": answer.question,
+            "answered": bool(answer.answered),
+            "quotes": json.dumps(shown, ensure_ascii=False),
+            "generation": generation,
+            "language": answer.language,
+            "at": time.time() if now is None else now,
+        }
+        with self.store.engine.begin() as conn:
+            while True:  # 32 random bits: a key already given is drawn again, never overwritten
+                key = secrets.token_hex(4)
+                if self.store.insert_new(conn, feedback_answers, [{"key": key, **row}]):
+                    return key
 
     def language(self, key: str) -> str | None:
         """The language answer `key` was framed in, or None when the answer is unknown."""
-        with self._lock:
-            row = self._db.execute("SELECT language FROM answers WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        query = sa.select(feedback_answers.c.language).where(feedback_answers.c.key == key)
+        with self.store.engine.connect() as conn:
+            return conn.execute(query).scalar()
 
     def vote(self, key: str, user_id: int, vote: str, reason: str | None = None, now: float | None = None) -> bool:
         """Record (or replace) `user_id`'s vote on answer `key`; False when the answer is unknown."""
         if vote not in VOTES or (reason is not None and reason not in REASONS):
             raise ValueError(f"unknown vote {vote!r} / reason {reason!r}")
-        with self._lock, self._db:
-            if self._db.execute("SELECT 1 FROM answers WHERE key = ?", (key,)).fetchone() is None:
+        known = sa.select(feedback_answers.c.key).where(feedback_answers.c.key == key)
+        with self.store.engine.begin() as conn:
+            if conn.execute(known).first() is None:
                 return False
-            self._db.execute(
-                "INSERT OR REPLACE INTO votes (key, user_id, vote, reason, at) VALUES (?, ?, ?, ?, ?)",
-                (key, user_id, vote, reason, time.time() if now is None else now),
-            )
+            row = {"key": key, "user_id": user_id, "vote": vote, "reason": reason,
+                   "at": time.time() if now is None else now}
+            self.store.upsert(conn, feedback_votes, row)
         return True
 
     def votes(self, since: float = 0.0) -> list[Vote]:
         """The votes cast since `since` (time.time()), oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT v.key, v.user_id, v.vote, v.reason, a.question, a.answered, a.quotes, a.generation, v.at "
-                "FROM votes v JOIN answers a ON a.key = v.key WHERE v.at >= ? ORDER BY v.at",
-                (since,),
-            ).fetchall()
+        v, a = feedback_votes.c, feedback_answers.c
+        query = (
+            sa.select(v.key, v.user_id, v.vote, v.reason, a.question, a.answered, a.quotes, a.generation, v.at)
+            .join_from(feedback_votes, feedback_answers, v.key == a.key)
+            .where(v.at >= since)
+            .order_by(v.at, v.key, v.user_id)
+        )
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).all()
         return [
-            Vote(key, uid, vote, reason, question, bool(answered), tuple(json.loads(quotes)), generation, at)
+            Vote(key, int(uid), vote, reason, question, bool(answered), tuple(json.loads(quotes)), generation, at)
             for key, uid, vote, reason, question, answered, quotes, generation, at in rows
         ]
 
     def counts(self, since: float) -> dict[str, int]:
         """Votes since `since` by kind: up, down, wrong_quote, elsewhere, and the answers sent."""
         out = dict.fromkeys(("answers", "up", "down", *REASONS), 0)
-        with self._lock:
-            out["answers"] = self._db.execute("SELECT COUNT(*) FROM answers WHERE at >= ?", (since,)).fetchone()[0]
-            for vote, reason, count in self._db.execute(
-                "SELECT vote, reason, COUNT(*) FROM votes WHERE at >= ? GROUP BY vote, reason", (since,)
-            ):
+        v, a = feedback_votes.c, feedback_answers.c
+        with self.store.engine.connect() as conn:
+            out["answers"] = conn.execute(sa.select(sa.func.count()).where(a.at >= since)).scalar() or 0
+            grouped = sa.select(v.vote, v.reason, sa.func.count()).where(v.at >= since).group_by(v.vote, v.reason)
+            for vote, reason, count in conn.execute(grouped):
                 out[vote] += count
                 if reason:
                     out[reason] += count
         return out
+
+
+def bring_in(store: StateStore, path: Path) -> int:
+    """Copy the answers and votes of a feedback.sqlite3 (what the bot wrote before the state database)
+    into `store`, in one transaction, then rename the file `...imported`; how many votes it held.
+
+    Rows already in the store are kept (the file was brought in before, or a replica did it just now).
+    A file that cannot be read is left where it is, with a StorybotError saying what to do."""
+    old = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with old.connect() as conn:
+            answers = conn.execute(
+                sa.text("SELECT key, question, answered, quotes, generation, language, at FROM answers")
+            ).mappings().all()
+            votes = conn.execute(sa.text("SELECT key, user_id, vote, reason, at FROM votes")).mappings().all()
+    except sa.exc.SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
+        raise StorybotError(
+            f"cannot read the votes in {path} ({reason}), to bring them into the state database. Check the "
+            f"file and its rights, or move it away to start without those votes."
+        ) from None
+    finally:
+        old.dispose()
+    keys = {r["key"] for r in answers}
+    votes = [r for r in votes if r["key"] in keys]  # SQLite did not enforce the reference; PostgreSQL does
+    with store.engine.begin() as conn:
+        store.insert_new(conn, feedback_answers, [{**r, "answered": bool(r["answered"])} for r in answers])
+        store.insert_new(conn, feedback_votes, [dict(r) for r in votes])
+    for suffix in ("", "-wal", "-shm"):  # SQLite's journal files go with it
+        part = path.with_name(path.name + suffix)
+        try:
+            os.replace(part, part.with_name(part.name + ".imported"))
+        except FileNotFoundError:  # none, or another replica moved it first
+            pass
+        except OSError as err:  # brought in all the same; the next start brings it in again, adding nothing
+            log.warning("the votes of %s are in the state database, but it cannot be renamed (%s)", part,
+                        err.strerror)
+    log.info("%d vote(s) on %d answer(s) brought in from %s (now %s.imported)", len(votes), len(answers), path,
+             path.name)
+    return len(votes)
+
+
+def open_feedback(index_dir: Path, environ: Mapping[str, str] | None = None, *, create: bool = True) -> FeedbackStore:
+    """The votes of the bot whose index is `index_dir`, for `storybot feedback` and tests: in
+    STORYBOT_DATABASE_URL's database, else the SQLite state database (STORYBOT_INBOX, or beside the index
+    folder), with a feedback.sqlite3 left beside the index folder brought in.
+
+    Without `create`, StorybotError when there is nothing yet (no state database and no old votes file)."""
+    env = os.environ if environ is None else environ
+    sqlite_file = Path(env.get(INBOX_ENV, "").strip() or index_dir.parent / DEFAULT_NAME)
+    url = database_url(sqlite_file, dict(env))
+    legacy = feedback_path(index_dir)
+    if not create and url.startswith("sqlite") and not sqlite_file.exists() and not legacy.exists():
+        raise StorybotError(
+            f"no feedback yet: the bot's state database {sqlite_file} does not exist (the bot creates it when it "
+            f"starts). Run this where the bot runs, with the same STORYBOT_DATABASE_URL or STORYBOT_INBOX."
+        )
+    return FeedbackStore(StateStore(url), legacy=legacy)
 
 
 def export(votes: Sequence[Vote]) -> list[dict[str, object]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -27,6 +28,7 @@ from telegram.ext import (
 )
 
 from answer.engine import Engine
+from index.errors import StorybotError
 from texts import text
 
 from .buttons import on_example, on_more, on_paragraph, on_sources_page, on_timeline_page, on_unknown_button
@@ -66,6 +68,7 @@ from .links import ONLY_LINKS, on_add, on_add_link, on_feeds, on_link, on_reader
 from .questions import on_ask, on_group_text, on_new, on_private_text
 from .ratelimit import RateLimiter
 from .render import Outgoing
+from .state import StateStore
 from .uploads import on_document, on_upload_choice
 
 log = logging.getLogger(__name__)
@@ -125,13 +128,22 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
         engine=engine,
         settings=settings,
         limiter=RateLimiter(settings.rate_limit),
-        feedback=FeedbackStore(feedback_path(engine.settings.index_dir)),
+        feedback=_feedback(application.inbox.store, engine.settings.index_dir),  # type: ignore[attr-defined]
     )
     application.bot_data[RETRY_LATER] = set()
     application.add_handler(TypeHandler(Update, gate), group=-1)
     application.add_handlers(handlers(settings))
     application.add_error_handler(on_error)
     schedule_feeds(application, settings)
+
+
+def _feedback(store: StateStore, index_dir: Path) -> FeedbackStore:
+    """The votes, in the state database; a feedback.sqlite3 left beside the index folder is brought in."""
+    try:
+        return FeedbackStore(store, legacy=feedback_path(index_dir))
+    except StorybotError as err:  # the bot answers anyway; the old votes stay in their file
+        log.error("%s", err)
+        return FeedbackStore(store)
 
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -170,6 +170,8 @@ async def _suggest(context: ContextTypes.DEFAULT_TYPE, urls: list[str], user: Us
     who = escape(user.full_name if user else "?")
     for admin in sorted(state(context).settings.admins):
         chat_data = context.application.chat_data[admin]  # created on first use, saved with the others
+        if context.application.persistence is not None:  # another replica may have changed it since
+            await context.application.persistence.refresh_chat_data(admin, chat_data)
         lang = chat_data.get(LANGUAGE, "vi")
         kept: dict[str, str] = chat_data.setdefault(SUGGESTED, {})
         for url in urls:

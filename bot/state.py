@@ -3,12 +3,12 @@
 `STORYBOT_DATABASE_URL` names the database as SQLAlchemy does (`postgresql+psycopg://user:pw@host/db`,
 `sqlite:////data/state.sqlite3`); without it, the bot keeps an SQLite file in its data folder. Written
 with SQLAlchemy Core, so the same statements run on both; the one dialect-specific piece is
-INSERT ... ON CONFLICT DO NOTHING, the atomic "first one wins" that both databases have.
+INSERT ... ON CONFLICT (DO NOTHING: the atomic "first one wins"; DO UPDATE: an upsert), which both have.
 
 Schema changes are numbered migrations (`MIGRATIONS`), applied in order at start inside one
 transaction and recorded in `schema_version`; on PostgreSQL an advisory lock keeps two replicas
-starting together from applying them twice. Other state (followed feeds, feedback, conversation
-context) is meant to move in as further tables and migrations beside these.
+starting together from applying them twice. All the state that replicas must share is here, but for
+the followed feeds' list (a file in the shared data folder); per-user rate limits stay per process.
 
 Tables:
 - `inbox_updates`: the durable inbox (bot/inbox.py), keyed by (bot id, update id): a data folder
@@ -20,6 +20,11 @@ Tables:
 - `story_follows`: the stories a chat follows (/follow), with when it was last alerted (alerts about
   one story to one chat are batched); `story_alerted`: per subscription, the articles already told of
   (or there before the follow), so no article is alerted twice, even after a restart.
+- `chat_data`: each chat's python-telegram-bot chat_data (the conversation bot/talk.py keeps, the
+  language and links of bot/links.py), pickled, keyed by (bot id, chat id), with a stamp that changes at
+  every write, so a replica reloads a chat only when another one changed it (bot/conversations.py).
+- `feedback_answers`, `feedback_votes`: the answers sent with vote buttons and readers' votes on them,
+  one per (answer, user) (bot/feedback_store.py).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from index.errors import StorybotError
 log = logging.getLogger(__name__)
 
 DATABASE_URL_ENV = "STORYBOT_DATABASE_URL"
+DEFAULT_NAME = "telegram-inbox.sqlite3"  # the SQLite state database's default file, beside the index folder
 MAX_ATTEMPTS = 3
 KEEP_SECONDS = 2 * 24 * 3600  # Telegram keeps an unconfirmed update for 24 h; done ones are kept for dedup
 CLAIM_SECONDS = 600.0  # a replica's claim older than this is taken to be a dead replica's
@@ -96,6 +102,37 @@ story_alerted = sa.Table(
 )
 
 
+chat_data = sa.Table(
+    "chat_data",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),  # pickle of the chat's chat_data dict
+    sa.Column("stamp", sa.String(32), nullable=False),  # new at every write
+    sa.Column("updated", sa.Float, nullable=False),
+)
+feedback_answers = sa.Table(
+    "feedback_answers",
+    metadata,
+    sa.Column("key", sa.String(16), primary_key=True),  # what the vote buttons carry
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answered", sa.Boolean, nullable=False),
+    sa.Column("quotes", sa.Text, nullable=False),  # JSON: [{text, article_id, paragraph}]
+    sa.Column("generation", sa.Text),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+)
+feedback_votes = sa.Table(
+    "feedback_votes",
+    metadata,
+    sa.Column("key", sa.String(16), sa.ForeignKey("feedback_answers.key"), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("vote", sa.String(8), nullable=False),
+    sa.Column("reason", sa.String(32)),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+)
+
+
 def _v1(conn: Connection) -> None:
     """The inbox and the leases."""
     for table in (inbox_updates, leases):
@@ -125,7 +162,19 @@ def _v3(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3)  # version i+1 is MIGRATIONS[i]; append only
+def _v4(conn: Connection) -> None:
+    """Conversations: each chat's chat_data (before: PicklePersistence's file, one per process)."""
+    chat_data.create(conn, checkfirst=True)
+
+
+def _v5(conn: Connection) -> None:
+    """Readers' votes and the answers they are about (before: feedback.sqlite3)."""
+    for table in (feedback_answers, feedback_votes):
+        table.create(conn, checkfirst=True)
+
+
+# Version i+1 is MIGRATIONS[i]; append only.
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 
 
 def database_url(default_sqlite: Path, environ: dict[str, str] | None = None) -> str:
@@ -182,23 +231,34 @@ class StateStore:
                     log.info("state database: migration %d applied (%s)", version, (migrate.__doc__ or "").strip())
             return max(current, len(MIGRATIONS))
 
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        return insert(table)
+
     def insert_new(self, conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> int:
         """Insert the rows whose key is not there yet (INSERT ... ON CONFLICT DO NOTHING).
 
         How many were inserted: exact for one row (what leases rely on), 0 when unknown for several."""
         if not rows:
             return 0
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = insert(table).on_conflict_do_nothing()
+        statement = self._insert(table).on_conflict_do_nothing()
         if len(rows) == 1:
             # Counted by RETURNING: psycopg reports rowcount -1 for this INSERT, which made a first
             # /follow on PostgreSQL look like "already following".
             key = next(iter(table.primary_key.columns))
             return len(conn.execute(statement.returning(key), rows[0]).all())
         return max(conn.execute(statement, rows).rowcount, 0)
+
+    def upsert(self, conn: Connection, table: sa.Table, row: dict[str, Any]) -> None:
+        """Insert `row`, or replace the other columns of the row with its key (INSERT ... ON CONFLICT DO UPDATE)."""
+        statement = self._insert(table).values(row)
+        keys = [c.name for c in table.primary_key.columns]
+        changed = {name: statement.excluded[name] for name in row if name not in keys}
+        conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))
 
     # -- leases --------------------------------------------------------------------------------
 

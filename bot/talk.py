@@ -1,9 +1,9 @@
 """What the bot remembers of a conversation, so that a follow-up question is read in its context.
 
-Kept in python-telegram-bot's chat_data (saved by the application's PicklePersistence, so it survives a
-restart), per thread: a group's forum topic is a conversation of its own. A follow-up is a reply to one
-of the bot's answers (in any chat), or, in a private chat, a message within FOLLOW_UP_SECONDS of the
-last answer. /new forgets the thread's conversation.
+Kept in python-telegram-bot's chat_data (kept in the state database by bot/conversations.py, so it
+survives a restart and any replica continues it), per thread: a group's forum topic is a conversation
+of its own. A follow-up is a reply to one of the bot's answers (in any chat), or, in a private chat, a
+message within FOLLOW_UP_SECONDS of the last answer. /new forgets the thread's conversation.
 """
 
 from __future__ import annotations

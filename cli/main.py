@@ -232,8 +232,9 @@ def add_feedback(sub: Subparsers, common: Common) -> None:
         "feedback",
         parents=[common.paths],
         help="export readers' votes on the bot's answers as an eval set",
-        description="Print the votes readers gave the bot's answers (👍 / 👎 and why), stored beside the index "
-        "folder. With --json, one line per vote in the layout 'storybot eval' reads: a 👍 answer's quotes become "
+        description="Print the votes readers gave the bot's answers (👍 / 👎 and why), kept in the bot's state "
+        "database (STORYBOT_DATABASE_URL, else the SQLite file beside the index folder). With --json, one line "
+        "per vote in the layout 'storybot eval' reads: a 👍 answer's quotes become "
         'its gold, a 👍 "not found" must be refused, a 👎 is marked "expect": "review" until its answer is written.',
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line: an eval set")
@@ -245,9 +246,9 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     """`storybot feedback`: the readers' votes, as an eval set with --json."""
     import time
 
-    from bot.feedback_store import FeedbackStore, export, feedback_path
+    from bot.feedback_store import export, open_feedback
 
-    store = FeedbackStore(feedback_path(settings.index_dir), create=False)
+    store = open_feedback(settings.index_dir, create=False)
     try:
         votes = store.votes(since=time.time() - args.days * 86400 if args.days > 0 else 0.0)
     finally:

@@ -512,6 +512,12 @@ class FakeTelegram:
             self._lock.notify_all()
         return update_id
 
+    def take_update(self) -> dict[str, Any]:
+        """Take the update queued last out of the getUpdates queue: webhook tests POST it themselves, to
+        the replica of their choice (as a load balancer would)."""
+        with self._lock:
+            return self._updates.pop()
+
     def message(
         self,
         text: str | None = None,

@@ -1,4 +1,5 @@
-"""Two bot replicas sharing one state database: a scheduled feed round runs once, its alerts go out once.
+"""Two bot replicas sharing one state database: a scheduled feed round runs once, its alerts go out once;
+a conversation begun with one replica goes on with the other, and votes reach the store from either.
 
 Two Applications, built as `storybot run` builds them, each with its own Engine over one index (as two
 processes on one data volume), sharing the state database: one SQLite file, or the PostgreSQL that
@@ -9,6 +10,10 @@ Both schedule their first feed round for the same moment against a stand-in news
 
 from __future__ import annotations
 
+import argparse
+import json
+
+import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -17,6 +22,7 @@ from bot import links
 from bot.app import bot_id, build_application, inbox_path, running
 from bot.config import Webhook
 from bot.state import StateStore, StoryFollows, database_url, metadata
+from cli.main import cmd_feedback
 from index.embedding import Encoder
 from index.stories import StoryStore
 from ingest import feeds
@@ -25,7 +31,8 @@ from testing.fake_telegram import ADMIN, ALICE, FakeTelegram, Sent
 from tests import news_site as site
 from tests.news_site import NewsSite
 
-from .test_bot_e2e import _free_port, bot_settings, engine  # noqa: F401 (fixture)
+from .test_bot_e2e import SEED_TEXT, _free_port, bot_settings, engine  # noqa: F401 (fixture)
+from .test_bot_talk import FIRST, READ_AS
 from .test_state import NO_PG, PG_URL
 
 # An earlier article of the story the feed's entry (site.CANG_CA) continues: a reader follows its story.
@@ -120,3 +127,66 @@ async def test_two_replicas_run_a_feed_round_once_and_alert_its_followers_once(
         assert follows.alerted(ALICE["id"], story) == {"cang_ca_truoc.txt", added[0].relative_to(
             engine.settings.articles_dir).as_posix()}
         store.close()
+
+
+async def _deliver(hook: Webhook, update: dict) -> None:
+    """POST an update to one replica's webhook, as the load balancer in front of the replicas would."""
+    async with httpx.AsyncClient() as client:
+        answered = await client.post(hook.url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": hook.secret})
+    assert answered.status_code == 200
+
+
+async def _ask(fake: FakeTelegram, hook: Webhook, question: str, **kw: object) -> list[Sent]:
+    """Ask through replica `hook`; the answer's messages, once its last one (with the vote buttons) is there."""
+    asked = fake.private(question, **kw)
+    await _deliver(hook, fake.take_update())
+
+    def answer() -> list[Sent]:
+        return [s for s in fake.sent_to(ALICE["id"]) if s.reply_to == asked["message_id"]]
+
+    await fake.wait_for(lambda: any(_votes(s) for s in answer()), what=f"the answer to {question!r}")
+    return answer()
+
+
+def _votes(sent: Sent) -> list[str]:
+    return [b["callback_data"] for b in sent.buttons if b.get("callback_data", "").startswith("fb:")]
+
+
+async def test_a_conversation_and_its_votes_go_on_at_the_other_replica(
+    database: str, engine: Engine, encoder: Encoder, capsys: pytest.CaptureFixture[str]  # noqa: F811
+) -> None:
+    with FakeTelegram() as fake:
+        hooks = []
+        for _ in range(2):
+            port = _free_port()
+            hooks.append(Webhook(url=f"http://127.0.0.1:{port}/storybot", listen="127.0.0.1", port=port, secret="s"))
+        settings = [bot_settings(fake, webhook=hook) for hook in hooks]
+        other = Engine(engine.settings, encoder)  # the second replica's own engine over the same index
+        async with (
+            running(build_application(settings[0], engine), settings[0]),
+            running(build_application(settings[1], other), settings[1]),
+        ):
+            first = await _ask(fake, hooks[0], FIRST)  # replica A answers
+            assert not any(READ_AS in s.text for s in first)
+            # A second later the follow-up reaches replica B, which reads it in the context of A's answer.
+            await fake.idle(1.0)
+            follow = await _ask(fake, hooks[1], "còn Na Uy thì sao?")
+            assert READ_AS in follow[0].text and "Na Uy phản ứng" in follow[0].text
+            # A reply to B's answer goes to A: B's turn is there too.
+            await fake.idle(1.0)
+            again = await _ask(fake, hooks[0], "tại sao?", reply_to=follow[-1].message_id)
+            assert READ_AS in again[0].text and "Na Uy" in again[0].text
+            # Votes on A's answer: 👎 tapped through B, then the reason through A.
+            voted = next(s for s in first if _votes(s))
+            fake.press(voted, _votes(voted)[1])
+            await _deliver(hooks[1], fake.take_update())
+            await fake.wait_for(lambda: voted.edits == 1, what="the reasons shown")
+            wrong = next(b["callback_data"] for b in voted.buttons if b["callback_data"].endswith(":w"))
+            fake.press(voted, wrong)
+            await _deliver(hooks[0], fake.take_update())
+            await fake.wait_for(lambda: voted.edits == 2, what="the reason marked")
+    # `storybot feedback` exports the one vote (replaced once) from the shared store.
+    assert cmd_feedback(argparse.Namespace(json=True, days=0), engine.settings) == 0
+    [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert (line["question"], line["vote"], line["expect"], line["reason"]) == (FIRST, "down", "review", "wrong_quote")
+    assert line["wrong_quotes"] and all(q in SEED_TEXT for q in line["wrong_quotes"])  # the quotes A gave

@@ -7,17 +7,23 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
+import time
 
 import pytest
+from telegram.ext import PicklePersistence
 
 from answer.engine import Engine
 from answer.followup import Context, complete, prefer_story
+from bot import talk
 from bot.commands import ADMIN_COMMANDS, READER_COMMANDS
-from bot.feedback_store import FeedbackStore, feedback_path
+from bot.conversations import CHAT_DATA_ONLY
+from bot.feedback_store import open_feedback
 from cli.main import cmd_feedback
 from testing.fake_telegram import ADMIN, ALICE, BOB, FakeTelegram, Sent
 
 from .test_bot_e2e import SEED_TEXT, ask, engine, fake, seed_bot, serving  # noqa: F401 (fixtures)
+from .test_state import OLD_FEEDBACK_SCHEMA
 
 FIRST = "Trung Quốc phản ứng thế nào khi bị cáo buộc tấn công mạng?"
 READ_AS = "Hiểu tiếp câu hỏi trước"
@@ -160,7 +166,7 @@ async def test_a_vote_is_changed_exported_and_counted(fake: FakeTelegram, engine
         wrong = next(b["callback_data"] for b in last.buttons if b["callback_data"].endswith(":w"))
         await _tap(fake, last, wrong, "reason answered")
         await fake.wait_for(lambda: last.edits == 3, what="the reason marked")
-        store = FeedbackStore(feedback_path(engine.settings.index_dir))
+        store = open_feedback(engine.settings.index_dir)
         [vote] = store.votes()
         store.close()
         assert (vote.vote, vote.reason, vote.user_id, vote.question) == ("down", "wrong_quote", ALICE["id"], FIRST)
@@ -203,3 +209,25 @@ async def test_command_menus_per_scope_and_language(seed_bot: FakeTelegram) -> N
 async def test_a_readers_link_is_explained(seed_bot: FakeTelegram) -> None:
     reply = await ask(seed_bot, "https://vnexpress.net/mot-bai-bao.html")
     assert "không tự đọc các đường link" in reply.text and "Không tìm thấy" not in reply.text
+
+
+async def test_conversations_and_votes_kept_before_the_state_store_are_brought_in(
+    fake: FakeTelegram, engine: Engine, capsys
+) -> None:
+    data = engine.settings.index_dir.parent  # where the bot kept both files, beside the index folder
+    old = PicklePersistence(data / "telegram-state.pickle", store_data=CHAT_DATA_ONLY)
+    await old.update_chat_data(ALICE["id"], {talk.CHAT_KEY: {0: talk.Thread(last=Context(FIRST, (), time.time()))}})
+    with sqlite3.connect(data / "feedback.sqlite3") as db:
+        db.executescript(OLD_FEEDBACK_SCHEMA)
+        db.execute("INSERT INTO answers VALUES ('0a0b0c0d', 'Ai đã cáo buộc Trung Quốc?', 1, '[]', 'g0', 'vi', 1.0)")
+        db.execute("INSERT INTO votes VALUES ('0a0b0c0d', 5, 'down', 'elsewhere', 2.0)")
+    db.close()
+    async with serving(fake, engine):
+        # The reader's conversation before the upgrade goes on.
+        follow = await _ask_and_settle(fake, "còn Na Uy thì sao?")
+        assert READ_AS in follow[0].text and "Na Uy phản ứng" in follow[0].text
+    imported = sorted(p.name for p in data.glob("*.imported"))
+    assert imported == ["feedback.sqlite3.imported", "telegram-state.pickle.imported"]
+    assert cmd_feedback(argparse.Namespace(json=True, days=0), engine.settings) == 0
+    [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert (line["question"], line["expect"], line["reason"]) == ("Ai đã cáo buộc Trung Quốc?", "review", "elsewhere")

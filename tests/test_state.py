@@ -17,12 +17,18 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from telegram.ext import PicklePersistence
 
 from answer.engine import Engine
+from answer.followup import Context
+from answer.types import Answer, Quote
+from bot import talk
 from bot.app import build_application, running
 from bot.config import Webhook
+from bot.conversations import CHAT_DATA_ONLY, StatePersistence
+from bot.feedback_store import FeedbackStore
 from bot.inbox import Inbox
-from bot.state import MIGRATIONS, StateInbox, StateStore
+from bot.state import MIGRATIONS, StateInbox, StateStore, chat_data, metadata
 from index.errors import StorybotError
 from testing.fake_telegram import ALICE, FakeTelegram
 
@@ -35,7 +41,8 @@ NO_PG = "STORYBOT_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL with .
 def _empty_postgres() -> str:
     engine = sa.create_engine(PG_URL)
     with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS inbox_updates, leases, schema_version, updates"))
+        conn.execute(sa.text("DROP TABLE IF EXISTS updates"))
+        metadata.drop_all(conn)
     engine.dispose()
     return PG_URL
 
@@ -186,3 +193,136 @@ async def test_two_replicas_in_webhook_mode_answer_an_update_once(
             await fake.wait_sent(ALICE["id"])
             await fake.idle(1.5)  # time for a second answer, were there one
             assert len(fake.sent_to(ALICE["id"])) == 1
+
+
+# --- conversations (bot/conversations.py) ------------------------------------------------------------
+
+
+def _conversation(question: str) -> dict:
+    """A chat_data as bot/talk.py leaves it after answering `question` (message 10 was the answer)."""
+    context = Context(question, ("a.txt",), 1000.0)
+    return {talk.CHAT_KEY: {0: talk.Thread(last=context, answers={10: context})}}
+
+
+async def test_a_conversation_written_by_one_replica_is_read_by_the_other(url: str) -> None:
+    stores = [StateStore(url), StateStore(url)]
+    a, b = (StatePersistence(s, 9) for s in stores)
+    await a.update_chat_data(5, _conversation("Ai đã cáo buộc Trung Quốc?"))
+    held_by_b: dict = {}
+    await b.refresh_chat_data(5, held_by_b)
+    assert held_by_b[talk.CHAT_KEY][0].last.question == "Ai đã cáo buộc Trung Quốc?"
+    # B answers the follow-up: A, which answered the first question, reads B's turn before its next update.
+    held_by_a = _conversation("Ai đã cáo buộc Trung Quốc?")
+    held_by_b[talk.CHAT_KEY][0].last = Context("Na Uy phản ứng thế nào?", (), 2000.0)
+    await b.update_chat_data(5, held_by_b)
+    await a.refresh_chat_data(5, held_by_a)
+    assert held_by_a[talk.CHAT_KEY][0].last.question == "Na Uy phản ứng thế nào?"
+    # Nothing changed elsewhere since: a replica's own copy is left as it is (and not read again).
+    held_by_a["storybot.language"] = "en"
+    await a.refresh_chat_data(5, held_by_a)
+    assert held_by_a["storybot.language"] == "en"
+    # Another bot in the same database, and a chat the bot keeps nothing for, have no conversation.
+    other_bot: dict = {}
+    await StatePersistence(stores[0], 10).refresh_chat_data(5, other_bot)
+    await a.update_chat_data(6, {})
+    with stores[0].engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(chat_data)).scalar() == 1
+    assert other_bot == {}
+    await b.drop_chat_data(5)
+    gone: dict = {}
+    await StatePersistence(stores[0], 9).refresh_chat_data(5, gone)
+    assert gone == {}
+    for s in stores:
+        s.close()
+
+
+async def test_an_old_conversations_file_is_brought_in_once(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "telegram-state.pickle"
+    old = PicklePersistence(path, store_data=CHAT_DATA_ONLY)  # what the bot kept before the state store
+    await old.update_chat_data(7, _conversation("Trung Quốc phản ứng thế nào?"))
+    await old.update_chat_data(8, _conversation("an older turn"))
+    await old.flush()
+    store = StateStore(url)
+    newer = StatePersistence(store, 1)
+    await newer.update_chat_data(8, _conversation("a newer turn, already in the store"))
+    persistence = StatePersistence(store, 1, legacy=path)
+    assert await persistence.get_chat_data() == {}  # chats are loaded when an update needs them
+    assert not path.exists() and (tmp_path / "telegram-state.pickle.imported").exists()
+    seven: dict = {}
+    eight: dict = {}
+    await persistence.refresh_chat_data(7, seven)
+    await persistence.refresh_chat_data(8, eight)
+    assert seven[talk.CHAT_KEY][0].answers[10].question == "Trung Quốc phản ứng thế nào?"
+    assert eight[talk.CHAT_KEY][0].last.question == "a newer turn, already in the store"
+    # A damaged file is left where it is, and the bot starts without it.
+    path.write_bytes(b"not a pickle")
+    assert await StatePersistence(store, 1, legacy=path).get_chat_data() == {}
+    assert path.read_bytes() == b"not a pickle"
+    store.close()
+
+
+# --- readers' votes (bot/feedback_store.py) ----------------------------------------------------------
+
+QUOTE = Quote("Trung Quốc bác bỏ cáo buộc.", "a.txt", "Tin", None, 2, 0, 27, 0.9)
+
+
+def _answer(question: str, answered: bool = True) -> Answer:
+    return Answer(question, answered, (QUOTE,) if answered else (), (), "vi", 0.8)
+
+
+def test_votes_are_replaced_counted_and_seen_by_every_replica(url: str) -> None:
+    stores = [StateStore(url), StateStore(url)]
+    a, b = FeedbackStore(stores[0]), FeedbackStore(stores[1])
+    key = a.add_answer(_answer("Ai đã cáo buộc Trung Quốc?"), "g1", now=100.0)
+    refused = a.add_answer(_answer("Giá vàng hôm nay?", answered=False), "g1", now=100.0)
+    assert len(key) == 8 and key != refused
+    # The taps reach replica B: the answer A stored is known there; a reader's second tap replaces the first.
+    assert b.vote(key, ALICE["id"], "up", now=200.0)
+    assert b.vote(key, ALICE["id"], "down", "wrong_quote", now=300.0)
+    assert a.vote(refused, 42, "up", now=400.0)
+    assert not b.vote("00000000", ALICE["id"], "up")  # an answer the store never had: a stale button
+    with pytest.raises(ValueError, match="unknown vote"):
+        b.vote(key, 1, "sideways")
+    votes = a.votes()
+    assert [(v.key, v.user_id, v.vote, v.reason) for v in votes] == [
+        (key, ALICE["id"], "down", "wrong_quote"), (refused, 42, "up", None)
+    ]
+    assert votes[0].quotes == ({"text": QUOTE.text, "article_id": "a.txt", "paragraph": 2},) and votes[0].answered
+    assert votes[1].quotes == () and not votes[1].answered and votes[1].generation == "g1"
+    assert [v.key for v in b.votes(since=350.0)] == [refused]
+    assert b.counts(since=0.0) == {"answers": 2, "up": 1, "down": 1, "wrong_quote": 1, "elsewhere": 0}
+    assert b.language(key) == "vi" and b.language("00000000") is None
+    for s in stores:
+        s.close()
+
+
+OLD_FEEDBACK_SCHEMA = """
+CREATE TABLE answers (key TEXT PRIMARY KEY, question TEXT NOT NULL, answered INTEGER NOT NULL,
+    quotes TEXT NOT NULL, generation TEXT, language TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE votes (key TEXT NOT NULL REFERENCES answers(key), user_id INTEGER NOT NULL, vote TEXT NOT NULL,
+    reason TEXT, at REAL NOT NULL, PRIMARY KEY (key, user_id));
+"""  # what bot/feedback_store.py wrote to feedback.sqlite3 before the state store
+
+
+def test_an_old_votes_file_is_brought_in_once(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(OLD_FEEDBACK_SCHEMA)
+        db.execute("INSERT INTO answers VALUES ('0a0b0c0d', 'Ai?', 1, '[{\"text\": \"q\"}]', 'g0', 'en', 10.0)")
+        db.execute("INSERT INTO votes VALUES ('0a0b0c0d', 5, 'up', NULL, 11.0)")
+        db.execute("INSERT INTO votes VALUES ('ffffffff', 5, 'up', NULL, 12.0)")  # SQLite let it in; no answer
+    db.close()
+    store = StateStore(url)
+    feedback = FeedbackStore(store, legacy=path)
+    assert [(v.key, v.user_id, v.vote, v.question, v.answered, v.generation) for v in feedback.votes()] == [
+        ("0a0b0c0d", 5, "up", "Ai?", True, "g0")
+    ]
+    assert not path.exists() and (tmp_path / "feedback.sqlite3.imported").exists()
+    assert feedback.vote("0a0b0c0d", 6, "down", "elsewhere")  # a button under an answer sent before
+    assert feedback.language("0a0b0c0d") == "en"
+    assert len(FeedbackStore(store, legacy=path).votes()) == 2  # brought in once
+    path.write_bytes(b"garbage, not SQLite" * 100)
+    with pytest.raises(StorybotError, match=r"cannot read the votes in .*feedback\.sqlite3"):
+        FeedbackStore(store, legacy=path)
+    assert path.exists()  # left for the operator
+    store.close()

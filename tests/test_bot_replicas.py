@@ -15,13 +15,12 @@ import json
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from answer.engine import Engine
 from bot import links
 from bot.app import bot_id, build_application, inbox_path, running
 from bot.config import Webhook
-from bot.state import StateStore, StoryFollows, database_url, metadata
+from bot.state import StateStore, StoryFollows, database_url
 from cli.main import cmd_feedback
 from index.embedding import Encoder
 from index.stories import StoryStore
@@ -33,7 +32,7 @@ from tests.news_site import NewsSite
 
 from .test_bot_e2e import SEED_TEXT, _free_port, bot_settings, engine  # noqa: F401 (fixture)
 from .test_bot_talk import FIRST, READ_AS
-from .test_state import NO_PG, PG_URL
+from .test_state import NO_PG, PG_URL, _empty_postgres
 
 # An earlier article of the story the feed's entry (site.CANG_CA) continues: a reader follows its story.
 EARLIER = """\
@@ -59,12 +58,7 @@ def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip(NO_PG)
-        pg = sa.create_engine(PG_URL)
-        with pg.begin() as conn:
-            conn.execute(sa.text("DROP TABLE IF EXISTS updates"))
-            metadata.drop_all(conn)
-        pg.dispose()
-        monkeypatch.setenv("STORYBOT_DATABASE_URL", PG_URL)
+        monkeypatch.setenv("STORYBOT_DATABASE_URL", _empty_postgres())
     else:
         monkeypatch.delenv("STORYBOT_DATABASE_URL", raising=False)
     return request.param

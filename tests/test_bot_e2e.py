@@ -61,6 +61,16 @@ def bot_settings(fake: FakeTelegram, **overrides: object) -> BotSettings:
     return BotSettings(**values)  # type: ignore[arg-type]
 
 
+def replica_settings(fake: FakeTelegram, count: int = 2, **overrides: object) -> list[BotSettings]:
+    """Settings of `count` replicas in webhook mode, each on its own port of 127.0.0.1 (secret "s")."""
+    settings = []
+    for _ in range(count):
+        port = _free_port()
+        hook = Webhook(url=f"http://127.0.0.1:{port}/storybot", listen="127.0.0.1", port=port, secret="s")
+        settings.append(bot_settings(fake, webhook=hook, replicas=count, **overrides))
+    return settings
+
+
 @contextlib.asynccontextmanager
 async def serving(fake: FakeTelegram, engine: Engine, **overrides: object) -> AsyncIterator[FakeTelegram]:
     """The bot, built as `storybot run` builds it, running against `fake` until the block ends."""

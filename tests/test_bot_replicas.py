@@ -30,7 +30,7 @@ from testing.fake_telegram import ADMIN, ALICE, FakeTelegram, Sent
 from tests import news_site as site
 from tests.news_site import NewsSite
 
-from .test_bot_e2e import SEED_TEXT, _free_port, bot_settings, engine  # noqa: F401 (fixture)
+from .test_bot_e2e import SEED_TEXT, engine, replica_settings  # noqa: F401 (fixture)
 from .test_bot_talk import FIRST, READ_AS
 from .test_state import NO_PG, PG_URL, _empty_postgres
 
@@ -77,11 +77,7 @@ async def test_two_replicas_run_a_feed_round_once_and_alert_its_followers_once(
     ingest = IngestSettings(allow_private_urls=True, timeout=5.0, feed_seconds=FEED_SECONDS)
     monkeypatch.setattr(links, "FIRST_ROUND_AFTER", 2.0)  # both replicas' first rounds: 2 s after start
     with FakeTelegram() as fake:
-        hooks = []
-        for _ in range(2):
-            port = _free_port()
-            hooks.append(Webhook(url=f"http://127.0.0.1:{port}/storybot", listen="127.0.0.1", port=port, secret="s"))
-        settings = [bot_settings(fake, webhook=hook, ingest=ingest) for hook in hooks]
+        settings = replica_settings(fake, ingest=ingest)
         state = inbox_path(settings[0], engine.settings.index_dir)
         assert database_url(state).startswith("sqlite:" if database == "sqlite" else "postgresql")
         store = StateStore(database_url(state))
@@ -150,11 +146,8 @@ async def test_a_conversation_and_its_votes_go_on_at_the_other_replica(
     database: str, engine: Engine, encoder: Encoder, capsys: pytest.CaptureFixture[str]  # noqa: F811
 ) -> None:
     with FakeTelegram() as fake:
-        hooks = []
-        for _ in range(2):
-            port = _free_port()
-            hooks.append(Webhook(url=f"http://127.0.0.1:{port}/storybot", listen="127.0.0.1", port=port, secret="s"))
-        settings = [bot_settings(fake, webhook=hook) for hook in hooks]
+        settings = replica_settings(fake)
+        hooks = [s.webhook for s in settings]
         other = Engine(engine.settings, encoder)  # the second replica's own engine over the same index
         async with (
             running(build_application(settings[0], engine), settings[0]),

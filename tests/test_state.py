@@ -24,7 +24,6 @@ from answer.followup import Context
 from answer.types import Answer, Quote
 from bot import talk
 from bot.app import build_application, running
-from bot.config import Webhook
 from bot.conversations import CHAT_DATA_ONLY, StatePersistence
 from bot.feedback_store import FeedbackStore
 from bot.inbox import Inbox
@@ -32,7 +31,7 @@ from bot.state import MIGRATIONS, StateInbox, StateStore, chat_data, metadata
 from index.errors import StorybotError
 from testing.fake_telegram import ALICE, FakeTelegram
 
-from .test_bot_e2e import _free_port, bot_settings
+from .test_bot_e2e import replica_settings
 
 PG_URL = os.environ.get("STORYBOT_TEST_DATABASE_URL", "")
 NO_PG = "STORYBOT_TEST_DATABASE_URL is not set (.ci/run starts PostgreSQL with .ci/postgres and sets it)"
@@ -175,11 +174,8 @@ async def test_two_replicas_in_webhook_mode_answer_an_update_once(
     """Two bots (as `storybot run` builds them) sharing PostgreSQL; Telegram's retry reaches both."""
     monkeypatch.setenv("STORYBOT_DATABASE_URL", _empty_postgres())
     with FakeTelegram() as fake:
-        hooks = []
-        for _ in range(2):
-            port = _free_port()
-            hooks.append(Webhook(url=f"http://127.0.0.1:{port}/storybot", listen="127.0.0.1", port=port, secret="s"))
-        settings = [bot_settings(fake, webhook=hook) for hook in hooks]
+        settings = replica_settings(fake)
+        hooks = [s.webhook for s in settings]
         async with (
             running(build_application(settings[0], seed_engine), settings[0]),
             running(build_application(settings[1], seed_engine), settings[1]),

@@ -4,7 +4,7 @@ Starts the tests' stand-in Bot API server and `storybot run` (a separate
 process, on a copy of the seed articles), waits until it is ready, then N
 users each send one question at the same moment. Reports how long until the
 last answer, the update -> answer latency (median, p95, both taken in this
-process's clock), and counts unanswered questions and duplicate answers (both
+process's clock) after each bot answered WARM_UP questions, and counts unanswered questions and duplicate answers (both
 must be 0). With --faults, 10% of sendMessage calls fail after delivery (a 502
 or a dropped connection) and one 429 is injected: still no duplicate.
 
@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from bot_latency import QUESTIONS, _machine, _percentile, _wait, emit, stop
+from bot_latency import QUESTIONS, WARM_UP, _machine, _percentile, _wait, emit, stop
 
 from testing.fake_telegram import BOB, FakeTelegram
 
@@ -52,9 +52,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+def _start(argv: list[str], env: dict[str, str], log_path: Path, cpu: int | None = None) -> subprocess.Popen[bytes]:
     with open(log_path, "w") as log:
-        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        bot = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    if cpu is not None:  # before it loads anything: its threads inherit the affinity
+        os.sched_setaffinity(bot.pid, {cpu % (os.cpu_count() or 1)})
+    return bot
 
 
 def _post(client: httpx.Client, url: str, update: dict) -> None:
@@ -80,6 +83,8 @@ def main() -> int:
     parser.add_argument("--replicas", type=int, default=0, help="webhook replicas (default 0: one long-polling bot)")
     parser.add_argument("--redeliver", type=float, default=0.0, help="fraction of updates posted to two replicas")
     parser.add_argument("--database-url", help="shared state database (default: SQLite in the data folder)")
+    parser.add_argument("--pin", action="store_true",
+                        help="pin replica n to CPU n (each replica gets a core of its own, as on its own machine)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args()
 
@@ -97,20 +102,30 @@ def main() -> int:
     users = [{**BOB, "id": 9000 + n, "first_name": f"U{n}"} for n in range(args.users)]
     try:
         if not args.replicas:
-            bots.append(_start(argv, env, work / "bot.log"))
+            bots.append(_start(argv, env, work / "bot.log", 0 if args.pin else None))
             _wait(lambda: bool(fake.calls_of("getUpdates")) or bots[0].poll() is not None, 600, "the bot to start")
         for n in range(args.replicas):  # one after the other: the first builds the index the others open
             port = _free_port()
             hooks.append(f"http://127.0.0.1:{port}/storybot")
             hook_env = env | {"STORYBOT_REPLICAS": str(args.replicas), "STORYBOT_WEBHOOK_URL": hooks[-1],
                               "STORYBOT_WEBHOOK_PORT": str(port), "STORYBOT_WEBHOOK_SECRET": SECRET}
-            bots.append(_start(argv, hook_env, work / f"bot-{n + 1}.log"))
+            bots.append(_start(argv, hook_env, work / f"bot-{n + 1}.log", n if args.pin else None))
             _wait(lambda n=n: len(fake.calls_of("setWebhook")) > n or bots[-1].poll() is not None, 600,
                   f"replica {n + 1} to start")
         for bot, log in zip(bots, sorted(work.glob("bot*.log"))):
             if bot.poll() is not None:
                 print(log.read_text(), file=sys.stderr)
                 return 1
+        # Warm up each bot as a running one would be (its first questions load caches), then measure.
+        for n in range(max(1, len(hooks))):
+            warm = {**BOB, "id": 8000 + n, "first_name": f"W{n}"}
+            with httpx.Client(timeout=60.0) as client:
+                for question in QUESTIONS[:WARM_UP]:
+                    message = fake.private(question, user=warm)
+                    if hooks:
+                        _post(client, hooks[n], {"update_id": message.pop("update_id"), "message": message})
+            _wait(lambda warm=warm: len(fake.sent_to(warm["id"])) >= WARM_UP, 300, f"bot {n + 1} to warm up")
+        fake.sent.clear()
         if args.faults:
             fake.fail("sendMessage", args.users // 20, "502", after=True)
             fake.fail("sendMessage", args.users // 20, "disconnect", after=True)
@@ -153,6 +168,7 @@ def main() -> int:
         "users": args.users,
         "faults": args.faults,
         "replicas": args.replicas,
+        "pinned": args.pin,
         "redelivered": redelivered,
         "database": (args.database_url or "sqlite").split(":", 1)[0],
         "answered": sum(1 for r in per_chat.values() if r),
@@ -161,6 +177,12 @@ def main() -> int:
         "apologies": sum(1 for s in fake.sent if "đã có lỗi" in s.text or "went wrong" in s.text),
         "floods": len(fake.floods),
         "most_messages_in_a_second": _most_in_any([s.at for s in fake.sent], 1.0),
+        # when the last answer to the users each replica was sent first came (balance between replicas)
+        "last_answer_by_replica_s": [
+            round(max(per_chat[u["id"]][0].at for u in users[r :: len(hooks)] if per_chat[u["id"]]) - started, 1)
+            for r in range(len(hooks))
+        ],
+        "first_answer_s": round(min(s.at for s in fake.sent) - started, 1),
         "last_answer_s": round(last, 1),
         "median_ms": round(statistics.median(latencies), 1),
         "p95_ms": round(_percentile(latencies, 95), 1),

@@ -28,6 +28,7 @@ from .conversations import StatePersistence
 from .inbox import Inbox
 from .logs import REDACTED, redact_token
 from .network import RETRY, MessageRateLimiter, RetryingRequest, RetryPolicy
+from .send_pace import SendPace
 from .state import DEFAULT_NAME, StoryFollows
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,10 @@ def build_application(settings: BotSettings, engine: Engine, *, inbox: Inbox | N
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=10.0),
         defaults=DEFAULTS,
         # Telegram's flood limits, and 429s waited out for the whole bot (network.py says why here).
-        rate_limiter=MessageRateLimiter(max_retries=RETRY.flood_retries, replicas=settings.replicas),
+        rate_limiter=MessageRateLimiter(
+            max_retries=RETRY.flood_retries,
+            pace=SendPace(inbox.store, inbox.bot_id) if settings.replicas > 1 else None,
+        ),
         inbox=inbox,
     )
     builder = ApplicationBuilder().bot(bot)

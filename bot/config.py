@@ -25,10 +25,9 @@ DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 DEFAULT_WEBHOOK_PORT = 8443
 DEFAULT_MAX_UPLOAD_KB = 1024
 DEFAULT_REFRESH_SECONDS = 5.0
-# Replicas sharing one bot token share Telegram's flood limits (~30 messages a second per bot), so each
-# paces itself to its share (bot/network.py); past 4 (network.BURST), a share's burst would fall below
-# one message and the sum of the replicas' bursts would exceed the limit.
-MAX_REPLICAS = 4
+# Replicas sharing one bot token share Telegram's flood limits (~30 messages a second per bot): told they
+# are several, they take their messages' turns from one schedule in their shared database (bot/send_pace.py).
+MAX_REPLICAS = 64
 # Bots may download files of at most 20 MB from the public Bot API: telegram.constants.FileSizeLimit.
 # FILESIZE_DOWNLOAD, written out because this module stays free of Telegram imports (a test compares them).
 TELEGRAM_DOWNLOAD_LIMIT = 20_000_000
@@ -92,7 +91,7 @@ class BotSettings:
     examples: tuple[str, ...] = DEFAULT_EXAMPLES
     inbox: Path | None = None  # the update inbox (SQLite); None: beside the index folder
     ingest: IngestSettings = field(default_factory=IngestSettings)  # fetching links, following feeds
-    replicas: int = 1  # bot processes sharing this token: each paces its messages to 1/replicas of the limit
+    replicas: int = 1  # bot processes sharing this token (and a state database): > 1 paces them together
 
     def is_admin(self, user_id: int | None) -> bool:
         """True when `user_id` may use /reindex and add articles."""

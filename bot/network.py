@@ -30,12 +30,15 @@ import logging
 import random
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest, RequestData
+
+from .send_pace import SendPace
 
 log = logging.getLogger(__name__)
 
@@ -82,18 +85,25 @@ class MessageRateLimiter(AIORateLimiter):
         {"sendChatAction", "answerCallbackQuery", "getFile", "getMe", "setMyCommands", "deleteWebhook", "setWebhook"}
     )
 
-    def __init__(self, max_retries: int = 0, *, replicas: int = 1) -> None:
-        # Telegram's limits are per bot, not per process: `replicas` processes sharing the token each get
-        # 1/replicas of the bucket and of its rate (same period), so together they stay under the limits.
-        if not 1 <= replicas <= BURST:
-            raise ValueError(f"replicas must be between 1 and {BURST}, not {replicas}")
+    def __init__(self, max_retries: int = 0, *, pace: SendPace | None = None) -> None:
         super().__init__(
-            overall_max_rate=BURST / replicas,
+            overall_max_rate=BURST,
             overall_time_period=BURST / PER_SECOND,
-            group_max_rate=GROUP_BURST / replicas,
+            group_max_rate=GROUP_BURST,
             group_time_period=GROUP_BURST * 60 / GROUP_PER_MINUTE,
             max_retries=max_retries,
         )
+        # Telegram's limits are per bot, not per process: replicas sharing the token also take each
+        # message's turn from one schedule in their shared database (bot/send_pace.py).
+        self.pace = pace
+
+    async def _shared_turn(self, group: str | int | bool) -> None:
+        """Wait for this message's turn on the replicas' shared schedule (its group's, then the bot's)."""
+        assert self.pace is not None
+        if group:
+            await asyncio.sleep(await asyncio.to_thread(
+                self.pace.turn, f"g{group}", 60 / GROUP_PER_MINUTE, GROUP_BURST))
+        await asyncio.sleep(await asyncio.to_thread(self.pace.turn, "all", 1 / PER_SECOND, BURST))
 
     async def _run_request(  # type: ignore[override]
         self,
@@ -118,6 +128,8 @@ class MessageRateLimiter(AIORateLimiter):
         while True:
             await self._retry_after_event.wait()
             async with per_group, overall:
+                if self.pace is not None and self._retry_after_event.is_set():
+                    await self._shared_turn(group)
                 if self._retry_after_event.is_set():
                     return await callback(*args, **kwargs)
 
@@ -133,7 +145,20 @@ class MessageRateLimiter(AIORateLimiter):
         """Send a message through the limiter; anything else straight away."""
         if endpoint in self.NOT_MESSAGES:
             return await callback(*args, **kwargs)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if self.pace is None:
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        pace = self.pace
+
+        async def held_for_all(*a: Any, **kw: Any) -> Any:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as err:  # the other replicas wait it out too
+                wait = err.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                await asyncio.to_thread(pace.hold, "all", seconds, 1 / PER_SECOND, BURST)
+                raise
+
+        return await super().process_request(held_for_all, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def surely_not_sent(err: BaseException) -> bool:

@@ -73,8 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--replicas",
         metavar="N",
-        help="bot processes running with this token (webhook replicas behind one proxy): Telegram's limit of "
-        f"~30 messages a second is per bot, so each sends 1/N of it [env {ENV['replicas']}, default 1]",
+        help="bot processes running with this token (webhook replicas behind one proxy, sharing one "
+        "STORYBOT_DATABASE_URL): Telegram's limit of ~30 messages a second is per bot, so with N > 1 they pace "
+        f"their messages together through that database [env {ENV['replicas']}, default 1]",
     )
     hook = parser.add_argument_group("webhook mode (instead of long polling)")
     hook.add_argument(

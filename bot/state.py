@@ -25,6 +25,8 @@ Tables:
   every write, so a replica reloads a chat only when another one changed it (bot/conversations.py).
 - `feedback_answers`, `feedback_votes`: the answers sent with vote buttons and readers' votes on them,
   one per (answer, user) (bot/feedback_store.py).
+- `send_pace`: the pace of the bot's messages, shared by its replicas so that together they stay within
+  Telegram's per-bot flood limits (bot/send_pace.py).
 """
 
 from __future__ import annotations
@@ -111,6 +113,13 @@ chat_data = sa.Table(
     sa.Column("stamp", sa.String(32), nullable=False),  # new at every write
     sa.Column("updated", sa.Float, nullable=False),
 )
+send_pace = sa.Table(
+    "send_pace",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.String(64), primary_key=True),  # "all", or "g<chat id>" for a group's own limit
+    sa.Column("tat", sa.Float, nullable=False),  # the pace's theoretical arrival time (bot/send_pace.py)
+)
 feedback_answers = sa.Table(
     "feedback_answers",
     metadata,
@@ -174,7 +183,12 @@ def _v5(conn: Connection) -> None:
 
 
 # Version i+1 is MIGRATIONS[i]; append only.
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(conn: Connection) -> None:
+    """The messages' pace shared by the replicas of one bot (bot/send_pace.py)."""
+    send_pace.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 
 
 def database_url(default_sqlite: Path, environ: dict[str, str] | None = None) -> str:
@@ -231,7 +245,7 @@ class StateStore:
                     log.info("state database: migration %d applied (%s)", version, (migrate.__doc__ or "").strip())
             return max(current, len(MIGRATIONS))
 
-    def _insert(self, table: sa.Table) -> Any:
+    def insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
@@ -245,7 +259,7 @@ class StateStore:
         How many were inserted: exact for one row (what leases rely on), 0 when unknown for several."""
         if not rows:
             return 0
-        statement = self._insert(table).on_conflict_do_nothing()
+        statement = self.insert(table).on_conflict_do_nothing()
         if len(rows) == 1:
             # Counted by RETURNING: psycopg reports rowcount -1 for this INSERT, which made a first
             # /follow on PostgreSQL look like "already following".
@@ -255,7 +269,7 @@ class StateStore:
 
     def upsert(self, conn: Connection, table: sa.Table, row: dict[str, Any]) -> None:
         """Insert `row`, or replace the other columns of the row with its key (INSERT ... ON CONFLICT DO UPDATE)."""
-        statement = self._insert(table).values(row)
+        statement = self.insert(table).values(row)
         keys = [c.name for c in table.primary_key.columns]
         changed = {name: statement.excluded[name] for name in row if name not in keys}
         conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=changed))

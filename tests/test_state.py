@@ -27,6 +27,7 @@ from bot.app import build_application, running
 from bot.conversations import CHAT_DATA_ONLY, StatePersistence
 from bot.feedback_store import FeedbackStore
 from bot.inbox import Inbox
+from bot.send_pace import SendPace
 from bot.state import MIGRATIONS, StateInbox, StateStore, chat_data, metadata
 from index.errors import StorybotError
 from testing.fake_telegram import ALICE, FakeTelegram
@@ -99,6 +100,19 @@ def test_inbox_is_keyed_by_bot(store: StateStore) -> None:
     first.finish(7)
     assert second.claim(7, {"update_id": 7})
     assert first.outcomes() == {7: "handled"} and second.outcomes() == {7: None}
+
+
+def test_replicas_take_turns_from_one_pace_and_wait_out_a_429_together(url: str) -> None:
+    stores = [StateStore(url), StateStore(url)]
+    a, b = (SendPace(store, 77) for store in stores)
+    # A burst of 4 goes at once, whichever replica sends it; the fifth waits about one interval.
+    assert [a.turn("all", 0.05, 4), b.turn("all", 0.05, 4), a.turn("all", 0.05, 4), b.turn("all", 0.05, 4)] == [0.0] * 4
+    assert 0.0 < b.turn("all", 0.05, 4) <= 0.05
+    assert SendPace(stores[0], 78).turn("all", 0.05, 4) == 0.0  # another bot's pace is its own
+    a.hold("all", 2.0, 0.05, 4)  # Telegram answered replica A with retry_after 2
+    assert 1.9 <= b.turn("all", 0.05, 4) <= 2.2  # replica B waits it out too
+    for store in stores:
+        store.close()
 
 
 def test_two_replicas_claim_each_update_once(url: str) -> None:

@@ -28,12 +28,13 @@ import hashlib
 import itertools
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import text as _text
+from .files import FileArray
 from .text import document_tokens
 
 try:
@@ -316,7 +317,104 @@ def _close(used: float, avg_len: float) -> bool:
     return used == avg_len or (used > 0 and avg_len > 0 and abs(avg_len / used - 1.0) <= AVG_LEN_DRIFT)
 
 
-class SegmentedLexical:
+@dataclass
+class SegmentTermStats:
+    """What a lean segment (store.py, when Qdrant searches) keeps of its BM25 term counts: no postings.
+
+    Its tokens, how many of its rows hold each, and its rows' total length; the postings' rows and the
+    row lengths stay in their files (`files.FileArray`), read only when rows of the segment are removed.
+    """
+
+    tokens: list[str]
+    df: np.ndarray  # int64 per token: the rows holding it, removed ones included
+    total_len: int  # tokens in all rows, repeats included
+    docs: FileArray  # the postings' rows, term-major (terms.docs)
+    doc_len: FileArray  # per row (terms.doc_len)
+    # The last answer of `live`: the next generation usually removes the same rows of a segment.
+    _last: tuple[bytes, tuple[np.ndarray, int]] | None = field(default=None, repr=False, compare=False)
+
+    def live(self, dead: np.ndarray) -> tuple[np.ndarray, int]:
+        """Per token the live rows holding it, and the live rows' total length, given the removed rows `dead`."""
+        if not len(dead):
+            return self.df, self.total_len
+        dead = np.unique(dead)
+        key = dead.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        indptr = np.zeros(len(self.df) + 1, dtype=np.int64)
+        np.cumsum(self.df, out=indptr[1:])
+        removed = np.zeros(len(self.df), dtype=np.int64)
+        for start, rows in self.docs.blocks():  # one pass over the postings, a block at a time
+            hits = np.flatnonzero(np.isin(rows, dead)) + start
+            removed += np.bincount(np.searchsorted(indptr, hits, side="right") - 1, minlength=len(self.df))
+        found = self.df - removed, self.total_len - int(self.doc_len[dead].sum(dtype=np.int64))
+        self._last = (key, found)
+        return found
+
+
+class LexicalStats:
+    """What the answer layer reads of BM25: the vocabulary, each token's document frequency and IDF
+    over the live rows, the average chunk length. Alone (a lean snapshot, when Qdrant searches) it
+    holds no posting and searches nothing; `SegmentedLexical` adds the search.
+
+    Figures are those `SegmentedLexical` computes over the same segments, bit for bit (IDF included).
+    """
+
+    vocab_dict: dict[str, int]
+    df: np.ndarray
+    idf: np.ndarray
+    max_idf: float
+    size: int  # live rows
+    rows: int  # all rows, removed ones included
+    avg_len: float
+
+    def __init__(self, parts: Sequence[tuple[SegmentTermStats, np.ndarray]] = ()) -> None:
+        """`parts`: each segment's term statistics and its live-row mask."""
+        # dict.fromkeys, zip and map run in C (see _vocabulary).
+        tokens = list(dict.fromkeys(itertools.chain.from_iterable(stats.tokens for stats, _ in parts)))
+        vocab = dict(zip(tokens, range(len(tokens))))
+        df = np.zeros(len(vocab), dtype=np.int64)
+        n_live, total_len, rows = 0, 0, 0
+        for stats, live in parts:
+            live_df, live_len = stats.live(np.flatnonzero(~live))
+            df[np.fromiter(map(vocab.__getitem__, stats.tokens), dtype=np.int64, count=len(stats.tokens))] += live_df
+            n_live += int(live.sum())
+            total_len += live_len
+            rows += len(live)
+        used = df > 0
+        if used.all():
+            self.vocab_dict = vocab
+        else:
+            kept = list(itertools.compress(tokens, used.tolist()))
+            self.vocab_dict = dict(zip(kept, range(len(kept))))
+        self._set_statistics(df[used], n_live, rows, total_len)
+
+    def _set_statistics(self, df: np.ndarray, n_live: int, rows: int, total_len: int) -> None:
+        self.df = df  # live rows holding each token
+        self.size = n_live
+        self.rows = rows
+        self.idf = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
+        # The corpus's average chunk length (tokens), for backends that weight postings.
+        self.avg_len = total_len / n_live if n_live else 0.0
+
+    @property
+    def bm25(self) -> LexicalStats:
+        """The index itself: `lexical.bm25.vocab_dict` reads as it did when this was a bm25s index."""
+        return self
+
+    def token_ids(self, tokens: Iterable[str]) -> list[int]:
+        """Vocabulary ids of the tokens the index knows, duplicates dropped, order kept."""
+        vocab = self.vocab_dict
+        seen: dict[int, None] = {}
+        for tok in tokens:
+            tid = vocab.get(tok)
+            if tid is not None and tok:
+                seen.setdefault(tid, None)
+        return list(seen)
+
+
+class SegmentedLexical(LexicalStats):
     """BM25 over the live rows of several segments, with whole-corpus statistics.
 
     Row ids are global: segment i's row r is `offsets[i] + r`. Rows of removed
@@ -333,7 +431,6 @@ class SegmentedLexical:
         their posting weights (while the average chunk length moved by at most AVG_LEN_DRIFT).
         """
         self._parts = list(parts)
-        self.rows = sum(post.rows for post, _, _ in self._parts)
         tokens, vocab, maps = _vocabulary([post for post, _, _ in self._parts], previous)
         self._tokens, self._vocab, self._maps = tokens, vocab, maps
         before = {id(t.postings): t for t in previous._terms} if previous is not None else {}
@@ -356,17 +453,13 @@ class SegmentedLexical:
         used = df > 0
         renumber = np.cumsum(used) - 1
         if used.all():
-            self.vocab_dict: dict[str, int] = vocab
+            self.vocab_dict = vocab
         else:
             kept = list(itertools.compress(tokens, used.tolist()))
             self.vocab_dict = dict(zip(kept, range(len(kept))))
         df = df[used]
-        self.df: np.ndarray = df  # live rows holding each token
-        self.size = n_live
-        self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
-        self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
-        avg_len = total_len / n_live if n_live else 0.0
-        self.avg_len = avg_len  # the corpus's average chunk length (tokens), for backends that weight postings
+        self._set_statistics(df, n_live, sum(post.rows for post, _, _ in self._parts), total_len)
+        avg_len = self.avg_len
         # Global token id -> the segment's local token id (-1 when absent), and each posting's
         # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)), so a query
         # only gathers, weights by IDF and sums. The weights depend on the corpus only through
@@ -386,21 +479,6 @@ class SegmentedLexical:
         self._terms = terms
         self._weights = [t.weights for t in terms]
         self._dead = [t.dead for t in terms]  # per segment: its removed rows, which score 0
-
-    @property
-    def bm25(self) -> SegmentedLexical:
-        """The index itself: `lexical.bm25.vocab_dict` reads as it did when this was a bm25s index."""
-        return self
-
-    def token_ids(self, tokens: Iterable[str]) -> list[int]:
-        """Vocabulary ids of the tokens the index knows, duplicates dropped, order kept."""
-        vocab = self.vocab_dict
-        seen: dict[int, None] = {}
-        for tok in tokens:
-            tid = vocab.get(tok)
-            if tid is not None and tok:
-                seen.setdefault(tid, None)
-        return list(seen)
 
     def top(self, query: dict[int, float], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best rows for a weighted query (token id -> weight), best first, with their scores.

@@ -76,7 +76,7 @@ from .files import (
     write_bytes,
 )
 from .identity import article_keys
-from .lexical import LexicalStats, Postings, SegmentedLexical, SegmentTermStats, TermCounter
+from .lexical import LexicalStats, Postings, SegmentedLexical, SegmentTermStats, TermCounter, token_hashes
 from .vectors import (
     SegmentedDense,
     build_vector_index,
@@ -368,8 +368,8 @@ class Segment:
             raise CorruptFileError(f"vectors.f32: metadata gives {size} bytes for {self.rows} rows")
         check_file(vectors, files["vectors.f32"])
         self.vectors = FileArray(vectors, "float32", (self.rows, self.dimension))
-        tokens = _read_tokens(folder, files)
-        indptr = read_array(folder / "terms.indptr", "int64", (len(tokens) + 1,), files["terms.indptr"])
+        hashes = token_hashes(_read_tokens(folder, files))  # the strings are not kept
+        indptr = read_array(folder / "terms.indptr", "int64", (len(hashes) + 1,), files["terms.indptr"])
         sizes = {"docs": postings * 4, "tfs": postings * 4, "doc_len": self.rows * 4}
         for name, size in sizes.items():
             if files[f"terms.{name}"].size != size:
@@ -383,7 +383,7 @@ class Segment:
         if int(indptr[-1]) != postings or max(largest) >= self.rows:
             raise CorruptFileError("the BM25 term counts do not fit the segment")
         self.term_stats = SegmentTermStats(
-            tokens=tokens,
+            hashes=hashes,
             df=np.diff(indptr),
             total_len=sum(total_len),
             docs=FileArray(folder / "terms.docs", "int32", (postings,)),

@@ -187,6 +187,8 @@ class FileArray:
         ids = np.where(ids < 0, ids + n, ids)
         if len(ids) and (ids.min() < 0 or ids.max() >= n):
             raise IndexError("index out of range")
+        if len(ids) and int(ids[-1]) - int(ids[0]) == len(ids) - 1 and (len(ids) == 1 or (np.diff(ids) == 1).all()):
+            return self._read(int(ids[0]), len(ids))  # one run, in order: an article's chunks
         out = np.empty((len(ids), *self.shape[1:]), dtype=self.dtype)
         if not len(ids):
             return out

@@ -187,6 +187,9 @@ def test_with_qdrant_the_index_stays_on_disk(engines: tuple[Engine, Engine]) -> 
     for info in full.articles():
         assert lean.article(info.id) == full.article(info.id)
         np.testing.assert_array_equal(lean.article_vectors(info.id), full.article_vectors(info.id))
+    rows = np.array([3, 0, 3, len(full.vectors) - 1, 1])  # out of order, repeated: read from the file as asked
+    np.testing.assert_array_equal(lean.vectors[rows], full.vectors[rows])
+    np.testing.assert_array_equal(lean.vectors[7], full.vectors[7])
     # The default backend cannot search a lean snapshot, and says so.
     with pytest.raises(ValueError, match="lean snapshot"):
         SegmentedBackend().search(lean, {}, np.zeros(lean.vectors.shape[1], np.float32), 5)

@@ -107,8 +107,10 @@ def test_add_and_remove_write_one_article(engines: tuple[Engine, Engine], tmp_pa
 
 def test_backend_from_environment(tmp_path: Path) -> None:
     assert isinstance(configured_backend(tmp_path, {}), SegmentedBackend)
+    assert configured_backend(tmp_path, {}).snapshot_mode == "memory"  # it searches the snapshot in memory
     backend = configured_backend(tmp_path / "index", {"STORYBOT_QDRANT_PATH": str(tmp_path / "q")})
     assert isinstance(backend, QdrantBackend)
+    assert backend.snapshot_mode == "lean"  # Qdrant searches: the index stays on disk
     assert backend.collection == collection_name(tmp_path / "index")
     named = configured_backend(
         tmp_path, {"STORYBOT_QDRANT_PATH": str(tmp_path / "q"), "STORYBOT_QDRANT_COLLECTION": "news"}

@@ -327,7 +327,8 @@ class TokenTable:
     hashes: 8 bytes a token against ~150 for a dict of strings (100,974 tokens at 6,961 chunks).
 
     Ids are positions in the sorted hashes. Two tokens of one vocabulary sharing a hash (odds ~n^2 / 2^65,
-    about 3e-6 at 10 million tokens) would share one document frequency; nothing else can go wrong.
+    about 3e-6 at 10 million tokens) would share one document frequency, and a word the index lacks
+    whose hash is a known token's (odds n / 2^64 a lookup) would look known, with that token's IDF.
     The table cannot list its tokens.
     """
 

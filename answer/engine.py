@@ -122,7 +122,9 @@ class Engine:
             if loaded is not None and (loaded.generation == generation or generation in self._failed):
                 return False
             try:
-                snapshot = open_snapshot(self.settings.index_dir, reuse=loaded, fallback=loaded is None)
+                snapshot = open_snapshot(
+                    self.settings.index_dir, reuse=loaded, fallback=loaded is None, mode=self.backend.snapshot_mode
+                )
                 check_compatible(
                     snapshot.manifest,
                     self.settings.index_dir,

@@ -6,8 +6,11 @@
 Builds (not measured) an index of N articles in a temporary folder, the 300 of training/synthetic_news
 repeated with numbered titles, embedded by bench/scale.py's HashEncoder (384-d, no model loaded: the
 model costs the same with either backend), and copies it into a Qdrant collection in local mode. Then,
-in a fresh process per backend, the resident memory (VmRSS) after each step of what a bot does at
-start: import and encoder, open the snapshot, open the backend, answer one search.
+in a fresh process per backend, the resident memory (VmRSS, and its anonymous part RssAnon) after each
+step of what a bot does at start: import and encoder, open the snapshot (as the backend asks: in memory
+for the default backend, lean for Qdrant, see index.store.SnapshotMode), open the backend, answer one
+search, then read one article's vectors (what stories do). In memory: the bytes of vectors and postings
+the process holds (a lean snapshot holds none: they stay in their files).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from scale import ROOT, HashEncoder  # bench/ is on the path when this file runs as a script
@@ -25,10 +29,10 @@ from scale import ROOT, HashEncoder  # bench/ is on the path when this file runs
 QUESTION = "Bộ trưởng cáo buộc ai bán phá giá thép?"
 
 
-def rss_mb() -> float:
-    """This process's resident memory now."""
+def rss_mb(field: str = "VmRSS") -> float:
+    """This process's resident memory now (`field` of /proc/self/status: VmRSS, RssAnon or RssFile)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -63,9 +67,12 @@ def measure(folder: Path, kind: str) -> dict:
 
     encoder = HashEncoder()
     encoder.encode_query("start-up")
-    loaded = rss_mb()
-    snapshot = open_snapshot(folder / "index")
-    opened = rss_mb()
+    loaded, loaded_anon = rss_mb(), rss_mb("RssAnon")
+    started = time.perf_counter()
+    # As an Engine opens it for this backend (checked below; qdrant-client is imported in the backend's step).
+    snapshot = open_snapshot(folder / "index", mode="lean" if kind == "qdrant" else "memory")
+    open_s = time.perf_counter() - started
+    opened, opened_anon = rss_mb(), rss_mb("RssAnon")
     if kind == "qdrant":
         from index.qdrant_backend import QdrantBackend
 
@@ -73,22 +80,29 @@ def measure(folder: Path, kind: str) -> dict:
         backend.client.count(backend.collection)
     else:
         backend = SegmentedBackend()
+    assert backend.snapshot_mode == snapshot.mode
     with_backend = rss_mb()
     terms = dict.fromkeys((t for t in query_tokens(QUESTION) if t in snapshot.lexical.bm25.vocab_dict), 1.0)
     backend.search(snapshot, terms, encoder.encode_query(QUESTION), 100)
     searched = rss_mb()
+    snapshot.article_vectors(snapshot.articles()[0].id)
+    vectors_read = rss_mb()
     if kind == "qdrant":
         backend.client.close()
     segments = snapshot.segments
+    postings = [s.postings for s in segments if s.postings is not None]
     return {
-        "backend": kind, "articles": snapshot.manifest.article_count, "chunks": snapshot.size,
-        "start_mb": start, "python_libraries_encoder_mb": loaded, "snapshot_mb": opened - loaded,
-        "backend_mb": with_backend - opened, "search_mb": searched - with_backend, "total_mb": searched,
-        "vectors_mb": sum(s.vectors.nbytes for s in segments) / 2**20,
-        "postings_mb": sum(sum(a.nbytes for a in (s.postings.indptr, s.postings.docs, s.postings.tfs,
-                                                  s.postings.doc_len)) for s in segments) / 2**20,
+        "backend": kind, "snapshot": snapshot.mode, "articles": snapshot.manifest.article_count,
+        "chunks": snapshot.size, "start_mb": start, "python_libraries_encoder_mb": loaded,
+        "snapshot_mb": opened - loaded, "snapshot_anon_mb": opened_anon - loaded_anon, "open_s": open_s,
+        "backend_mb": with_backend - opened, "search_mb": searched - with_backend,
+        "article_vectors_mb": vectors_read - searched, "total_mb": vectors_read,
+        "vectors_in_memory_mb": sum(s.vectors.nbytes for s in segments) / 2**20,
+        "postings_in_memory_mb": sum(sum(a.nbytes for a in (p.indptr, p.docs, p.tfs, p.doc_len))
+                                     for p in postings) / 2**20,
         "chunks_sqlite_mb": sum((folder / "index" / "segments" / s.name / "chunks.sqlite").stat().st_size
                                 for s in segments) / 2**20,
+        "sqlite_on_disk": all(Path(s._db.execute("PRAGMA database_list").fetchone()[2]).is_file() for s in segments),
     }
 
 

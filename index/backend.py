@@ -10,6 +10,11 @@ its own copy of the chunks' vectors and term weights in step with the index, one
   index, so keeping it in step is the build itself.
 - `qdrant_backend.QdrantBackend`: a Qdrant collection (server or cluster with STORYBOT_QDRANT_URL,
   qdrant-client's local mode with STORYBOT_QDRANT_PATH), for indexes past one machine's memory.
+
+The backend also decides how the process holds the index (`snapshot_mode`, the one place this is
+decided): the segmented backend searches the snapshot, so it is loaded into memory; Qdrant searches
+elsewhere, so snapshots are opened "lean" (store.SnapshotMode: files read where they lie, no FAISS
+index, no BM25 postings), and a bot replica's memory no longer grows with the index.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import numpy as np
 from .articles import Article
 from .backend_types import Candidates, SyncSummary
 from .chunking import Chunk
-from .store import ArticleInfo, Snapshot
+from .lexical import SegmentedLexical
+from .store import ArticleInfo, Snapshot, SnapshotMode
 from .vectors import search_vectors
 
 QDRANT_URL_ENV = "STORYBOT_QDRANT_URL"
@@ -61,6 +67,7 @@ class SearchBackend(Protocol):
     """Searches the chunks of an index, dense and lexical, and keeps its copy of them in step with it."""
 
     name: str
+    snapshot_mode: SnapshotMode  # how an engine using this backend opens the index (store.SnapshotMode)
 
     def search(
         self, snapshot: Snapshot, terms: Mapping[str, float], query_vector: np.ndarray, candidates: int
@@ -89,12 +96,15 @@ class SegmentedBackend:
     """The default: the snapshot's own in-memory indexes (FAISS / exact dense, segmented BM25)."""
 
     name = "segmented"
+    snapshot_mode: SnapshotMode = "memory"  # it searches the snapshot's own FAISS indexes and postings
 
     def search(
         self, snapshot: Snapshot, terms: Mapping[str, float], query_vector: np.ndarray, candidates: int
     ) -> Candidates:
         """Both searches over the snapshot's segments; see `SearchBackend.search`."""
         lexical = snapshot.lexical
+        if snapshot.dense is None or not isinstance(lexical, SegmentedLexical):
+            raise ValueError("a lean snapshot has no search of its own: open it with mode='memory' to search it here")
         query: dict[int, float] = {}
         for token, weight in terms.items():
             for tid in lexical.token_ids([token]):

@@ -28,12 +28,13 @@ import hashlib
 import itertools
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import text as _text
+from .files import FileArray
 from .text import document_tokens
 
 try:
@@ -316,7 +317,142 @@ def _close(used: float, avg_len: float) -> bool:
     return used == avg_len or (used > 0 and avg_len > 0 and abs(avg_len / used - 1.0) <= AVG_LEN_DRIFT)
 
 
-class SegmentedLexical:
+def token_hashes(tokens: Iterable[str]) -> np.ndarray:
+    """64-bit hashes of tokens (Python's own string hash, run in C): valid within this process only."""
+    return np.fromiter(map(hash, tokens), dtype=np.int64)
+
+
+class TokenTable:
+    """Token -> id for the answer layer's lookups (`in`, `get`, `[]`), as a sorted array of 64-bit token
+    hashes: 8 bytes a token against ~150 for a dict of strings (100,974 tokens at 6,961 chunks).
+
+    Ids are positions in the sorted hashes. Two tokens of one vocabulary sharing a hash (odds ~n^2 / 2^65,
+    about 3e-6 at 10 million tokens) would share one document frequency, and a word the index lacks
+    whose hash is a known token's (odds n / 2^64 a lookup) would look known, with that token's IDF.
+    The table cannot list its tokens.
+    """
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        """`hashes`: `token_hashes` of the vocabulary, sorted, unique."""
+        self._hashes = hashes
+
+    def get(self, token: str, default: int | None = None) -> int | None:
+        """The token's id, or `default` when the vocabulary does not hold it."""
+        h = hash(token)
+        i = int(np.searchsorted(self._hashes, h))
+        return i if i < len(self._hashes) and self._hashes[i] == h else default
+
+    def __getitem__(self, token: str) -> int:
+        found = self.get(token)
+        if found is None:
+            raise KeyError(token)
+        return found
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and self.get(token) is not None
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+
+@dataclass
+class SegmentTermStats:
+    """What a lean segment (store.py, when Qdrant searches) keeps of its BM25 term counts: no postings.
+
+    Its tokens' hashes (`token_hashes`, in the segment's token order), how many of its rows hold each
+    token, and its rows' total length; the postings' rows and the row lengths stay in their files
+    (`files.FileArray`), read only when rows of the segment are removed.
+    """
+
+    hashes: np.ndarray  # int64 per token
+    df: np.ndarray  # int64 per token: the rows holding it, removed ones included
+    total_len: int  # tokens in all rows, repeats included
+    docs: FileArray  # the postings' rows, term-major (terms.docs)
+    doc_len: FileArray  # per row (terms.doc_len)
+    # The last answer of `live`: the next generation usually removes the same rows of a segment.
+    _last: tuple[bytes, tuple[np.ndarray, int]] | None = field(default=None, repr=False, compare=False)
+
+    def live(self, dead: np.ndarray) -> tuple[np.ndarray, int]:
+        """Per token the live rows holding it, and the live rows' total length, given the removed rows `dead`."""
+        if not len(dead):
+            return self.df, self.total_len
+        dead = np.unique(dead)
+        key = dead.tobytes()
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        indptr = np.zeros(len(self.df) + 1, dtype=np.int64)
+        np.cumsum(self.df, out=indptr[1:])
+        removed = np.zeros(len(self.df), dtype=np.int64)
+        for start, rows in self.docs.blocks():  # one pass over the postings, a block at a time
+            hits = np.flatnonzero(np.isin(rows, dead)) + start
+            removed += np.bincount(np.searchsorted(indptr, hits, side="right") - 1, minlength=len(self.df))
+        found = self.df - removed, self.total_len - int(self.doc_len[dead].sum(dtype=np.int64))
+        self._last = (key, found)
+        return found
+
+
+class LexicalStats:
+    """What the answer layer reads of BM25: the vocabulary, each token's document frequency and IDF
+    over the live rows, the average chunk length. Alone (a lean snapshot, when Qdrant searches) it
+    holds no posting and searches nothing, and its vocabulary is a `TokenTable`; `SegmentedLexical`
+    adds the search.
+
+    A token's document frequency and IDF are those `SegmentedLexical` computes over the same segments,
+    bit for bit; its id differs.
+    """
+
+    vocab_dict: dict[str, int] | TokenTable
+    df: np.ndarray
+    idf: np.ndarray
+    max_idf: float
+    size: int  # live rows
+    rows: int  # all rows, removed ones included
+    avg_len: float
+
+    def __init__(self, parts: Sequence[tuple[SegmentTermStats, np.ndarray]] = ()) -> None:
+        """`parts`: each segment's term statistics and its live-row mask."""
+        hashes, dfs = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        n_live, total_len, rows = 0, 0, 0
+        for stats, live in parts:
+            live_df, live_len = stats.live(np.flatnonzero(~live))
+            hashes.append(stats.hashes)
+            dfs.append(live_df)
+            n_live += int(live.sum())
+            total_len += live_len
+            rows += len(live)
+        # Each segment lists a token once: summing per distinct hash gives the corpus's live rows holding it.
+        vocabulary, where = np.unique(np.concatenate(hashes), return_inverse=True)
+        df = np.bincount(where, weights=np.concatenate(dfs), minlength=len(vocabulary)).astype(np.int64)
+        used = df > 0  # tokens only removed rows had are not in the vocabulary
+        self.vocab_dict = TokenTable(vocabulary[used])
+        self._set_statistics(df[used], n_live, rows, total_len)
+
+    def _set_statistics(self, df: np.ndarray, n_live: int, rows: int, total_len: int) -> None:
+        self.df = df  # live rows holding each token
+        self.size = n_live
+        self.rows = rows
+        self.idf = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
+        # The corpus's average chunk length (tokens), for backends that weight postings.
+        self.avg_len = total_len / n_live if n_live else 0.0
+
+    @property
+    def bm25(self) -> LexicalStats:
+        """The index itself: `lexical.bm25.vocab_dict` reads as it did when this was a bm25s index."""
+        return self
+
+    def token_ids(self, tokens: Iterable[str]) -> list[int]:
+        """Vocabulary ids of the tokens the index knows, duplicates dropped, order kept."""
+        vocab = self.vocab_dict
+        seen: dict[int, None] = {}
+        for tok in tokens:
+            tid = vocab.get(tok)
+            if tid is not None and tok:
+                seen.setdefault(tid, None)
+        return list(seen)
+
+
+class SegmentedLexical(LexicalStats):
     """BM25 over the live rows of several segments, with whole-corpus statistics.
 
     Row ids are global: segment i's row r is `offsets[i] + r`. Rows of removed
@@ -333,7 +469,6 @@ class SegmentedLexical:
         their posting weights (while the average chunk length moved by at most AVG_LEN_DRIFT).
         """
         self._parts = list(parts)
-        self.rows = sum(post.rows for post, _, _ in self._parts)
         tokens, vocab, maps = _vocabulary([post for post, _, _ in self._parts], previous)
         self._tokens, self._vocab, self._maps = tokens, vocab, maps
         before = {id(t.postings): t for t in previous._terms} if previous is not None else {}
@@ -356,17 +491,13 @@ class SegmentedLexical:
         used = df > 0
         renumber = np.cumsum(used) - 1
         if used.all():
-            self.vocab_dict: dict[str, int] = vocab
+            self.vocab_dict = vocab
         else:
             kept = list(itertools.compress(tokens, used.tolist()))
             self.vocab_dict = dict(zip(kept, range(len(kept))))
         df = df[used]
-        self.df: np.ndarray = df  # live rows holding each token
-        self.size = n_live
-        self.idf: np.ndarray = np.log(1 + (n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
-        self.max_idf = float(self.idf.max()) if len(self.idf) else 0.0  # the IDF of the rarest word
-        avg_len = total_len / n_live if n_live else 0.0
-        self.avg_len = avg_len  # the corpus's average chunk length (tokens), for backends that weight postings
+        self._set_statistics(df, n_live, sum(post.rows for post, _, _ in self._parts), total_len)
+        avg_len = self.avg_len
         # Global token id -> the segment's local token id (-1 when absent), and each posting's
         # length-normalised term frequency tf / (tf + k1 * (1 - b + b * len / avglen)), so a query
         # only gathers, weights by IDF and sums. The weights depend on the corpus only through
@@ -386,21 +517,6 @@ class SegmentedLexical:
         self._terms = terms
         self._weights = [t.weights for t in terms]
         self._dead = [t.dead for t in terms]  # per segment: its removed rows, which score 0
-
-    @property
-    def bm25(self) -> SegmentedLexical:
-        """The index itself: `lexical.bm25.vocab_dict` reads as it did when this was a bm25s index."""
-        return self
-
-    def token_ids(self, tokens: Iterable[str]) -> list[int]:
-        """Vocabulary ids of the tokens the index knows, duplicates dropped, order kept."""
-        vocab = self.vocab_dict
-        seen: dict[int, None] = {}
-        for tok in tokens:
-            tid = vocab.get(tok)
-            if tid is not None and tok:
-                seen.setdefault(tid, None)
-        return list(seen)
 
     def top(self, query: dict[int, float], k: int) -> tuple[np.ndarray, np.ndarray]:
         """The `k` best rows for a weighted query (token id -> weight), best first, with their scores.

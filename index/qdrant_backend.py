@@ -42,7 +42,7 @@ from qdrant_client import QdrantClient, models
 from .backend_types import Candidates, SyncSummary
 from .errors import StorybotError
 from .lexical import K1, B
-from .store import Snapshot
+from .store import Snapshot, SnapshotMode
 from .stories import StoryStore
 from .text import document_tokens
 
@@ -101,6 +101,8 @@ class QdrantBackend:
     """A search backend on one Qdrant collection (see the module docstring)."""
 
     name = "qdrant"
+    # Qdrant searches: the process keeps only what quotes, IDF weights and stories read (store.SnapshotMode).
+    snapshot_mode: SnapshotMode = "lean"
 
     def __init__(self, collection: str, *, url: str | None = None, path: Path | None = None) -> None:
         if not url and path is None:

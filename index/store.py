@@ -27,7 +27,10 @@ previous complete generation, whose segments are never modified.
 
 Readers copy every file they use into memory and check it against the sizes
 and checksums recorded at write time (files.py), so nothing a serving process
-answers from can be truncated under it.
+answers from can be truncated under it. That is `SnapshotMode` "memory", the
+default. When another engine searches (Qdrant), snapshots are opened "lean":
+each file is checked the same way once, then read where it lies (see
+`SnapshotMode`), so a process's memory does not grow with the index.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import faiss
 import numpy as np
@@ -60,6 +63,7 @@ from .dates import article_date
 from .errors import IndexMismatchError, IndexMissingError, IndexUnreadableError
 from .files import (
     CorruptFileError,
+    FileArray,
     FileInfo,
     check_file,
     disk_error,
@@ -72,7 +76,7 @@ from .files import (
     write_bytes,
 )
 from .identity import article_keys
-from .lexical import Postings, SegmentedLexical, TermCounter
+from .lexical import LexicalStats, Postings, SegmentedLexical, SegmentTermStats, TermCounter, token_hashes
 from .vectors import (
     SegmentedDense,
     build_vector_index,
@@ -95,6 +99,22 @@ VECTOR_BLOCK = 16_384  # vectors added to a new segment's index at a time
 _TERM_FILES = {"indptr": "int64", "docs": "int32", "tfs": "int32", "doc_len": "int32"}
 # Errors that mean "this file or folder is not what was written": the index is unreadable.
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, RuntimeError, sqlite3.Error, UnicodeDecodeError)
+
+SnapshotMode = Literal["memory", "lean"]
+"""How a snapshot holds its segments; the search backend in use decides (`index.backend`, its `snapshot_mode`).
+
+- "memory" (the default backend, which searches the snapshot itself): every file is copied into memory
+  and checked against its recorded size and CRC-32; chunks.sqlite is deserialized into an in-memory
+  database, the vectors go into a FAISS index, the BM25 postings are loaded and weighted. About 10 KB a
+  chunk; nothing a serving process answers from can be truncated under it.
+- "lean" (Qdrant, which searches elsewhere): each file is still checked against its size and CRC-32
+  once, streamed (dense.faiss, which only the segmented search reads, is not opened), then left where it
+  lies: chunks.sqlite is queried on disk (read-only, immutable: segments never change once written), the
+  vectors are read a few rows at a time (`files.FileArray`, no memory map, so no SIGBUS), and of the
+  postings only each token's document frequency is kept (`lexical.LexicalStats`: IDF weights and known
+  words, no BM25 search). A file damaged while in use gives a clear error on the next read of it.
+"""
+ARTICLE_CACHE = 4096  # articles a lean snapshot keeps parsed (cleared when full; a memory snapshot keeps all)
 
 
 class FileStamp(NamedTuple):
@@ -271,10 +291,13 @@ class SegmentData:
 
 
 class Segment:
-    """One segment loaded into memory and validated. Immutable; shared by the snapshots that use it."""
+    """One segment, validated and opened as `mode` says (see SnapshotMode). Immutable; shared by the
+    snapshots that use it."""
 
-    def __init__(self, folder: Path, meta_crc: int) -> None:
+    def __init__(self, folder: Path, meta_crc: int, mode: SnapshotMode = "memory") -> None:
         self.name = folder.name
+        self.mode: SnapshotMode = mode
+        self._folder = folder
         meta_bytes = (folder / SEGMENT_META).read_bytes()
         if _crc(meta_bytes) != meta_crc:
             raise CorruptFileError(f"{SEGMENT_META} does not match the checksum the manifest records")
@@ -285,23 +308,41 @@ class Segment:
         self.tokeniser: str = meta["tokeniser"]
         self.kind: str = meta["kind"]
         self.meta_crc = meta_crc
+        self._lock = threading.Lock()
+        self.dense: faiss.Index | None = None  # memory mode: the segment's FAISS index
+        self.vectors: np.ndarray | FileArray  # memory mode: a view of the FAISS index's; lean: on disk
+        self.postings: Postings | None = None  # memory mode: the BM25 term counts
+        self.term_stats: SegmentTermStats | None = None  # lean mode: what IDF needs of them
+        if mode == "lean":
+            self._open_lean(folder, files, int(meta["postings"]))
+        else:
+            self._load(folder, files, int(meta["postings"]))
+        self.article_rows: dict[str, tuple[int, int]] = {
+            a: (first, count) for a, first, count in self._query("SELECT id, first_row, row_count FROM articles")
+        }
+        (chunk_rows,) = self._query("SELECT COUNT(*) FROM chunks")
+        if chunk_rows[0] != self.rows:
+            raise CorruptFileError(f"chunks.sqlite has {chunk_rows[0]} chunks, expected {self.rows}")
+
+    def _load(self, folder: Path, files: dict[str, FileInfo], postings: int) -> None:
+        """Copy every file into memory (checked): the mode the segmented search needs."""
         db = sqlite3.connect(":memory:", check_same_thread=False)
         db.deserialize(read_checked(folder / "chunks.sqlite", files["chunks.sqlite"]))
         self._db = db
         if self.kind == "hnsw":
             check_file(folder / "dense.faiss", files["dense.faiss"])
-            self.dense: faiss.Index = load_vector_index(folder / "dense.faiss")
+            dense = load_vector_index(folder / "dense.faiss")
         else:
-            self.dense = build_vector_index(
+            dense = build_vector_index(
                 read_array(folder / "vectors.f32", "float32", (self.rows, self.dimension), files["vectors.f32"]),
                 approximate=False,
             )
-        if self.dense.ntotal != self.rows or self.dense.d != self.dimension:
-            raise CorruptFileError(f"the vector index holds {self.dense.ntotal} vectors, expected {self.rows}")
-        self.vectors = stored_vectors(self.dense)  # a view: the vectors are held once
-        tokens_blob = read_checked(folder / "terms.tokens", files["terms.tokens"]).decode("utf-8")
-        tokens = tokens_blob.split("\n") if tokens_blob else []
-        shapes = {"indptr": len(tokens) + 1, "docs": meta["postings"], "tfs": meta["postings"], "doc_len": self.rows}
+        if dense.ntotal != self.rows or dense.d != self.dimension:
+            raise CorruptFileError(f"the vector index holds {dense.ntotal} vectors, expected {self.rows}")
+        self.dense = dense
+        self.vectors = stored_vectors(dense)  # a view: the vectors are held once
+        tokens = _read_tokens(folder, files)
+        shapes = {"indptr": len(tokens) + 1, "docs": postings, "tfs": postings, "doc_len": self.rows}
         arrays = {
             name: read_array(folder / f"terms.{name}", dtype, (shapes[name],), files[f"terms.{name}"])
             for name, dtype in _TERM_FILES.items()
@@ -311,17 +352,57 @@ class Segment:
             len(self.postings.docs) and int(self.postings.docs.max()) >= self.rows
         ):
             raise CorruptFileError("the BM25 term counts do not fit the segment")
-        self._lock = threading.Lock()
-        self.article_rows: dict[str, tuple[int, int]] = {
-            a: (first, count) for a, first, count in self._query("SELECT id, first_row, row_count FROM articles")
-        }
-        (chunk_rows,) = self._query("SELECT COUNT(*) FROM chunks")
-        if chunk_rows[0] != self.rows:
-            raise CorruptFileError(f"chunks.sqlite has {chunk_rows[0]} chunks, expected {self.rows}")
+
+    def _open_lean(self, folder: Path, files: dict[str, FileInfo], postings: int) -> None:
+        """Check every file once (streamed), then keep it on disk: the mode for a backend that searches elsewhere."""
+        path = folder / "chunks.sqlite"
+        check_file(path, files["chunks.sqlite"])
+        # immutable=1: no locks and no change checks (segments are never modified once written);
+        # mmap_size 0: sqlite reads with read(), so a file truncated later gives an error, not SIGBUS.
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        db.execute("PRAGMA mmap_size = 0")
+        self._db = db
+        vectors = folder / "vectors.f32"
+        if files["vectors.f32"].size != self.rows * self.dimension * 4:
+            size = files["vectors.f32"].size
+            raise CorruptFileError(f"vectors.f32: metadata gives {size} bytes for {self.rows} rows")
+        check_file(vectors, files["vectors.f32"])
+        self.vectors = FileArray(vectors, "float32", (self.rows, self.dimension))
+        hashes = token_hashes(_read_tokens(folder, files))  # the strings are not kept
+        indptr = read_array(folder / "terms.indptr", "int64", (len(hashes) + 1,), files["terms.indptr"])
+        sizes = {"docs": postings * 4, "tfs": postings * 4, "doc_len": self.rows * 4}
+        for name, size in sizes.items():
+            if files[f"terms.{name}"].size != size:
+                raise CorruptFileError(f"terms.{name}: metadata gives {files[f'terms.{name}'].size} bytes, not {size}")
+        largest, total_len = [-1], [0]
+        check_file(folder / "terms.docs", files["terms.docs"],
+                   lambda b: largest.append(int(np.frombuffer(b, np.int32).max(initial=-1))))
+        check_file(folder / "terms.tfs", files["terms.tfs"])
+        check_file(folder / "terms.doc_len", files["terms.doc_len"],
+                   lambda b: total_len.append(int(np.frombuffer(b, np.int32).sum(dtype=np.int64))))
+        if int(indptr[-1]) != postings or max(largest) >= self.rows:
+            raise CorruptFileError("the BM25 term counts do not fit the segment")
+        self.term_stats = SegmentTermStats(
+            hashes=hashes,
+            df=np.diff(indptr),
+            total_len=sum(total_len),
+            docs=FileArray(folder / "terms.docs", "int32", (postings,)),
+            doc_len=FileArray(folder / "terms.doc_len", "int32", (self.rows,)),
+        )
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as err:
+                if self.mode != "lean":
+                    raise
+                # Read on disk: the file was damaged after it was checked (a lean segment is read in place).
+                index_dir = self._folder.parent.parent
+                raise IndexUnreadableError(
+                    f"the index in {index_dir} was damaged while in use: {self.name}/chunks.sqlite cannot be "
+                    f"read ({err}). {rebuild_hint(index_dir)}"
+                ) from err
 
     def live_mask(self, deleted: Iterable[str]) -> np.ndarray:
         """True for the rows of articles not in `deleted`."""
@@ -373,6 +454,12 @@ class Segment:
 
 def _crc(data: bytes) -> int:
     return zlib.crc32(data)
+
+
+def _read_tokens(folder: Path, files: dict[str, FileInfo]) -> list[str]:
+    """A segment's BM25 vocabulary (terms.tokens), checked."""
+    blob = read_checked(folder / "terms.tokens", files["terms.tokens"]).decode("utf-8")
+    return blob.split("\n") if blob else []
 
 
 def segments_dir(index_dir: Path) -> Path:
@@ -703,12 +790,19 @@ class RowVectors:
 
 
 class Snapshot:
-    """One generation of the index, loaded into memory and validated. Safe to share between threads."""
+    """One generation of the index, validated and opened as `mode` says (SnapshotMode). Safe to share
+    between threads.
 
-    def __init__(self, index_dir: Path, generation: str, *, reuse: Snapshot | None = None) -> None:
+    In "lean" mode it offers no search of its own: `dense` is None and `lexical` is a `LexicalStats`.
+    """
+
+    def __init__(
+        self, index_dir: Path, generation: str, *, reuse: Snapshot | None = None, mode: SnapshotMode = "memory"
+    ) -> None:
         self.index_dir = index_dir
         self.generation = generation
         self.path = index_dir / generation
+        self.mode: SnapshotMode = mode
         known = reuse.segments_by_name if reuse is not None else {}
         try:
             self.manifest = Manifest.from_json((self.path / MANIFEST).read_text(encoding="utf-8"))
@@ -720,8 +814,8 @@ class Snapshot:
             segments = []
             for ref in self.manifest.segments:
                 seg = known.get(ref.name)
-                if seg is None or seg.meta_crc != ref.meta_crc:
-                    seg = Segment(segments_dir(index_dir) / ref.name, ref.meta_crc)
+                if seg is None or seg.meta_crc != ref.meta_crc or seg.mode != mode:
+                    seg = Segment(segments_dir(index_dir) / ref.name, ref.meta_crc, mode)
                 if seg.rows != ref.rows:
                     raise CorruptFileError(f"segment {ref.name} has {seg.rows} rows, the manifest says {ref.rows}")
                 segments.append(seg)
@@ -737,11 +831,18 @@ class Snapshot:
             self._offsets.append(self._offsets[-1] + seg.rows)
         dimension = segments[0].dimension if segments else self.manifest.dimension
         self.vectors = RowVectors([s.vectors for s in segments], self._offsets[:-1], dimension)
-        self.dense = SegmentedDense([(s.dense, o, live) for s, o, live in zip(segments, self._offsets, self._lives)])
-        self.lexical = SegmentedLexical(
-            [(s.postings, o, live) for s, o, live in zip(segments, self._offsets, self._lives)],
-            previous=reuse.lexical if reuse is not None else None,
-        )
+        self.dense: SegmentedDense | None = None
+        self.lexical: LexicalStats
+        if mode == "lean":
+            self.lexical = LexicalStats([(s.term_stats, live) for s, live in zip(segments, self._lives)])
+        else:
+            parts = list(zip(segments, self._offsets, self._lives))
+            self.dense = SegmentedDense([(s.dense, o, live) for s, o, live in parts])
+            previous = reuse.lexical if reuse is not None else None
+            self.lexical = SegmentedLexical(
+                [(s.postings, o, live) for s, o, live in parts],
+                previous=previous if isinstance(previous, SegmentedLexical) else None,
+            )
         self._home: dict[str, int] = {}  # article id -> segment holding its live version
         for i, (seg, live) in enumerate(zip(segments, self._lives)):
             for article_id, (first, count) in seg.article_rows.items():
@@ -751,8 +852,8 @@ class Snapshot:
 
     def _init_empty(self) -> None:
         self.vectors = RowVectors([], [], self.manifest.dimension)
-        self.dense = SegmentedDense([])
-        self.lexical = SegmentedLexical([])
+        self.dense = None if self.mode == "lean" else SegmentedDense([])
+        self.lexical = LexicalStats() if self.mode == "lean" else SegmentedLexical([])
         self._home = {}
         self._articles = {}
 
@@ -788,6 +889,8 @@ class Snapshot:
         if row is None:
             raise KeyError(article_id)
         article = article_from_row(article_id, row)
+        if self.mode == "lean" and len(self._articles) >= ARTICLE_CACHE:
+            self._articles.clear()  # bounded: a lean process's memory must not grow with the articles asked about
         self._articles[article_id] = article
         return article
 
@@ -835,7 +938,8 @@ class Snapshot:
         return sorted(out, key=lambda info: info.id)
 
     def close(self) -> None:
-        """Nothing to release: segments are in memory and freed with the last snapshot using them."""
+        """Nothing to release: segments (in memory, or their open files in lean mode) are freed with the
+        last snapshot using them."""
 
 
 def generations(index_dir: Path) -> list[str]:
@@ -846,18 +950,21 @@ def generations(index_dir: Path) -> list[str]:
         return []
 
 
-def open_snapshot(index_dir: Path, *, reuse: Snapshot | None = None, fallback: bool = True) -> Snapshot:
+def open_snapshot(
+    index_dir: Path, *, reuse: Snapshot | None = None, fallback: bool = True, mode: SnapshotMode = "memory"
+) -> Snapshot:
     """Load the current generation; IndexMissingError when none was built.
 
     With `fallback`, a current generation that cannot be read (or an unreadable
     CURRENT) gives way to the newest older generation that can, with a warning.
+    `mode`: how its segments are held (SnapshotMode; the search backend's `snapshot_mode`).
     """
     gen = current_generation(index_dir)
     if gen is None and not generations(index_dir):
         raise IndexMissingError(f"no index in {index_dir} yet. Build it with: storybot index --index-dir {index_dir}")
     if gen is not None and (index_dir / gen).is_dir():
         try:
-            return Snapshot(index_dir, gen, reuse=reuse)
+            return Snapshot(index_dir, gen, reuse=reuse, mode=mode)
         except IndexUnreadableError as err:
             first_error = err
     elif gen is not None:
@@ -874,7 +981,7 @@ def open_snapshot(index_dir: Path, *, reuse: Snapshot | None = None, fallback: b
         if older == gen:
             continue
         try:
-            snapshot = Snapshot(index_dir, older, reuse=reuse)
+            snapshot = Snapshot(index_dir, older, reuse=reuse, mode=mode)
         except IndexUnreadableError:
             continue
         log.warning("%s; answering from the older generation %s until the index is rebuilt", first_error, older)

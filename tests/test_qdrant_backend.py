@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -15,7 +17,11 @@ from answer.search import CANDIDATES
 from index.backend import SegmentedBackend, configured_backend
 from index.config import Settings
 from index.embedding import Encoder
+from index.errors import IndexUnreadableError
+from index.files import CorruptFileError, FileArray
+from index.lexical import SegmentedLexical
 from index.qdrant_backend import STORY, QdrantBackend, collection_name
+from index.store import open_snapshot
 from index.stories import STORIES_FILE, StoryStore
 from index.text import query_tokens
 
@@ -108,8 +114,10 @@ def test_add_and_remove_write_one_article(engines: tuple[Engine, Engine], tmp_pa
 
 def test_backend_from_environment(tmp_path: Path) -> None:
     assert isinstance(configured_backend(tmp_path, {}), SegmentedBackend)
+    assert configured_backend(tmp_path, {}).snapshot_mode == "memory"  # it searches the snapshot in memory
     backend = configured_backend(tmp_path / "index", {"STORYBOT_QDRANT_PATH": str(tmp_path / "q")})
     assert isinstance(backend, QdrantBackend)
+    assert backend.snapshot_mode == "lean"  # Qdrant searches: the index stays on disk
     assert backend.collection == collection_name(tmp_path / "index")
     named = configured_backend(
         tmp_path, {"STORYBOT_QDRANT_PATH": str(tmp_path / "q"), "STORYBOT_QDRANT_COLLECTION": "news"}
@@ -160,3 +168,84 @@ def test_points_carry_their_story_id_kept_up_to_date_one_article_at_a_time(tmp_p
         expected = 77 if payload["a"] == "b1_hoaphong.txt" else after[key][STORY]
         assert payload == {**after[key], STORY: expected}
     assert backend.sync(engine.snapshot).stories == 0  # in step: nothing more to set
+
+
+def test_with_qdrant_the_index_stays_on_disk(engines: tuple[Engine, Engine]) -> None:
+    # The default backend searches the snapshot, so it holds everything in memory; with Qdrant the
+    # process opens the segments lean: no chunk rows, vectors or postings in its memory.
+    default, qdrant = engines
+    full, lean = default.snapshot, qdrant.snapshot
+    assert (full.mode, lean.mode) == ("memory", "lean")
+    assert full.generation == lean.generation
+    for segment in full.segments:
+        assert isinstance(segment.vectors, np.ndarray) and segment.postings is not None
+        assert not Path(segment._db.execute("PRAGMA database_list").fetchone()[2]).is_file()  # in memory
+    for segment in lean.segments:
+        assert isinstance(segment.vectors, FileArray) and segment.vectors.nbytes == 0
+        assert segment.dense is None and segment.postings is None
+        path = segment._db.execute("PRAGMA database_list").fetchone()[2]
+        assert Path(path) == (lean.index_dir / "segments" / segment.name / "chunks.sqlite").resolve()
+    assert lean.dense is None and not isinstance(lean.lexical, SegmentedLexical)
+    # What quotes, IDF weights and stories read is the same, from the files.
+    assert len(lean.lexical.vocab_dict) == len(full.lexical.vocab_dict)
+    ids = [(full.lexical.vocab_dict[t], lean.lexical.vocab_dict[t]) for t in full.lexical.vocab_dict]
+    assert all(full.lexical.idf[i] == lean.lexical.idf[j] for i, j in ids)
+    assert all(full.lexical.df[i] == lean.lexical.df[j] for i, j in ids)
+    assert "tesla" in lean.lexical.vocab_dict and "zzqxw" not in lean.lexical.vocab_dict
+    assert (lean.lexical.avg_len, lean.lexical.size) == (full.lexical.avg_len, full.lexical.size)
+    for info in full.articles():
+        assert lean.article(info.id) == full.article(info.id)
+        np.testing.assert_array_equal(lean.article_vectors(info.id), full.article_vectors(info.id))
+    rows = np.array([3, 0, 3, len(full.vectors) - 1, 1])  # out of order, repeated: read from the file as asked
+    np.testing.assert_array_equal(lean.vectors[rows], full.vectors[rows])
+    np.testing.assert_array_equal(lean.vectors[7], full.vectors[7])
+    # The default backend cannot search a lean snapshot, and says so.
+    with pytest.raises(ValueError, match="lean snapshot"):
+        SegmentedBackend().search(lean, {}, np.zeros(lean.vectors.shape[1], np.float32), 5)
+
+
+@pytest.mark.parametrize(
+    ("victim", "damage"),
+    [
+        ("chunks.sqlite", b"SQLite format 3\x00" + b"garbage" * 100),
+        ("vectors.f32", b""),
+        ("terms.docs", b"\x00" * 7),
+        ("terms.doc_len", b""),
+    ],
+)
+def test_a_damaged_file_in_lean_mode_gives_the_clear_message(
+    tmp_path: Path, encoder: Encoder, caplog: pytest.LogCaptureFixture, victim: str, damage: bytes
+) -> None:
+    shutil.copytree(XQUAD_SAMPLE_ARTICLES, tmp_path / "articles")
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    Engine(settings, encoder).rebuild(progress=False)
+    older = open_snapshot(settings.index_dir).generation
+    (tmp_path / "articles" / "new.txt").write_text("Tin mới\n\nHà Nội công bố giá điện mới hôm nay.\n", "utf-8")
+    Engine(settings, encoder).rebuild(progress=False)
+    newest = open_snapshot(settings.index_dir).manifest.segments[-1].name
+    (settings.index_dir / "segments" / newest / victim).write_bytes(damage)
+    with pytest.raises(IndexUnreadableError, match=rf"cannot be read .*{victim}.*storybot index --index-dir"):
+        open_snapshot(settings.index_dir, mode="lean", fallback=False)
+    # A Qdrant-backed engine answers from the older generation, and says why.
+    qdrant = Engine(settings, encoder, backend=QdrantBackend("damaged", path=tmp_path / "qdrant"))
+    with caplog.at_level(logging.WARNING):
+        assert qdrant.ask("Tesla chết năm nào?").answered
+    assert qdrant.snapshot.generation == older and qdrant.snapshot.mode == "lean"
+    assert victim in caplog.text and "older generation" in caplog.text
+
+
+def test_a_file_truncated_under_a_lean_engine_gives_an_error_not_a_crash(tmp_path: Path, encoder: Encoder) -> None:
+    # Memory maps would kill the process with SIGBUS here; lean segments read files with read().
+    shutil.copytree(XQUAD_SAMPLE_ARTICLES, tmp_path / "articles")
+    settings = Settings(articles_dir=tmp_path / "articles", index_dir=tmp_path / "index")
+    Engine(settings, encoder).rebuild(progress=False)
+    snapshot = open_snapshot(settings.index_dir, mode="lean")
+    segment = snapshot.segments[0]
+    article = snapshot.articles()[-1].id
+    for path in (settings.index_dir / "segments" / segment.name).iterdir():
+        os.truncate(path, 0)
+    with pytest.raises(CorruptFileError, match=r"vectors.f32 .* truncated or overwritten while in use"):
+        snapshot.article_vectors(article)
+    segment._db.execute("PRAGMA cache_size = 0")  # nothing read before may be answered from sqlite's cache
+    with pytest.raises(IndexUnreadableError, match=rf"damaged while in use: {segment.name}/chunks.sqlite"):
+        snapshot.chunk(snapshot.size - 1)

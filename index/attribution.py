@@ -27,7 +27,7 @@ from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -345,14 +345,14 @@ def _tokens(text: str, offset: int) -> list[_Tok]:
 def _quoted(toks: list[_Tok]) -> list[bool]:
     """For each token, whether it lies inside a quotation (the reporter's verbs are outside)."""
     inside = [False] * len(toks)
-    state = False
+    depth = 0  # curly marks nest: a word quoted inside a quotation (“... “lờ” đi ...”) does not close it
     straight = sum(t.text in "\"'" for t in toks) % 2 == 0  # only paired straight quotes open a quotation
     for k, t in enumerate(toks):
-        if t.text in "“‘" or (t.text in "\"'" and straight and not state):
-            state = True
-        elif t.text in "”’" or (t.text in "\"'" and state):
-            state = False
-        elif state:
+        if t.text in "“‘" or (t.text in "\"'" and straight and not depth):
+            depth += 1
+        elif t.text in "”’" or (t.text in "\"'" and depth):
+            depth = max(0, depth - 1)
+        elif depth:
             inside[k] = True
     return inside
 
@@ -741,10 +741,12 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             start = at
         elif (
             len(items) > 1
-            and _HEADS.match(" ".join(t.low for t in seg))
-            and _HONORIFIC.match(items[-2][0].low)
+            and _describes(" ".join(t.low for t in seg))
+            and (_HONORIFIC.match(items[-2][0].low) or _PERSON_TITLE.match(" ".join(t.low for t in items[-2])))
             and len(items[-2]) <= 6
         ):
+            # "Ông X, Phó giám đốc Y, cho biết", "Nghị sĩ X, ứng viên tổng thống ... cũng chỉ trích": the
+            # person named before the comma speaks; what follows it only describes them.
             start = toks.index(items[-2][0])
         seg = toks[start:end]
     seg = _trim_left(seg)
@@ -765,6 +767,18 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
     if seg[-1].low in {"đến", "tới", "từ", "cho", "với"}:
         return None  # "từ chỉ trích các bang, báo đài đến giễu cợt ...": a list of acts, not a subject
     return seg
+
+
+# Roles that open a description of a person named just before ("..., ứng viên tổng thống ...").
+_DESCRIPTION = re.compile(
+    r"^(?:cựu |nguyên |tân |đương kim )?(?:ứng viên|ứng cử viên|thành viên|người sáng lập|nhà sáng lập|chủ nhân|"
+    r"chủ sở hữu|cố vấn|trợ lý|người đứng đầu|phó|trưởng)\b"
+)
+
+
+def _describes(text: str) -> bool:
+    """True when a comma-separated part reads as a description of a person: a role, title or head noun."""
+    return bool(_HEADS.match(text) or _PERSON_TITLE.match(text) or _DESCRIPTION.match(text))
 
 
 # Words that open an unnamed group of people ("một số người", "nhiều khách hàng").
@@ -974,7 +988,24 @@ def _antecedent(
             return same[0].speaker  # the nearest person: a speaker with the honorific or a title ("HLV X")
         if mention is not None:
             return mention
+    if head == "họ":
+        # "Họ" (they) is a group: a body or several people, never one person named by a title
+        # ("Họ đã giễu cợt tổng thống" after "Tổng thống X viết ..." is not the president). When the last
+        # speaker is one person, they are people only mentioned since: left out, not guessed.
+        pool = pool[:1] if pool and not _one_person(pool[0].speaker.text) else []
     return pool[0].speaker if pool else None
+
+
+def _one_person(speaker: str) -> bool:
+    """True when a speaker span names a single person: an honorific or person title, no list of names."""
+    low = speaker.lower()
+    if re.search(r"\bvà\b|,|\bcùng\b|^(?:các|những|nhiều|hai|ba)\b", low):
+        return False
+    return bool(_HONORIFIC.match(low) or (_PERSON_TITLE.match(low) and not _HEADS_OF_BODIES.match(low)))
+
+
+# Titles that also head a body or a group's representative ("đại diện", "người phát ngôn" speak for one).
+_HEADS_OF_BODIES = re.compile(r"^(?:đại diện|người phát ngôn|phát ngôn viên)\b")
 
 
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:
@@ -1077,11 +1108,25 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 
 
 def _quotation(text: str, sentence: Span) -> Span | None:
+    """The sentence's longest quotation (at least four words), a quoted word inside it included.
+
+    Reporters quote a word inside a quotation with the same curly marks (“... thành phố “lờ” đi ...”):
+    curly marks are paired by depth, so the outer quotation is what was said, not the part up to the
+    inner word's closing mark.
+    """
+    spans = [(m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence.text)]
+    opened: list[int] = []
+    for k, c in enumerate(sentence.text):
+        if c == "“":
+            opened.append(k)
+        elif c == "”" and opened:
+            start = opened.pop()
+            if not opened:
+                spans.append((start + 1, k))
     best = None
-    for m in _QUOTED.finditer(sentence.text):
-        if best is None or len(m.group(1)) > len(best.text):
-            a = sentence.start + m.start(1)
-            best = Span(m.group(1), a, a + len(m.group(1)))
+    for a, b in spans:
+        if b - a >= 12 and (best is None or b - a > len(best.text)):
+            best = Span(sentence.text[a:b], sentence.start + a, sentence.start + b)
     return best if best is not None and len(best.text.split()) >= 4 else None
 
 

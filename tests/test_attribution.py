@@ -205,6 +205,39 @@ def test_asserting_one_did_not_do_it_denies():
     assert (statement.speaker.text, statement.act) == ("Sở Giáo dục", "deny")
 
 
+def test_a_word_quoted_inside_a_quotation_does_not_end_it():
+    (statement,) = statements_of(
+        "“Xã đã hứa sửa cầu từ năm ngoái, rồi lại “quên” luôn. Bà con phải lội suối đi học, "
+        "đến nay vẫn chưa được giải quyết”, ông Trần Văn Lộc nói."
+    )
+    # The whole quotation is what he said: the disparaging part after the inner word counts.
+    assert statement.content.text.startswith("Xã đã hứa") and statement.content.text.endswith("giải quyết")
+    assert (statement.speaker.text, statement.act) == ("ông Trần Văn Lộc", "criticize")
+
+
+def test_a_title_and_name_before_a_comma_described_after_it_is_the_speaker():
+    (statement,) = statements_of(
+        "Thượng nghị sĩ Anna Berg, ứng viên tổng thống năm ngoái, cũng chỉ trích dự luật thuế mới."
+    )
+    assert statement.speaker.text == "Thượng nghị sĩ Anna Berg, ứng viên tổng thống năm ngoái"
+    (statement,) = statements_of("Bà Lê Thu Hà, người sáng lập quỹ, cho biết quỹ sẽ mở thêm hai lớp học.")
+    assert statement.speaker.text == "Bà Lê Thu Hà, người sáng lập quỹ"
+
+
+def test_they_is_never_one_person_named_before():
+    statements = statements_of(
+        "Bộ trưởng Nguyễn Văn Khoa cho biết sẽ kiểm tra lại dự án. "
+        "Hai tờ báo địa phương từng đăng loạt bài về công trình. "
+        "Họ đã chỉ trích bộ trưởng trong một số báo gần đây."
+    )
+    # "Họ" are the papers, only mentioned: no statement rather than the minister criticising himself.
+    assert not in_sentence(statements, "Họ đã")
+    statements = statements_of(
+        "Các hộ dân cho biết nước thải chảy thẳng ra sông. Họ khẳng định đã gửi đơn nhiều lần."
+    )
+    assert [s.speaker.text for s in in_sentence(statements, "Họ")] == ["Các hộ dân"]
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

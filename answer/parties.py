@@ -44,6 +44,7 @@ MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names not
 MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passage must hold
 MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
 MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not only its first stance)
+MAX_LISTED_QUOTES = 6  # quotes of the one party a question asks to list the claims of ("X chỉ trích những ai?")
 MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
 MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
 PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
@@ -238,6 +239,16 @@ _SEVERAL = re.compile(
 )
 
 
+# A question that ends asking for a list as its object ("... công kích những ai?", "... những điểm nào?");
+# "những ai đã lên tiếng ...?" asks for the parties instead.
+_LISTING = re.compile(r"\b(?:nhung (?:ai|gi|dieu gi|diem nao|\w+ nao)|cac diem nao)\W*$")
+
+
+def asks_to_list(question: str) -> bool:
+    """True when a question ends asking for a list of things or people ("X đã công kích những ai?")."""
+    return _LISTING.search(" ".join(fold(question).split())) is not None
+
+
 def quotes_of(parties: tuple[Party, ...]) -> list[Quote]:
     """Every quote of the parties, in order."""
     return [q for p in parties for q in p.quotes]
@@ -390,6 +401,9 @@ def story_parties(
         focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
     # A party the question names is what it asks about: its further statements are quoted too.
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
+    # "Ông X đã công kích những ai?", "X chỉ trích Y những điểm nào?": the claims of the party the question
+    # names first (its subject) are the answer, so it has the quotes several parties would share.
+    listed = _first_named(focused, question) if asks_to_list(question) else None
     relevance = _relevance(ranked, query_vector, sentences)
     # A story of few parties quotes each in more of its statements (the answer's quotes stay about
     # ANSWER_QUOTES): one party may stand for several forms of its name, each with its own claim.
@@ -400,7 +414,7 @@ def story_parties(
         else PARTY_QUOTES
     )
     parties = [
-        _party(snapshot, g, extra, relevance)
+        _party(snapshot, g, MAX_LISTED_QUOTES if g is listed else extra, relevance)
         if any(g is f for f in focused)
         else _party(snapshot, g, each, relevance, narrow=True)
         for g in ranked
@@ -425,6 +439,18 @@ def _question_names(question: str) -> frozenset[str]:
     """The folded capitalised words of a question, its first word aside (names: "Trump", "Cục Hàng không")."""
     words = re.findall(r"\w+", question)[1:]
     return frozenset(fold(w) for w in words if w[:1].isupper()) - _TITLE_WORDS
+
+
+def _first_named(groups: list[list[Statement]], question: str) -> list[Statement] | None:
+    """Of the parties a question names, the one it names first (the subject of "X chỉ trích Y ..."), if any."""
+    words = [fold(w) for w in re.findall(r"\w+", question)]
+
+    def at(group: list[Statement]) -> int:
+        names = {fold(w) for s in group for w in re.findall(r"\w+", s.speaker.text) if w[:1].isupper()}
+        return min((k for k, w in enumerate(words) if w in names - _TITLE_WORDS), default=len(words))
+
+    first = min(groups, key=at, default=None)
+    return first if first is not None and at(first) < len(words) else None
 
 
 def _names_party(group: list[Statement], named: frozenset[str]) -> bool:

@@ -744,6 +744,8 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             and _describes(" ".join(t.low for t in seg))
             and (_HONORIFIC.match(items[-2][0].low) or _PERSON_TITLE.match(" ".join(t.low for t in items[-2])))
             and len(items[-2]) <= 6
+            # the name opens its clause: "Trả lời phóng viên, ông X nói" has the reporter as an object
+            and (toks.index(items[-2][0]) == 0 or toks[toks.index(items[-2][0]) - 1].low in _BOUNDARY_PUNCT)
         ):
             # "Ông X, Phó giám đốc Y, cho biết", "Nghị sĩ X, ứng viên tổng thống ... cũng chỉ trích": the
             # person named before the comma speaks; what follows it only describes them.

@@ -21,7 +21,7 @@ from answer.entities import (
     statement_target,
     target_party,
 )
-from answer.parties import is_who_question, same_party, sides_from_question, story_parties, with_story
+from answer.parties import asks_to_list, is_who_question, same_party, sides_from_question, story_parties, with_story
 from answer.render import act_phrase, answer_json, answer_text
 from answer.types import Party
 from bot import render
@@ -273,6 +273,29 @@ def test_a_party_the_question_names_is_quoted_in_each_of_its_statements(engine: 
         assert claim in quoted
     assert party(answer, "Công ty Bình An").act == "accuse"  # the other side is still there, quoted once
     assert len(party(answer, "Công ty Bình An").quotes) == 1
+
+
+MAYOR_ARTICLE = (
+    "Thị trưởng Lê Quang Vinh chỉ trích loạt đơn vị trong cuộc họp giao ban\n\n"
+    "Sáng 3/4, Thị trưởng Lê Quang Vinh đã chỉ trích Công ty Xây dựng Đông Thành vì chậm tiến độ cầu Rạch Dừa.\n"
+    "Ông Vinh cũng chỉ trích Sở Giao thông đã buông lỏng giám sát các gói thầu chống ngập.\n"
+    "Ông Vinh còn phê phán Ban quản lý dự án thiếu trách nhiệm khi để thất lạc hồ sơ đền bù.\n"
+    "Ông Vinh chỉ trích Công ty Tư vấn Minh Long về những bản vẽ sai sót ở nút giao phía bắc.\n"
+    "Ông Vinh cũng phê bình Phòng Tài nguyên chậm giải phóng mặt bằng cho tuyến đường ven sông.\n"
+    "Đại diện Công ty Xây dựng Đông Thành bác bỏ cáo buộc và cho rằng tiến độ chậm do mưa kéo dài.\n"
+)
+
+
+def test_a_question_listing_what_one_party_attacked_quotes_each_of_its_claims(engine: Engine, settings):
+    (settings.articles_dir / "006_thi_truong.txt").write_text(MAYOR_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    answer = engine.ask("Thị trưởng Lê Quang Vinh đã chỉ trích những ai?")
+    quoted = " ".join(q.text for q in party(answer, "Lê Quang Vinh").quotes)
+    # Five criticisms, five bodies: the list asked for is all of them, not the first four.
+    for body in ("Đông Thành", "Sở Giao thông", "Ban quản lý dự án", "Minh Long", "Phòng Tài nguyên"):
+        assert body in quoted
+    assert asks_to_list("Ông X đã công kích những ai?") and asks_to_list("X chỉ trích Y những điểm nào?")
+    assert not asks_to_list("Những ai đã lên tiếng bênh cô và họ nói gì?")
 
 
 def test_a_name_many_parties_share_singles_none_out(seed_engine):

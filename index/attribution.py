@@ -257,13 +257,36 @@ def extract_statements(article: Article, *, act_head: bool = True) -> list[State
     out: list[Statement] = []
     for paragraph, start, end in _units(article):
         previous: list[Statement] = []
+        answering: Statement | None = None  # an interview answer ("+ ...") runs on until the next question
         for s_start, s_end in split_sentences(_paired_quotes(article.text[start:end]), start):
+            opening = article.text[s_start:s_end].lstrip()[:2]
+            if opening in {"- ", "– ", "+ "}:
+                answering = None
             found = _sentence_statements(article, paragraph, s_start, s_end, out)
-            if not found and previous:
+            if answering is not None and len(article.text[s_start:s_end].split()) >= MIN_ANSWER_WORDS:
+                found = [_answer_goes_on(article, paragraph, s_start, s_end, answering)]
+            elif not found and previous:
                 found = _continued_quotation(article, paragraph, s_start, s_end, previous)
+            if opening == "+ " and found:
+                answering = found[0]
             out.extend(found)
             previous = found
     return relabel_acts(out) if act_head else out
+
+
+MIN_ANSWER_WORDS = 4  # shorter than this, a sentence after an answer is a byline ("Ph.Nhung - V.Duẩn"), not words
+
+
+def _answer_goes_on(article: Article, paragraph: int, start: int, end: int, answer: Statement) -> Statement:
+    """A further sentence of an interview answer: the interviewee's words, whatever verbs it quotes."""
+    stop = end
+    while stop > start and article.text[stop - 1] in ".!?… ":
+        stop -= 1
+    content = Span(article.text[start:stop], start, stop)
+    act = _refine("say", answer.speaker.text, content.text, "")
+    sentence = Span(article.text[start:end], start, end)
+    return replace(answer, paragraph=paragraph, sentence=sentence, act=act, content=content, target=None,
+                   speaker_in_sentence=False)
 
 
 def _paired_quotes(text: str) -> str:
@@ -527,6 +550,9 @@ def _sentence_statements(
                 passive=passive,
             )
         )
+    answer = _interview_answer(article, paragraph, sentence)
+    if answer:
+        return answer  # the reporter's question and what the answer quotes are no statements of their own
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
     if not found:
@@ -534,6 +560,37 @@ def _sentence_statements(
             article, paragraph, toks, sentence
         )
     return _dedupe(found)
+
+
+# An interview printed as questions and answers: "- <question>? + Ông X: <answer>" names who answers;
+# a later "+ <answer>" is the same person answering the next question.
+_ANSWER_MARK = re.compile(r"(?:^|(?<=[?.!…”\"]) )\+ ")
+_ANSWERER = re.compile(r"([^:?.!+\n]{2,60}?):\s")
+_LABELLED_ANSWER = re.compile(r"(?:^|[?.!…”\"\n] )\+ ([^:?.!+\n]{2,60}?):\s")
+
+
+def _interview_answer(article: Article, paragraph: int, sentence: Span) -> list[Statement]:
+    """The answer in an interview's "+ ..." turn, said by the person its label (or an earlier one) names."""
+    mark = _ANSWER_MARK.search(sentence.text)
+    if mark is None or (mark.start() and sentence.text[: mark.start()].rstrip()[-1:] != "?"):
+        return []  # "+ " answers a question: the sentence opens with it or it follows one
+    start = sentence.start + mark.end()
+    label = _ANSWERER.match(article.text, start, sentence.end)
+    if label is not None and _named(label[1]) and len(label[1].split()) <= 8:
+        speaker, resolved, start = Span(label[1], label.start(1), label.end(1)), True, label.end()
+    else:
+        named = [m for m in _LABELLED_ANSWER.finditer(article.text, 0, sentence.start) if _named(m[1])]
+        if not named:
+            return []
+        speaker, resolved = Span(named[-1][1], named[-1].start(1), named[-1].end(1)), False
+    stop = sentence.end
+    while stop > start and article.text[stop - 1] in ".!?… ":
+        stop -= 1
+    if stop <= start:
+        return []
+    content = Span(article.text[start:stop], start, stop)
+    act = _refine("say", speaker.text, content.text, "")
+    return [Statement(article.id, paragraph, sentence, speaker, act, content, speaker_in_sentence=resolved)]
 
 
 def _closing_source(article: Article, paragraph: int, toks: list[_Tok], sentence: Span) -> list[Statement]:
@@ -745,7 +802,7 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             and (_HONORIFIC.match(items[-2][0].low) or _PERSON_TITLE.match(" ".join(t.low for t in items[-2])))
             and len(items[-2]) <= 6
             # the name opens its clause: "Trả lời phóng viên, ông X nói" has the reporter as an object
-            and (toks.index(items[-2][0]) == 0 or toks[toks.index(items[-2][0]) - 1].low in _BOUNDARY_PUNCT)
+            and (toks.index(items[-2][0]) == 0 or toks[toks.index(items[-2][0]) - 1].low in _BOUNDARY_PUNCT | {"."})
         ):
             # "Ông X, Phó giám đốc Y, cho biết", "Nghị sĩ X, ứng viên tổng thống ... cũng chỉ trích": the
             # person named before the comma speaks; what follows it only describes them.
@@ -990,6 +1047,8 @@ def _antecedent(
             return same[0].speaker  # the nearest person: a speaker with the honorific or a title ("HLV X")
         if mention is not None:
             return mention
+        if person and pool and _other_gender(head, pool[0].speaker.text):
+            return None  # "cô" after "Ông X" spoke last: a woman only mentioned since, not him
     if head == "họ":
         # "Họ" (they) is a group: a body or several people, never one person named by a title
         # ("Họ đã giễu cợt tổng thống" after "Tổng thống X viết ..." is not the president). When the last
@@ -1008,6 +1067,15 @@ def _one_person(speaker: str) -> bool:
 
 # Titles that also head a body or a group's representative ("đại diện", "người phát ngôn" speak for one).
 _HEADS_OF_BODIES = re.compile(r"^(?:đại diện|người phát ngôn|phát ngôn viên)\b")
+
+
+_GENDER = {"ông": "m", "anh": "m", "bà": "f", "cô": "f", "chị": "f"}
+
+
+def _other_gender(pronoun: str, speaker: str) -> bool:
+    """True when a person pronoun ("cô") and a speaker's honorific ("Ông X") are of different genders."""
+    honorific = _HONORIFIC.match(speaker)
+    return bool(honorific) and _GENDER.get(pronoun) != _GENDER.get(honorific.group(1).lower())
 
 
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:

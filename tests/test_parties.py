@@ -448,6 +448,12 @@ def test_a_pronoun_is_resolved_to_the_party_it_names_or_left_out():
 def test_two_names_of_one_party_are_merged_under_its_full_name():
     assert same_entity("ông Liu", "người phát ngôn của Đại sứ quán Trung Quốc tại Mỹ Liu Pengyu")
     assert not same_entity("ông Liu", "ông Lâm")
+    # One person under a spelled-out and an abbreviated title: the full name at the end decides.
+    assert same_entity("Tổng TTCP Lê Minh Khoa", "Tổng Thanh tra Chính phủ Lê Minh Khoa")
+    # ... not a place at the end of two bodies' names, nor two people of one family name.
+    assert not same_entity("Sở Y tế TP Hồ Chí Minh", "Công an TP Hồ Chí Minh")
+    assert not same_entity("Chủ tịch UBND TP Hồ Chí Minh", "Giám đốc Sở Tài chính TP Hồ Chí Minh")
+    assert not same_entity("Chánh án Trần Quốc Bảo", "Phó chánh án Trần Quốc Tuấn")
     statements = statements_of(
         "Bộ trưởng Lê Văn Cường cáo buộc nhà thầu làm chậm tiến độ dự án cầu Rồng.\n"
         "Giám đốc nhà thầu Phạm Thị Hoa bác bỏ cáo buộc và cho rằng dự án thiếu vốn.\n"

@@ -1248,17 +1248,25 @@ def _nominal_statements(article: Article, paragraph: int, toks: list[_Tok], sent
 def _source_statement(
     article: Article, paragraph: int, toks: list[_Tok], sentence: Span, found: list[Statement]
 ) -> list[Statement]:
-    """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone)."""
+    """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone).
+
+    Other frames name a source the same way: "Chia sẻ từ X, ...", "Thông tin từ X, ...", and "Trong
+    thông cáo / đơn kiện / báo cáo của X, ..." (a document of X's).
+    """
     out = []
     for k, t in enumerate(toks):
-        if t.low != "theo" or (k > 1 and toks[k - 1].low not in {",", "cũng"}):
-            continue  # "Theo X," opens the sentence or a clause
-        comma = next((m for m in range(k + 1, min(len(toks), k + 20)) if toks[m].low in {",", "thì"}), None)
-        if comma is None:
+        words = " ".join(x.low for x in toks[k : k + 3])
+        frame = 1 if t.low in {"theo", "trong"} else 3 if words in {"chia sẻ từ", "thông tin từ"} else 0
+        if not frame or (k > 1 and toks[k - 1].low not in {",", "cũng", "đó"}):
+            continue  # "Theo X," opens the sentence or a clause ("Trước đó theo X,")
+        comma = next((m for m in range(k + frame, min(len(toks), k + 20)) if toks[m].low in {",", "thì"}), None)
+        if comma is None or comma == k + frame:
             continue
-        seg = toks[k + 1 : comma]
+        seg = toks[k + frame : comma]
         text = article.text[seg[0].start : seg[-1].end] if seg else ""
         m = _SOURCE_NOUNS.match(text + " ")
+        if t.low == "trong" and not m:
+            continue  # "Trong cuộc họp, ..." names a setting; "Trong thông cáo của X, ..." a source
         if m:
             seg = [s for s in seg if s.start >= seg[0].start + m.end()]
         seg = _trim_right(seg)

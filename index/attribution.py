@@ -258,7 +258,7 @@ def extract_statements(article: Article, *, act_head: bool = True) -> list[State
     for paragraph, start, end in _units(article):
         previous: list[Statement] = []
         answering: Statement | None = None  # an interview answer ("+ ...") runs on until the next question
-        for s_start, s_end in split_sentences(_paired_quotes(article.text[start:end]), start):
+        for s_start, s_end in _turns(article.text, split_sentences(_paired_quotes(article.text[start:end]), start)):
             opening = article.text[s_start:s_end].lstrip()[:2]
             if opening in {"- ", "– ", "+ "}:
                 answering = None
@@ -275,6 +275,23 @@ def extract_statements(article: Article, *, act_head: bool = True) -> list[State
 
 
 MIN_ANSWER_WORDS = 4  # shorter than this, a sentence after an answer is a byline ("Ph.Nhung - V.Duẩn"), not words
+
+
+# A turn of a printed interview after a sentence end: "... báo chí. - Phóng viên: ...", "... sao? + Ông X: ...".
+_TURN = re.compile(r"(?<=[.?!…]) (?=[-–+] [A-ZĐÀ-Ỹ])")
+
+
+def _turns(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences with each interview turn a sentence of its own (the splitter joins a turn marked
+    "- " or "+ " to the sentence before; retrieval keeps them joined, so a reporter's question alone is
+    never quoted as an answer)."""
+    out = []
+    for start, end in sentences:
+        for m in _TURN.finditer(text, start, end):
+            out.append((start, m.start()))
+            start = m.end()
+        out.append((start, end))
+    return out
 
 
 def _answer_goes_on(article: Article, paragraph: int, start: int, end: int, answer: Statement) -> Statement:

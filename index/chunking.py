@@ -63,8 +63,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.start() + len(match.group().rstrip())
-        # A dash or "+" then a space opens a new turn ("... sao? + Ông X: ...", "... báo chí. - Phóng viên: ...").
-        following = text[match.end() :].lstrip(_OPENERS + "+ ")[:1]
+        following = text[match.end() :].lstrip(_OPENERS)[:1]
         if not (following.isupper() or following.isdigit()):
             continue
         candidate = text[start:end]

@@ -43,7 +43,9 @@ TITLES = _entries(
     người mẫu, hoa hậu, á hậu, nhà thiết kế, đạo diễn, nhà sản xuất, cầu thủ, vận động viên, bác sĩ, giáo sư,
     tiến sĩ, nhà báo, phóng viên, triệu phú, tỷ phú, tỉ phú, doanh nhân, cựu, đệ nhất phu nhân, người phát ngôn,
     phát ngôn viên, đại diện, đại diện phát ngôn, lãnh đạo, quan chức, chính trị gia, nhà ngoại giao, ứng viên,
-    tổng thanh tra, thanh tra, tổng kiểm toán, thư ký, tổng thư ký, bí thư, phó bí thư, thống đốc, thị trưởng,
+    tổng thanh tra, thanh tra,
+    trưởng nhóm, trưởng đoàn, trưởng khoa, trưởng thôn,
+    tổng kiểm toán, thư ký, tổng thư ký, bí thư, phó bí thư, thống đốc, thị trưởng,
     tướng, đại tướng, thiếu tướng, trung tướng, đô đốc, hoàng tử, công chúa, vua, nữ hoàng, giáo hoàng,
     chủ nhiệm, viện trưởng, hiệu trưởng, tổng biên tập, ủy viên, tiền nhiệm, người tiền nhiệm, danh thủ,
     tiền vệ, tiền đạo, thủ môn, huấn luyện viên, mẹ, bố, cha, vợ, chồng, người"""

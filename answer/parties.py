@@ -575,8 +575,14 @@ def _takes_stance(s: Statement) -> bool:
 
 
 def _carries_content(s: Statement) -> bool:
-    """True when the sentence says what was claimed, not only that something was said ("đã lên tiếng chỉ trích")."""
-    return len(s.content.text.split()) >= MIN_CONTENT_WORDS
+    """True when the sentence says what was claimed, not only that something was said ("đã lên tiếng chỉ trích")
+    or what about ("lên tiếng về vụ việc của ca sĩ X": the topic, not the claim)."""
+    words = s.content.text.split()
+    return len(words) >= MIN_CONTENT_WORDS and not _TOPIC_ONLY.match(s.content.text)
+
+
+# What a verb is about, not what it claims: "về ...", "trước ...", "liên quan đến ...".
+_TOPIC_ONLY = re.compile(r"^(?:về|trước|đối với|liên quan (?:đến|tới)|xung quanh)\s", re.IGNORECASE)
 
 
 def _party(
@@ -610,6 +616,12 @@ def _party(
     # The second quote says what the party claims when the first only names the act; otherwise it
     # is the party's further statement that best answers the question. A party the question names
     # is quoted in up to `max_quotes` of its statements.
+    if not _carries_content(main):
+        # "X lên tiếng về sự việc" only names the act: what X said in that act comes next, before the
+        # rest of what X said ("bà X cho hay ..." after "bà X lên tiếng", both responses).
+        pick = _next_quote([s for s in others if s.act == main.act], chosen, relevance)
+        if pick is not None:
+            chosen.append(pick)
     while len(chosen) < max(max_quotes, 2):
         pick = _next_quote(others, chosen, relevance)
         if pick is None:

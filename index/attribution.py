@@ -848,7 +848,9 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
 # Roles that open a description of a person named just before ("..., ứng viên tổng thống ...").
 _DESCRIPTION = re.compile(
     r"^(?:cựu |nguyên |tân |đương kim )?(?:ứng viên|ứng cử viên|thành viên|người sáng lập|nhà sáng lập|chủ nhân|"
-    r"chủ sở hữu|cố vấn|trợ lý|người đứng đầu|phó|trưởng)\b"
+    r"chủ sở hữu|cố vấn|trợ lý|người đứng đầu|phó|trưởng|quản lý|người quản lý|thư ký|"
+    # kin: "bà X, mẹ của nạn nhân, cho biết"
+    r"mẹ|bố|cha|vợ|chồng|con gái|con trai|em gái|em trai|anh trai|chị gái)\b"
 )
 
 

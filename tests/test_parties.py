@@ -298,6 +298,24 @@ def test_a_question_listing_what_one_party_attacked_quotes_each_of_its_claims(en
     assert not asks_to_list("Những ai đã lên tiếng bênh cô và họ nói gì?")
 
 
+MANAGER_ARTICLE = (
+    "Ca sĩ Minh Thư bị tố quỵt tiền cát-xê của ban nhạc\n\n"
+    "Trưởng nhóm nhạc Gió Bấc cáo buộc ca sĩ Minh Thư không trả tiền cát-xê cho ba đêm diễn ở Đà Lạt.\n"
+    "Trong khi đó, bà Trịnh Thu Hằng, quản lý của ca sĩ Minh Thư, cũng lên tiếng về vụ việc của nữ ca sĩ.\n"
+    "Bà Hằng chia sẻ thêm rằng, ca sĩ Minh Thư đang rất bận rộn với lịch diễn cuối năm và các dự án âm nhạc mới.\n"
+    "Khi được hỏi về tiền cát-xê, bà Hằng cho hay toàn bộ số tiền đã được chuyển khoản đủ cho trưởng nhóm.\n"
+)
+
+
+def test_a_party_that_only_spoke_about_a_matter_is_quoted_in_what_it_answered(engine: Engine, settings):
+    (settings.articles_dir / "007_cat_xe.txt").write_text(MANAGER_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    answer = engine.ask("Những ai đã lên tiếng về vụ tiền cát-xê của ca sĩ Minh Thư, và họ nói gì?")
+    quoted = " ".join(q.text for q in party(answer, "Trịnh Thu Hằng").quotes)
+    # "lên tiếng về vụ việc" says only that she spoke; her answer is what the reader asked for.
+    assert "chuyển khoản đủ" in quoted
+
+
 def test_a_name_many_parties_share_singles_none_out(seed_engine):
     # "Trung Quốc" is in the names of the embassy, the missions and the spokesman: none is asked about
     # more than the others, so each keeps its one quote (two where one sentence cannot carry it).

@@ -102,6 +102,9 @@ _SUBORDINATORS = {
     # A nominal clause: "không có ý kiến về việc X tuyên bố ...", "xét xử vụ việc X kiện Y": X acts, not the speaker.
     ("về", "việc"),
     ("vụ", "việc"),
+    # A causative: "Sự việc khiến X bức xúc và yêu cầu ...": X is the subject of what follows.
+    ("khiến",),
+    ("làm", "cho"),
 }
 _MAX_SUB = 3
 # Adverbs, auxiliaries and time phrases between a subject and its verb.

@@ -274,6 +274,13 @@ def test_a_source_frame_names_who_says_what_follows():
     assert statements_of("Trong cuộc họp sáng nay, giá vé tàu được điều chỉnh tăng thêm mười phần trăm.") == []
 
 
+def test_the_one_a_causative_moves_to_act_is_the_speaker():
+    (statement,) = statements_of(
+        "Việc thay đổi lịch thi đấu khiến câu lạc bộ Sông Lam không hài lòng và yêu cầu ban tổ chức giải thích."
+    )
+    assert (statement.speaker.text, statement.act) == ("câu lạc bộ Sông Lam", "demand")
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

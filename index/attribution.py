@@ -538,8 +538,9 @@ def _sentence_statements(
         elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
-        elif passive and act not in _GENERIC:
-            # "Y bị cáo buộc": the accuser named before; "vụ việc được công bố" reports nobody's statement.
+        elif passive and act not in _GENERIC | {"other"}:
+            # "Y bị cáo buộc": the accuser named before; "vụ việc được công bố" reports nobody's statement,
+            # and "Quyết định này bị hủy" an event, not what anyone said.
             prior = _antecedent_acting(earlier, article.id, act)
             if prior is not None:
                 speaker, resolved = prior, False

@@ -281,6 +281,13 @@ def test_the_one_a_causative_moves_to_act_is_the_speaker():
     assert (statement.speaker.text, statement.act) == ("câu lạc bộ Sông Lam", "demand")
 
 
+def test_an_agentless_passive_event_is_nobodys_statement():
+    statements = statements_of(
+        "Tòa án tỉnh quyết định hủy hợp đồng mua bán đất giữa hai bên. Hợp đồng thứ hai sau đó cũng bị hủy."
+    )
+    assert not in_sentence(statements, "Hợp đồng thứ hai")  # an event, not the court speaking again
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

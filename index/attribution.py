@@ -1223,6 +1223,10 @@ def _quotation(text: str, sentence: Span) -> Span | None:
     return best if best is not None and len(best.text.split()) >= 4 else None
 
 
+# A demand named as the object of a verb of saying ("Luật sư trình bày yêu cầu của thân chủ đòi ...").
+_DEMAND_NOUN = re.compile(r"^(?:các |những |)(?:yêu cầu|đề nghị|kiến nghị|đòi hỏi)\b(?! (?:là|này|đó|trên)\b)", re.I)
+
+
 def _refine(act: str, speaker: str, content: str, cue: str) -> str:
     """Acts the verb alone does not decide: formal charges, denials said with "khẳng định"."""
     content = content.translate(_NO_QUOTES)  # "hoạt động “rửa” tiền" is still money laundering
@@ -1238,6 +1242,8 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
         return "respond"
     if act == "say" and _SUING.search(content):
         return "sue"
+    if act == "say" and _DEMAND_NOUN.match(content):
+        return "demand"  # "trình bày yêu cầu đòi bồi thường", "nêu đề nghị ...": what is said is a demand
     if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:
         return "charge" if _AUTHORITY.search(speaker) else "accuse"  # wrongdoing stated by a prosecutor charges
     if act == "say" and _DISPARAGING.search(content):

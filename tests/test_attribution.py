@@ -288,6 +288,13 @@ def test_an_agentless_passive_event_is_nobodys_statement():
     assert not in_sentence(statements, "Hợp đồng thứ hai")  # an event, not the court speaking again
 
 
+def test_a_demand_named_as_what_is_said_demands():
+    (statement,) = statements_of(
+        "Luật sư của nguyên đơn trình bày yêu cầu bồi thường 200 triệu đồng cho những ngày nằm viện."
+    )
+    assert statement.act == "demand"
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

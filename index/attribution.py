@@ -263,14 +263,15 @@ def extract_statements(article: Article, *, act_head: bool = True) -> list[State
         answering: Statement | None = None  # an interview answer ("+ ...") runs on until the next question
         for s_start, s_end in _turns(article.text, split_sentences(_paired_quotes(article.text[start:end]), start)):
             opening = article.text[s_start:s_end].lstrip()[:2]
-            if opening in {"- ", "– ", "+ "}:
+            answers = _ANSWER_MARK.search(article.text[s_start:s_end].lstrip()) is not None
+            if opening in {"- ", "– "} or answers:
                 answering = None
             found = _sentence_statements(article, paragraph, s_start, s_end, out)
             if answering is not None and len(article.text[s_start:s_end].split()) >= MIN_ANSWER_WORDS:
                 found = [_answer_goes_on(article, paragraph, s_start, s_end, answering)]
             elif not found and previous:
                 found = _continued_quotation(article, paragraph, s_start, s_end, previous)
-            if opening == "+ " and found:
+            if answers and found:
                 answering = found[0]
             out.extend(found)
             previous = found
@@ -280,14 +281,15 @@ def extract_statements(article: Article, *, act_head: bool = True) -> list[State
 MIN_ANSWER_WORDS = 4  # shorter than this, a sentence after an answer is a byline ("Ph.Nhung - V.Duẩn"), not words
 
 
-# A turn of a printed interview after a sentence end: "... báo chí. - Phóng viên: ...", "... sao? + Ông X: ...".
-_TURN = re.compile(r"(?<=[.?!…]) (?=[-–+] [A-ZĐÀ-Ỹ])")
+# A question of a printed interview after a sentence end: "... báo chí. - Phóng viên: ...".
+_TURN = re.compile(r"(?<=[.?!…]) (?=[-–] [A-ZĐÀ-Ỹ])")
 
 
 def _turns(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The sentences with each interview turn a sentence of its own (the splitter joins a turn marked
-    "- " or "+ " to the sentence before; retrieval keeps them joined, so a reporter's question alone is
-    never quoted as an answer)."""
+    """The sentences with each interview question ("- ...") starting a sentence of its own: the splitter
+    joins it to the answer before, and retrieval keeps them joined, so a question alone is never quoted
+    as an answer. An answer ("... không? + Họ gửi ...") stays with the question it answers: quoted, the
+    reader sees what it answers."""
     out = []
     for start, end in sentences:
         for m in _TURN.finditer(text, start, end):

@@ -246,11 +246,13 @@ def test_an_interviews_answers_are_the_interviewees():
         "- Vì sao dự án chậm hai năm? "
         "+ Vướng mặt bằng ở đoạn cuối tuyến là lý do chính. Họ nói chúng tôi chậm là không công bằng."
     )
-    first, second = in_sentence(statements, "+ Giám đốc"), in_sentence(statements, "+ Vướng")
+    # Each answer is quoted with the question it answers; its content is the answer alone.
+    first, second = in_sentence(statements, "- Phóng viên"), in_sentence(statements, "- Vì sao")
     assert [s.speaker.text for s in first] == ["Giám đốc Sở Xây dựng Ngô Văn Tâm"]
     assert first[0].content.text.startswith("Chúng tôi đã chi trả")  # after the label, not the question
     assert [s.speaker.text for s in second] == ["Giám đốc Sở Xây dựng Ngô Văn Tâm"]
     assert second[0].content.text == "Vướng mặt bằng ở đoạn cuối tuyến là lý do chính"
+    assert not any(s.sentence.text.startswith("Chiều qua") and "Phóng viên" in s.sentence.text for s in statements)
     # The answer goes on in the next sentence: still his words, though it quotes what "họ" say.
     assert [s.speaker.text for s in in_sentence(statements, "Họ nói")] == ["Giám đốc Sở Xây dựng Ngô Văn Tâm"]
     # "+" in a sum answers nothing

@@ -306,8 +306,8 @@ def test_seed_labels_hold_after_the_third_round():
 @pytest.mark.skipif(not NEWS_DEV.is_dir(), reason="news_dev is not beside the repository")
 def test_news_dev_figures_hold_after_the_third_round():
     score = score_attributions(load_gold(NEWS_DEV / "attributions.jsonl"), NEWS_DEV / "articles")
-    # Measured F1 0.735, speaker recall 0.861 (README, quality table); below this is a regression.
-    assert score.f1 >= 0.71 and score.speaker_matched / score.gold >= 0.85
+    # Measured F1 0.757, speaker recall 0.875 (issue 23, fourth round; 0.735 and 0.861 before it).
+    assert score.f1 >= 0.74 and score.speaker_matched / score.gold >= 0.865
 
 
 def test_statements_of_an_older_extractor_are_removed_a_share_per_build(tmp_path: Path, monkeypatch) -> None:

@@ -144,6 +144,8 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     low = text.lower()
     if all(w in PRONOUNS for w in low.split()):
         return None  # "Nó", "Họ", "Chúng tôi": capitalised only because a sentence starts with them
+    if low in _PLACE_WORDS:
+        return None  # "TP" cut from "TP Cần Thơ": a place word alone names no one
     if low in _ROLE_SET or (low.split()[0] in {"các", "những"} and " ".join(low.split()[1:]) in _ROLE_SET):
         return text
     # A bracket that ends the span describes the name before it ("anh X (SN 1988)"); one inside it is

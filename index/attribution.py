@@ -425,7 +425,7 @@ def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
 
 # Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
 # Second syllables that make a short verb part of another word ("tố chất", "quy định", "hủy diệt").
-_WORD_ENDS = frozenset("chất định mô lý cả truyền ứng chế hoạch sĩ bỏ tụng tục bố diệt".split())
+_WORD_ENDS = frozenset("chất định mô lý cả truyền ứng chế hoạch sĩ bỏ tụng tục bố diệt thác trương mạc triển".split())
 _MEDIA = frozenset("mạng trang tài báo sóng truyền kênh twitter facebook blog".split())
 _NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
 
@@ -461,7 +461,7 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         and after not in {"là", "đều", "không", "chưa", "đã", "sẽ", "cần", "phải"}
     ):
         return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
-    if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
+    if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện", "khai"}:
         # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
         if nxt in _WORD_ENDS:
             return False
@@ -875,6 +875,8 @@ _SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|t
 def _starts_predicate(seg: list[_Tok], k: int) -> bool:
     """True when the word at `k` starts a predicate ("bà X đã ...", "... có thể kiện"); not "Cục Hàng không"."""
     low = seg[k].low
+    if seg[k].text[:1].isupper():
+        return False  # inside a name: "TP Cần Thơ", "Bộ Ngoại giao Chỉ"
     if low == "có" and k + 1 < len(seg) and seg[k + 1].low == "thể":
         return True
     if low not in _PREDICATE_START:

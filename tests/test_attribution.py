@@ -297,6 +297,16 @@ def test_a_demand_named_as_what_is_said_demands():
     assert statement.act == "demand"
 
 
+def test_khai_inside_another_word_reports_nothing():
+    # "công khai" (publicly), "khai thác" (operate), "khai trương" (open): not "khai" (testify).
+    for body in (
+        "Các tiểu thương yêu cầu ban quản lý công khai bảng giá thuê ki-ốt mới.",
+        "Hãng hàng không Sao Biển sẽ khai thác đường bay mới từ tháng tới.",
+        "Ngân hàng Phương Nam vừa khai trương chi nhánh thứ ba tại Huế.",
+    ):
+        assert all(s.act != "say" for s in statements_of(body)), body
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

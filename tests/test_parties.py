@@ -449,7 +449,7 @@ def test_a_clause_fragment_is_never_a_party_name():
     assert party_name("ngay sau khi triệu phú Donald Trump") == "triệu phú Donald Trump"
     assert party_name("nghệ sĩ Minh Anh đệ đơn khởi") == "nghệ sĩ Minh Anh"
     assert party_name("Thủ tướng Lý Hiển Long hôm nay") == "Thủ tướng Lý Hiển Long"
-    for reference in ("Nó", "Hai người", "Cựu người mẫu", "một trong"):
+    for reference in ("Nó", "Hai người", "Cựu người mẫu", "một trong", "TP"):
         assert party_name(reference) is None
 
 

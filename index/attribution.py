@@ -127,6 +127,7 @@ _PRONOUNS = re.compile(
 # Titles that name a person, whom "ông"/"bà" can refer back to.
 _PERSON_TITLE = re.compile(
     r"^(?:cựu |nguyên |phó |tân )?(?:hlv|huấn luyện viên|tổng thống|tt|thủ tướng|thượng nghị sĩ|nghị sĩ|bộ trưởng|"
+    r"thiếu tá|trung tá|thượng tá|đại tá|thiếu úy|trung úy|thượng úy|đại úy|thiếu tướng|trung tướng|đại tướng|"
     r"ngoại trưởng|thứ trưởng|giám đốc|tổng giám đốc|chủ tịch|đại biểu|luật sư|bác sĩ|ntk|nhà thiết kế|đại sứ|"
     r"người phát ngôn|phát ngôn viên|tổng kiểm toán|tổng thanh tra|thống đốc|thị trưởng|trưởng|ca sĩ|nhạc sĩ|"
     r"cầu thủ|tiền đạo|diễn viên|người mẫu|hoa hậu|á hậu|mc|nhà báo|phóng viên|đại diện)\b",
@@ -149,6 +150,11 @@ _HEADS = re.compile(
 _SOURCE_NOUNS = re.compile(
     r"^(?:tuyên bố|thông báo|thông cáo|báo cáo|thông tin|chia sẻ|quan điểm|ý kiến|lời|phát biểu|"
     r"đánh giá|nhận định|kết luận|văn bản|thống kê|cáo trạng|đơn)(?: [^\s]+){0,3}? (?:của|từ) ",
+    re.IGNORECASE,
+)
+# A document or report named as a source ("đơn khởi kiện nộp lên TAND ...", "báo cáo tài chính công bố ...").
+_DOCUMENT = re.compile(
+    r"^(?:tuyên bố|thông báo|thông cáo|báo cáo|văn bản|thống kê|cáo trạng|đơn|bản án|kết luận|quyết định)\b",
     re.IGNORECASE,
 )
 # Words that end a target noun phrase on the right.
@@ -854,7 +860,9 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
 # Roles that open a description of a person named just before ("..., ứng viên tổng thống ...").
 _DESCRIPTION = re.compile(
     r"^(?:cựu |nguyên |tân |đương kim )?(?:ứng viên|ứng cử viên|thành viên|người sáng lập|nhà sáng lập|chủ nhân|"
-    r"chủ sở hữu|cố vấn|trợ lý|người đứng đầu|phó|trưởng|quản lý|người quản lý|thư ký|"
+    r"chủ sở hữu|cố vấn|trợ lý|người đứng đầu|phó|trưởng|quản lý|người quản lý|thư ký|phụ trách|"
+    # a chief of something: "Chi cục trưởng", "Đội trưởng Đội ...", "Vụ trưởng Vụ ..."
+    r"(?:\w+ ){1,2}trưởng|"
     # kin: "bà X, mẹ của nạn nhân, cho biết"
     r"mẹ|bố|cha|vợ|chồng|con gái|con trai|em gái|em trai|anh trai|chị gái)\b"
 )
@@ -923,6 +931,17 @@ def _clause_start(toks: list[_Tok], end: int) -> int:
     k = end - 1
     while k >= 0:
         low = toks[k].low
+        if low == ")":
+            # A bracket describes the name before it, commas and all: "Anh X (35 tuổi, ngụ quận Y, Hà Nội) kể".
+            depth, m = 0, k
+            while m >= 0:
+                depth += (toks[m].low == ")") - (toks[m].low == "(")
+                if depth == 0:
+                    break
+                m -= 1
+            if m > 0:
+                k = m - 1
+                continue
         if low in _BOUNDARY_PUNCT and low not in "()":
             return k + 1
         if low == "." and k and toks[k - 1].text.islower():
@@ -1300,6 +1319,8 @@ def _source_statement(
         m = _SOURCE_NOUNS.match(text + " ")
         if t.low == "trong" and not m:
             continue  # "Trong cuộc họp, ..." names a setting; "Trong thông cáo của X, ..." a source
+        if not m and _DOCUMENT.match(text):
+            continue  # "Theo đơn khởi kiện nộp lên TAND ..., X yêu cầu": a document without its author
         if m:
             seg = [s for s in seg if s.start >= seg[0].start + m.end()]
         seg = _trim_right(seg)

@@ -307,6 +307,23 @@ def test_khai_inside_another_word_reports_nothing():
         assert all(s.act != "say" for s in statements_of(body)), body
 
 
+def test_a_bracket_after_a_name_is_part_of_the_speaker_commas_and_all():
+    (statement,) = statements_of("Chị Đào Thị Hạnh (41 tuổi, ngụ phường Tân Định, quận 1) kể chị đã chờ suốt ba tiếng.")
+    assert statement.speaker.text == "Chị Đào Thị Hạnh (41 tuổi, ngụ phường Tân Định, quận 1)"
+
+
+def test_a_rank_or_a_chief_after_a_comma_describes_the_named_officer():
+    (statement,) = statements_of("Trung tá Lò Văn Piếng, Đội trưởng Đội cứu hộ, cho biết hai người đã được đưa ra.")
+    assert statement.speaker.text == "Trung tá Lò Văn Piếng, Đội trưởng Đội cứu hộ"
+
+
+def test_a_document_without_its_author_is_no_source():
+    statements = statements_of(
+        "Theo đơn khởi kiện nộp lên TAND quận ngày 3/5, bà Hà Thị Lan yêu cầu công ty bồi thường 50 triệu đồng."
+    )
+    assert [s.speaker.text for s in statements] == ["bà Hà Thị Lan"]
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

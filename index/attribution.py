@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from .act_head import relabel_acts
 from .articles import Article
@@ -827,9 +828,9 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             start = at
         elif (
             len(items) > 1
-            and _describes(" ".join(t.low for t in seg))
-            and (_HONORIFIC.match(items[-2][0].low) or _PERSON_TITLE.match(" ".join(t.low for t in items[-2])))
-            and len(items[-2]) <= 6
+            and _names_person(items[-2])
+            and (_describes(" ".join(t.low for t in seg)) or _lower_description(seg))
+            and len(items[-2]) <= 10
             # the name opens its clause: "Trả lời phóng viên, ông X nói" has the reporter as an object
             and (toks.index(items[-2][0]) == 0 or toks[toks.index(items[-2][0]) - 1].low in _BOUNDARY_PUNCT | {"."})
         ):
@@ -866,6 +867,29 @@ _DESCRIPTION = re.compile(
     # kin: "bà X, mẹ của nạn nhân, cho biết"
     r"mẹ|bố|cha|vợ|chồng|con gái|con trai|em gái|em trai|anh trai|chị gái)\b"
 )
+
+
+def _names_person(seg: list[_Tok]) -> bool:
+    """True when a part before a comma names a person: a title or honorific first, or a full name (two
+    capitalised syllables in a row) in a part that does not open with a preposition or a time."""
+    low = " ".join(t.low for t in seg)
+    if _HONORIFIC.match(low) or _PERSON_TITLE.match(low):
+        return True
+    if seg[0].low in _NOT_A_NAME_START or not (seg[0].text[:1].isupper() or _HEADS.match(low)):
+        return False  # "trao đổi với báo Pháp Luật, ...": a frame, not a name
+    return any(a.text[:1].isupper() and b.text[:1].isupper() for a, b in pairwise(seg[1:]))
+
+
+# Words that open an adverbial, not a person's name ("Tại Hà Nội, ...", "Sáng 3/4, ...").
+_NOT_A_NAME_START = frozenset(
+    "tại theo trong ở từ với về sau trước khi ngày hôm sáng chiều tối trưa đêm tháng năm đến tới cùng "
+    "nhưng tuy còn riêng đối trả phát".split()
+)
+
+
+def _lower_description(seg: list[_Tok]) -> bool:
+    """A part after a name's comma that starts in lower case and is no second person ("chủ một chiếc xe ...")."""
+    return seg[0].text[:1].islower() and not _HONORIFIC.match(seg[0].low) and seg[0].low not in _NOT_A_NAME_START
 
 
 def _describes(text: str) -> bool:
@@ -996,6 +1020,8 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
     ):
         k += 1
     seg = seg[k:]
+    if len(seg) > 1 and seg[0].low in {"trong", "tại"} and seg[1].low not in {"đó", "khi", "số"}:
+        seg = seg[1:]  # "Trong văn bản trả lời ...", "Tại tòa": a setting, not the subject's first word
     if seg and seg[0].low in {
         "mới",
         "chỉ",

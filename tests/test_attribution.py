@@ -324,6 +324,18 @@ def test_a_document_without_its_author_is_no_source():
     assert [s.speaker.text for s in statements] == ["bà Hà Thị Lan"]
 
 
+def test_a_full_name_before_a_comma_is_described_by_what_follows_it():
+    (statement,) = statements_of("Anh Lương Văn Tú, chủ một tiệm sửa xe ở Biên Hòa, cho rằng phí mới quá cao.")
+    assert statement.speaker.text == "Anh Lương Văn Tú, chủ một tiệm sửa xe ở Biên Hòa"
+    (statement,) = statements_of("Kỹ sư trưởng Đinh Công Lực, người thiết kế cây cầu, khẳng định kết cấu vẫn an toàn.")
+    assert statement.speaker.text.startswith("Kỹ sư trưởng Đinh Công Lực")
+    # A frame before the comma is no name: "trao đổi với báo X, đại diện Y cho biết".
+    (statement,) = statements_of(
+        "Sau phiên tòa, trao đổi với báo Người Lao Động, đại diện bị đơn cho biết sẽ kháng cáo."
+    )
+    assert statement.speaker.text == "đại diện bị đơn"
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

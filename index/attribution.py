@@ -829,7 +829,7 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         elif (
             len(items) > 1
             and _names_person(items[-2])
-            and (_describes(" ".join(t.low for t in seg)) or _lower_description(seg))
+            and (_describes(" ".join(t.low for t in seg)) or (_lower_description(seg) and _has_name(items[-2])))
             and len(items[-2]) <= 10
             # the name opens its clause: "Trả lời phóng viên, ông X nói" has the reporter as an object
             and (toks.index(items[-2][0]) == 0 or toks[toks.index(items[-2][0]) - 1].low in _BOUNDARY_PUNCT | {"."})
@@ -885,6 +885,11 @@ _NOT_A_NAME_START = frozenset(
     "tại theo trong ở từ với về sau trước khi ngày hôm sáng chiều tối trưa đêm tháng năm đến tới cùng "
     "nhưng tuy còn riêng đối trả phát".split()
 )
+
+
+def _has_name(seg: list[_Tok]) -> bool:
+    """True when a part holds a proper name after its first word ("Luật sư Lê Thị Hà"; not "Phó giám đốc công ty")."""
+    return any(t.text[:1].isupper() for t in seg[1:])
 
 
 def _lower_description(seg: list[_Tok]) -> bool:

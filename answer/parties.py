@@ -153,11 +153,13 @@ def answer_by_party(
     ):
         return answer
     stories = story_assignments(snapshot)
+    retrieved = story_articles(retrieval)
     parties = story_parties(
         snapshot,
-        with_story(snapshot, story_articles(retrieval), stories, retrieval.question),
+        with_story(snapshot, retrieved, stories, retrieval.question),
         question=retrieval.question,
         stories=stories,
+        retrieved=frozenset(retrieved),
         # A question that names nothing but the act has no topic to rank a party's statements by.
         query_vector=None if names_no_topic(retrieval.question) else retrieval.query_vector,
         sentences=sentences,
@@ -345,8 +347,13 @@ def story_parties(
     query_vector: np.ndarray | None = None,
     sentences: SentenceVectors | None = None,
     stories: dict[str, int] | None = None,
+    retrieved: frozenset[str] | None = None,
 ) -> tuple[Party, ...]:
     """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order.
+
+    `retrieved`: the articles the question's passages came from; another article of their story (one
+    `with_story` added) is kept only when it shares a named party with them, so a story the grouping
+    joined by mistake (two lawsuits before one court) does not bring its parties in.
 
     The answer keeps to the story of the first article: with `stories` (article id -> story id,
     `index.stories.story_assignments`) an article of another story is left out, one of the same
@@ -375,7 +382,9 @@ def story_parties(
         if story:
             asked_for = any(named and _names_party(g, named) for g in article_groups)
             same = _same_story(article_id, article_ids[0], stories or {})
-            shares = same is not True and _shares_party(article_groups, [g for a in story for g in a])
+            shares = _shares_party(article_groups, [g for a in story for g in a])
+            if same is True and retrieved is not None and article_id not in retrieved and not shares and not asked_for:
+                continue  # the story's other article, with none of the parties asked about
             # The stories may split one story (a short follow-up): a party in common and the question's
             # topic in the article still join it; a party in common alone does not (two stories quote
             # one embassy).

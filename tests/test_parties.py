@@ -500,6 +500,21 @@ def test_a_second_story_is_kept_out_of_a_party_answer(engine: Engine, settings):
     assert any("Sao Mai" in p.speaker for p in asked)
 
 
+def test_a_story_joined_by_mistake_brings_no_parties_the_question_did_not_reach(engine: Engine, settings):
+    # The grouping may put two unrelated lawsuits in one story; the other article, not among the
+    # question's passages and sharing none of their parties, stays out.
+    (settings.articles_dir / "005_phan_bon.txt").write_text(OTHER_STORY, encoding="utf-8")
+    engine.rebuild(progress=False)
+    one_story = {SEED_ARTICLE: 1, "005_phan_bon.txt": 1}
+    articles = [SEED_ARTICLE, "005_phan_bon.txt"]
+    joined = story_parties(engine.snapshot, articles, question="Ai cáo buộc ai?", stories=one_story)
+    assert any("Sao Mai" in p.speaker for p in joined)  # without the retrieved articles: the story's all
+    kept = story_parties(
+        engine.snapshot, articles, question="Ai cáo buộc ai?", stories=one_story, retrieved=frozenset({SEED_ARTICLE})
+    )
+    assert kept and not any("Sao Mai" in p.speaker or "Mỹ Tú" in p.speaker for p in kept)
+
+
 def test_accusers_come_before_the_responses_whatever_the_story_order(engine: Engine, settings):
     (settings.articles_dir / "003_sua.txt").write_text(MARKET_ARTICLE, encoding="utf-8")
     engine.rebuild(progress=False)

@@ -227,8 +227,12 @@ class Engine:
         ).answered:
             return ()
         stories = story_assignments(snapshot)  # one story's parties, never another's sharing a name
+        retrieved = story_articles(retrieval)
         return story_parties(
-            snapshot, with_story(snapshot, story_articles(retrieval), stories, topic), stories=stories
+            snapshot,
+            with_story(snapshot, retrieved, stories, topic),
+            stories=stories,
+            retrieved=frozenset(retrieved),
         )
 
     def articles(self) -> list[ArticleInfo]:

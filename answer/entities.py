@@ -43,7 +43,9 @@ TITLES = _entries(
     người mẫu, hoa hậu, á hậu, nhà thiết kế, đạo diễn, nhà sản xuất, cầu thủ, vận động viên, bác sĩ, giáo sư,
     tiến sĩ, nhà báo, phóng viên, triệu phú, tỷ phú, tỉ phú, doanh nhân, cựu, đệ nhất phu nhân, người phát ngôn,
     phát ngôn viên, đại diện, đại diện phát ngôn, lãnh đạo, quan chức, chính trị gia, nhà ngoại giao, ứng viên,
-    tổng thanh tra, thanh tra, tổng kiểm toán, thư ký, tổng thư ký, bí thư, phó bí thư, thống đốc, thị trưởng,
+    tổng thanh tra, thanh tra,
+    trưởng nhóm, trưởng đoàn, trưởng khoa, trưởng thôn,
+    tổng kiểm toán, thư ký, tổng thư ký, bí thư, phó bí thư, thống đốc, thị trưởng,
     tướng, đại tướng, thiếu tướng, trung tướng, đô đốc, hoàng tử, công chúa, vua, nữ hoàng, giáo hoàng,
     chủ nhiệm, viện trưởng, hiệu trưởng, tổng biên tập, ủy viên, tiền nhiệm, người tiền nhiệm, danh thủ,
     tiền vệ, tiền đạo, thủ môn, huấn luyện viên, mẹ, bố, cha, vợ, chồng, người"""
@@ -142,6 +144,8 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     low = text.lower()
     if all(w in PRONOUNS for w in low.split()):
         return None  # "Nó", "Họ", "Chúng tôi": capitalised only because a sentence starts with them
+    if low in _PLACE_WORDS:
+        return None  # "TP" cut from "TP Cần Thơ": a place word alone names no one
     if low in _ROLE_SET or (low.split()[0] in {"các", "những"} and " ".join(low.split()[1:]) in _ROLE_SET):
         return text
     # A bracket that ends the span describes the name before it ("anh X (SN 1988)"); one inside it is
@@ -367,7 +371,30 @@ def same_entity(a: str, b: str) -> bool:
     if len(ca.split()) > len(cb.split()):
         short, long = long, short
     titled = _multi(_WORD.findall(short[0]), 0, TITLES) > 0
-    return titled and len(short[1].split()) == 1 and short[1] in long[1].split()
+    if titled and len(short[1].split()) == 1 and short[1] in long[1].split():
+        return True
+    full = full_name(a)
+    return full is not None and full == full_name(b)
+
+
+# Words before a run of capitals that make it a place ("TP Hồ Chí Minh", "tỉnh Bà Rịa Vũng Tàu"), not a person.
+_PLACE_WORDS = frozenset("tp tỉnh thành phố quận huyện xã phường thị trấn bang đường".split())
+
+
+def full_name(name: str) -> str | None:
+    """A person's full name ending `name`: its last three proper syllables, lower case ("Tổng KTNN Hồ Đức Phớc"
+    -> "hồ đức phớc"), when they end it in one run of capitalised words (no acronym) after a title or an
+    organisation, not after a place word; None otherwise. Two names ending in one full name are one person
+    ("Tổng Kiểm toán Nhà nước Hồ Đức Phớc", "Tổng KTNN Hồ Đức Phớc")."""
+    words = _WORD.findall(name)
+    if len(words) < 4 or _multi(words, 0, BODIES):
+        return None  # a body's name ("Sở Y tế Thành Phố Hà Nội"), or a bare name with nothing to tell apart
+    last = words[-3:]
+    if not all(w[:1].isupper() and not w.isupper() and w.lower() not in CONNECTORS for w in last):
+        return None
+    if words[-4].lower() in _PLACE_WORDS:
+        return None
+    return " ".join(w.lower() for w in last)
 
 
 # What a party said or did, named as a noun ("cáo buộc của Mỹ", "tuyên bố từ Bắc Kinh"): the act's target is

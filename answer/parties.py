@@ -44,6 +44,7 @@ MIN_OWN_WORDS = 1  # a refused who-question still gets parties when it names not
 MIN_TOPIC_SUPPORT = 0.5  # share of a who-question's topic words the best passage must hold
 MIN_CONTENT_WORDS = 6  # a statement's content shorter than this only names the act
 MAX_FOCUS_QUOTES = 4  # quotes of a party the question names (what it said, not only its first stance)
+MAX_LISTED_QUOTES = 6  # quotes of the one party a question asks to list the claims of ("X chỉ trích những ai?")
 MAX_FOCUS_QUOTES_MANY = 3  # ... each, when the question names three parties or more
 MAX_FOCUSED = 3  # more parties than this matching the question's names: it names none in particular
 PARTY_QUOTES = 2  # quotes of any other party: its stance, and a second one where one sentence cannot carry it
@@ -152,11 +153,13 @@ def answer_by_party(
     ):
         return answer
     stories = story_assignments(snapshot)
+    retrieved = story_articles(retrieval)
     parties = story_parties(
         snapshot,
-        with_story(snapshot, story_articles(retrieval), stories, retrieval.question),
+        with_story(snapshot, retrieved, stories, retrieval.question),
         question=retrieval.question,
         stories=stories,
+        retrieved=frozenset(retrieved),
         # A question that names nothing but the act has no topic to rank a party's statements by.
         query_vector=None if names_no_topic(retrieval.question) else retrieval.query_vector,
         sentences=sentences,
@@ -236,6 +239,16 @@ _SEVERAL = re.compile(
     r"\b(cac ben|moi ben|nhung ben|hai ben|ben nao|nhung ai|cac phia|moi phia|whom|each side|both sides|"
     r"which sides|who said what|parties)\b"
 )
+
+
+# A question that ends asking for a list as its object ("... công kích những ai?", "... những điểm nào?");
+# "những ai đã lên tiếng ...?" asks for the parties instead.
+_LISTING = re.compile(r"\b(?:nhung (?:ai|gi|dieu gi|diem nao|\w+ nao)|cac diem nao)\W*$")
+
+
+def asks_to_list(question: str) -> bool:
+    """True when a question ends asking for a list of things or people ("X đã công kích những ai?")."""
+    return _LISTING.search(" ".join(fold(question).split())) is not None
 
 
 def quotes_of(parties: tuple[Party, ...]) -> list[Quote]:
@@ -334,8 +347,13 @@ def story_parties(
     query_vector: np.ndarray | None = None,
     sentences: SentenceVectors | None = None,
     stories: dict[str, int] | None = None,
+    retrieved: frozenset[str] | None = None,
 ) -> tuple[Party, ...]:
     """The parties of the given articles, at most MAX_PARTIES, grouped by side, in story order.
+
+    `retrieved`: the articles the question's passages came from; another article of their story (one
+    `with_story` added) is kept only when it shares a named party with them, so a story the grouping
+    joined by mistake (two lawsuits before one court) does not bring its parties in.
 
     The answer keeps to the story of the first article: with `stories` (article id -> story id,
     `index.stories.story_assignments`) an article of another story is left out, one of the same
@@ -364,7 +382,9 @@ def story_parties(
         if story:
             asked_for = any(named and _names_party(g, named) for g in article_groups)
             same = _same_story(article_id, article_ids[0], stories or {})
-            shares = same is not True and _shares_party(article_groups, [g for a in story for g in a])
+            shares = _shares_party(article_groups, [g for a in story for g in a])
+            if same is True and retrieved is not None and article_id not in retrieved and not shares and not asked_for:
+                continue  # the story's other article, with none of the parties asked about
             # The stories may split one story (a short follow-up): a party in common and the question's
             # topic in the article still join it; a party in common alone does not (two stories quote
             # one embassy).
@@ -390,6 +410,9 @@ def story_parties(
         focused = []  # a name many parties share ("Ai cáo buộc Trung Quốc?") singles none of them out
     # A party the question names is what it asks about: its further statements are quoted too.
     extra = MAX_FOCUS_QUOTES if len(focused) <= 2 else MAX_FOCUS_QUOTES_MANY
+    # "Ông X đã công kích những ai?", "X chỉ trích Y những điểm nào?": the claims of the party the question
+    # names first (its subject) are the answer, so it has the quotes several parties would share.
+    listed = _first_named(focused, question) if asks_to_list(question) else None
     relevance = _relevance(ranked, query_vector, sentences)
     # A story of few parties quotes each in more of its statements (the answer's quotes stay about
     # ANSWER_QUOTES): one party may stand for several forms of its name, each with its own claim.
@@ -400,7 +423,7 @@ def story_parties(
         else PARTY_QUOTES
     )
     parties = [
-        _party(snapshot, g, extra, relevance)
+        _party(snapshot, g, MAX_LISTED_QUOTES if g is listed else extra, relevance)
         if any(g is f for f in focused)
         else _party(snapshot, g, each, relevance, narrow=True)
         for g in ranked
@@ -425,6 +448,18 @@ def _question_names(question: str) -> frozenset[str]:
     """The folded capitalised words of a question, its first word aside (names: "Trump", "Cục Hàng không")."""
     words = re.findall(r"\w+", question)[1:]
     return frozenset(fold(w) for w in words if w[:1].isupper()) - _TITLE_WORDS
+
+
+def _first_named(groups: list[list[Statement]], question: str) -> list[Statement] | None:
+    """Of the parties a question names, the one it names first (the subject of "X chỉ trích Y ..."), if any."""
+    words = [fold(w) for w in re.findall(r"\w+", question)]
+
+    def at(group: list[Statement]) -> int:
+        names = {fold(w) for s in group for w in re.findall(r"\w+", s.speaker.text) if w[:1].isupper()}
+        return min((k for k, w in enumerate(words) if w in names - _TITLE_WORDS), default=len(words))
+
+    first = min(groups, key=at, default=None)
+    return first if first is not None and at(first) < len(words) else None
 
 
 def _names_party(group: list[Statement], named: frozenset[str]) -> bool:
@@ -549,8 +584,14 @@ def _takes_stance(s: Statement) -> bool:
 
 
 def _carries_content(s: Statement) -> bool:
-    """True when the sentence says what was claimed, not only that something was said ("đã lên tiếng chỉ trích")."""
-    return len(s.content.text.split()) >= MIN_CONTENT_WORDS
+    """True when the sentence says what was claimed, not only that something was said ("đã lên tiếng chỉ trích")
+    or what about ("lên tiếng về vụ việc của ca sĩ X": the topic, not the claim)."""
+    words = s.content.text.split()
+    return len(words) >= MIN_CONTENT_WORDS and not _TOPIC_ONLY.match(s.content.text)
+
+
+# What a verb is about, not what it claims: "về ...", "trước ...", "liên quan đến ...".
+_TOPIC_ONLY = re.compile(r"^(?:về|trước|đối với|liên quan (?:đến|tới)|xung quanh)\s", re.IGNORECASE)
 
 
 def _party(
@@ -584,6 +625,12 @@ def _party(
     # The second quote says what the party claims when the first only names the act; otherwise it
     # is the party's further statement that best answers the question. A party the question names
     # is quoted in up to `max_quotes` of its statements.
+    if not _carries_content(main):
+        # "X lên tiếng về sự việc" only names the act: what X said in that act comes next, before the
+        # rest of what X said ("bà X cho hay ..." after "bà X lên tiếng", both responses).
+        pick = _next_quote([s for s in others if s.act == main.act], chosen, relevance)
+        if pick is not None:
+            chosen.append(pick)
     while len(chosen) < max(max_quotes, 2):
         pick = _next_quote(others, chosen, relevance)
         if pick is None:

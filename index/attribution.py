@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from .act_head import relabel_acts
 from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 3
+EXTRACTOR_VERSION = 4
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -102,6 +103,9 @@ _SUBORDINATORS = {
     # A nominal clause: "không có ý kiến về việc X tuyên bố ...", "xét xử vụ việc X kiện Y": X acts, not the speaker.
     ("về", "việc"),
     ("vụ", "việc"),
+    # A causative: "Sự việc khiến X bức xúc và yêu cầu ...": X is the subject of what follows.
+    ("khiến",),
+    ("làm", "cho"),
 }
 _MAX_SUB = 3
 # Adverbs, auxiliaries and time phrases between a subject and its verb.
@@ -124,6 +128,7 @@ _PRONOUNS = re.compile(
 # Titles that name a person, whom "ông"/"bà" can refer back to.
 _PERSON_TITLE = re.compile(
     r"^(?:cựu |nguyên |phó |tân )?(?:hlv|huấn luyện viên|tổng thống|tt|thủ tướng|thượng nghị sĩ|nghị sĩ|bộ trưởng|"
+    r"thiếu tá|trung tá|thượng tá|đại tá|thiếu úy|trung úy|thượng úy|đại úy|thiếu tướng|trung tướng|đại tướng|"
     r"ngoại trưởng|thứ trưởng|giám đốc|tổng giám đốc|chủ tịch|đại biểu|luật sư|bác sĩ|ntk|nhà thiết kế|đại sứ|"
     r"người phát ngôn|phát ngôn viên|tổng kiểm toán|tổng thanh tra|thống đốc|thị trưởng|trưởng|ca sĩ|nhạc sĩ|"
     r"cầu thủ|tiền đạo|diễn viên|người mẫu|hoa hậu|á hậu|mc|nhà báo|phóng viên|đại diện)\b",
@@ -146,6 +151,11 @@ _HEADS = re.compile(
 _SOURCE_NOUNS = re.compile(
     r"^(?:tuyên bố|thông báo|thông cáo|báo cáo|thông tin|chia sẻ|quan điểm|ý kiến|lời|phát biểu|"
     r"đánh giá|nhận định|kết luận|văn bản|thống kê|cáo trạng|đơn)(?: [^\s]+){0,3}? (?:của|từ) ",
+    re.IGNORECASE,
+)
+# A document or report named as a source ("đơn khởi kiện nộp lên TAND ...", "báo cáo tài chính công bố ...").
+_DOCUMENT = re.compile(
+    r"^(?:tuyên bố|thông báo|thông cáo|báo cáo|văn bản|thống kê|cáo trạng|đơn|bản án|kết luận|quyết định)\b",
     re.IGNORECASE,
 )
 # Words that end a target noun phrase on the right.
@@ -257,13 +267,55 @@ def extract_statements(article: Article, *, act_head: bool = True) -> list[State
     out: list[Statement] = []
     for paragraph, start, end in _units(article):
         previous: list[Statement] = []
-        for s_start, s_end in split_sentences(_paired_quotes(article.text[start:end]), start):
+        answering: Statement | None = None  # an interview answer ("+ ...") runs on until the next question
+        for s_start, s_end in _turns(article.text, split_sentences(_paired_quotes(article.text[start:end]), start)):
+            opening = article.text[s_start:s_end].lstrip()[:2]
+            answers = _ANSWER_MARK.search(article.text[s_start:s_end].lstrip()) is not None
+            if opening in {"- ", "– "} or answers:
+                answering = None
             found = _sentence_statements(article, paragraph, s_start, s_end, out)
-            if not found and previous:
+            if answering is not None and len(article.text[s_start:s_end].split()) >= MIN_ANSWER_WORDS:
+                found = [_answer_goes_on(article, paragraph, s_start, s_end, answering)]
+            elif not found and previous:
                 found = _continued_quotation(article, paragraph, s_start, s_end, previous)
+            if answers and found:
+                answering = found[0]
             out.extend(found)
             previous = found
     return relabel_acts(out) if act_head else out
+
+
+MIN_ANSWER_WORDS = 4  # shorter than this, a sentence after an answer is a byline ("Ph.Nhung - V.Duẩn"), not words
+
+
+# A question of a printed interview after a sentence end: "... báo chí. - Phóng viên: ...".
+_TURN = re.compile(r"(?<=[.?!…]) (?=[-–] [A-ZĐÀ-Ỹ])")
+
+
+def _turns(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences with each interview question ("- ...") starting a sentence of its own: the splitter
+    joins it to the answer before, and retrieval keeps them joined, so a question alone is never quoted
+    as an answer. An answer ("... không? + Họ gửi ...") stays with the question it answers: quoted, the
+    reader sees what it answers."""
+    out = []
+    for start, end in sentences:
+        for m in _TURN.finditer(text, start, end):
+            out.append((start, m.start()))
+            start = m.end()
+        out.append((start, end))
+    return out
+
+
+def _answer_goes_on(article: Article, paragraph: int, start: int, end: int, answer: Statement) -> Statement:
+    """A further sentence of an interview answer: the interviewee's words, whatever verbs it quotes."""
+    stop = end
+    while stop > start and article.text[stop - 1] in ".!?… ":
+        stop -= 1
+    content = Span(article.text[start:stop], start, stop)
+    act = _refine("say", answer.speaker.text, content.text, "")
+    sentence = Span(article.text[start:end], start, end)
+    return replace(answer, paragraph=paragraph, sentence=sentence, act=act, content=content, target=None,
+                   speaker_in_sentence=False)
 
 
 def _paired_quotes(text: str) -> str:
@@ -345,14 +397,14 @@ def _tokens(text: str, offset: int) -> list[_Tok]:
 def _quoted(toks: list[_Tok]) -> list[bool]:
     """For each token, whether it lies inside a quotation (the reporter's verbs are outside)."""
     inside = [False] * len(toks)
-    state = False
+    depth = 0  # curly marks nest: a word quoted inside a quotation (“... “lờ” đi ...”) does not close it
     straight = sum(t.text in "\"'" for t in toks) % 2 == 0  # only paired straight quotes open a quotation
     for k, t in enumerate(toks):
-        if t.text in "“‘" or (t.text in "\"'" and straight and not state):
-            state = True
-        elif t.text in "”’" or (t.text in "\"'" and state):
-            state = False
-        elif state:
+        if t.text in "“‘" or (t.text in "\"'" and straight and not depth):
+            depth += 1
+        elif t.text in "”’" or (t.text in "\"'" and depth):
+            depth = max(0, depth - 1)
+        elif depth:
             inside[k] = True
     return inside
 
@@ -380,7 +432,7 @@ def _find_cues(toks: list[_Tok]) -> list[tuple[int, int, str]]:
 
 # Words after which a cue is a noun ("những cáo buộc", "vụ kiện"), or a passive verb ("bị", "được").
 # Second syllables that make a short verb part of another word ("tố chất", "quy định", "hủy diệt").
-_WORD_ENDS = frozenset("chất định mô lý cả truyền ứng chế hoạch sĩ bỏ tụng tục bố diệt".split())
+_WORD_ENDS = frozenset("chất định mô lý cả truyền ứng chế hoạch sĩ bỏ tụng tục bố diệt thác trương mạc triển".split())
 _MEDIA = frozenset("mạng trang tài báo sóng truyền kênh twitter facebook blog".split())
 _NOUN_BEFORE = frozenset("những các lời của với trong về mọi bản vụ đơn bị được phần phiên cuộc buổi sự".split())
 
@@ -416,7 +468,7 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         and after not in {"là", "đều", "không", "chưa", "đã", "sẽ", "cần", "phải"}
     ):
         return False  # "cáo buộc của Mỹ", "tuyên bố này"; not "cho rằng đó là", "khẳng định đây là"
-    if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện"}:
+    if phrase in {"tố", "quy", "đáp", "kể", "xử", "tuyên", "gọi", "bác", "đòi", "hủy", "kiện", "khai"}:
         # Short verbs that also start common words ("tố chất", "quy định", "xử lý", "kể cả").
         if nxt in _WORD_ENDS:
             return False
@@ -495,8 +547,9 @@ def _sentence_statements(
         elif not passive and found and _coordinated(toks, i):
             # A verb without a subject of its own shares the sentence's last one ("..., đồng thời yêu cầu").
             speaker, resolved = found[-1].speaker, found[-1].speaker_in_sentence
-        elif passive and act not in _GENERIC:
-            # "Y bị cáo buộc": the accuser named before; "vụ việc được công bố" reports nobody's statement.
+        elif passive and act not in _GENERIC | {"other"}:
+            # "Y bị cáo buộc": the accuser named before; "vụ việc được công bố" reports nobody's statement,
+            # and "Quyết định này bị hủy" an event, not what anyone said.
             prior = _antecedent_acting(earlier, article.id, act)
             if prior is not None:
                 speaker, resolved = prior, False
@@ -527,6 +580,9 @@ def _sentence_statements(
                 passive=passive,
             )
         )
+    answer = _interview_answer(article, paragraph, sentence)
+    if answer:
+        return answer  # the reporter's question and what the answer quotes are no statements of their own
     found += _nominal_statements(article, paragraph, toks, sentence)
     found += _source_statement(article, paragraph, toks, sentence, found)
     if not found:
@@ -534,6 +590,37 @@ def _sentence_statements(
             article, paragraph, toks, sentence
         )
     return _dedupe(found)
+
+
+# An interview printed as questions and answers: "- <question>? + Ông X: <answer>" names who answers;
+# a later "+ <answer>" is the same person answering the next question.
+_ANSWER_MARK = re.compile(r"(?:^|(?<=[?.!…”\"]) )\+ ")
+_ANSWERER = re.compile(r"([^:?.!+\n]{2,60}?):\s")
+_LABELLED_ANSWER = re.compile(r"(?:^|[?.!…”\"\n] )\+ ([^:?.!+\n]{2,60}?):\s")
+
+
+def _interview_answer(article: Article, paragraph: int, sentence: Span) -> list[Statement]:
+    """The answer in an interview's "+ ..." turn, said by the person its label (or an earlier one) names."""
+    mark = _ANSWER_MARK.search(sentence.text)
+    if mark is None or (mark.start() and sentence.text[: mark.start()].rstrip()[-1:] != "?"):
+        return []  # "+ " answers a question: the sentence opens with it or it follows one
+    start = sentence.start + mark.end()
+    label = _ANSWERER.match(article.text, start, sentence.end)
+    if label is not None and _named(label[1]) and len(label[1].split()) <= 8:
+        speaker, resolved, start = Span(label[1], label.start(1), label.end(1)), True, label.end()
+    else:
+        named = [m for m in _LABELLED_ANSWER.finditer(article.text, 0, sentence.start) if _named(m[1])]
+        if not named:
+            return []
+        speaker, resolved = Span(named[-1][1], named[-1].start(1), named[-1].end(1)), False
+    stop = sentence.end
+    while stop > start and article.text[stop - 1] in ".!?… ":
+        stop -= 1
+    if stop <= start:
+        return []
+    content = Span(article.text[start:stop], start, stop)
+    act = _refine("say", speaker.text, content.text, "")
+    return [Statement(article.id, paragraph, sentence, speaker, act, content, speaker_in_sentence=resolved)]
 
 
 def _closing_source(article: Article, paragraph: int, toks: list[_Tok], sentence: Span) -> list[Statement]:
@@ -741,10 +828,14 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             start = at
         elif (
             len(items) > 1
-            and _HEADS.match(" ".join(t.low for t in seg))
-            and _HONORIFIC.match(items[-2][0].low)
-            and len(items[-2]) <= 6
+            and _names_person(items[-2])
+            and (_describes(" ".join(t.low for t in seg)) or (_lower_description(seg) and _has_name(items[-2])))
+            and len(items[-2]) <= 10
+            # the name opens its clause: "Trả lời phóng viên, ông X nói" has the reporter as an object
+            and (toks.index(items[-2][0]) == 0 or toks[toks.index(items[-2][0]) - 1].low in _BOUNDARY_PUNCT | {"."})
         ):
+            # "Ông X, Phó giám đốc Y, cho biết", "Nghị sĩ X, ứng viên tổng thống ... cũng chỉ trích": the
+            # person named before the comma speaks; what follows it only describes them.
             start = toks.index(items[-2][0])
         seg = toks[start:end]
     seg = _trim_left(seg)
@@ -767,6 +858,50 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
     return seg
 
 
+# Roles that open a description of a person named just before ("..., ứng viên tổng thống ...").
+_DESCRIPTION = re.compile(
+    r"^(?:cựu |nguyên |tân |đương kim )?(?:ứng viên|ứng cử viên|thành viên|người sáng lập|nhà sáng lập|chủ nhân|"
+    r"chủ sở hữu|cố vấn|trợ lý|người đứng đầu|phó|trưởng|quản lý|người quản lý|thư ký|phụ trách|"
+    # a chief of something: "Chi cục trưởng", "Đội trưởng Đội ...", "Vụ trưởng Vụ ..."
+    r"(?:\w+ ){1,2}trưởng|"
+    # kin: "bà X, mẹ của nạn nhân, cho biết"
+    r"mẹ|bố|cha|vợ|chồng|con gái|con trai|em gái|em trai|anh trai|chị gái)\b"
+)
+
+
+def _names_person(seg: list[_Tok]) -> bool:
+    """True when a part before a comma names a person: a title or honorific first, or a full name (two
+    capitalised syllables in a row) in a part that does not open with a preposition or a time."""
+    low = " ".join(t.low for t in seg)
+    if _HONORIFIC.match(low) or _PERSON_TITLE.match(low):
+        return True
+    if seg[0].low in _NOT_A_NAME_START or not (seg[0].text[:1].isupper() or _HEADS.match(low)):
+        return False  # "trao đổi với báo Pháp Luật, ...": a frame, not a name
+    return any(a.text[:1].isupper() and b.text[:1].isupper() for a, b in pairwise(seg[1:]))
+
+
+# Words that open an adverbial, not a person's name ("Tại Hà Nội, ...", "Sáng 3/4, ...").
+_NOT_A_NAME_START = frozenset(
+    "tại theo trong ở từ với về sau trước khi ngày hôm sáng chiều tối trưa đêm tháng năm đến tới cùng "
+    "nhưng tuy còn riêng đối trả phát".split()
+)
+
+
+def _has_name(seg: list[_Tok]) -> bool:
+    """True when a part holds a proper name after its first word ("Luật sư Lê Thị Hà"; not "Phó giám đốc công ty")."""
+    return any(t.text[:1].isupper() for t in seg[1:])
+
+
+def _lower_description(seg: list[_Tok]) -> bool:
+    """A part after a name's comma that starts in lower case and is no second person ("chủ một chiếc xe ...")."""
+    return seg[0].text[:1].islower() and not _HONORIFIC.match(seg[0].low) and seg[0].low not in _NOT_A_NAME_START
+
+
+def _describes(text: str) -> bool:
+    """True when a comma-separated part reads as a description of a person: a role, title or head noun."""
+    return bool(_HEADS.match(text) or _PERSON_TITLE.match(text) or _DESCRIPTION.match(text))
+
+
 # Words that open an unnamed group of people ("một số người", "nhiều khách hàng").
 _GROUPS = frozenset("một nhiều không vài những các hàng".split())
 # Auxiliaries and modal words that start a predicate inside what looked like a subject.
@@ -777,6 +912,8 @@ _SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|t
 def _starts_predicate(seg: list[_Tok], k: int) -> bool:
     """True when the word at `k` starts a predicate ("bà X đã ...", "... có thể kiện"); not "Cục Hàng không"."""
     low = seg[k].low
+    if seg[k].text[:1].isupper():
+        return False  # inside a name: "TP Cần Thơ", "Bộ Ngoại giao Chỉ"
     if low == "có" and k + 1 < len(seg) and seg[k + 1].low == "thể":
         return True
     if low not in _PREDICATE_START:
@@ -823,6 +960,17 @@ def _clause_start(toks: list[_Tok], end: int) -> int:
     k = end - 1
     while k >= 0:
         low = toks[k].low
+        if low == ")":
+            # A bracket describes the name before it, commas and all: "Anh X (35 tuổi, ngụ quận Y, Hà Nội) kể".
+            depth, m = 0, k
+            while m >= 0:
+                depth += (toks[m].low == ")") - (toks[m].low == "(")
+                if depth == 0:
+                    break
+                m -= 1
+            if m > 0:
+                k = m - 1
+                continue
         if low in _BOUNDARY_PUNCT and low not in "()":
             return k + 1
         if low == "." and k and toks[k - 1].text.islower():
@@ -877,6 +1025,8 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
     ):
         k += 1
     seg = seg[k:]
+    if len(seg) > 1 and seg[0].low in {"trong", "tại"} and seg[1].low not in {"đó", "khi", "số"}:
+        seg = seg[1:]  # "Trong văn bản trả lời ...", "Tại tòa": a setting, not the subject's first word
     if seg and seg[0].low in {
         "mới",
         "chỉ",
@@ -974,7 +1124,35 @@ def _antecedent(
             return same[0].speaker  # the nearest person: a speaker with the honorific or a title ("HLV X")
         if mention is not None:
             return mention
+        if person and pool and _other_gender(head, pool[0].speaker.text):
+            return None  # "cô" after "Ông X" spoke last: a woman only mentioned since, not him
+    if head == "họ":
+        # "Họ" (they) is a group: a body or several people, never one person named by a title
+        # ("Họ đã giễu cợt tổng thống" after "Tổng thống X viết ..." is not the president). When the last
+        # speaker is one person, they are people only mentioned since: left out, not guessed.
+        pool = pool[:1] if pool and not _one_person(pool[0].speaker.text) else []
     return pool[0].speaker if pool else None
+
+
+def _one_person(speaker: str) -> bool:
+    """True when a speaker span names a single person: an honorific or person title, no list of names."""
+    low = speaker.lower()
+    if re.search(r"\bvà\b|,|\bcùng\b|^(?:các|những|nhiều|hai|ba)\b", low):
+        return False
+    return bool(_HONORIFIC.match(low) or (_PERSON_TITLE.match(low) and not _HEADS_OF_BODIES.match(low)))
+
+
+# Titles that also head a body or a group's representative ("đại diện", "người phát ngôn" speak for one).
+_HEADS_OF_BODIES = re.compile(r"^(?:đại diện|người phát ngôn|phát ngôn viên)\b")
+
+
+_GENDER = {"ông": "m", "anh": "m", "bà": "f", "cô": "f", "chị": "f"}
+
+
+def _other_gender(pronoun: str, speaker: str) -> bool:
+    """True when a person pronoun ("cô") and a speaker's honorific ("Ông X") are of different genders."""
+    honorific = _HONORIFIC.match(speaker)
+    return bool(honorific) and _GENDER.get(pronoun) != _GENDER.get(honorific.group(1).lower())
 
 
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:
@@ -1077,12 +1255,30 @@ _QUOTED = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 
 
 def _quotation(text: str, sentence: Span) -> Span | None:
+    """The sentence's longest quotation (at least four words), a quoted word inside it included.
+
+    Reporters quote a word inside a quotation with the same curly marks (“... thành phố “lờ” đi ...”):
+    curly marks are paired by depth, so the outer quotation is what was said, not the part up to the
+    inner word's closing mark.
+    """
+    spans = [(m.start(1), m.end(1)) for m in _QUOTED.finditer(sentence.text)]
+    opened: list[int] = []
+    for k, c in enumerate(sentence.text):
+        if c == "“":
+            opened.append(k)
+        elif c == "”" and opened:
+            start = opened.pop()
+            if not opened:
+                spans.append((start + 1, k))
     best = None
-    for m in _QUOTED.finditer(sentence.text):
-        if best is None or len(m.group(1)) > len(best.text):
-            a = sentence.start + m.start(1)
-            best = Span(m.group(1), a, a + len(m.group(1)))
+    for a, b in spans:
+        if b - a >= 12 and (best is None or b - a > len(best.text)):
+            best = Span(sentence.text[a:b], sentence.start + a, sentence.start + b)
     return best if best is not None and len(best.text.split()) >= 4 else None
+
+
+# A demand named as the object of a verb of saying ("Luật sư trình bày yêu cầu của thân chủ đòi ...").
+_DEMAND_NOUN = re.compile(r"^(?:các |những |)(?:yêu cầu|đề nghị|kiến nghị|đòi hỏi)\b(?! (?:là|này|đó|trên)\b)", re.I)
 
 
 def _refine(act: str, speaker: str, content: str, cue: str) -> str:
@@ -1100,6 +1296,8 @@ def _refine(act: str, speaker: str, content: str, cue: str) -> str:
         return "respond"
     if act == "say" and _SUING.search(content):
         return "sue"
+    if act == "say" and _DEMAND_NOUN.match(content):
+        return "demand"  # "trình bày yêu cầu đòi bồi thường", "nêu đề nghị ...": what is said is a demand
     if act == "say" and _WRONGDOING.search(content) and cue.lower() not in {"thống kê", "thông tin", "đưa tin"}:
         return "charge" if _AUTHORITY.search(speaker) else "accuse"  # wrongdoing stated by a prosecutor charges
     if act == "say" and _DISPARAGING.search(content):
@@ -1133,17 +1331,27 @@ def _nominal_statements(article: Article, paragraph: int, toks: list[_Tok], sent
 def _source_statement(
     article: Article, paragraph: int, toks: list[_Tok], sentence: Span, found: list[Statement]
 ) -> list[Statement]:
-    """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone)."""
+    """ "Theo X, ..." anywhere in the sentence: X said what follows (news agencies only when alone).
+
+    Other frames name a source the same way: "Chia sẻ từ X, ...", "Thông tin từ X, ...", and "Trong
+    thông cáo / đơn kiện / báo cáo của X, ..." (a document of X's).
+    """
     out = []
     for k, t in enumerate(toks):
-        if t.low != "theo" or (k > 1 and toks[k - 1].low not in {",", "cũng"}):
-            continue  # "Theo X," opens the sentence or a clause
-        comma = next((m for m in range(k + 1, min(len(toks), k + 20)) if toks[m].low in {",", "thì"}), None)
-        if comma is None:
+        words = " ".join(x.low for x in toks[k : k + 3])
+        frame = 1 if t.low in {"theo", "trong"} else 3 if words in {"chia sẻ từ", "thông tin từ"} else 0
+        if not frame or (k > 1 and toks[k - 1].low not in {",", "cũng", "đó"}):
+            continue  # "Theo X," opens the sentence or a clause ("Trước đó theo X,")
+        comma = next((m for m in range(k + frame, min(len(toks), k + 20)) if toks[m].low in {",", "thì"}), None)
+        if comma is None or comma == k + frame:
             continue
-        seg = toks[k + 1 : comma]
+        seg = toks[k + frame : comma]
         text = article.text[seg[0].start : seg[-1].end] if seg else ""
         m = _SOURCE_NOUNS.match(text + " ")
+        if t.low == "trong" and not m:
+            continue  # "Trong cuộc họp, ..." names a setting; "Trong thông cáo của X, ..." a source
+        if not m and _DOCUMENT.match(text):
+            continue  # "Theo đơn khởi kiện nộp lên TAND ..., X yêu cầu": a document without its author
         if m:
             seg = [s for s in seg if s.start >= seg[0].start + m.end()]
         seg = _trim_right(seg)

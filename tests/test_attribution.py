@@ -205,6 +205,137 @@ def test_asserting_one_did_not_do_it_denies():
     assert (statement.speaker.text, statement.act) == ("Sở Giáo dục", "deny")
 
 
+def test_a_word_quoted_inside_a_quotation_does_not_end_it():
+    (statement,) = statements_of(
+        "“Xã đã hứa sửa cầu từ năm ngoái, rồi lại “quên” luôn. Bà con phải lội suối đi học, "
+        "đến nay vẫn chưa được giải quyết”, ông Trần Văn Lộc nói."
+    )
+    # The whole quotation is what he said: the disparaging part after the inner word counts.
+    assert statement.content.text.startswith("Xã đã hứa") and statement.content.text.endswith("giải quyết")
+    assert (statement.speaker.text, statement.act) == ("ông Trần Văn Lộc", "criticize")
+
+
+def test_a_title_and_name_before_a_comma_described_after_it_is_the_speaker():
+    (statement,) = statements_of(
+        "Thượng nghị sĩ Anna Berg, ứng viên tổng thống năm ngoái, cũng chỉ trích dự luật thuế mới."
+    )
+    assert statement.speaker.text == "Thượng nghị sĩ Anna Berg, ứng viên tổng thống năm ngoái"
+    (statement,) = statements_of("Bà Lê Thu Hà, người sáng lập quỹ, cho biết quỹ sẽ mở thêm hai lớp học.")
+    assert statement.speaker.text == "Bà Lê Thu Hà, người sáng lập quỹ"
+
+
+def test_they_is_never_one_person_named_before():
+    statements = statements_of(
+        "Bộ trưởng Nguyễn Văn Khoa cho biết sẽ kiểm tra lại dự án. "
+        "Hai tờ báo địa phương từng đăng loạt bài về công trình. "
+        "Họ đã chỉ trích bộ trưởng trong một số báo gần đây."
+    )
+    # "Họ" are the papers, only mentioned: no statement rather than the minister criticising himself.
+    assert not in_sentence(statements, "Họ đã")
+    statements = statements_of(
+        "Các hộ dân cho biết nước thải chảy thẳng ra sông. Họ khẳng định đã gửi đơn nhiều lần."
+    )
+    assert [s.speaker.text for s in in_sentence(statements, "Họ")] == ["Các hộ dân"]
+
+
+def test_an_interviews_answers_are_the_interviewees():
+    statements = statements_of(
+        "Chiều qua, Giám đốc Sở Xây dựng Ngô Văn Tâm trao đổi với báo chí. "
+        "- Phóng viên: Nhiều hộ dân nói chưa được đền bù, ông nghĩ sao? "
+        "+ Giám đốc Sở Xây dựng Ngô Văn Tâm: Chúng tôi đã chi trả đủ cho 120 hộ theo đúng quy định. "
+        "- Vì sao dự án chậm hai năm? "
+        "+ Vướng mặt bằng ở đoạn cuối tuyến là lý do chính. Họ nói chúng tôi chậm là không công bằng."
+    )
+    # Each answer is quoted with the question it answers; its content is the answer alone.
+    first, second = in_sentence(statements, "- Phóng viên"), in_sentence(statements, "- Vì sao")
+    assert [s.speaker.text for s in first] == ["Giám đốc Sở Xây dựng Ngô Văn Tâm"]
+    assert first[0].content.text.startswith("Chúng tôi đã chi trả")  # after the label, not the question
+    assert [s.speaker.text for s in second] == ["Giám đốc Sở Xây dựng Ngô Văn Tâm"]
+    assert second[0].content.text == "Vướng mặt bằng ở đoạn cuối tuyến là lý do chính"
+    assert not any(s.sentence.text.startswith("Chiều qua") and "Phóng viên" in s.sentence.text for s in statements)
+    # The answer goes on in the next sentence: still his words, though it quotes what "họ" say.
+    assert [s.speaker.text for s in in_sentence(statements, "Họ nói")] == ["Giám đốc Sở Xây dựng Ngô Văn Tâm"]
+    # "+" in a sum answers nothing
+    assert statements_of("Giá vé gồm 200.000 đồng + 10% thuế.") == []
+
+
+def test_a_woman_referred_to_is_never_the_man_who_spoke_last():
+    statements = statements_of(
+        "Ông Phạm Văn Long, Tổng giám đốc công ty, cho biết hợp đồng đã được ký đúng hạn. "
+        "Trả lời phóng viên, cô cho biết vẫn chưa nhận được tiền thưởng."
+    )
+    assert not in_sentence(statements, "Trả lời")
+
+
+def test_a_source_frame_names_who_says_what_follows():
+    (shared,) = statements_of("Chia sẻ từ ban quản lý chợ, các ki-ốt bị cháy sẽ được xây lại trong ba tháng.")
+    assert (shared.speaker.text, shared.act) == ("ban quản lý chợ", "say")
+    (filed,) = statements_of("Trong đơn khởi kiện của bà Đỗ Thị Mai, căn nhà được mua từ năm 2009 bằng tiền riêng.")
+    assert filed.speaker.text == "bà Đỗ Thị Mai" and filed.content.text.startswith("căn nhà")
+    # "Trong <a setting>," names no one.
+    assert statements_of("Trong cuộc họp sáng nay, giá vé tàu được điều chỉnh tăng thêm mười phần trăm.") == []
+
+
+def test_the_one_a_causative_moves_to_act_is_the_speaker():
+    (statement,) = statements_of(
+        "Việc thay đổi lịch thi đấu khiến câu lạc bộ Sông Lam không hài lòng và yêu cầu ban tổ chức giải thích."
+    )
+    assert (statement.speaker.text, statement.act) == ("câu lạc bộ Sông Lam", "demand")
+
+
+def test_an_agentless_passive_event_is_nobodys_statement():
+    statements = statements_of(
+        "Tòa án tỉnh quyết định hủy hợp đồng mua bán đất giữa hai bên. Hợp đồng thứ hai sau đó cũng bị hủy."
+    )
+    assert not in_sentence(statements, "Hợp đồng thứ hai")  # an event, not the court speaking again
+
+
+def test_a_demand_named_as_what_is_said_demands():
+    (statement,) = statements_of(
+        "Luật sư của nguyên đơn trình bày yêu cầu bồi thường 200 triệu đồng cho những ngày nằm viện."
+    )
+    assert statement.act == "demand"
+
+
+def test_khai_inside_another_word_reports_nothing():
+    # "công khai" (publicly), "khai thác" (operate), "khai trương" (open): not "khai" (testify).
+    for body in (
+        "Các tiểu thương yêu cầu ban quản lý công khai bảng giá thuê ki-ốt mới.",
+        "Hãng hàng không Sao Biển sẽ khai thác đường bay mới từ tháng tới.",
+        "Ngân hàng Phương Nam vừa khai trương chi nhánh thứ ba tại Huế.",
+    ):
+        assert all(s.act != "say" for s in statements_of(body)), body
+
+
+def test_a_bracket_after_a_name_is_part_of_the_speaker_commas_and_all():
+    (statement,) = statements_of("Chị Đào Thị Hạnh (41 tuổi, ngụ phường Tân Định, quận 1) kể chị đã chờ suốt ba tiếng.")
+    assert statement.speaker.text == "Chị Đào Thị Hạnh (41 tuổi, ngụ phường Tân Định, quận 1)"
+
+
+def test_a_rank_or_a_chief_after_a_comma_describes_the_named_officer():
+    (statement,) = statements_of("Trung tá Lò Văn Piếng, Đội trưởng Đội cứu hộ, cho biết hai người đã được đưa ra.")
+    assert statement.speaker.text == "Trung tá Lò Văn Piếng, Đội trưởng Đội cứu hộ"
+
+
+def test_a_document_without_its_author_is_no_source():
+    statements = statements_of(
+        "Theo đơn khởi kiện nộp lên TAND quận ngày 3/5, bà Hà Thị Lan yêu cầu công ty bồi thường 50 triệu đồng."
+    )
+    assert [s.speaker.text for s in statements] == ["bà Hà Thị Lan"]
+
+
+def test_a_full_name_before_a_comma_is_described_by_what_follows_it():
+    (statement,) = statements_of("Anh Lương Văn Tú, chủ một tiệm sửa xe ở Biên Hòa, cho rằng phí mới quá cao.")
+    assert statement.speaker.text == "Anh Lương Văn Tú, chủ một tiệm sửa xe ở Biên Hòa"
+    (statement,) = statements_of("Kỹ sư trưởng Đinh Công Lực, người thiết kế cây cầu, khẳng định kết cấu vẫn an toàn.")
+    assert statement.speaker.text.startswith("Kỹ sư trưởng Đinh Công Lực")
+    # A frame before the comma is no name: "trao đổi với báo X, đại diện Y cho biết".
+    (statement,) = statements_of(
+        "Sau phiên tòa, trao đổi với báo Người Lao Động, đại diện bị đơn cho biết sẽ kháng cáo."
+    )
+    assert statement.speaker.text == "đại diện bị đơn"
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.
@@ -214,8 +345,8 @@ def test_seed_labels_hold_after_the_third_round():
 @pytest.mark.skipif(not NEWS_DEV.is_dir(), reason="news_dev is not beside the repository")
 def test_news_dev_figures_hold_after_the_third_round():
     score = score_attributions(load_gold(NEWS_DEV / "attributions.jsonl"), NEWS_DEV / "articles")
-    # Measured F1 0.735, speaker recall 0.861 (README, quality table); below this is a regression.
-    assert score.f1 >= 0.71 and score.speaker_matched / score.gold >= 0.85
+    # Measured F1 0.757, speaker recall 0.875 (issue 23, fourth round; 0.735 and 0.861 before it).
+    assert score.f1 >= 0.74 and score.speaker_matched / score.gold >= 0.865
 
 
 def test_statements_of_an_older_extractor_are_removed_a_share_per_build(tmp_path: Path, monkeypatch) -> None:

@@ -21,7 +21,7 @@ from answer.entities import (
     statement_target,
     target_party,
 )
-from answer.parties import is_who_question, same_party, sides_from_question, story_parties, with_story
+from answer.parties import asks_to_list, is_who_question, same_party, sides_from_question, story_parties, with_story
 from answer.render import act_phrase, answer_json, answer_text
 from answer.types import Party
 from bot import render
@@ -275,6 +275,47 @@ def test_a_party_the_question_names_is_quoted_in_each_of_its_statements(engine: 
     assert len(party(answer, "Công ty Bình An").quotes) == 1
 
 
+MAYOR_ARTICLE = (
+    "Thị trưởng Lê Quang Vinh chỉ trích loạt đơn vị trong cuộc họp giao ban\n\n"
+    "Sáng 3/4, Thị trưởng Lê Quang Vinh đã chỉ trích Công ty Xây dựng Đông Thành vì chậm tiến độ cầu Rạch Dừa.\n"
+    "Ông Vinh cũng chỉ trích Sở Giao thông đã buông lỏng giám sát các gói thầu chống ngập.\n"
+    "Ông Vinh còn phê phán Ban quản lý dự án thiếu trách nhiệm khi để thất lạc hồ sơ đền bù.\n"
+    "Ông Vinh chỉ trích Công ty Tư vấn Minh Long về những bản vẽ sai sót ở nút giao phía bắc.\n"
+    "Ông Vinh cũng phê bình Phòng Tài nguyên chậm giải phóng mặt bằng cho tuyến đường ven sông.\n"
+    "Đại diện Công ty Xây dựng Đông Thành bác bỏ cáo buộc và cho rằng tiến độ chậm do mưa kéo dài.\n"
+)
+
+
+def test_a_question_listing_what_one_party_attacked_quotes_each_of_its_claims(engine: Engine, settings):
+    (settings.articles_dir / "006_thi_truong.txt").write_text(MAYOR_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    answer = engine.ask("Thị trưởng Lê Quang Vinh đã chỉ trích những ai?")
+    quoted = " ".join(q.text for q in party(answer, "Lê Quang Vinh").quotes)
+    # Five criticisms, five bodies: the list asked for is all of them, not the first four.
+    for body in ("Đông Thành", "Sở Giao thông", "Ban quản lý dự án", "Minh Long", "Phòng Tài nguyên"):
+        assert body in quoted
+    assert asks_to_list("Ông X đã công kích những ai?") and asks_to_list("X chỉ trích Y những điểm nào?")
+    assert not asks_to_list("Những ai đã lên tiếng bênh cô và họ nói gì?")
+
+
+MANAGER_ARTICLE = (
+    "Ca sĩ Minh Thư bị tố quỵt tiền cát-xê của ban nhạc\n\n"
+    "Trưởng nhóm nhạc Gió Bấc cáo buộc ca sĩ Minh Thư không trả tiền cát-xê cho ba đêm diễn ở Đà Lạt.\n"
+    "Trong khi đó, bà Trịnh Thu Hằng, quản lý của ca sĩ Minh Thư, cũng lên tiếng về vụ việc của nữ ca sĩ.\n"
+    "Bà Hằng chia sẻ thêm rằng, ca sĩ Minh Thư đang rất bận rộn với lịch diễn cuối năm và các dự án âm nhạc mới.\n"
+    "Khi được hỏi về tiền cát-xê, bà Hằng cho hay toàn bộ số tiền đã được chuyển khoản đủ cho trưởng nhóm.\n"
+)
+
+
+def test_a_party_that_only_spoke_about_a_matter_is_quoted_in_what_it_answered(engine: Engine, settings):
+    (settings.articles_dir / "007_cat_xe.txt").write_text(MANAGER_ARTICLE, encoding="utf-8")
+    engine.rebuild(progress=False)
+    answer = engine.ask("Những ai đã lên tiếng về vụ tiền cát-xê của ca sĩ Minh Thư, và họ nói gì?")
+    quoted = " ".join(q.text for q in party(answer, "Trịnh Thu Hằng").quotes)
+    # "lên tiếng về vụ việc" says only that she spoke; her answer is what the reader asked for.
+    assert "chuyển khoản đủ" in quoted
+
+
 def test_a_name_many_parties_share_singles_none_out(seed_engine):
     # "Trung Quốc" is in the names of the embassy, the missions and the spokesman: none is asked about
     # more than the others, so each keeps its one quote (two where one sentence cannot carry it).
@@ -408,7 +449,7 @@ def test_a_clause_fragment_is_never_a_party_name():
     assert party_name("ngay sau khi triệu phú Donald Trump") == "triệu phú Donald Trump"
     assert party_name("nghệ sĩ Minh Anh đệ đơn khởi") == "nghệ sĩ Minh Anh"
     assert party_name("Thủ tướng Lý Hiển Long hôm nay") == "Thủ tướng Lý Hiển Long"
-    for reference in ("Nó", "Hai người", "Cựu người mẫu", "một trong"):
+    for reference in ("Nó", "Hai người", "Cựu người mẫu", "một trong", "TP"):
         assert party_name(reference) is None
 
 
@@ -425,6 +466,12 @@ def test_a_pronoun_is_resolved_to_the_party_it_names_or_left_out():
 def test_two_names_of_one_party_are_merged_under_its_full_name():
     assert same_entity("ông Liu", "người phát ngôn của Đại sứ quán Trung Quốc tại Mỹ Liu Pengyu")
     assert not same_entity("ông Liu", "ông Lâm")
+    # One person under a spelled-out and an abbreviated title: the full name at the end decides.
+    assert same_entity("Tổng TTCP Lê Minh Khoa", "Tổng Thanh tra Chính phủ Lê Minh Khoa")
+    # ... not a place at the end of two bodies' names, nor two people of one family name.
+    assert not same_entity("Sở Y tế TP Hồ Chí Minh", "Công an TP Hồ Chí Minh")
+    assert not same_entity("Chủ tịch UBND TP Hồ Chí Minh", "Giám đốc Sở Tài chính TP Hồ Chí Minh")
+    assert not same_entity("Chánh án Trần Quốc Bảo", "Phó chánh án Trần Quốc Tuấn")
     statements = statements_of(
         "Bộ trưởng Lê Văn Cường cáo buộc nhà thầu làm chậm tiến độ dự án cầu Rồng.\n"
         "Giám đốc nhà thầu Phạm Thị Hoa bác bỏ cáo buộc và cho rằng dự án thiếu vốn.\n"
@@ -451,6 +498,21 @@ def test_a_second_story_is_kept_out_of_a_party_answer(engine: Engine, settings):
     # Named in the question, the other story is asked about: its parties join.
     asked = story_parties(engine.snapshot, [SEED_ARTICLE, "005_phan_bon.txt"], question="Ai cáo buộc Sao Mai?")
     assert any("Sao Mai" in p.speaker for p in asked)
+
+
+def test_a_story_joined_by_mistake_brings_no_parties_the_question_did_not_reach(engine: Engine, settings):
+    # The grouping may put two unrelated lawsuits in one story; the other article, not among the
+    # question's passages and sharing none of their parties, stays out.
+    (settings.articles_dir / "005_phan_bon.txt").write_text(OTHER_STORY, encoding="utf-8")
+    engine.rebuild(progress=False)
+    one_story = {SEED_ARTICLE: 1, "005_phan_bon.txt": 1}
+    articles = [SEED_ARTICLE, "005_phan_bon.txt"]
+    joined = story_parties(engine.snapshot, articles, question="Ai cáo buộc ai?", stories=one_story)
+    assert any("Sao Mai" in p.speaker for p in joined)  # without the retrieved articles: the story's all
+    kept = story_parties(
+        engine.snapshot, articles, question="Ai cáo buộc ai?", stories=one_story, retrieved=frozenset({SEED_ARTICLE})
+    )
+    assert kept and not any("Sao Mai" in p.speaker or "Mỹ Tú" in p.speaker for p in kept)
 
 
 def test_accusers_come_before_the_responses_whatever_the_story_order(engine: Engine, settings):

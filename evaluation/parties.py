@@ -19,7 +19,7 @@ import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from answer.entities import name_runs, same_entity
@@ -181,28 +181,39 @@ class CoverQuestion:
     question: str
     gold: tuple[str, ...]
     gold_alt: tuple[tuple[str, ...], ...]
-    articles: tuple[str, ...] = ()  # the story's articles (`article`, or `articles` when it spans several)
+    articles: tuple[str, ...] = ()  # the question's articles (`article`, or `articles` when it spans several)
+    story: tuple[str, ...] = ()  # its story's: these and the articles any question of the set lists with them
 
 
 def load_cover_questions(path: Path) -> list[CoverQuestion]:
-    """The "cover" questions of a news_dev-style questions.jsonl (`q`, `mode`, `gold`, `gold_alt`)."""
+    """The "cover" questions of a news_dev-style questions.jsonl (`q`, `mode`, `gold`, `gold_alt`).
+
+    A question's story is the labels' own: the articles of any question that lists several
+    (`articles`) are one story, so a question about one of them is about all of them."""
     out = []
+    together: dict[str, set[str]] = {}  # article -> the articles labelled as one story with it
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
+            articles = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
+            joined = set(articles).union(*(together.get(a, set()) for a in articles))
+            for a in joined:
+                together[a] = joined
             if row.get("mode") != "cover":
                 continue
             gold = tuple(_nfc(g) for g in row["gold"])
             alt = row.get("gold_alt") or [[] for _ in gold]
-            story = tuple(row.get("articles") or ([row["article"]] if row.get("article") else []))
-            out.append(CoverQuestion(row["q"], gold, tuple(tuple(_nfc(a) for a in al) for al in alt), story))
+            out.append(CoverQuestion(row["q"], gold, tuple(tuple(_nfc(a) for a in al) for al in alt), articles))
         except (ValueError, KeyError, TypeError) as err:
             raise StorybotError(
                 f'{path}, line {number}: not a question record ({err}); needs "q", "mode", "gold"'
             ) from None
-    return out
+    return [
+        replace(q, story=tuple(sorted(set(q.articles).union(*(together.get(a, set()) for a in q.articles)))))
+        for q in out
+    ]
 
 
 def cover_coverage(questions: list[CoverQuestion], ask: Callable[[str], Answer]) -> dict[str, float | int]:
@@ -237,7 +248,8 @@ def party_answer_figures(
       labelled speaker's or names the same entity (a proper name in common, or one span inside the other);
     - duplicates: share of listed parties that are a second entry for an entity listed before them
       (the same name without titles, or a titled short form of it);
-    - off-story quotes: quotes from an article outside the question's story (its `article`/`articles`);
+    - off-story quotes: quotes from an article outside the question's story (`CoverQuestion.story`); and,
+      stricter, off-article quotes: from an article other than the question's own (`article`/`articles`);
     - accusers first: share of answers where no party labelled only as accusing (accuse, sue, charge,
       demand, threaten, criticise) comes after one labelled as responding (deny, reject, respond);
     - median Telegram length of the answers (characters), when `telegram_length` is given.
@@ -245,12 +257,13 @@ def party_answer_figures(
     by_article: dict[str, list[GoldStatement]] = {}
     for g in gold:
         by_article.setdefault(g.article, []).append(g)
-    listed = precise = duplicates = off_story = quotes = ordered = judged = 0
+    listed = precise = duplicates = off_story = off_article = quotes = ordered = judged = 0
     lengths = []
     for q, answer in zip(questions, answers):
-        story = set(q.articles)
+        own, story = set(q.articles), set(q.story) | set(q.articles)
         quotes += len(answer.quotes)
         off_story += sum(bool(story) and quote.article_id not in story for quote in answer.quotes)
+        off_article += sum(bool(own) and quote.article_id not in own for quote in answer.quotes)
         if telegram_length is not None and answer.parties:
             lengths.append(telegram_length(answer))
         labelled = [g for a in q.articles for g in by_article.get(a, [])]
@@ -274,6 +287,7 @@ def party_answer_figures(
         "name_precision": round(precise / listed, 3) if listed else 0.0,
         "duplicates": round(duplicates / total, 3) if total else 0.0,
         "off_story_quotes": off_story,
+        "off_article_quotes": off_article,
         "quotes": quotes,
         "accusers_first": round(ordered / judged, 3) if judged else 0.0,
     }
@@ -341,7 +355,8 @@ def format_party_report(report: dict[str, dict[str, float | int]]) -> str:
         length = c.get("median_telegram_chars")
         lines.append(
             f"party answers: {c['parties_listed']} parties listed; name precision {c['name_precision']:.3f}, "
-            f"duplicates {c['duplicates']:.3f}, off-story quotes {c['off_story_quotes']} of {c['quotes']}, "
+            f"duplicates {c['duplicates']:.3f}, off-story quotes {c['off_story_quotes']} of {c['quotes']} "
+            f"(from another article than the question's: {c['off_article_quotes']}), "
             f"accusers first {c['accusers_first']:.3f}"
             + (f", median Telegram answer {length} characters" if length is not None else "")
         )

@@ -27,6 +27,7 @@ from answer.types import Party
 from bot import render
 from cli.main import main
 from evaluation.evaluate import format_report
+from evaluation.parties import load_cover_questions
 from index.articles import parse_article
 from index.attribution import extract_statements
 from index.statement_store import folder, statements_key
@@ -655,8 +656,23 @@ def test_storybot_eval_prints_the_party_answer_figures_as_a_line_not_a_table_row
     report = {
         "vi": {"questions": 1, "recall@1": 1.0},
         "party-answers": {"parties_listed": 9, "name_precision": 0.9, "duplicates": 0.0, "off_story_quotes": 1,
-                          "quotes": 12, "accusers_first": 1.0},
+                          "off_article_quotes": 2, "quotes": 12, "accusers_first": 1.0},
     }
     text = format_report(report)
     assert "party answers: 9 parties listed; name precision 0.900" in text and "off-story quotes 1 of 12" in text
+    assert "(from another article than the question's: 2)" in text
     assert not any(line.lstrip().startswith("party-answers") for line in text.splitlines())
+
+
+def test_a_cover_questions_story_is_every_article_the_labels_join_to_its_own(tmp_path: Path) -> None:
+    rows = [
+        {"q": "Hai bên nói gì?", "mode": "cover", "gold": ["a"], "article": "1.txt"},
+        {"q": "Bên A cáo buộc gì, bên B đáp ra sao?", "mode": "cover", "gold": ["b"], "articles": ["1.txt", "2.txt"]},
+        {"q": "Ngày nào?", "mode": "any", "gold": ["c"], "articles": ["2.txt", "3.txt"]},
+        {"q": "Ai kiện ai?", "mode": "cover", "gold": ["d"], "article": "4.txt"},
+    ]
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    first, second, other = load_cover_questions(path)
+    assert first.articles == ("1.txt",) and first.story == ("1.txt", "2.txt", "3.txt")
+    assert second.story == first.story and other.story == ("4.txt",)

@@ -28,7 +28,7 @@ from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 4
+EXTRACTOR_VERSION = 5
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -205,6 +205,7 @@ _NO_COMMENT = re.compile(
     r"chưa nhận được (?:bất kỳ |một )?(?:đơn|văn bản|công văn|thông báo|quyết định|giấy)"
 )
 _ALLEGATION = re.compile(r"cáo buộc|lời tố|tố cáo|thông tin|tin đồn", re.IGNORECASE)
+_ALLEGATION_END = re.compile(r"\s(?:cáo buộc|tố cáo)$", re.IGNORECASE)  # a verb group ending in the allegation
 _NEGATION = re.compile(
     r"^(?:đây là |đó là |đó |việc này |tôi |chúng tôi |họ |chúng ta )?"
     r"(?:không có (?:chuyện|việc|cơ sở|căn cứ)|không phải|không đúng|sai sự thật|hoàn toàn không|"
@@ -454,7 +455,14 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
     if prev == "được" and i > 1 and toks[i - 2].low in _RESULTATIVE:
         return False  # "nhận được phản hồi", "nắm được thông tin": a noun after "được" that means "obtain"
     before = toks[i - 2].low if i > 1 else ""
-    if prev in _NOUN_BEFORE and (prev, before) not in {("bản", "văn"), ("đơn", "bị"), ("đơn", "nguyên")}:
+    # A capitalised word after another ends a name ("Nhật Bản chỉ trích"): no determiner ("bản"). One after
+    # a full stop may open a sentence the splitter missed ("19-6. Trong tuyên bố ...").
+    in_name = i > 1 and toks[i - 1].text[:1].isupper() and toks[i - 2].text[:1].isupper()
+    if (
+        prev in _NOUN_BEFORE
+        and not in_name
+        and (prev, before) not in {("bản", "văn"), ("đơn", "bị"), ("đơn", "nguyên")}
+    ):
         # Passives are verbs; nouns otherwise ("có văn bản khẳng định" is the verb, said in writing;
         # "phía bị đơn không chấp nhận": the defendant's verb).
         return prev in {"bị", "được"}
@@ -558,7 +566,12 @@ def _sentence_statements(
         until = _coordinator_at(toks, cues[c + 1][0]) if c + 1 < len(cues) else None
         content = _content(text, toks, i, j, sentence, until)
         final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
-        if target is None and final_act != "say":
+        # "chỉ trích cáo buộc rằng X ...": the verb's object is the allegation, and X whom it is about, not
+        # whom the act is aimed at; criticising an accusation rejects it.
+        answers_allegation = act != "accuse" and _ALLEGATION_END.search(text[toks[i].start : toks[j - 1].end])
+        if answers_allegation:
+            final_act = "reject" if final_act == "criticize" else final_act
+        elif target is None and final_act != "say":
             # Whom the act is aimed at: the verb's object, or the subject of the reported accusation.
             target = _object(toks, j)
         target_span = _span(text, target) if target else None

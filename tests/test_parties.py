@@ -570,6 +570,18 @@ def test_a_target_is_a_party_or_left_out():
         assert target_party(span) is None, span
 
 
+def test_criticising_an_accusation_rejects_it_and_aims_at_no_one_it_names():
+    # "chỉ trích cáo buộc rằng Tokyo ...": Tokyo is whom the accusation is about, not whom the embassy
+    # answers; a name ending in a capitalised "Bản" is no determiner ("bản"): its verb is read.
+    text = (
+        "Đại sứ quán Nhật Bản chỉ trích cáo buộc rằng Tokyo đứng sau vụ đánh bắt trái phép là vô căn cứ.\n"
+        "Hiệp hội Ngư dân Kyushu cáo buộc rằng Seoul cấp phép sai cho tàu cá.\n"
+    )
+    embassy, fishermen = statements_of(text)
+    assert embassy.act == "reject" and statement_target(embassy) is None
+    assert fishermen.act == "accuse" and statement_target(fishermen) == Target("Seoul")
+
+
 def test_an_english_act_label_frames_a_claim_in_english_and_keeps_the_name():
     denial = Party(speaker="Bộ Ngoại giao Nhật Bản", act="deny", target="Hàn Quốc", quotes=(), side=1,
                    target_claim="accusation")

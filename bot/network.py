@@ -34,6 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest, RequestData
@@ -98,12 +99,18 @@ class MessageRateLimiter(AIORateLimiter):
         self.pace = pace
 
     async def _shared_turn(self, group: str | int | bool) -> None:
-        """Wait for this message's turn on the replicas' shared schedule (its group's, then the bot's)."""
+        """Wait for this message's turn on the replicas' shared schedule (its group's, then the bot's).
+
+        Without the database the message still goes, paced by this process alone: an answer is worth more
+        than the schedule, and a 429 it may draw is waited out like any other."""
         assert self.pace is not None
-        if group:
-            await asyncio.sleep(await asyncio.to_thread(
-                self.pace.turn, f"g{group}", 60 / GROUP_PER_MINUTE, GROUP_BURST))
-        await asyncio.sleep(await asyncio.to_thread(self.pace.turn, "all", 1 / PER_SECOND, BURST))
+        try:
+            if group:
+                await asyncio.sleep(await asyncio.to_thread(
+                    self.pace.turn, f"g{group}", 60 / GROUP_PER_MINUTE, GROUP_BURST))
+            await asyncio.sleep(await asyncio.to_thread(self.pace.turn, "all", 1 / PER_SECOND, BURST))
+        except SQLAlchemyError as err:
+            log.warning("the shared message pace is out of reach (%s); pacing this replica alone", err)
 
     async def _run_request(  # type: ignore[override]
         self,
@@ -155,7 +162,8 @@ class MessageRateLimiter(AIORateLimiter):
             except RetryAfter as err:  # the other replicas wait it out too
                 wait = err.retry_after
                 seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-                await asyncio.to_thread(pace.hold, "all", seconds, 1 / PER_SECOND, BURST)
+                with contextlib.suppress(SQLAlchemyError):  # this replica waits it out in any case
+                    await asyncio.to_thread(pace.hold, "all", seconds, 1 / PER_SECOND, BURST)
                 raise
 
         return await super().process_request(held_for_all, args, kwargs, endpoint, data, rate_limit_args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -288,6 +289,24 @@ async def test_two_replicas_sharing_a_token_keep_within_telegrams_limit_together
         assert took < 5.5
     else:
         assert fake.floods and len(refused) == len(fake.floods)  # the control: the test can tell
+
+
+async def test_a_message_still_goes_when_the_shared_pace_is_out_of_reach(
+    fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "state"
+    folder.mkdir()
+    store = StateStore(f"sqlite:///{folder / 'state.sqlite3'}")
+    limiter = MessageRateLimiter(pace=SendPace(store, 1))
+    await limiter.initialize()
+    shutil.rmtree(folder)  # the database is gone (a volume unmounted, a server down)
+    store.engine.dispose()
+    fake.private("/start", user=BOB)
+    data = {"chat_id": BOB["id"], "text": "vẫn trả lời"}
+    async with Bot(TOKEN, base_url=fake.base_url) as bot:
+        await limiter.process_request(bot._post, ("sendMessage",), {"data": data}, "sendMessage", data, None)
+    assert [s.text for s in fake.sent_to(BOB["id"])] == ["vẫn trả lời"]
+    assert "shared message pace is out of reach" in caplog.text
 
 
 async def test_after_a_flood_wait_the_queued_messages_do_not_go_out_in_one_burst(fake: FakeTelegram) -> None:

@@ -39,7 +39,7 @@ from texts import text
 from . import render
 from .config import BotSettings
 from .feedback_store import FeedbackStore
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, SharedRateLimiter
 from .render import Outgoing, escape
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class BotState:
 
     engine: Engine
     settings: BotSettings
-    limiter: RateLimiter
+    limiter: RateLimiter | SharedRateLimiter
     uploads: PendingUploads = field(default_factory=PendingUploads)
     # One upload or /reindex at a time, so each summary tells what that one changed.
     ingest: asyncio.Lock = field(default_factory=asyncio.Lock)

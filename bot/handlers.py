@@ -7,6 +7,7 @@ intent: questions, commands, buttons, uploads, links (and feeds), errors; common
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from pathlib import Path
@@ -66,7 +67,7 @@ from .follows import on_follow, on_follow_button, on_following, on_unfollow
 from .inline import on_chosen_inline_result, on_inline_query
 from .links import ONLY_LINKS, on_add, on_add_link, on_feeds, on_link, on_reader_link, remember_language, schedule_feeds
 from .questions import on_ask, on_group_text, on_new, on_private_text
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, SharedRateLimiter
 from .render import Outgoing
 from .state import StateStore
 from .uploads import on_document, on_upload_choice
@@ -127,7 +128,12 @@ def register(application: Application, engine: Engine, settings: BotSettings) ->
     application.bot_data[STATE] = BotState(
         engine=engine,
         settings=settings,
-        limiter=RateLimiter(settings.rate_limit),
+        # Replicas share a reader's limit through their database; one bot counts in memory.
+        limiter=SharedRateLimiter(
+            settings.rate_limit, application.inbox.store, application.inbox.bot_id  # type: ignore[attr-defined]
+        )
+        if settings.replicas > 1
+        else RateLimiter(settings.rate_limit),
         feedback=_feedback(application.inbox.store, engine.settings.index_dir),  # type: ignore[attr-defined]
     )
     application.bot_data[RETRY_LATER] = set()
@@ -155,7 +161,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     remember_language(update, context)
     st = state(context)
     user = update.effective_user
-    verdict = st.limiter.check(user.id if user else 0)
+    verdict = await asyncio.to_thread(st.limiter.check, user.id if user else 0)
     if verdict.allowed:
         return
     log.info("update %s refused: rate limit (%s)", update.update_id, update_ids(update))

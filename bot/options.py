@@ -75,7 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="bot processes running with this token (webhook replicas behind one proxy, sharing one "
         "STORYBOT_DATABASE_URL): Telegram's limit of ~30 messages a second is per bot, so with N > 1 they pace "
-        f"their messages together through that database [env {ENV['replicas']}, default 1]",
+        f"their messages, and count each reader's --rate-limit, together through that database "
+        f"[env {ENV['replicas']}, default 1]",
     )
     hook = parser.add_argument_group("webhook mode (instead of long polling)")
     hook.add_argument(

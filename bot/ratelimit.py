@@ -8,6 +8,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
+from .send_pace import db_now, greatest
+from .state import StateStore, user_pace
+
 WINDOW_SECONDS = 60.0
 
 
@@ -61,3 +66,49 @@ class RateLimiter:
             del self._asked[user_id]
         for user_id in [u for u, t in self._warned.items() if t <= now - self.window]:
             del self._warned[user_id]
+
+
+class SharedRateLimiter:
+    """The per-user limit kept in the state database, for replicas that share a bot (`--replicas`).
+
+    A reader's questions reach whichever replica the proxy picks, so each replica counting alone
+    would allow N times the limit. Here one row per reader holds a GCRA schedule (bot/send_pace.py):
+    `limit` at once, then one every window / limit; the first refusal in a window is told.
+    """
+
+    def __init__(self, limit: int, store: StateStore, bot_id: int, window: float = WINDOW_SECONDS) -> None:
+        self.limit = limit
+        self.window = window
+        self.store = store
+        self.bot_id = bot_id
+
+    def check(self, user_id: int) -> Verdict:
+        """Count an interaction by `user_id` if it is within the limit (on the database's clock)."""
+        if self.limit <= 0:
+            return Verdict(True)
+        dialect = self.store.dialect
+        interval = self.window / self.limit
+        tolerance = self.window - interval  # `limit` at once after a quiet window
+        clock = db_now(dialect)
+        due = greatest(dialect, user_pace.c.tat, clock)
+        key = (user_pace.c.bot_id == self.bot_id) & (user_pace.c.user_id == user_id)
+        counted = (
+            self.store.insert(user_pace)
+            .values(bot_id=self.bot_id, user_id=user_id, tat=clock + interval)
+            .on_conflict_do_update(
+                index_elements=["bot_id", "user_id"], set_={"tat": due + interval}, where=due - clock <= tolerance
+            )
+            .returning(user_pace.c.tat)
+        )
+        warn = (
+            sa.update(user_pace)
+            .where(key & (user_pace.c.warned.is_(None) | (user_pace.c.warned <= clock - self.window)))
+            .values(warned=clock)
+            .returning(user_pace.c.tat)
+        )
+        with self.store.engine.begin() as conn:
+            if conn.execute(counted).first() is not None:
+                return Verdict(True)
+            notify = conn.execute(warn).first() is not None
+            ahead = conn.execute(sa.select(due - clock).where(key)).scalar_one()
+        return Verdict(False, notify, max(1, math.ceil(float(ahead) - tolerance)))

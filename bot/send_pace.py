@@ -23,14 +23,15 @@ import sqlalchemy as sa
 from .state import StateStore, send_pace
 
 
-def _now(dialect: str) -> Any:
+def db_now(dialect: str) -> Any:
     """The database's clock in seconds since the epoch, as an SQL expression."""
     if dialect == "postgresql":
         return sa.func.extract("epoch", sa.func.clock_timestamp())
     return (sa.func.julianday("now") - 2440587.5) * 86400.0  # SQLite's clock
 
 
-def _greatest(dialect: str, a: Any, b: Any) -> Any:
+def greatest(dialect: str, a: Any, b: Any) -> Any:
+    """The larger of two SQL values (GREATEST on PostgreSQL, two-argument MAX on SQLite)."""
     return sa.func.greatest(a, b) if dialect == "postgresql" else sa.func.max(a, b)
 
 
@@ -43,7 +44,7 @@ class SendPace:
 
     def _advance(self, key: str, tat: Any, initial: Any) -> float:
         dialect = self.store.dialect
-        now = _now(dialect)
+        now = db_now(dialect)
         statement = (
             self.store.insert(send_pace)
             .values(bot_id=self.bot_id, key=key, tat=initial(now))
@@ -59,7 +60,7 @@ class SendPace:
         dialect = self.store.dialect
         ahead = self._advance(
             key,
-            lambda now: _greatest(dialect, send_pace.c.tat, now) + interval,
+            lambda now: greatest(dialect, send_pace.c.tat, now) + interval,
             lambda now: now + interval,
         )
         return max(0.0, ahead - burst * interval)
@@ -69,6 +70,6 @@ class SendPace:
         dialect = self.store.dialect
         self._advance(
             key,
-            lambda now: _greatest(dialect, send_pace.c.tat, now + seconds + burst * interval),
+            lambda now: greatest(dialect, send_pace.c.tat, now + seconds + burst * interval),
             lambda now: now + seconds + burst * interval,
         )

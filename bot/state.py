@@ -26,7 +26,8 @@ Tables:
 - `feedback_answers`, `feedback_votes`: the answers sent with vote buttons and readers' votes on them,
   one per (answer, user) (bot/feedback_store.py).
 - `send_pace`: the pace of the bot's messages, shared by its replicas so that together they stay within
-  Telegram's per-bot flood limits (bot/send_pace.py).
+  Telegram's per-bot flood limits (bot/send_pace.py); `user_pace`: each reader's `--rate-limit`, shared
+  likewise (bot/ratelimit.py).
 """
 
 from __future__ import annotations
@@ -120,6 +121,14 @@ send_pace = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),  # "all", or "g<chat id>" for a group's own limit
     sa.Column("tat", sa.Float, nullable=False),  # the pace's theoretical arrival time (bot/send_pace.py)
 )
+user_pace = sa.Table(
+    "user_pace",
+    metadata,
+    sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("tat", sa.Float, nullable=False),  # the user's theoretical arrival time (bot/ratelimit.py)
+    sa.Column("warned", sa.Float),  # when the user was last told of the limit
+)
 feedback_answers = sa.Table(
     "feedback_answers",
     metadata,
@@ -188,7 +197,12 @@ def _v6(conn: Connection) -> None:
     send_pace.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
+def _v7(conn: Connection) -> None:
+    """The per-user limit shared by the replicas of one bot (bot/ratelimit.py)."""
+    user_pace.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6, _v7)
 
 
 def database_url(default_sqlite: Path, environ: dict[str, str] | None = None) -> str:

@@ -177,3 +177,26 @@ async def test_a_conversation_and_its_votes_go_on_at_the_other_replica(
     [line] = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert (line["question"], line["vote"], line["expect"], line["reason"]) == (FIRST, "down", "review", "wrong_quote")
     assert line["wrong_quotes"] and all(q in SEED_TEXT for q in line["wrong_quotes"])  # the quotes A gave
+
+
+async def test_a_readers_rate_limit_holds_across_the_replicas(database: str, engine: Engine, encoder: Encoder) -> None:  # noqa: F811
+    with FakeTelegram() as fake:
+        settings = replica_settings(fake, rate_limit=2)  # two questions a minute
+        hooks = [s.webhook for s in settings]
+        other = Engine(engine.settings, encoder)
+        async with (
+            running(build_application(settings[0], engine), settings[0]),
+            running(build_application(settings[1], other), settings[1]),
+        ):
+            await _ask(fake, hooks[0], FIRST)
+            await _ask(fake, hooks[1], "Ai đã cáo buộc Trung Quốc?")
+            fake.private("Na Uy nói gì?")  # the third, through the first replica again: over the limit
+            await _deliver(hooks[0], fake.take_update())
+            def notices() -> list[Sent]:
+                return [s for s in fake.sent_to(ALICE["id"]) if s.text.startswith("Bạn gửi hơi nhanh")]
+
+            await fake.wait_for(notices, what="the rate-limit notice")
+            await fake.idle(1.0)
+            [notice] = notices()
+            assert "tối đa 2 câu hỏi" in notice.text
+            assert len([s for s in fake.sent_to(ALICE["id"]) if _votes(s)]) == 2  # the third was not answered

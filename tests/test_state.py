@@ -27,6 +27,7 @@ from bot.app import build_application, running
 from bot.conversations import CHAT_DATA_ONLY, StatePersistence
 from bot.feedback_store import FeedbackStore
 from bot.inbox import Inbox
+from bot.ratelimit import SharedRateLimiter
 from bot.send_pace import SendPace
 from bot.state import MIGRATIONS, StateInbox, StateStore, chat_data, metadata
 from index.errors import StorybotError
@@ -111,6 +112,19 @@ def test_replicas_take_turns_from_one_pace_and_wait_out_a_429_together(url: str)
     assert SendPace(stores[0], 78).turn("all", 0.05, 4) == 0.0  # another bot's pace is its own
     a.hold("all", 2.0, 0.05, 4)  # Telegram answered replica A with retry_after 2
     assert 1.9 <= b.turn("all", 0.05, 4) <= 2.2  # replica B waits it out too
+    for store in stores:
+        store.close()
+
+
+def test_a_readers_limit_holds_across_replicas(url: str) -> None:
+    stores = [StateStore(url), StateStore(url)]
+    a, b = (SharedRateLimiter(3, store, 77) for store in stores)  # 3 interactions a minute
+    verdicts = [r.check(501) for r in (a, b, a, b, a)]  # the proxy spreads one reader over both
+    assert [v.allowed for v in verdicts] == [True, True, True, False, False]
+    assert verdicts[3].notify and not verdicts[4].notify  # told once, not at every refusal
+    assert 1 <= verdicts[3].retry_after <= 20  # one more every 20 s
+    assert b.check(502).allowed and SharedRateLimiter(3, stores[0], 78).check(501).allowed  # others unaffected
+    assert SharedRateLimiter(0, stores[0], 77).check(501).allowed  # 0: no limit
     for store in stores:
         store.close()
 

@@ -130,6 +130,12 @@ def _proper_positions(words: list[str], sentence_start: bool = True) -> list[int
 _ROLE_SET = _ROLE_BODIES
 
 
+# A span that opens with a document (an abbreviation or its noun) names the paper, not its author.
+_DOCUMENT_HEAD = re.compile(
+    r"^(?:QĐ|NĐ|CV|TB|BB|QĐ-\w+|quyết định|công văn|nghị định|thông tư|biên bản|văn bản)(?:\s|$|[-/])", re.IGNORECASE
+)
+
+
 def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     """The clean noun phrase naming the party in a speaker span, or None when it names no one.
 
@@ -146,6 +152,8 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
         return None  # "Nó", "Họ", "Chúng tôi": capitalised only because a sentence starts with them
     if low in _PLACE_WORDS:
         return None  # "TP" cut from "TP Cần Thơ": a place word alone names no one
+    if _DOCUMENT_HEAD.match(text):
+        return None  # "QĐ chấm dứt hợp đồng ...", "Quyết định số 132": a document, not who issued it
     if low in _ROLE_SET or (low.split()[0] in {"các", "những"} and " ".join(low.split()[1:]) in _ROLE_SET):
         return text
     # A bracket that ends the span describes the name before it ("anh X (SN 1988)"); one inside it is

@@ -452,6 +452,10 @@ def test_a_clause_fragment_is_never_a_party_name():
     assert party_name("Thủ tướng Lý Hiển Long hôm nay") == "Thủ tướng Lý Hiển Long"
     for reference in ("Nó", "Hai người", "Cựu người mẫu", "một trong", "TP"):
         assert party_name(reference) is None
+    # A document names the paper, not who issued it; a company named after a word for one is a party.
+    for document in ("QĐ chấm dứt hợp đồng đối với anh Tâm", "Quyết định số 132/QĐ-UBND", "Công văn số 15"):
+        assert party_name(document) is None, document
+    assert party_name("Công ty Quyết Thắng") == "Công ty Quyết Thắng"
 
 
 def test_a_pronoun_is_resolved_to_the_party_it_names_or_left_out():

@@ -33,6 +33,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from qdrant_client import models
@@ -73,22 +74,17 @@ def fill(backend: QdrantBackend, snapshot: Snapshot, base: list[str], n: int) ->
     storage = _storage(backend, backend.collection)
     (synchronous,) = storage.execute("PRAGMA synchronous").fetchone()
     storage.execute("PRAGMA synchronous=OFF")
-    batch: list[models.PointStruct] = []
-    points = 0
-    for i in range(n):
-        source = base[i % len(base)]
-        copy = f"base-{i:06d}-{source}"
-        for point in backend._article_points(snapshot, source, story=i % 997):
-            point.id = point_id(copy, point.payload["n"])
-            point.payload["a"] = copy
-            batch.append(point)
-        if len(batch) >= FILL_BATCH:
-            backend.client.upsert(backend.collection, batch, wait=True)
-            points += len(batch)
-            batch = []
-    if batch:
-        backend.client.upsert(backend.collection, batch, wait=True)
-        points += len(batch)
+
+    def copies() -> Iterator[models.PointStruct]:
+        for i in range(n):
+            source = base[i % len(base)]
+            copy = f"base-{i:06d}-{source}"
+            for point in backend._article_points(snapshot, source, story=i % 997):
+                point.id = point_id(copy, point.payload["n"])
+                point.payload["a"] = copy
+                yield point
+
+    points = backend.upsert_points(copies(), FILL_BATCH)
     storage.execute(f"PRAGMA synchronous={int(synchronous)}")
     return points
 

@@ -7,7 +7,6 @@ intent: questions, commands, buttons, uploads, links (and feeds), errors; common
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from pathlib import Path
@@ -161,7 +160,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     remember_language(update, context)
     st = state(context)
     user = update.effective_user
-    verdict = await asyncio.to_thread(st.limiter.check, user.id if user else 0)
+    verdict = await st.limiter.admit(user.id if user else 0)
     if verdict.allowed:
         return
     log.info("update %s refused: rate limit (%s)", update.update_id, update_ids(update))

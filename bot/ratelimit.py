@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -56,6 +57,10 @@ class RateLimiter:
             if notify:
                 self._warned[user_id] = now
             return Verdict(False, notify, retry)
+
+    async def admit(self, user_id: int) -> Verdict:
+        """`check`, from the event loop (in memory: no thread needed)."""
+        return self.check(user_id)
 
     def _sweep(self, now: float) -> None:
         # Forget users who have been quiet for a window, so memory stays bounded.
@@ -112,3 +117,7 @@ class SharedRateLimiter:
             notify = conn.execute(warn).first() is not None
             ahead = conn.execute(sa.select(due - clock).where(key)).scalar_one()
         return Verdict(False, notify, max(1, math.ceil(float(ahead) - tolerance)))
+
+    async def admit(self, user_id: int) -> Verdict:
+        """`check`, from the event loop: the database is asked on a worker thread."""
+        return await asyncio.to_thread(self.check, user_id)

@@ -16,6 +16,7 @@ at most burst + T / interval. A 429 moves the TAT past its retry_after, so every
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,13 +43,16 @@ class SendPace:
         self.store = store
         self.bot_id = bot_id
 
-    def _advance(self, key: str, tat: Any, initial: Any) -> float:
+    def _advance(self, key: str, step: Callable[[Any, Any], Any]) -> float:
+        """Set `key`'s TAT to step(previous, now), a key never used counting as due now; how far ahead it is."""
         dialect = self.store.dialect
         now = db_now(dialect)
         statement = (
             self.store.insert(send_pace)
-            .values(bot_id=self.bot_id, key=key, tat=initial(now))
-            .on_conflict_do_update(index_elements=["bot_id", "key"], set_={"tat": tat(now)})
+            .values(bot_id=self.bot_id, key=key, tat=step(now, now))
+            .on_conflict_do_update(
+                index_elements=["bot_id", "key"], set_={"tat": step(greatest(dialect, send_pace.c.tat, now), now)}
+            )
             .returning(send_pace.c.tat, now)
         )
         with self.store.engine.begin() as conn:
@@ -57,19 +61,10 @@ class SendPace:
 
     def turn(self, key: str, interval: float, burst: int) -> float:
         """Take the next turn of `key`'s pace: seconds to wait before sending (0: now)."""
-        dialect = self.store.dialect
-        ahead = self._advance(
-            key,
-            lambda now: greatest(dialect, send_pace.c.tat, now) + interval,
-            lambda now: now + interval,
-        )
+        ahead = self._advance(key, lambda due, now: due + interval)
         return max(0.0, ahead - burst * interval)
 
     def hold(self, key: str, seconds: float, interval: float, burst: int) -> None:
         """Telegram asked to wait `seconds` (a 429): no replica's turn comes before they have passed."""
         dialect = self.store.dialect
-        self._advance(
-            key,
-            lambda now: greatest(dialect, send_pace.c.tat, now + seconds + burst * interval),
-            lambda now: now + seconds + burst * interval,
-        )
+        self._advance(key, lambda due, now: greatest(dialect, due, now + seconds + burst * interval))

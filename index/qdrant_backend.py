@@ -29,11 +29,12 @@ snapshot's rows by (article id, ordinal): chunks, sentences and article text sti
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -168,20 +169,19 @@ class QdrantBackend:
         """Replace an article's points by those of its chunks in `snapshot` (in story `story` when
         given); how many were written."""
         self._ensure_collection(snapshot.vectors.shape[1])
-        batch: list[models.PointStruct] = []
-        written = 0
-        for point in self._article_points(snapshot, article_id, story):
-            batch.append(point)
-            if len(batch) >= UPSERT_BATCH:
-                self.client.upsert(self.collection, batch, wait=True)
-                written += len(batch)
-                batch = []
-        if batch:
-            self.client.upsert(self.collection, batch, wait=True)
-            written += len(batch)
+        written = self.upsert_points(self._article_points(snapshot, article_id, story))
         # The upsert replaced ordinals 0..written-1 in place; a changed article may have had more chunks.
         self._delete(self._stored_ids(article_id, start=written))
         self.points_written += written
+        return written
+
+    def upsert_points(self, points: Iterable[models.PointStruct], batch_size: int = UPSERT_BATCH) -> int:
+        """Write `points` into the collection, `batch_size` to a request; how many were written."""
+        written = 0
+        points = iter(points)
+        while batch := list(itertools.islice(points, batch_size)):
+            self.client.upsert(self.collection, batch, wait=True)
+            written += len(batch)
         return written
 
     def remove_article(self, article_id: str) -> None:

@@ -390,10 +390,10 @@ _PLACE_WORDS = frozenset("tp tỉnh thành phố quận huyện xã phường th
 
 
 def full_name(name: str) -> str | None:
-    """A person's full name ending `name`: its last three proper syllables, lower case ("Tổng KTNN Hồ Đức Phớc"
-    -> "hồ đức phớc"), when they end it in one run of capitalised words (no acronym) after a title or an
+    """A person's full name ending `name`: its last three proper syllables, lower case ("Tổng TTCP Lê Văn Khoa"
+    -> "lê văn khoa"), when they end it in one run of capitalised words (no acronym) after a title or an
     organisation, not after a place word; None otherwise. Two names ending in one full name are one person
-    ("Tổng Kiểm toán Nhà nước Hồ Đức Phớc", "Tổng KTNN Hồ Đức Phớc")."""
+    ("Tổng Thanh tra Chính phủ Lê Văn Khoa", "Tổng TTCP Lê Văn Khoa")."""
     words = _WORD.findall(name)
     if len(words) < 4 or _multi(words, 0, BODIES):
         return None  # a body's name ("Sở Y tế Thành Phố Hà Nội"), or a bare name with nothing to tell apart

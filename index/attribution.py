@@ -28,7 +28,7 @@ from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 5
+EXTRACTOR_VERSION = 6
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -54,7 +54,7 @@ for _act, _words in {
     "demand": "yêu cầu|kêu gọi|đề nghị|đòi|đòi hỏi|thúc giục|hối thúc|kiến nghị",
     "respond": "phản hồi|đáp trả|đáp lại|đáp|trả lời|phản ứng|lên tiếng|giải thích|tranh luận|bình luận",
     "threaten": "cảnh báo|đe dọa|đe doạ|dọa|doạ|cảnh cáo|răn đe",
-    "other": "thừa nhận|xin lỗi|quyết định|tuyên án|phê chuẩn|chấp nhận|ủng hộ|ban hành|tuyên|hủy|"
+    "other": "thừa nhận|xin lỗi|quyết định|tuyên án|phê chuẩn|chấp nhận|ủng hộ|ban hành|tuyên|hủy|buộc|tuyên buộc|"
     "thống nhất|cam kết|đề xuất",
 }.items():
     for _w in _words.split("|"):
@@ -71,6 +71,9 @@ _AUTHORITY = re.compile(
     r"\bHĐXX\b",
     re.IGNORECASE,
 )
+
+# Courts, whose "buộc" (orders someone to) is a ruling.
+_COURT = re.compile(r"\btòa\b|tòa án|\bTAND\b|\bHĐXX\b|hội đồng xét xử|trọng tài", re.IGNORECASE)
 
 _TOKEN = re.compile(r"\w+(?:[./\-–]\w+)*|[^\w\s]", re.UNICODE)
 _OPEN_QUOTES = "“\"'‘«"
@@ -161,7 +164,7 @@ _DOCUMENT = re.compile(
 # Words that end a target noun phrase on the right.
 _TARGET_STOP = frozenset(
     "là vì về rằng đã đang sẽ để do khi sau trong nhằm với nhưng song mà thì không chưa phải được bị "
-    "có đứng hỗ trốn thiên lật tại từ vào ở đến tới cung dừng làm xem bồi nhận hủy lạm".split()
+    "có đứng hỗ trốn thiên lật tại từ vào ở đến tới cung dừng làm xem bồi nhận hủy lạm đòi yêu kêu".split()
 )
 _WRONGDOING = re.compile(
     r"lạm dụng|đứng sau|vi phạm|gian lận|thao túng|phá giá|thiên vị|trốn thuế|rửa (?:\S+ ){0,4}?tiền|"
@@ -488,6 +491,10 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
             return any(t.low == "là" for t in toks[j : j + 30])
         if phrase == "bác" and toks[j : j + 1] and toks[j].text[:1].isupper():
             return False
+    if (before, prev) in {("vụ", "kiện"), ("vụ", "án"), ("tranh", "chấp"), ("vụ", "việc")}:
+        return False  # "vụ kiện đòi bồi thường", "tranh chấp đòi nợ": what the case claims, not a party's act
+    if phrase == "buộc" and (prev in {"bắt", "ràng", "trói", "cột"} or nxt in {"chặt", "dây"}):
+        return False  # "bắt buộc", "ràng buộc": no ruling
     if phrase == "thông tin" and prev not in {"", ","}:
         return False
     # "ra quyết định", "đưa ra yêu cầu": a noun after "ra" ("ra tuyên bố" is the verb "declare").
@@ -507,6 +514,8 @@ def _sentence_statements(
     floor = 0
     for c, (i, j, act) in enumerate(cues):
         lo, floor = floor, j
+        if act == "demand" and c and cues[c - 1][2] == "sue" and _claims_of_suit(toks, cues[c - 1][1], i):
+            continue  # "kiện X đòi bồi thường": what the suit claims, not a demand of its own
         passive = i > 0 and toks[i - 1].low in {"bị", "được"}
         agent = _passive_agent(toks, i) if not passive else None
         if passive:
@@ -543,6 +552,8 @@ def _sentence_statements(
                 aimed = _object(toks, j)
                 found.append(replace(outer, act=act, target=_span(text, aimed) if aimed else None))
             continue
+        if speaker_toks and _opens_with_act(speaker_toks):
+            continue  # "về việc hủy bỏ Quyết định số 12 đã ban hành": an act's object, not who acts
         if speaker_toks:
             speaker = _span(text, speaker_toks)
             if _PRONOUNS.match(speaker.text):
@@ -563,6 +574,8 @@ def _sentence_statements(
                 speaker, resolved = prior, False
         if speaker is None:
             continue
+        if " ".join(t.low for t in toks[i:j]) in {"buộc", "tuyên buộc"} and not _COURT.search(speaker.text):
+            continue  # a court "buộc" (orders) a party; anything else that "forces" makes no statement
         until = _coordinator_at(toks, cues[c + 1][0]) if c + 1 < len(cues) else None
         content = _content(text, toks, i, j, sentence, until)
         final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
@@ -597,6 +610,7 @@ def _sentence_statements(
     if answer:
         return answer  # the reporter's question and what the answer quotes are no statements of their own
     found += _nominal_statements(article, paragraph, toks, sentence)
+    found += _signed_documents(article, paragraph, toks, sentence, found)
     found += _source_statement(article, paragraph, toks, sentence, found)
     if not found:
         found = _introduced_quotation(article, paragraph, toks, sentence) or _closing_source(
@@ -866,6 +880,8 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         # "thông tin ca sĩ X tuyên bố": X speaks; "những lời tố cáo và ...": nobody named
         seg = seg[len(speech.group().split()) :]
         return seg if seg and _named(" ".join(t.text for t in seg)) and seg[0].text[:1].isalpha() else None
+    if len(seg) > 1 and seg[-1].low == "ký" and start and toks[start - 1].low == "do":
+        seg = seg[:-1]  # "Công văn do Sở Y tế ký nêu rõ": the signer speaks through the document
     if seg[-1].low in {"đến", "tới", "từ", "cho", "với"}:
         return None  # "từ chỉ trích các bang, báo đài đến giễu cợt ...": a list of acts, not a subject
     return seg
@@ -965,6 +981,8 @@ def _is_adverb(toks: list[_Tok], k: int) -> bool:
     low = toks[k].low
     if low == "không" and k and toks[k - 1].low == "hàng":
         return False  # "Cục Hàng không"
+    if k and toks[k].text[:1].isupper():
+        return False  # a syllable of a name ("huyện Cẩm Xuyên"), not the adverb it spells ("thường xuyên")
     return low in _ADVERBS or bool(_DATE.match(low))
 
 
@@ -988,6 +1006,8 @@ def _clause_start(toks: list[_Tok], end: int) -> int:
             return k + 1
         if low == "." and k and toks[k - 1].text.islower():
             return k + 1  # a sentence the splitter left joined ("... sai sự thật. Cục Hàng không khẳng định")
+        if k and (toks[k].text, toks[k - 1].low) in {("vụ", "thẩm"), ("vụ", "xử"), ("xử", "phiên")}:
+            return k + 1  # "xử vụ X kiện Y", "phiên xử X kiện Y": the case's parties, not who tries it
         for n in range(_MAX_SUB, 0, -1):
             if k - n + 1 >= 0 and tuple(t.low for t in toks[k - n + 1 : k + 1]) in _SUBORDINATORS:
                 return k + 1
@@ -1338,6 +1358,70 @@ def _nominal_statements(article: Article, paragraph: int, toks: list[_Tok], sent
                 speaker = _span(article.text, seg)
                 content = Span(article.text[toks[k].start : seg[-1].end], toks[k].start, seg[-1].end)
                 out.append(Statement(article.id, paragraph, sentence, speaker, "accuse", content, nominal=True))
+    return out
+
+
+def _claims_of_suit(toks: list[_Tok], after_sue: int, demand: int) -> bool:
+    """True when nothing separates a suit's verb (ending at `after_sue`) from the demand at `demand`."""
+    between = toks[after_sue:demand]
+    return len(between) <= 15 and not any(t.low in _BOUNDARY_PUNCT | {".", "và", "thời", "rồi"} for t in between)
+
+
+def _opens_with_act(seg: list[_Tok]) -> bool:
+    """True when a would-be subject starts with a lower-case act verb ("hủy bỏ Quyết định ..."): a clause, no party."""
+    if not seg or not seg[0].text[:1].islower():
+        return False
+    if " ".join(t.low for t in seg[:2]) in {"hủy bỏ", "thu hồi", "đình chỉ", "tạm đình"}:
+        return True  # decisions' verbs that the cue list leaves out (a "hủy bỏ" is no party's statement)
+    return any(
+        " ".join(t.low for t in seg[:n]) in _CUES and _is_verb(seg, 0, n, " ".join(t.low for t in seg[:n]))
+        for n in range(min(_MAX_CUE, len(seg)), 0, -1)
+    )
+
+
+_SIGNED = re.compile(r"^(?:quyết định|công văn|văn bản|thông báo|bản án|kết luận|chỉ thị|công điện|giấy)\b", re.I)
+
+
+def _signed_documents(
+    article: Article, paragraph: int, toks: list[_Tok], sentence: Span, found: list[Statement]
+) -> list[Statement]:
+    """A document "do X ký" (signed by X): X decided what it says ("Quyết định số 12 do ông X (...) ký về việc ...")."""
+    out = []
+    for k, t in enumerate(toks):
+        if t.low != "do":
+            continue
+        # the document right before "do": a few words back, no clause boundary between
+        doc = next(
+            (m for m in range(k - 1, max(-1, k - 8), -1) if _SIGNED.match(" ".join(x.low for x in toks[m : m + 2]))),
+            None,
+        )
+        if doc is None or any(x.low in _BOUNDARY_PUNCT - {"(", ")"} for x in toks[doc:k]):
+            continue
+        sign = next((m for m in range(k + 1, min(len(toks), k + 30)) if toks[m].low == "ký"), None)
+        if sign is None or (sign + 1 < len(toks) and toks[sign + 1].low == "kết"):
+            continue  # "ký kết" a contract: no decision of the signer's
+        name = toks[k + 1 : sign]
+        bracket = next((m for m, x in enumerate(name) if x.low == "("), None)
+        if bracket is not None:
+            if name[-1].low != ")":
+                continue
+            name = name[:bracket]
+        name = _trim_right(name)
+        said = " ".join(x.text for x in name)
+        if not name or len(name) > 10 or not _named(said) or _PRONOUNS.fullmatch(said.lower()):
+            continue
+        if any(s.speaker.start <= name[0].start < s.speaker.end for s in found):
+            continue  # "Công văn do X ký nêu rõ ...": X's statement is already there, with its own verb
+        end = sentence.end
+        while end > toks[doc].start and article.text[end - 1] in ".!?…":
+            end -= 1
+        act, begin = "other", toks[doc].start
+        if doc and toks[doc - 1].low == "theo" and sign + 2 < len(toks) and toks[sign + 1].low == ",":
+            # "Theo văn bản do X ký, ...": what follows is what X's document says
+            begin = toks[sign + 2].start
+            act = _refine("say", said, article.text[begin:end], "theo")
+        content = Span(article.text[begin:end], begin, end)
+        out.append(Statement(article.id, paragraph, sentence, _span(article.text, name), act, content))
     return out
 
 

@@ -336,6 +336,54 @@ def test_a_full_name_before_a_comma_is_described_by_what_follows_it():
     assert statement.speaker.text == "đại diện bị đơn"
 
 
+def acts_of(body: str) -> set[tuple[str, str]]:
+    return {(s.speaker.text, s.act) for s in statements_of(body)}
+
+
+def test_what_a_lawsuit_claims_is_no_partys_demand():
+    # "vụ kiện tranh chấp đòi ...": the case claims money; the place after the court's comma is no party.
+    assert not acts_of(
+        "Chiều 12-3, TAND huyện Bình Chánh, TP.HCM đã xử sơ thẩm vụ kiện tranh chấp đòi tiền thuê nhà "
+        "giữa nguyên đơn là ông Trần Văn Minh và bị đơn là Công ty An Phú."
+    )
+    # Suing a company "đòi bồi thường" is one act, the suit, aimed at the company alone.
+    (suit,) = statements_of("Năm 2015, ông Minh nộp đơn kiện Công ty An Phú đòi bồi thường.")
+    assert (suit.speaker.text, suit.act, suit.target.text) == ("ông Minh", "sue", "Công ty An Phú")
+    # A demand of its own, after a comma, stays.
+    assert ("Bà Lan", "demand") in acts_of("Bà Lan kiện bệnh viện, đồng thời yêu cầu xin lỗi công khai.")
+
+
+def test_the_parties_of_a_case_on_trial_sue_not_the_court():
+    acts = acts_of(
+        "Ngày 30/9, TAND quận Cầu Giấy xử sơ thẩm vụ gia đình chị Lan kiện Bệnh viện An Khang. "
+        "Tòa hoãn phiên xử ca sĩ Bảo Châu kiện công ty cũ đòi tiền bản quyền."
+    )
+    assert acts == {("gia đình chị Lan", "sue"), ("ca sĩ Bảo Châu", "sue")}
+
+
+def test_a_decision_signed_by_an_official_is_the_officials():
+    acts = acts_of(
+        "Ngày 3/4, anh Nam nhận được Quyết định số 25/QĐ-UBND do ông Lê Văn Hòa (Phó chủ tịch UBND huyện) "
+        "ký về việc hủy bỏ Quyết định thu hồi đất số 12/QĐ-UBND đã ban hành trước đó. "
+        "Công văn do Sở Y tế ký nêu rõ bệnh viện phải tạm dừng."
+    )
+    # Not "hủy bỏ Quyết định thu hồi đất ..." (what was cancelled) nor "Sở Y tế ký" (a clause).
+    assert acts == {("ông Lê Văn Hòa", "other"), ("Sở Y tế", "say")}
+
+
+def test_a_court_orders_but_rain_makes_no_statement():
+    acts = acts_of(
+        "Tòa buộc công ty Minh Long phải bồi thường cho ông Nam 200 triệu đồng. "
+        "Mưa lớn buộc nhà trường cho học sinh nghỉ. Việc đeo khẩu trang là bắt buộc."
+    )
+    assert acts == {("Tòa", "other")}
+
+
+def test_a_name_that_spells_an_adverb_is_kept_whole():
+    # "Xuyên" as in "thường xuyên": inside a name it is a syllable of the place, not an adverb.
+    assert acts_of("Ngày 4/7, UBND huyện Cẩm Xuyên cho biết sẽ kiểm tra.") == {("UBND huyện Cẩm Xuyên", "say")}
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.
@@ -345,8 +393,8 @@ def test_seed_labels_hold_after_the_third_round():
 @pytest.mark.skipif(not NEWS_DEV.is_dir(), reason="news_dev is not beside the repository")
 def test_news_dev_figures_hold_after_the_third_round():
     score = score_attributions(load_gold(NEWS_DEV / "attributions.jsonl"), NEWS_DEV / "articles")
-    # Measured F1 0.757, speaker recall 0.875 (issue 23, fourth round; 0.735 and 0.861 before it).
-    assert score.f1 >= 0.74 and score.speaker_matched / score.gold >= 0.865
+    # Measured F1 0.774, speaker recall 0.889 (issue 23, fifth round; 0.757 and 0.875 before it).
+    assert score.f1 >= 0.765 and score.speaker_matched / score.gold >= 0.88
 
 
 def test_statements_of_an_older_extractor_are_removed_a_share_per_build(tmp_path: Path, monkeypatch) -> None:

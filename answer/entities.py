@@ -48,7 +48,11 @@ TITLES = _entries(
     tổng kiểm toán, thư ký, tổng thư ký, bí thư, phó bí thư, thống đốc, thị trưởng,
     tướng, đại tướng, thiếu tướng, trung tướng, đô đốc, hoàng tử, công chúa, vua, nữ hoàng, giáo hoàng,
     chủ nhiệm, viện trưởng, hiệu trưởng, tổng biên tập, ủy viên, tiền nhiệm, người tiền nhiệm, danh thủ,
-    tiền vệ, tiền đạo, thủ môn, huấn luyện viên, mẹ, bố, cha, vợ, chồng, người"""
+    tiền vệ, tiền đạo, thủ môn, huấn luyện viên, mẹ, bố, cha, vợ, chồng, người,
+    nhạc sĩ, họa sĩ, nhà văn, nhà thơ, nhà nghiên cứu, nhà khoa học, chuyên gia, kỹ sư, kiến trúc sư, giảng viên,
+    giáo viên, thầy, thầy giáo, cô giáo, mc, nsưt, nsnd, võ sĩ, kỳ thủ, vđv, tài xế, nhân viên, chủ công,
+    đại tá, thượng tá, trung tá, thiếu tá, đại úy, thượng úy, trung úy, thiếu úy, youtuber, nhà đầu tư,
+    cục trưởng, phó cục trưởng, vụ trưởng, phó vụ trưởng, chánh văn phòng, chánh thanh tra, trưởng công an"""
 )
 # Heads of bodies: a name that starts with one of these is an organisation, court or group.
 BODIES = _entries(
@@ -57,12 +61,13 @@ BODIES = _entries(
     đài, báo, tạp chí, hãng, thông tấn xã, văn phòng, cơ quan, đảng, phe, chính phủ, chính quyền, quốc hội,
     thượng viện, hạ viện, nhà trắng, ban, trường, đại học, hiệp hội, liên đoàn, câu lạc bộ, clb, quân đội,
     lực lượng, công an, cảnh sát, liên minh, tổ chức, quỹ, nhóm, đội tuyển, phòng, trung tâm, kênh, hội, báo chí,
-    phái đoàn, phái bộ, cơ quan đại diện"""
+    phái đoàn, phái bộ, cơ quan đại diện, cao ủy, gia đình"""
 )
 # Heads named by their role in the story, with no proper name needed: courts, prosecutors, organisers.
 _ROLE_BODIES = _entries(
     """hđxx, tòa, toà, tòa án, toà án, vks, viện kiểm sát, ban tổ chức, btc, cơ quan điều tra, cơ quan công tố,
-    văn phòng công tố, chính phủ, quốc hội, nhà trắng, bị đơn, nguyên đơn"""
+    văn phòng công tố, chính phủ, quốc hội, nhà trắng, bị đơn, nguyên đơn, hội đồng xét xử, văn phòng thủ tướng,
+    văn phòng chính phủ, văn phòng tổng thống, văn phòng chủ tịch nước, phủ tổng thống"""
 )
 # Words that join the parts of one name ("Đại sứ quán Trung Quốc tại Mỹ").
 CONNECTORS = frozenset("của tại ở và thuộc cùng".split())
@@ -128,12 +133,17 @@ def _proper_positions(words: list[str], sentence_start: bool = True) -> list[int
 
 
 _ROLE_SET = _ROLE_BODIES
+_HONORIFICS = frozenset("ông bà anh chị cô".split())
 
 
 # A span that opens with a document (an abbreviation or its noun) names the paper, not its author.
 _DOCUMENT_HEAD = re.compile(
-    r"^(?:QĐ|NĐ|CV|TB|BB|QĐ-\w+|quyết định|công văn|nghị định|thông tư|biên bản|văn bản)(?:\s|$|[-/])", re.IGNORECASE
+    r"^(?:QĐ|NĐ|CV|TB|BB|QĐ-\w+|quyết định|công văn|nghị định|thông tư|biên bản|văn bản|bộ luật|luật(?! sư)|"
+    r"hiến pháp|nghị quyết)(?:\s|$|[-/])",
+    re.IGNORECASE,
 )
+# Common words a sentence may open with, capitalised there, that are no one-word name ("Có ý kiến cho rằng").
+_COMMON_OPENERS = frozenset("có bài khách nhiều tin sau trước đây đó điều việc".split())
 
 
 def party_name(span: str, *, sentence_start: bool = True) -> str | None:
@@ -156,6 +166,12 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
         return None  # "QĐ chấm dứt hợp đồng ...", "Quyết định số 132": a document, not who issued it
     if low in _ROLE_SET or (low.split()[0] in {"các", "những"} and " ".join(low.split()[1:]) in _ROLE_SET):
         return text
+    if sentence_start and low.split()[0] in _COMMON_OPENERS and not any(w[:1].isupper() for w in text.split()[1:]):
+        return None  # "Có ý kiến", "Bài đăng": a capitalised common word opens the sentence
+    # A closing bracket with no opening one ends a caption before the name ("Báo X) Ủy ban Y"): the name after it.
+    text = re.sub(r"^\([^()]*\)\s*[-–—]\s*", "", text) or text  # a dateline: "(Tin Mới) - Gia đình chị X"
+    if ")" in text and "(" not in text.split(")")[0]:
+        text = text.split(")", 1)[1].strip(" -–—") or text
     # A bracket that ends the span describes the name before it ("anh X (SN 1988)"); one inside it is
     # part of the name ("Hội đồng Liên bang (Thương viện Nga) Konstantin Kosachev").
     text = re.sub(r"\s*\([^()]*\)?\s*$", "", text) or text
@@ -165,7 +181,12 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     after = _WORD.findall(parts[1]) if len(parts) > 1 else []
     # ", EU, Anh và Canada" goes on listing names; ", Phó tổng giám đốc ..." describes the one before.
     describes = bool(after) and (not _is_proper(after[0]) or bool(_multi(after, 0, TITLES) or _multi(after, 0, BODIES)))
-    if head != text and describes and _proper_positions(_WORD.findall(head)):
+    person_after = bool(after) and after[0].lower() in _HONORIFICS and len(after) > 1 and _is_proper(after[1])
+    if head != text and person_after and _proper_positions(_WORD.findall(head)):
+        # "Đại sứ X tại Y, ông Erik Holm": a role naming other bodies before the comma, the person after it
+        # (a role without names stays with the person: "Đại diện nhà xe, bà Lục Thị Xuân")
+        text = parts[1].strip(" ,")
+    elif head != text and describes and _proper_positions(_WORD.findall(head)):
         text = head
     # A clause before the name: what follows its last conjunction or verb of saying.
     m = _CLAUSE_END.match(text)
@@ -183,7 +204,13 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     # the lowercase syllable after its last capitalised one is part of it; after a person's name it is
     # the verb phrase that follows ("ông Khánh xót xa", "Thủ tướng X hôm nay").
     # An acronym ends the name: "Bộ KH-ĐT kiểm điểm" is "Bộ KH-ĐT" and what it is asked to do.
-    if _multi(words, start, BODIES) and end - 1 not in proper and not words[end].isupper():
+    run = end  # the first syllable of the last capitalised run
+    while run - 1 in proper and words[run - 1][:1].isupper():
+        run -= 1
+    body_before = any(_multi(words, j, BODIES) == run - j for j in range(max(start, run - 4), run))
+    acronym = words[end].isupper() and len(words[end]) > 1  # "Bộ KH-ĐT"; not the "Y" of "Sở Y tế"
+    of_body = _multi(words, start, BODIES) and " ".join(words[start : start + 2]).lower() != "gia đình"  # a person's
+    if (of_body or (body_before and run == end)) and end - 1 not in proper and not acronym:
         while (
             end + 1 < len(words)
             and end - proper[-1] < 3

@@ -28,7 +28,7 @@ from .articles import Article
 from .chunking import split_sentences
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 6
+EXTRACTOR_VERSION = 7
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -453,6 +453,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False  # a question ("nói gì?"), "được hỏi", "đáng nói", "thắng kiện"
     if phrase == "gọi" and nxt in {"điện", "cho"}:
         return False
+    if phrase == "kể" and prev == "chưa":
+        return False  # "chưa kể": "not to mention"
     if phrase == "nói" and nxt in {"chung", "riêng"}:
         return False  # "báo chí nói chung": "in general", not a verb
     if prev == "được" and i > 1 and toks[i - 2].low in _RESULTATIVE:
@@ -938,12 +940,30 @@ _PREDICATE_START = frozenset({"đã", "sẽ", "đang", "vừa", "chỉ", "không
 _SPEECH_NOUN = re.compile(r"^(?:những |các |mọi )?(?:lời|thông tin|tin|tin đồn|nội dung|dư luận|cáo buộc)\b")
 
 
+# Verbs that, right after a name, start the first of two verbs in a row ("X gửi đơn tới Y, yêu cầu ...",
+# "X phát thông cáo bác bỏ ...", "X công bố ...", "X triệu tập đại sứ ..."): X is the subject of both.
+_SERIAL_VERBS = frozenset(
+    {("gửi",), ("nộp",), ("đệ",), ("đăng",), ("triệu", "tập"), ("rời",), ("trình", "chiếu"), ("công", "bố"),
+     ("phát", "thông"), ("phát", "đi"), ("ra", "thông"), ("ra", "văn"), ("đưa", "ra"), ("tạm", "dừng"),
+     ("cũng",), ("liền",), ("lập", "tức"), ("hôm", "qua"), ("hôm", "nay"), ("sáng", "nay"), ("chiều", "nay"),
+     ("tối", "nay"), ("hôm",), ("tuần", "trước"), ("tuần", "qua")}
+)
+
+
 def _starts_predicate(seg: list[_Tok], k: int) -> bool:
     """True when the word at `k` starts a predicate ("bà X đã ...", "... có thể kiện"); not "Cục Hàng không"."""
     low = seg[k].low
     if seg[k].text[:1].isupper():
         return False  # inside a name: "TP Cần Thơ", "Bộ Ngoại giao Chỉ"
     if low == "có" and k + 1 < len(seg) and seg[k + 1].low == "thể":
+        return True
+    after_name = any(t.text[:1].isupper() for t in seg[:k]) or seg[k - 1].low == ")"
+    if after_name and (
+        (low,) in _SERIAL_VERBS
+        or (k + 1 < len(seg) and (low, seg[k + 1].low) in _SERIAL_VERBS)
+        # a date after the name: "Bộ Ngoại giao X ngày 22/3 triệu tập ...", "TAND Y sáng 4/7"
+        or (low in _TIME_WORDS and k + 1 < len(seg) and bool(_DATE.match(seg[k + 1].low)))
+    ):
         return True
     if low not in _PREDICATE_START:
         return False
@@ -983,6 +1003,8 @@ def _is_adverb(toks: list[_Tok], k: int) -> bool:
         return False  # "Cục Hàng không"
     if k and toks[k].text[:1].isupper():
         return False  # a syllable of a name ("huyện Cẩm Xuyên"), not the adverb it spells ("thường xuyên")
+    if k and (toks[k - 1].low, low) in _TWO_SYLLABLES:
+        return False  # "Bộ Tài chính cho biết": the end of a word, not "chính" of "chính thức"
     return low in _ADVERBS or bool(_DATE.match(low))
 
 
@@ -1089,7 +1111,7 @@ def _trim_left(seg: list[_Tok]) -> list[_Tok]:
 def _trim_right(seg: list[_Tok]) -> list[_Tok]:
     while seg and (
         (_is_adverb(seg, len(seg) - 1) and seg[-1].low != "ra" and not _ends_word(seg))
-        or seg[-1].low in {"(", "-", "–"}
+        or seg[-1].low in {"(", "-", "–", ","}
     ):
         seg = seg[:-1]
     # A photo position after a name ("Ông X (trái)") is no part of it.
@@ -1382,6 +1404,21 @@ def _opens_with_act(seg: list[_Tok]) -> bool:
 _SIGNED = re.compile(r"^(?:quyết định|công văn|văn bản|thông báo|bản án|kết luận|chỉ thị|công điện|giấy)\b", re.I)
 
 
+_PUBLISHING = frozenset({("công", "bố"), ("ban", "hành"), ("đưa", "ra"), ("cung", "cấp"), ("thống", "kê"), ("ký",)})
+
+
+def _publisher(seg: list[_Tok]) -> list[_Tok] | None:
+    """In "Theo quy định do X công bố ngày 15/8, ...": X, who published what the sentence goes on to say."""
+    at = next((k for k, t in enumerate(seg) if t.low == "do"), None)
+    if at is None:
+        return None
+    for k in range(at + 1, len(seg)):
+        if (seg[k].low,) in _PUBLISHING or (k + 1 < len(seg) and (seg[k].low, seg[k + 1].low) in _PUBLISHING):
+            name = seg[at + 1 : k]
+            return name if name and _named(" ".join(t.text for t in name)) else None
+    return None
+
+
 def _signed_documents(
     article: Article, paragraph: int, toks: list[_Tok], sentence: Span, found: list[Statement]
 ) -> list[Statement]:
@@ -1451,6 +1488,7 @@ def _source_statement(
             continue  # "Theo đơn khởi kiện nộp lên TAND ..., X yêu cầu": a document without its author
         if m:
             seg = [s for s in seg if s.start >= seg[0].start + m.end()]
+        seg = _publisher(seg) or seg
         seg = _trim_right(seg)
         if not seg or k + 1 >= len(toks) or toks[k + 1].low == "đó":
             continue

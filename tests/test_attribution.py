@@ -384,6 +384,30 @@ def test_a_name_that_spells_an_adverb_is_kept_whole():
     assert acts_of("Ngày 4/7, UBND huyện Cẩm Xuyên cho biết sẽ kiểm tra.") == {("UBND huyện Cẩm Xuyên", "say")}
 
 
+def test_a_subject_ends_where_its_first_verb_or_a_date_begins():
+    acts = acts_of(
+        "Ngày 24/10, anh Hưng gửi đơn đến Sở Y tế, yêu cầu phòng khám hoàn trả tiền. "
+        "Bộ Ngoại giao Barsk hôm qua bác bỏ cáo buộc. "
+        "Cục An toàn thông tin gửi văn bản tới Google và Apple yêu cầu gỡ ứng dụng. "
+        "Người phát ngôn Bộ Tài chính cho biết số liệu đã được công bố."
+    )
+    assert acts == {
+        ("anh Hưng", "demand"),
+        ("Bộ Ngoại giao Barsk", "deny"),
+        ("Cục An toàn thông tin", "demand"),
+        ("Người phát ngôn Bộ Tài chính", "say"),
+    }
+
+
+def test_a_rule_published_by_a_body_is_the_bodys_word():
+    acts = acts_of(
+        "Theo quy định do Bộ Di trú Estoria công bố ngày 15/8, sinh viên phải chứng minh tài chính. "
+        "Theo đơn kiện, tàu bị giữ khiến công ty thiệt hại 65.000 USD mỗi ngày, chưa kể tiền lương."
+    )
+    # "chưa kể" is "not to mention": nobody tells anything in the second sentence.
+    assert ("Bộ Di trú Estoria", "say") in acts and all(speaker != "công ty" for speaker, _ in acts)
+
+
 def test_seed_labels_hold_after_the_third_round():
     score = score_attributions(load_gold(DATA / "attributions.jsonl"), SEEDS)
     # Measured 0.826 (precision 0.905), README quality table.

@@ -458,6 +458,27 @@ def test_a_clause_fragment_is_never_a_party_name():
     assert party_name("Công ty Quyết Thắng") == "Công ty Quyết Thắng"
 
 
+def test_names_keep_their_whole_body_and_person_and_drop_what_is_no_name():
+    # Professions and ranks head a person's name like any title.
+    assert party_name("nhạc sĩ Trịnh Văn Khôi") == "nhạc sĩ Trịnh Văn Khôi"
+    assert party_name("Đại tá Lê Văn Kiên, phó giám đốc Công an tỉnh") == "Đại tá Lê Văn Kiên"
+    # A body's name capitalises its first syllable only: the lowercase ones after it are part of it.
+    assert party_name("Sở Y tế") == "Sở Y tế"
+    assert party_name("Nghị sĩ Sarah Holt thuộc đảng Lao động") == "Nghị sĩ Sarah Holt thuộc đảng Lao động"
+    assert party_name("ông Khánh xót xa") == "ông Khánh"  # after a person's name they are the verb
+    # A role naming other bodies, then the person: the person; a role without names stays with them.
+    assert party_name("Chủ tịch Công đoàn công ty, bà Phạm Thị Loan") == "bà Phạm Thị Loan"
+    assert party_name("Đại diện nhà xe, bà Lục Thị Xuân") == "Đại diện nhà xe, bà Lục Thị Xuân"
+    assert party_name("Hội đồng xét xử") == "Hội đồng xét xử"
+    assert party_name("Văn phòng Thủ tướng") == "Văn phòng Thủ tướng"
+    # A caption's closing bracket before the name; a law; a common word opening the sentence: no party.
+    assert party_name("Tin Mới) - Gia đình chị Hà Thị Bích (29 tuổi)") == "Gia đình chị Hà Thị Bích"
+    assert party_name("(Tin Mới) - Gia đình anh Đức biết") == "Gia đình anh Đức"
+    for none in ("Bộ luật Lao động", "Luật Sở hữu trí tuệ", "Có ý kiến", "Khách"):
+        assert party_name(none) is None, none
+    assert party_name("Luật sư Trần Minh Khoa") == "Luật sư Trần Minh Khoa"
+
+
 def test_a_pronoun_is_resolved_to_the_party_it_names_or_left_out():
     statements = statements_of(
         "Ông Trần Văn Bình cáo buộc Công ty Hòa Phát chiếm đất của gia đình ông suốt mười năm.\n"
@@ -562,7 +583,7 @@ FISHING_ARTICLE = (
 def test_a_target_is_a_party_or_left_out():
     targets = {s.speaker.text: statement_target(s) for s in statements_of(FISHING_ARTICLE) if s.act != "say"}
     # A party's claim names its author: the target is that party, with what of its the act answers.
-    assert targets["Bộ Ngoại giao Nhật"] == Target("Hàn Quốc", "accusation")
+    assert targets["Bộ Ngoại giao Nhật Bản"] == Target("Hàn Quốc", "accusation")
     # A counted group keeps its name, not the clause after it; a capital inside the sentence is a name.
     assert targets["Viện kiểm sát"] == Target("5 người Hàn Quốc")
     assert targets["Hiệp hội Ngư dân Kyushu"] == Target("Seoul")

@@ -30,10 +30,10 @@ from index.errors import QuestionError
 from index.sentence_vectors import SentenceVectors
 from index.statement_store import load_statements
 from index.store import Snapshot
-from index.stories import story_assignments
-from index.text import STOPWORDS, content_syllables, fold, syllables
+from index.stories import names_in, names_overlap, story_assignments
+from index.text import CAPITAL, STOPWORDS, content_syllables, fold, syllables
 
-from .entities import display_name, group_by_entity, same_entity, shares_entity, statement_target
+from .entities import display_name, group_by_entity, same_entity, statement_target
 from .search import Retrieval
 from .types import Answer, Party, Quote
 
@@ -193,7 +193,7 @@ _ANSWERING = re.compile(
     r"respond(?:s|ed)?(?: to)?|react(?:s|ed)?(?: to)?|hit back at|repl(?:y|ied|ies) to|answer(?:s|ed)?|"
     r"den(?:y|ies|ied)|reject(?:s|ed)?)\b"
 )
-_CAPITALISED = re.compile(r"\b[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*")
+_CAPITALISED = re.compile(rf"\b{CAPITAL}[\w-]*")
 
 
 def sides_from_question(parties: tuple[Party, ...], question: str) -> tuple[Party, ...]:
@@ -367,6 +367,7 @@ def story_parties(
     """
     groups: list[list[Statement]] = []
     named = _question_names(question)
+    asked_names = names_in(question)
     asked = _topic_words(question)
     story: list[list[list[Statement]]] = []  # per article, its parties
     for article_id in article_ids:
@@ -380,7 +381,11 @@ def story_parties(
         ]
         article_groups = group_by_entity(kept, _one_party)
         if story:
-            asked_for = any(named and _names_party(g, named) for g in article_groups)
+            # named by the question with a name that tells a story from another: "Trump", not "Sở Y tế"
+            asked_for = any(
+                named and _names_party(g, named) and names_overlap(names_in(g[0].speaker.text), asked_names)
+                for g in article_groups
+            )
             same = _same_story(article_id, article_ids[0], stories or {})
             shares = _shares_party(article_groups, [g for a in story for g in a])
             if same is True and retrieved is not None and article_id not in retrieved and not shares and not asked_for:
@@ -492,8 +497,11 @@ def _same_story(article_id: str, first: str, stories: dict[str, int]) -> bool | 
 
 
 def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -> bool:
-    """True when an article's parties include one of the story's (a named entity both name)."""
-    return any(shares_entity(g[0].speaker.text, h[0].speaker.text) for g in groups for h in story)
+    """True when an article's parties and the story's share a name that tells a story from another
+    (`index.stories.names_in`: "Bộ KH-ĐT" in "lãnh đạo Bộ KH&ĐT" and "Thứ trưởng Bộ KH-ĐT Đào Quang Thu";
+    not "Sở Y tế" or "UBND tỉnh", which every province has)."""
+    story_names = set().union(*(names_in(h[0].speaker.text) for h in story))
+    return any(names_overlap(names_in(g[0].speaker.text), story_names) for g in groups)
 
 
 def nested_speaker(statement: Statement, statements: tuple[Statement, ...]) -> bool:

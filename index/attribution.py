@@ -26,6 +26,7 @@ from itertools import pairwise
 from .act_head import relabel_acts
 from .articles import Article
 from .chunking import split_sentences
+from .text import CAPITAL
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
 EXTRACTOR_VERSION = 7
@@ -293,7 +294,7 @@ MIN_ANSWER_WORDS = 4  # shorter than this, a sentence after an answer is a bylin
 
 
 # A question of a printed interview after a sentence end: "... báo chí. - Phóng viên: ...".
-_TURN = re.compile(r"(?<=[.?!…]) (?=[-–] [A-ZĐÀ-Ỹ])")
+_TURN = re.compile(rf"(?<=[.?!…]) (?=[-–] {CAPITAL})")
 
 
 def _turns(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .articles import Article, Paragraph
+from .text import CAPITAL, SMALL
 
 # Long enough that most news and encyclopedia paragraphs stay whole (the unit a
 # reader cites), short enough that a chunk stays about one topic.
@@ -31,7 +32,7 @@ _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*$")
 # The credit is one to three capitalised or domain-like tokens; the sentence goes on with a capital.
 _CREDIT_RUN_ON = re.compile(
     r"\b(?:Ảnh|Photo|Nguồn ảnh|Nguồn)\s*:\s*(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*|\S+\.(?:vn|com|net|org))"
-    r"(?:\s+(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*))?(?:\s+(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*))?(?=\s+[A-ZĐÀ-Ỹ][a-zà-ỹ])"
+    rf"(?:\s+(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*))?(?:\s+(?:[A-ZĐ0-9][A-ZĐ0-9./&-]*))?(?=\s+{CAPITAL}{SMALL})"
 )
 # Initials of a name ("M.K. Stalin", "ông N.V.A.", "J. Smith"): capitals, each followed by a dot.
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]", re.UNICODE)

@@ -2,11 +2,13 @@
 
 An article joins the story it is closest to among the most recently active ones (at most
 RECENT_STORIES of them), or starts a story of its own. Closeness adds up the cosine of the
-article's vector (the mean of its chunk vectors) with the story's centroid and the names
-the two share (capitalised runs of words and the speakers of its statements, weighted by
-how rare each name is in the archive); a story whose dates lie more than WINDOW_DAYS away
-is not a candidate. Adding an article thus costs O(article): the archive is never grouped
-again.
+article's vector (the mean of its chunk vectors) with the story's centroid and
+ENTITY_WEIGHT times the names the two share (capitalised runs of words and the speakers of
+its statements, weighted by how rare each name is in the archive; `names_in` leaves out
+what many stories share: Vietnam's places, kinds of bodies, lone syllables); a story whose
+dates lie more than WINDOW_DAYS away is not a candidate. Adding an article thus costs
+O(article): the archive is never grouped again. Groupings made before a change of these
+rules are kept (followed stories refer to them); new articles are placed by the new ones.
 
 The grouping lives beside the segments, in ``stories.sqlite`` of the index directory. It
 records which segments it has taken in: a sync reads only the segments a build added since
@@ -35,15 +37,15 @@ from .articles import Article
 from .dates import article_date, parse_date
 from .statement_store import load_statements
 from .store import Snapshot
-from .text import fold
+from .text import CAPITAL, SMALL, fold
 
 log = logging.getLogger(__name__)
 
 STORIES_FILE = "stories.sqlite"
 RECENT_STORIES = 300  # stories an article is compared with: the most recently active
 WINDOW_DAYS = 21  # an article dated this far from every article of a story starts another one
-JOIN_SCORE = 1.08  # cosine + ENTITY_WEIGHT * shared-name share needed to join a story
-ENTITY_WEIGHT = 1.0
+JOIN_SCORE = 1.15  # cosine + ENTITY_WEIGHT * shared-name share needed to join a story
+ENTITY_WEIGHT = 0.6  # measured with bench/stories_eval.py --grid --synthetic (BENCHMARKS.md)
 MIN_COSINE = 0.80  # below this cosine, shared names alone do not make one story
 HEAD_CHARS = 4000  # names are taken from the title and this much of the text
 MAX_PARTIES = 8  # parties a story lists
@@ -61,9 +63,41 @@ CREATE TABLE IF NOT EXISTS segments_seen (name TEXT PRIMARY KEY);
 """
 
 # A run of capitalised words (Vietnamese names capitalise every syllable), or an acronym.
-_NAME = re.compile(r"(?:[A-ZÀ-Ỹ][\wÀ-ỹ]*(?:[ -][A-ZÀ-Ỹ][\wÀ-ỹ]*)*)")
+_NAME = re.compile(rf"{CAPITAL}\w*(?:[ -]{CAPITAL}\w*)*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:\n\"“”]\s*)$")
 _TITLE_WORDS = frozenset(fold(w) for w in "Ông Bà Anh Chị Theo Trong Khi Sau Tại Người Những Các Một".split())
+# A name after one of these is a place: places are shared by many stories and make none ("TP Nha Trang",
+# "đường Trần Phú", "ở Hà Nội").
+_PLACE_BEFORE = re.compile(
+    r"\b(?:tp\.?|tỉnh|huyện|quận|xã|phường|thị xã|thị trấn|thành phố|đường|phố|ở|tại|từ|về)\s+$", re.IGNORECASE
+)
+# Heads of bodies and titles, capitalised as a name's first word while the rest of the word stays lowercase
+# ("Sở Y tế", "Bộ Ngoại giao", "Liên đoàn Lao động"): such a run names a kind of body, not one. Not "Trung"
+# or "Nhà": "Trung Quốc ngày 3/4", "Nhà Trắng cho biết" are names followed by other words.
+_BODY_HEADS = frozenset(
+    fold(w) for w in "Sở Bộ Cục Phòng Ban Viện Hội Ủy Tổng Liên Công Ngân Bệnh Tập Trường Đài Báo Hiệp Đảng Quỹ "
+    "Hãng Cơ Chi Văn Tòa Giám Phó".split()
+)
+# Heads of a province's or district's bodies: "Sở GD-ĐT" is every province's, "Bộ GD-ĐT" the one ministry.
+_LOCAL_HEADS = frozenset(fold(w) for w in "Sở Phòng Ban Chi".split())
+_LOWER_NEXT = re.compile(rf"\s+{SMALL}")
+# Vietnam's provinces, cities and regions (index/data/places.txt), lower case.
+PLACES = frozenset(
+    line.strip().lower()
+    for line in (Path(__file__).parent / "data" / "places.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+)
+# Abbreviations of kinds of bodies, shared by every story that has one ("UBND", "Công ty CP").
+_GENERIC_ABBREVIATIONS = frozenset(
+    fold(w) for w in "UBND HĐND TAND VKSND VKS HĐXX THPT CP TNHH MTV JSC GD-ĐT CDC BHXH USD VND VĐV HLV HCV CLB PV "
+    "CSGT CAND QĐ NĐ GD-ĐT GDĐT GTVT TN-MT TNMT KH-ĐT KHĐT LĐ-TB-XH LĐTBXH NN-PTNT NNPTNT VH-TT-DL VHTTDL TT-TT "
+    "KH-CN KHCN PCCC ĐT".split()
+)
+# One Vietnamese syllable (folded): an optional initial, a vowel group and an optional final. Foreign and
+# invented names ("Grab", "Kharan", "Vinasun") do not fit, and stay names.
+_VIETNAMESE_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
+)
 
 
 @dataclass(frozen=True)
@@ -113,17 +147,41 @@ class Joined:
 
 
 def article_names(article: Article, speakers: Iterable[str] = ()) -> set[str]:
-    """The folded names an article mentions: capitalised runs in its title and head, and its speakers'."""
+    """The folded names an article mentions: in its title and head, and its speakers' (see `names_in`)."""
     found: set[str] = set()
-    head = article.text[:HEAD_CHARS]
-    for text in (article.title, head, *speakers):
-        for match in _NAME.finditer(text):
-            words = match.group().split()
-            if _SENTENCE_START.search(text[: match.start()]) and words:
-                words = words[1:] if fold(words[0]) in _TITLE_WORDS or len(words) == 1 else words
-            name = fold(" ".join(words))
-            if len(name) >= 3 and name not in _TITLE_WORDS:
-                found.add(name)
+    for text in (article.title, article.text[:HEAD_CHARS], *speakers):
+        found |= names_in(text)
+    return found
+
+
+def names_in(text: str) -> set[str]:
+    """The folded names in `text` that can tell one story from another: its capitalised runs, but no
+    places ("TP Nha Trang", "ở Hà Nội", "Nghệ An"), no generic bodies and abbreviations ("UBND", "Sở Y"
+    of "Sở Y tế", "CP" of "Công ty CP"), and no lone Vietnamese syllable ("Sơn" of "anh Sơn", "Công" of
+    "Công ty"), which many stories share."""
+    found: set[str] = set()
+    text = text.replace("&", "-")  # "Bộ KH&ĐT" is "Bộ KH-ĐT"
+    for match in _NAME.finditer(text):
+        if _PLACE_BEFORE.search(text[max(0, match.start() - 12) : match.start()]):
+            continue
+        words = match.group().split()
+        if _SENTENCE_START.search(text[: match.start()]) and words:
+            words = words[1:] if fold(words[0]) in _TITLE_WORDS or len(words) == 1 else words
+        while words and (fold(words[0]) in _GENERIC_ABBREVIATIONS or (len(words) > 2 and words[0].lower() in PLACES)):
+            words = words[1:]  # "CP Minh Khang" is Minh Khang, "Mỹ Otto Warmbier" Otto Warmbier; "UBND" no one
+        if not words or fold(words[0]) in {"tp", "tp."}:
+            continue  # "TP HCM": a place
+        if fold(words[0]) in _BODY_HEADS and (
+            _LOWER_NEXT.match(text, match.end())
+            or (fold(words[0]) in _LOCAL_HEADS and all(fold(w) in _GENERIC_ABBREVIATIONS for w in words[1:]))
+        ):
+            continue  # "Sở Y" of "Sở Y tế", "Liên" of "Liên đoàn", "Sở GD-ĐT": a kind of body, not one
+        if len(words) == 1 and _VIETNAMESE_SYLLABLE.fullmatch(fold(words[0])):
+            continue  # a given name or one syllable of a word
+        name = fold(" ".join(words))
+        # compared with diacritics: "Nha Trang" is a city, "Nhà Trắng" the White House
+        if len(name) >= 3 and name not in _TITLE_WORDS and " ".join(words).lower() not in PLACES:
+            found.add(name)
     return found
 
 
@@ -369,9 +427,14 @@ class _Candidates:
         return best_id
 
     def _shared(self, names: set[str], own: float, other: set[str]) -> float:
-        """How much two articles' names overlap, weighted by rarity (Dice: 1 for the same names, 0 for none)."""
-        both = sum(map(self._idf, names & other))
-        return 2 * both / (own + sum(map(self._idf, other)) or 1.0)
+        """How much two articles' names overlap, weighted by rarity: the shared weight over the geometric
+        mean of the two articles' (1 for the same names, 0 for none). The geometric mean, not Dice's
+        arithmetic one: a short follow-up whose few names the first long article all has still scores.
+
+        A name counts as shared when the other article has it or a form of it (`same_name`: "Otto
+        Warmbier" and "Mỹ Otto Warmbier", "Đào Quang Thu" and "Bộ KH-ĐT Đào Quang Thu")."""
+        both = sum(self._idf(n) for n in names if n in other or any(same_name(n, m) for m in other))
+        return min(1.0, both / (math.sqrt(own * sum(map(self._idf, other))) or 1.0))
 
     def _idf(self, name: str) -> float:
         weight = self._idfs.get(name)
@@ -379,6 +442,21 @@ class _Candidates:
             row = self.db.execute("SELECT articles FROM name_counts WHERE name = ?", (name,)).fetchone()
             weight = self._idfs[name] = math.log(1 + (self.total + 1) / ((row[0] if row else 0) + 1))
         return weight
+
+
+def same_name(a: str, b: str) -> bool:
+    """True when two folded names (`names_in`) are one: equal, or one of two words or more that begins or
+    ends the other ("otto warmbier" and "otto warmbier" of "My Otto Warmbier", "bo kh-dt" and "bo kh-dt dao
+    quang thu")."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return " " in short and (long.endswith(" " + short) or long.startswith(short + " "))
+
+
+def names_overlap(a: set[str], b: set[str]) -> bool:
+    """True when two sets of folded names (`names_in`) share a name (`same_name`)."""
+    return bool(a & b) or any(same_name(x, y) for x in a for y in b)
 
 
 def _within(dated: str | None, span: tuple[str | None, str | None]) -> bool:

@@ -15,6 +15,12 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Capital letters, for regular expressions: [A-ZÀ-Ỹ] also matches hundreds of lowercase letters
+# ("đ", "ư", "ạ" lie between À and Ỹ), which made "đồng" or "được" look like names.
+UPPER = "".join(c for c in map(chr, range(0x41, 0x1EFA)) if c.isupper())
+LOWER = "".join(c for c in map(chr, range(0x61, 0x1EFA)) if c.islower())
+CAPITAL = f"[{UPPER}]"
+SMALL = f"[{LOWER}]"
 ACCENT_PREFIX = "~"
 
 

@@ -30,7 +30,6 @@ from evaluation.evaluate import format_report
 from evaluation.parties import load_cover_questions
 from index.articles import parse_article
 from index.attribution import extract_statements
-from index.config import Settings
 from index.statement_store import folder, statements_key
 from index.stories import story_assignments
 from testing.fake_telegram import check_markup, check_text
@@ -542,18 +541,10 @@ def test_a_story_joined_by_mistake_brings_no_parties_the_question_did_not_reach(
     assert kept and not any("Sao Mai" in p.speaker or "Mỹ Tú" in p.speaker for p in kept)
 
 
-def test_a_kind_of_body_the_question_names_brings_no_other_story(tmp_path: Path, encoder):
-    from .test_stories import LOOK_ALIKES
-
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in LOOK_ALIKES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    engine = Engine(Settings(articles_dir=folder, index_dir=tmp_path / "index"), encoder)
-    engine.rebuild(progress=False)
+def test_a_kind_of_body_the_question_names_brings_no_other_story(look_alike_engine: Engine):
     # Both incidents have a restaurant owner who denies and the city's people's committee: "UBND" is
     # every city's, and names neither story; the answer keeps to the one the question's passages lead to.
-    answer = engine.ask("Du khách, chủ nhà hàng và UBND mỗi bên nói gì về vụ chặt chém?")
+    answer = look_alike_engine.ask("Du khách, chủ nhà hàng và UBND mỗi bên nói gì về vụ chặt chém?")
     assert answer.parties
     sources = {q.article_id for q in answer.quotes}
     assert sources <= {"nt1.txt", "nt3.txt"} or sources == {"nt2.txt"}, sources

@@ -17,6 +17,8 @@ from index.config import Settings
 from index.store import open_snapshot
 from index.stories import STORIES_FILE, StoryStore, sync_stories
 
+from .conftest import LOOK_ALIKES
+
 STORIES = Path(__file__).resolve().parent / "data" / "stories"
 
 
@@ -57,22 +59,6 @@ def test_a_second_article_joins_its_story_and_only_it_is_placed(story_engine):
         assert "a2_saomai.txt" not in store.assignments()
 
 
-# Two incidents of one kind in one city, with the same kinds of bodies, and a sequel of the first.
-LOOK_ALIKES = {
-    "nt1.txt": "Du khách tố nhà hàng Biển Xanh ở Nha Trang chặt chém\n\nNgày 3/7, ông Lưu Quang Nhựt, "
-    "du khách từ Hà Nội, cho biết nhà hàng Biển Xanh trên đường Trần Phú, TP Nha Trang tính 4,6 triệu đồng "
-    "cho bữa hải sản. UBND TP Nha Trang đã yêu cầu kiểm tra. Bà Thạch Thị Ánh, chủ nhà hàng Biển Xanh, "
-    "phủ nhận việc tính giá sai.",
-    "nt2.txt": "Khách tố quán ốc Hải Đăng ở Nha Trang tính giá cao\n\nNgày 5/7, chị Khuất Thu Hà, du khách "
-    "từ TP HCM, cho biết quán ốc Hải Đăng trên đường Trần Phú, TP Nha Trang tính 2,8 triệu đồng cho bữa "
-    "ăn. UBND TP Nha Trang đã yêu cầu kiểm tra. Ông Diệp Văn Tài, chủ quán Hải Đăng, phủ nhận việc "
-    "tính giá sai.",
-    "nt3.txt": "Nhà hàng Biển Xanh bị phạt sau vụ du khách tố chặt chém\n\nNgày 9/7, UBND TP Nha Trang phạt "
-    "nhà hàng Biển Xanh 20 triệu đồng. Bà Thạch Thị Ánh, chủ nhà hàng, nói sẽ niêm yết giá. Ông Lưu Quang "
-    "Nhựt cho biết đã được hoàn lại tiền.",
-}
-
-
 def test_names_that_tell_a_story_are_neither_places_nor_kinds_of_bodies():
     from index.articles import parse_article
     from index.stories import article_names
@@ -83,15 +69,9 @@ def test_names_that_tell_a_story_are_neither_places_nor_kinds_of_bodies():
     assert not names & {"nha trang", "tran phu", "ha noi", "ubnd", "dong", "duoc", "cong"}, names
 
 
-def test_two_look_alike_incidents_are_two_stories_and_a_sequel_joins_its_own(tmp_path: Path, encoder):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    for name, text in LOOK_ALIKES.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    engine = Engine(Settings(articles_dir=folder, index_dir=tmp_path / "index"), encoder)
-    engine.rebuild(progress=False)
-    sync_stories(engine.snapshot)
-    with StoryStore(engine.settings.index_dir) as store:
+def test_two_look_alike_incidents_are_two_stories_and_a_sequel_joins_its_own(look_alike_engine: Engine):
+    sync_stories(look_alike_engine.snapshot)
+    with StoryStore(look_alike_engine.settings.index_dir) as store:
         found = store.assignments()
     assert found["nt1.txt"] == found["nt3.txt"] != found["nt2.txt"]
 

@@ -73,7 +73,7 @@ _ROLE_BODIES = _entries(
 CONNECTORS = frozenset("của tại ở và thuộc cùng".split())
 # Pronouns and demonstratives: a span made of these (and titles) refers back to a party.
 PRONOUNS = frozenset(
-    """nó họ hắn ông ấy bà ấy anh ấy chị ấy cô ấy em ấy này đó ấy kia đây mình tôi chúng tôi chúng ta
+    """nó họ hắn cậu cậu ấy ông ấy bà ấy anh ấy chị ấy cô ấy em ấy này đó ấy kia đây mình tôi chúng tôi chúng ta
     người này người đó bên này phía này cơ quan này đơn vị này công ty này""".split()
 )
 _DEMONSTRATIVE = frozenset("này đó ấy kia nọ".split())

@@ -474,7 +474,7 @@ def test_names_keep_their_whole_body_and_person_and_drop_what_is_no_name():
     # A caption's closing bracket before the name; a law; a common word opening the sentence: no party.
     assert party_name("Tin Mới) - Gia đình chị Hà Thị Bích (29 tuổi)") == "Gia đình chị Hà Thị Bích"
     assert party_name("(Tin Mới) - Gia đình anh Đức biết") == "Gia đình anh Đức"
-    for none in ("Bộ luật Lao động", "Luật Sở hữu trí tuệ", "Có ý kiến", "Khách"):
+    for none in ("Bộ luật Lao động", "Luật Sở hữu trí tuệ", "Có ý kiến", "Khách", "Cậu"):
         assert party_name(none) is None, none
     assert party_name("Luật sư Trần Minh Khoa") == "Luật sư Trần Minh Khoa"
 

@@ -29,7 +29,7 @@ from .chunking import split_sentences
 from .text import CAPITAL
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 7
+EXTRACTOR_VERSION = 8
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -854,7 +854,13 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
             if not _list_item(prev):
                 break
         listed = [it for it in items if _list_item(it)]
-        if len(items) > 1 and any(t.low == "và" for t in seg) and (len(listed) == len(items) or _opens_list(items[0])):
+        # "Sở Văn hóa, Thể thao và Du lịch X": one body whose name has a comma (its first part is short)
+        body = len(items) == 2 and items[0][0].text in {"Bộ", "Sở"} and len(items[0]) <= 4
+        if (
+            len(items) > 1
+            and any(t.low == "và" for t in seg)
+            and (len(listed) == len(items) or _opens_list(items[0]) or body)
+        ):
             start = at
         elif (
             len(items) > 1

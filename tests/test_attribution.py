@@ -389,13 +389,15 @@ def test_a_subject_ends_where_its_first_verb_or_a_date_begins():
         "Ngày 24/10, anh Hưng gửi đơn đến Sở Y tế, yêu cầu phòng khám hoàn trả tiền. "
         "Bộ Ngoại giao Barsk hôm qua bác bỏ cáo buộc. "
         "Cục An toàn thông tin gửi văn bản tới Google và Apple yêu cầu gỡ ứng dụng. "
-        "Người phát ngôn Bộ Tài chính cho biết số liệu đã được công bố."
+        "Người phát ngôn Bộ Tài chính cho biết số liệu đã được công bố. "
+        "Sở Văn hóa, Thể thao và Du lịch Thanh Hóa cho biết sẽ kiểm tra."
     )
     assert acts == {
         ("anh Hưng", "demand"),
         ("Bộ Ngoại giao Barsk", "deny"),
         ("Cục An toàn thông tin", "demand"),
         ("Người phát ngôn Bộ Tài chính", "say"),
+        ("Sở Văn hóa, Thể thao và Du lịch Thanh Hóa", "say"),  # one body, its name with a comma
     }
 
 

@@ -180,13 +180,24 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     head = parts[0].strip()
     after = _WORD.findall(parts[1]) if len(parts) > 1 else []
     # ", EU, Anh và Canada" goes on listing names; ", Phó tổng giám đốc ..." describes the one before.
-    describes = bool(after) and (not _is_proper(after[0]) or bool(_multi(after, 0, TITLES) or _multi(after, 0, BODIES)))
+    describes = bool(after) and (
+        not _is_proper(after[0])
+        or bool(_multi(after, 0, TITLES) or _multi(after, 0, BODIES))
+        # a capitalised word then lowercase ones: a role ("Phó chi cục trưởng"), not a name ("Hà Nội")
+        or (len(after) > 1 and after[1][:1].islower() and after[1] not in CONNECTORS)
+    )
     person_after = bool(after) and after[0].lower() in _HONORIFICS and len(after) > 1 and _is_proper(after[1])
     if head != text and person_after and _proper_positions(_WORD.findall(head)):
         # "Đại sứ X tại Y, ông Erik Holm": a role naming other bodies before the comma, the person after it
         # (a role without names stays with the person: "Đại diện nhà xe, bà Lục Thị Xuân")
         text = parts[1].strip(" ,")
-    elif head != text and describes and _proper_positions(_WORD.findall(head)):
+    elif (
+        head != text
+        and describes
+        and _proper_positions(_WORD.findall(head))
+        # "Sở Văn hóa, Thể thao và Du lịch", "Bộ Lao động - Thương binh và Xã hội": one body's name
+        and not (head.split()[0] in {"Bộ", "Sở"} and len(head.split()) <= 4 and after and _is_proper(after[0]))
+    ):
         text = head
     # A clause before the name: what follows its last conjunction or verb of saying.
     m = _CLAUSE_END.match(text)

@@ -470,6 +470,11 @@ def test_names_keep_their_whole_body_and_person_and_drop_what_is_no_name():
     assert party_name("Chủ tịch Công đoàn công ty, bà Phạm Thị Loan") == "bà Phạm Thị Loan"
     assert party_name("Đại diện nhà xe, bà Lục Thị Xuân") == "Đại diện nhà xe, bà Lục Thị Xuân"
     assert party_name("Hội đồng xét xử") == "Hội đồng xét xử"
+    # A role after the comma, capitalised only in its first word, describes the person before it;
+    # a body whose name has a comma or a dash is one name.
+    assert party_name("Bà Lương Thị Nga, Phó chi cục trưởng") == "Bà Lương Thị Nga"
+    assert party_name("Sở Văn hóa, Thể thao và Du lịch Thanh Hóa") == "Sở Văn hóa, Thể thao và Du lịch Thanh Hóa"
+    assert party_name("Bộ Lao động - Thương binh và Xã hội") == "Bộ Lao động - Thương binh và Xã hội"
     assert party_name("Văn phòng Thủ tướng") == "Văn phòng Thủ tướng"
     # A caption's closing bracket before the name; a law; a common word opening the sentence: no party.
     assert party_name("Tin Mới) - Gia đình chị Hà Thị Bích (29 tuổi)") == "Gia đình chị Hà Thị Bích"

@@ -168,8 +168,8 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
         return text
     if sentence_start and low.split()[0] in _COMMON_OPENERS and not any(w[:1].isupper() for w in text.split()[1:]):
         return None  # "Có ý kiến", "Bài đăng": a capitalised common word opens the sentence
-    # A closing bracket with no opening one ends a caption before the name ("Báo X) Ủy ban Y"): the name after it.
     text = re.sub(r"^\([^()]*\)\s*[-–—]\s*", "", text) or text  # a dateline: "(Tin Mới) - Gia đình chị X"
+    # A closing bracket with no opening one ends a caption before the name ("Báo X) Ủy ban Y"): the name after it.
     if ")" in text and "(" not in text.split(")")[0]:
         text = text.split(")", 1)[1].strip(" -–—") or text
     # A bracket that ends the span describes the name before it ("anh X (SN 1988)"); one inside it is

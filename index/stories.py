@@ -89,7 +89,7 @@ PLACES = frozenset(
 )
 # Abbreviations of kinds of bodies, shared by every story that has one ("UBND", "Công ty CP").
 _GENERIC_ABBREVIATIONS = frozenset(
-    fold(w) for w in "UBND HĐND TAND VKSND VKS HĐXX THPT CP TNHH MTV JSC GD-ĐT CDC BHXH USD VND VĐV HLV HCV CLB PV "
+    fold(w) for w in "UBND HĐND TAND VKSND VKS HĐXX THPT CP TNHH MTV JSC CDC BHXH USD VND VĐV HLV HCV CLB PV "
     "CSGT CAND QĐ NĐ GD-ĐT GDĐT GTVT TN-MT TNMT KH-ĐT KHĐT LĐ-TB-XH LĐTBXH NN-PTNT NNPTNT VH-TT-DL VHTTDL TT-TT "
     "KH-CN KHCN PCCC ĐT".split()
 )
@@ -433,7 +433,7 @@ class _Candidates:
 
         A name counts as shared when the other article has it or a form of it (`same_name`: "Otto
         Warmbier" and "Mỹ Otto Warmbier", "Đào Quang Thu" and "Bộ KH-ĐT Đào Quang Thu")."""
-        both = sum(self._idf(n) for n in names if n in other or any(same_name(n, m) for m in other))
+        both = sum(self._idf(n) for n in names if _named_in(n, other))
         return min(1.0, both / (math.sqrt(own * sum(map(self._idf, other))) or 1.0))
 
     def _idf(self, name: str) -> float:
@@ -456,7 +456,12 @@ def same_name(a: str, b: str) -> bool:
 
 def names_overlap(a: set[str], b: set[str]) -> bool:
     """True when two sets of folded names (`names_in`) share a name (`same_name`)."""
-    return bool(a & b) or any(same_name(x, y) for x in a for y in b)
+    return any(_named_in(x, b) for x in a)
+
+
+def _named_in(name: str, names: set[str]) -> bool:
+    """True when `names` holds `name` or a form of it (`same_name`)."""
+    return name in names or any(same_name(name, other) for other in names)
 
 
 def _within(dated: str | None, span: tuple[str | None, str | None]) -> bool:

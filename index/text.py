@@ -17,10 +17,10 @@ import unicodedata
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Capital letters, for regular expressions: [A-ZÀ-Ỹ] also matches hundreds of lowercase letters
 # ("đ", "ư", "ạ" lie between À and Ỹ), which made "đồng" or "được" look like names.
-UPPER = "".join(c for c in map(chr, range(0x41, 0x1EFA)) if c.isupper())
-LOWER = "".join(c for c in map(chr, range(0x61, 0x1EFA)) if c.islower())
-CAPITAL = f"[{UPPER}]"
-SMALL = f"[{LOWER}]"
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x1EFA)) if c.isupper())
+_LOWER = "".join(c for c in map(chr, range(0x61, 0x1EFA)) if c.islower())
+CAPITAL = f"[{_UPPER}]"
+SMALL = f"[{_LOWER}]"
 ACCENT_PREFIX = "~"
 
 

@@ -1402,10 +1402,8 @@ def _opens_with_act(seg: list[_Tok]) -> bool:
         return False
     if " ".join(t.low for t in seg[:2]) in {"hủy bỏ", "thu hồi", "đình chỉ", "tạm đình"}:
         return True  # decisions' verbs that the cue list leaves out (a "hủy bỏ" is no party's statement)
-    return any(
-        " ".join(t.low for t in seg[:n]) in _CUES and _is_verb(seg, 0, n, " ".join(t.low for t in seg[:n]))
-        for n in range(min(_MAX_CUE, len(seg)), 0, -1)
-    )
+    cues = _find_cues(seg)
+    return bool(cues) and cues[0][0] == 0
 
 
 _SIGNED = re.compile(r"^(?:quyết định|công văn|văn bản|thông báo|bản án|kết luận|chỉ thị|công điện|giấy)\b", re.I)

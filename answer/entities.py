@@ -319,8 +319,8 @@ def name_runs(name: str) -> frozenset[str]:
 
 def shares_entity(a: str, b: str) -> bool:
     """True when two party names hold the same proper name (two articles on one story name it): a run
-    of proper words in common, or a full name of several words inside a longer run ("Đào Quang Thu"
-    in "Bộ KH-ĐT Đào Quang Thu"), acronyms read without their inner marks ("KH&ĐT" is "KH-ĐT")."""
+    of proper words in common, or a full name of several words inside a longer run ("Trần Văn Lâm"
+    in "Bộ KH-ĐT Trần Văn Lâm"), acronyms read without their inner marks ("KH&ĐT" is "KH-ĐT")."""
     ra, rb = ({_ACRONYM_MARKS.sub("", r) for r in name_runs(x)} for x in (a, b))
     if ra & rb:
         return True
@@ -539,8 +539,8 @@ _INSIDE_NAME = frozenset("tỉnh thành phố tp huyện quận xã phường th
 
 
 def _first_clause(name: str) -> str:
-    """A target name up to a verb between its proper words: "Nga quen ông Mỹ" -> "Nga", "Triều Tiên sát
-    hại Warmbier" -> "Triều Tiên". A body's name keeps its lowercase syllables ("Bộ Tài chính Mỹ")."""
+    """A target name up to a verb between its proper words: "Nga quen ông Mỹ" -> "Nga", "Kharan bắt
+    giữ Lars Berg" -> "Kharan". A body's name keeps its lowercase syllables ("Bộ Tài chính Mỹ")."""
     words = _WORD.findall(name)
     if _name_start(words, False) is not None and _multi(words, _name_start(words, False) or 0, BODIES):
         return name

@@ -498,7 +498,7 @@ def _same_story(article_id: str, first: str, stories: dict[str, int]) -> bool | 
 
 def _shares_party(groups: list[list[Statement]], story: list[list[Statement]]) -> bool:
     """True when an article's parties and the story's share a name that tells a story from another
-    (`index.stories.names_in`: "Bộ KH-ĐT" in "lãnh đạo Bộ KH&ĐT" and "Thứ trưởng Bộ KH-ĐT Đào Quang Thu";
+    (`index.stories.names_in`: "Bộ KH-ĐT" in "lãnh đạo Bộ KH&ĐT" and "Thứ trưởng Bộ KH-ĐT Trần Văn Lâm";
     not "Sở Y tế" or "UBND tỉnh", which every province has)."""
     story_names = set().union(*(names_in(h[0].speaker.text) for h in story))
     return any(names_overlap(names_in(g[0].speaker.text), story_names) for g in groups)

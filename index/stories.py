@@ -168,7 +168,7 @@ def names_in(text: str) -> set[str]:
         if _SENTENCE_START.search(text[: match.start()]) and words:
             words = words[1:] if fold(words[0]) in _TITLE_WORDS or len(words) == 1 else words
         while words and (fold(words[0]) in _GENERIC_ABBREVIATIONS or (len(words) > 2 and words[0].lower() in PLACES)):
-            words = words[1:]  # "CP Minh Khang" is Minh Khang, "Mỹ Otto Warmbier" Otto Warmbier; "UBND" no one
+            words = words[1:]  # "CP Minh Khang" is Minh Khang, "Mỹ Anna Berg" Anna Berg; "UBND" no one
         if not words or fold(words[0]) in {"tp", "tp."}:
             continue  # "TP HCM": a place
         if fold(words[0]) in _BODY_HEADS and (
@@ -431,8 +431,8 @@ class _Candidates:
         mean of the two articles' (1 for the same names, 0 for none). The geometric mean, not Dice's
         arithmetic one: a short follow-up whose few names the first long article all has still scores.
 
-        A name counts as shared when the other article has it or a form of it (`same_name`: "Otto
-        Warmbier" and "Mỹ Otto Warmbier", "Đào Quang Thu" and "Bộ KH-ĐT Đào Quang Thu")."""
+        A name counts as shared when the other article has it or a form of it (`same_name`: "Anna
+        Berg" and "Mỹ Anna Berg", "Trần Văn Lâm" and "Bộ KH-ĐT Trần Văn Lâm")."""
         both = sum(self._idf(n) for n in names if _named_in(n, other))
         return min(1.0, both / (math.sqrt(own * sum(map(self._idf, other))) or 1.0))
 
@@ -446,8 +446,8 @@ class _Candidates:
 
 def same_name(a: str, b: str) -> bool:
     """True when two folded names (`names_in`) are one: equal, or one of two words or more that begins or
-    ends the other ("otto warmbier" and "otto warmbier" of "My Otto Warmbier", "bo kh-dt" and "bo kh-dt dao
-    quang thu")."""
+    ends the other ("anna berg" and "anna berg" of "My Anna Berg", "bo kh-dt" and "bo kh-dt tran
+    van lam")."""
     if a == b:
         return True
     short, long = (a, b) if len(a) < len(b) else (b, a)

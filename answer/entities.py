@@ -52,7 +52,12 @@ TITLES = _entries(
     nhạc sĩ, họa sĩ, nhà văn, nhà thơ, nhà nghiên cứu, nhà khoa học, chuyên gia, kỹ sư, kiến trúc sư, giảng viên,
     giáo viên, thầy, thầy giáo, cô giáo, mc, nsưt, nsnd, võ sĩ, kỳ thủ, vđv, tài xế, nhân viên, chủ công,
     đại tá, thượng tá, trung tá, thiếu tá, đại úy, thượng úy, trung úy, thiếu úy, youtuber, nhà đầu tư,
-    cục trưởng, phó cục trưởng, vụ trưởng, phó vụ trưởng, chánh văn phòng, chánh thanh tra, trưởng công an"""
+    cục trưởng, phó cục trưởng, vụ trưởng, phó vụ trưởng, chánh văn phòng, chánh thanh tra, trưởng công an,
+    trọng tài, tổng trọng tài, trọng tài chính, trợ lý trọng tài, đội trưởng, tổng lãnh sự, lãnh sự, tham tán,
+    phó tổng thống, phó thủ tướng, phó viện trưởng, phó hiệu trưởng, phó tổng biên tập, công tố viên, chủ tọa,
+    hội thẩm, bị can, điều dưỡng, điều dưỡng trưởng, y tá, dược sĩ, thạc sĩ, kế toán, kiểm toán viên, phụ xe,
+    danh hài, đô vật, thí sinh, nam diễn viên, nữ diễn viên, nam ca sĩ, nữ ca sĩ, đương kim, chủ quán,
+    chủ nhà hàng"""
 )
 # Heads of bodies: a name that starts with one of these is an organisation, court or group.
 BODIES = _entries(
@@ -61,13 +66,15 @@ BODIES = _entries(
     đài, báo, tạp chí, hãng, thông tấn xã, văn phòng, cơ quan, đảng, phe, chính phủ, chính quyền, quốc hội,
     thượng viện, hạ viện, nhà trắng, ban, trường, đại học, hiệp hội, liên đoàn, câu lạc bộ, clb, quân đội,
     lực lượng, công an, cảnh sát, liên minh, tổ chức, quỹ, nhóm, đội tuyển, phòng, trung tâm, kênh, hội, báo chí,
-    phái đoàn, phái bộ, cơ quan đại diện, cao ủy, gia đình"""
+    phái đoàn, phái bộ, cơ quan đại diện, cao ủy, gia đình, chi cục, học viện, chi hội, công đoàn, hợp tác xã,
+    nhà mạng, nha khoa, đại lý, chi nhánh, bảo hiểm xã hội, kiểm toán nhà nước, tổng lãnh sự quán, siêu thị"""
 )
 # Heads named by their role in the story, with no proper name needed: courts, prosecutors, organisers.
 _ROLE_BODIES = _entries(
     """hđxx, tòa, toà, tòa án, toà án, vks, viện kiểm sát, ban tổ chức, btc, cơ quan điều tra, cơ quan công tố,
     văn phòng công tố, chính phủ, quốc hội, nhà trắng, bị đơn, nguyên đơn, hội đồng xét xử, văn phòng thủ tướng,
-    văn phòng chính phủ, văn phòng tổng thống, văn phòng chủ tịch nước, phủ tổng thống"""
+    văn phòng chính phủ, văn phòng tổng thống, văn phòng chủ tịch nước, phủ tổng thống, ban trọng tài,
+    ban giám khảo, ban giám hiệu, ban giám đốc, ban quản lý, ban điều hành, ban kỷ luật"""
 )
 # Words that join the parts of one name ("Đại sứ quán Trung Quốc tại Mỹ").
 CONNECTORS = frozenset("của tại ở và thuộc cùng".split())
@@ -187,7 +194,9 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
         or (len(after) > 1 and after[1][:1].islower() and after[1] not in CONNECTORS)
     )
     person_after = bool(after) and after[0].lower() in _HONORIFICS and len(after) > 1 and _is_proper(after[1])
-    if head != text and person_after and _proper_positions(_WORD.findall(head)):
+    head_words = _WORD.findall(head)
+    names_body = any(_multi(head_words, k, BODIES) for k in range(1, len(head_words)))
+    if head != text and person_after and (_proper_positions(head_words) or names_body):
         # "Đại sứ X tại Y, ông Erik Holm": a role naming other bodies before the comma, the person after it
         # (a role without names stays with the person: "Đại diện nhà xe, bà Lục Thị Xuân")
         text = parts[1].strip(" ,")

@@ -34,7 +34,7 @@ from index.stories import names_in, names_overlap, story_assignments
 from index.text import CAPITAL, STOPWORDS, content_syllables, fold, syllables
 
 from .entities import display_name, group_by_entity, same_entity, statement_target
-from .search import Retrieval
+from .search import Hit, Retrieval
 from .types import Answer, Party, Quote
 
 MAX_PARTIES = 8
@@ -292,15 +292,16 @@ def _asked_party_first(parties: tuple[Party, ...], asked: frozenset[str]) -> tup
     return (parties[best], *parties[:best], *parties[best + 1 :])
 
 
-def topic_support(retrieval: Retrieval) -> float:
-    """Share of the question's topic words (not its who-question frame) that the best passage holds.
+def topic_support(retrieval: Retrieval, hit: Hit | None = None) -> float:
+    """Share of the question's topic words (not its who-question frame) that a passage holds (the best one
+    unless `hit` is given).
 
     The ordinary "not found" judgement counts every word of the question; the
     frame of a who-question ("who accuses ... and how do they respond") is in
     no article, least of all a Vietnamese one asked in English, so it would
     refuse questions whose topic the articles do cover.
     """
-    present = set(re.findall(r"\w+", fold(retrieval.hits[0].chunk.search_text)))
+    present = set(re.findall(r"\w+", fold((hit or retrieval.hits[0]).chunk.search_text)))
     met = set()
     for expansion in retrieval.expansions:
         if any(t in present or t.replace("_", " ") in present for t in expansion.tokens):
@@ -315,12 +316,24 @@ def topic_support(retrieval: Retrieval) -> float:
     return max(shares, default=0.0)
 
 
-def story_articles(retrieval: Retrieval) -> list[str]:
-    """Ids of the story's articles: those of the passages scoring near the best, best first."""
+def _near_best(retrieval: Retrieval) -> list[Hit]:
     best = retrieval.hits[0].score
+    return [hit for hit in retrieval.hits if hit.score >= STORY_RATIO * best]
+
+
+def story_articles(retrieval: Retrieval) -> list[str]:
+    """Ids of the story's articles: those of the passages scoring near the best, best first.
+
+    The passages holding more of a question's topic go first: every dispute has parties that "cáo
+    buộc" and "phản ứng", so the frame of a who-question can rank another story's passage first.
+    """
+    near = _near_best(retrieval)
+    if not names_no_topic(retrieval.question):
+        support = {id(hit): round(topic_support(retrieval, hit), 2) for hit in near}
+        near.sort(key=lambda hit: -support[id(hit)])  # stable: equal support keeps the score order
     out: list[str] = []
-    for hit in retrieval.hits:
-        if hit.score >= STORY_RATIO * best and hit.chunk.article_id not in out:
+    for hit in near:
+        if hit.chunk.article_id not in out:
             out.append(hit.chunk.article_id)
     return out[:MAX_STORY_ARTICLES]
 

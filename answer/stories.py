@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from index.stories import Joined, Story, StoryStore
 
 from .engine import Engine
-from .parties import MIN_TOPIC_SUPPORT, topic_support
+from .parties import MIN_TOPIC_SUPPORT, story_articles, topic_support
 from .search import search
 
 _STORY_ID = re.compile(r"#?(\d{1,9})")
@@ -52,7 +52,7 @@ def find_story(engine: Engine, words: str) -> Story | None:
         retrieval = search(snapshot, engine.encoder, words, k=SEARCH_K, mode=engine.retrieval, backend=engine.backend)
         if not retrieval.hits or topic_support(retrieval) < MIN_TOPIC_SUPPORT:
             return None
-        story_id = store.story_of(retrieval.hits[0].chunk.article_id)
+        story_id = store.story_of(story_articles(retrieval)[0])
         return store.story(story_id) if story_id is not None else None
 
 

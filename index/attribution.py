@@ -29,7 +29,7 @@ from .chunking import split_sentences
 from .text import CAPITAL
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 8
+EXTRACTOR_VERSION = 9
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -73,6 +73,8 @@ _AUTHORITY = re.compile(
     re.IGNORECASE,
 )
 
+# A speaker that is a court itself (not "đại diện VKS tại tòa"): what it does is rule.
+_BENCH = re.compile(r"^(?:các |)(?:tòa|toà|tòa án|toà án|TAND|TANDTC|HĐXX|hội đồng xét xử)\b", re.IGNORECASE)
 # Courts, whose "buộc" (orders someone to) is a ruling.
 _COURT = re.compile(r"\btòa\b|tòa án|\bTAND\b|\bHĐXX\b|hội đồng xét xử|trọng tài", re.IGNORECASE)
 
@@ -528,6 +530,8 @@ def _sentence_statements(
             continue  # "những tin nhắn được báo chí công bố hôm nay": a noun's description, not a statement
         elif agent is not None:
             speaker_toks, bi = agent
+            if not speaker_toks:
+                continue  # "X bị đối tác kiện": who acts is named by no name; no party is guessed for it
             passive = True
             target = _subject(toks, bi)
         elif found and _joined(toks, i):
@@ -551,9 +555,10 @@ def _sentence_statements(
             # X's statement takes that stance; a plain report inside it adds nothing.
             inner = _span(text, speaker_toks).text
             named = _named(inner) or bool(_PRONOUNS.match(inner))  # "Bộ Tư pháp Mỹ cho biết, họ đã buộc tội"
-            if named and act not in _GENERIC and act != "other" and outer.act != act:
+            inner_act = _ruling(outer.speaker.text, act)
+            if named and inner_act not in _GENERIC | {"other", None} and outer.act != inner_act:
                 aimed = _object(toks, j)
-                found.append(replace(outer, act=act, target=_span(text, aimed) if aimed else None))
+                found.append(replace(outer, act=inner_act, target=_span(text, aimed) if aimed else None))
             continue
         if speaker_toks and _opens_with_act(speaker_toks):
             continue  # "về việc hủy bỏ Quyết định số 12 đã ban hành": an act's object, not who acts
@@ -582,6 +587,9 @@ def _sentence_statements(
         until = _coordinator_at(toks, cues[c + 1][0]) if c + 1 < len(cues) else None
         content = _content(text, toks, i, j, sentence, until)
         final_act = _refine(act, speaker.text, content.text, text[toks[i].start : toks[j - 1].end])
+        final_act = _ruling(speaker.text, final_act)
+        if final_act is None:
+            continue
         # "chỉ trích cáo buộc rằng X ...": the verb's object is the allegation, and X whom it is about, not
         # whom the act is aimed at; criticising an accusation rejects it.
         answers_allegation = act != "accuse" and _ALLEGATION_END.search(text[toks[i].start : toks[j - 1].end])
@@ -764,6 +772,17 @@ _RESPONSE_FRAME = re.compile(
 )
 
 
+def _ruling(speaker: str, act: str) -> str | None:
+    """The act of a court (`_BENCH`) as a court does it: it hears suits and charges and brings none
+    ("Tòa chấp nhận yêu cầu khởi kiện": None, no statement), and its refusals are rulings ("Tòa không
+    chấp nhận khoản bồi thường": other). Any other speaker's act as it is."""
+    if not _BENCH.match(speaker):
+        return act
+    if act in {"sue", "accuse", "charge"}:
+        return None
+    return "other" if act in {"reject", "deny"} else act
+
+
 def _was_targeted(speaker: str, earlier: list[Statement]) -> bool:
     """True when an earlier statement accused, sued, charged or criticised this speaker's party by name.
 
@@ -812,20 +831,29 @@ def _reports_on(toks: list[_Tok], j: int) -> bool:
     return j >= len(toks) or toks[j].low in {"rằng", "là", ":", ",", "."} or toks[j].low in _OPEN_QUOTES
 
 
+# Syllables before "bị"/"được" that make one word or verb with it ("chuẩn bị", "nhận được").
+_NOT_PASSIVE = _RESULTATIVE | {"chuẩn", "thiết", "trang", "dự", "phòng", "sơ", "đạt", "giành", "làm", "mua", "bán"}
+
+
 def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
-    """For "Y bị X cáo buộc": the agent X and the index of "bị", when the cue at `i` has one."""
+    """For "Y bị X cáo buộc": the agent X and the index of "bị", when the cue at `i` has one (no tokens
+    for an agent that names no one: "Y bị đối tác kiện")."""
     for k in range(i - 1, max(-1, i - 10), -1):
         low = toks[k].low
         if low in _BOUNDARY_PUNCT:
             return None
         if low == "bị" and k + 2 < len(toks) and toks[k + 1].low in {"cáo", "đơn", "hại"} and toks[k + 2].low != "buộc":
             return None  # "bị cáo Dung khai", "phía bị đơn": the defendant, not a passive
+        if low in {"bị", "được"} and k and toks[k - 1].low in _NOT_PASSIVE:
+            return None  # "nhận được tin nhắn", "chuẩn bị hồ sơ": a verb's part, no passive
         if low in {"bị", "được"}:
             agent = toks[k + 1 : i]
             agent = _trim_right(agent)
             if agent and _named(" ".join(t.text for t in agent)):
                 return agent, k
-            return None
+            # "X bị đối tác kiện": a passive whose agent names no one; X is who it is aimed at, not who acts
+            unnamed = agent and len(agent) <= 3 and all(t.text[:1].islower() for t in agent)
+            return ([], k) if unnamed and agent[0].low not in {"phép", "quyền"} else None  # not "được phép nói"
     return None
 
 
@@ -847,8 +875,9 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         while at > lo and toks[at - 1].low == ",":
             prev_start = max(lo, _clause_start(toks, at - 1))
             prev = toks[prev_start : at - 1]
-            if not prev:
-                break
+            framed = prev_start and toks[prev_start - 1].low in _SETTINGS
+            if not prev or prev[0].low in _SETTINGS or framed:
+                break  # "Tại cơ quan điều tra, X khai", "Theo ông X, Y cam kết": a setting or a source, no list
             items.insert(0, prev)
             at = prev_start
             if not _list_item(prev):
@@ -856,9 +885,11 @@ def _subject(toks: list[_Tok], i: int, lo: int = 0) -> list[_Tok] | None:
         listed = [it for it in items if _list_item(it)]
         # "Sở Văn hóa, Thể thao và Du lịch X": one body whose name has a comma (its first part is short)
         body = len(items) == 2 and items[0][0].text in {"Bộ", "Sở"} and len(items[0]) <= 4
+        # the "và" of a list joins names, before any predicate ("X, Y đã trả nợ và cam kết": two verbs)
+        predicate = next((k for k in range(1, len(seg)) if _starts_predicate(seg, k)), len(seg))
         if (
             len(items) > 1
-            and any(t.low == "và" for t in seg)
+            and any(t.low == "và" for t in seg[:predicate])
             and (len(listed) == len(items) or _opens_list(items[0]) or body)
         ):
             start = at
@@ -918,6 +949,8 @@ def _names_person(seg: list[_Tok]) -> bool:
     return any(a.text[:1].isupper() and b.text[:1].isupper() for a, b in pairwise(seg[1:]))
 
 
+# Prepositions that open a setting or a source before a comma ("Tại cơ quan điều tra, ...", "Theo ông X, ...").
+_SETTINGS = frozenset("tại theo ở trong với về".split())
 # Words that open an adverbial, not a person's name ("Tại Hà Nội, ...", "Sáng 3/4, ...").
 _NOT_A_NAME_START = frozenset(
     "tại theo trong ở từ với về sau trước khi ngày hôm sáng chiều tối trưa đêm tháng năm đến tới cùng "
@@ -953,7 +986,8 @@ _SERIAL_VERBS = frozenset(
     {("gửi",), ("nộp",), ("đệ",), ("đăng",), ("triệu", "tập"), ("rời",), ("trình", "chiếu"), ("công", "bố"),
      ("phát", "thông"), ("phát", "đi"), ("ra", "thông"), ("ra", "văn"), ("đưa", "ra"), ("tạm", "dừng"),
      ("cũng",), ("liền",), ("lập", "tức"), ("hôm", "qua"), ("hôm", "nay"), ("sáng", "nay"), ("chiều", "nay"),
-     ("tối", "nay"), ("hôm",), ("tuần", "trước"), ("tuần", "qua")}
+     ("tối", "nay"), ("hôm",), ("tuần", "trước"), ("tuần", "qua"), ("thông", "qua"), ("ban", "hành"),
+     ("ra", "nghị"), ("ra", "quyết")}
 )
 
 
@@ -1218,14 +1252,37 @@ def _other_gender(pronoun: str, speaker: str) -> bool:
 
 
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:
-    """The last "<head> <Capitalised Name>" before offset `before` ("bà Nguyễn Thị Thu An")."""
-    name = r"[A-ZĐÁÀẢÃẠÂĂÉÈÊÍÌÓÒÔƠÚÙƯÝ][\w\-]*"
-    pattern = re.compile(rf"\b(?i:{re.escape(head)})(?: {name}){{1,5}}")  # the name keeps its capitals
+    """The last "<head> <Capitalised Name>" before offset `before` ("bà Nguyễn Thị Thu An").
+
+    A body's name may hold a lowercase syllable between capitalised ones ("công ty" -> "Công ty CP Cà
+    phê Ea Tam"); a person's may not ("ông Khải nói Hà Nội ..." is "ông Khải").
+    """
+    body = head not in _GENDER
     last = None
-    for m in pattern.finditer(text, max(0, before - 3000), before):
-        if any(c.isupper() for c in m.group()[len(head) :]):
-            last = m
-    return Span(last.group(), last.start(), last.end()) if last else None
+    for m in re.finditer(rf"\b(?i:{re.escape(head)})\b", text[max(0, before - 3000) : before]):
+        at = max(0, before - 3000) + m.end()
+        words = list(re.finditer(r" ([\w\-]+)", text[at : min(before, at + 160)]))  # a name is short
+        taken = []
+        for k, w in enumerate(words[:7]):
+            if w.start() != (taken[-1].end() if taken else 0):
+                break  # punctuation between: the name ended
+            word = w.group(1)
+            capital = re.match(CAPITAL, word) is not None
+            inside = (
+                body and taken and k + 1 < len(words) and words[k + 1].start() == w.end()
+                and re.match(CAPITAL, words[k + 1].group(1)) is not None
+                and word not in _MENTION_BREAKS
+                and not any(" ".join(x.group(1).lower() for x in words[k : k + n]) in _CUES for n in (1, 2, 3))
+            )
+            if not (capital or inside):
+                break
+            taken.append(w)
+        if taken:
+            last = (m.start() + max(0, before - 3000), at + taken[-1].end())
+    return Span(text[last[0] : last[1]], last[0], last[1]) if last else None
+
+
+_MENTION_BREAKS = frozenset("của tại ở và với cho từ là thì đã sẽ đang bị được".split())
 
 
 def _antecedent_acting(earlier: list[Statement], article_id: str, act: str) -> Span | None:

@@ -440,3 +440,43 @@ def test_statements_of_an_older_extractor_are_removed_a_share_per_build(tmp_path
         left.append(len(list(old.glob("*.json"))) if old.exists() else 0)
     assert left == [15, 5, 0] and not old.exists()
     assert len(list(statement_store.folder(index_dir).glob("*.json"))) == 1  # this version's file stays
+
+
+def test_a_court_rules_it_never_sues_or_rejects_like_a_party():
+    statements = statements_of(
+        "Tòa chấp nhận một phần yêu cầu khởi kiện của bà Lê Thu, nhưng không chấp nhận khoản bồi thường "
+        "tinh thần. TAND huyện Tân Phú bác kháng cáo của Công ty Hưng Thịnh."
+    )
+    acts = {(s.speaker.text, s.act) for s in statements}
+    assert acts == {("Tòa", "other"), ("TAND huyện Tân Phú", "other")}, acts
+    # Who speaks at the court keeps their own act: a prosecutor's representative is no court.
+    statements = statements_of("Đại diện VKS tại tòa cáo buộc bị cáo Lâm gian dối.")
+    assert [(s.speaker.text, s.act) for s in statements] == [("Đại diện VKS tại tòa", "charge")]
+
+
+def test_a_subject_ends_before_a_first_verb_a_setting_or_a_source():
+    passed = statements_of("Ngày 9/9, Quốc hội Norland thông qua nghị quyết yêu cầu chính phủ triệu hồi đại sứ.")
+    assert [(s.speaker.text, s.act) for s in passed] == [("Quốc hội Norland", "demand")]
+    # "Theo X, Y ... và cam kết": X is the source, Y commits; they are no list of two.
+    sourced = statements_of("Theo ông Thắng, Công ty Bắc Hải đã trả 150 tỷ đồng và cam kết trả nốt trong năm nay.")
+    assert {s.speaker.text for s in sourced} == {"ông Thắng", "Công ty Bắc Hải"}
+    # "Tại X," is where it happened, not a party.
+    confessed = statements_of("Tại cơ quan điều tra, Mạnh và 11 người khác khai nhận hành vi.")
+    assert [s.speaker.text for s in confessed] == ["Mạnh và 11 người khác"]
+    # A list of names before the verb still speaks together.
+    listed = statements_of("Mỹ, Anh, Pháp và Đức cùng lên án vụ tấn công.")
+    assert [s.speaker.text for s in listed] == ["Mỹ, Anh, Pháp và Đức"]
+
+
+def test_this_company_refers_back_to_its_whole_name():
+    statements = statements_of(
+        "Công ty CP Cà phê Ea Tam bị đối tác kiện vì giao hàng chậm. Trong văn bản gửi tòa, công ty này "
+        "khẳng định đã giao đủ hàng."
+    )
+    # "bị đối tác kiện": whoever sued is named by no name; neither they nor the company is made a suer.
+    assert in_sentence(statements, "Công ty CP") == []
+    said = in_sentence(statements, "Trong văn bản")
+    assert [s.speaker.text for s in said] == ["Công ty CP Cà phê Ea Tam"]
+    # A person's name ends at the first lowercase word: "nói" is what she does, not her name.
+    statements = statements_of("Tin về bà Lê Thu Hà lan nhanh. Bà nói Hà Nội sẽ giải quyết.")
+    assert [s.speaker.text for s in in_sentence(statements, "Bà nói")] == ["bà Lê Thu Hà"]

@@ -21,8 +21,17 @@ from answer.entities import (
     statement_target,
     target_party,
 )
-from answer.parties import asks_to_list, is_who_question, same_party, sides_from_question, story_parties, with_story
+from answer.parties import (
+    asks_to_list,
+    is_who_question,
+    same_party,
+    sides_from_question,
+    story_articles,
+    story_parties,
+    with_story,
+)
 from answer.render import act_phrase, answer_json, answer_text
+from answer.search import search
 from answer.types import Party
 from bot import render
 from cli.main import main
@@ -30,6 +39,7 @@ from evaluation.evaluate import format_report
 from evaluation.parties import load_cover_questions
 from index.articles import parse_article
 from index.attribution import extract_statements
+from index.config import Settings
 from index.statement_store import folder, statements_key
 from index.stories import story_assignments
 from testing.fake_telegram import check_markup, check_text
@@ -727,3 +737,44 @@ def test_a_cover_questions_story_is_every_article_the_labels_join_to_its_own(tmp
     first, second, other = load_cover_questions(path)
     assert first.articles == ("1.txt",) and first.story == ("1.txt", "2.txt", "3.txt")
     assert second.story == first.story and other.story == ("4.txt",)
+
+
+def test_referees_consuls_nurses_and_the_bodies_they_work_for_are_named_parties():
+    for name in ("Trọng tài Vũ Đức Lâm", "Tổng lãnh sự Lukas Brenner", "Điều dưỡng trưởng Nông Thị Hằng",
+                 "Chi cục Thủy sản Quảng Nam", "Học viện bóng đá Mầm Xanh", "Công tố viên Maria Kessel"):
+        assert party_name(name) == name
+    assert party_name("Ban trọng tài của Liên đoàn bóng đá") == "Ban trọng tài"
+    statements = statements_of(
+        "HLV Đoàn Minh Khải cáo buộc trọng tài thổi quả phạt đền sai. "
+        "Trọng tài Vũ Đức Lâm khẳng định quả phạt đền là chính xác."
+    )
+    assert [name for name in (party_name(s.speaker.text) for s in statements) if name] == [
+        "HLV Đoàn Minh Khải", "Trọng tài Vũ Đức Lâm"
+    ]
+
+
+def test_among_passages_scoring_alike_the_one_holding_the_questions_topic_picks_the_story(tmp_path, encoder):
+    # Every dispute "cáo buộc" and "phản ứng": the frame of a who-question can rank another story's
+    # passage first. Of passages scoring near the best, the one holding the topic ("quả phạt đền") leads.
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "row.txt").write_text(
+        "Vendora phản ứng sau khi bị Castelia cáo buộc\n\nBộ Ngoại giao Castelia cáo buộc Vendora tấn công mạng. "
+        "Vendora phản ứng ngay trong đêm.", encoding="utf-8")
+    (folder / "penalty.txt").write_text(
+        "Tranh cãi quanh quả phạt đền\n\nHLV Đoàn Minh Khải cáo buộc trọng tài Vũ Đức Lâm thổi quả phạt đền sai. "
+        "Trọng tài Vũ Đức Lâm khẳng định quả phạt đền là chính xác.", encoding="utf-8")
+    eng = Engine(Settings(articles_dir=folder, index_dir=tmp_path / "index"), encoder)
+    eng.rebuild(progress=False)
+    question = "Ai cáo buộc ai trong vụ quả phạt đền, và mỗi bên phản ứng thế nào?"
+    retrieval = search(eng.snapshot, encoder, question, k=8)
+    # As a larger archive could score them: the other story's passage first, this story's close behind.
+    scores = {"row.txt": 1.0, "penalty.txt": 0.9}
+    hits = sorted((replace(h, score=scores[h.chunk.article_id]) for h in retrieval.hits), key=lambda h: -h.score)
+    retrieval = replace(retrieval, hits=tuple(hits))
+    assert story_articles(retrieval)[0] == "penalty.txt"
+    parties = story_parties(eng.snapshot, story_articles(retrieval)[:1], question=question)
+    assert [p.speaker for p in parties] == ["HLV Đoàn Minh Khải", "Trọng tài Vũ Đức Lâm"]
+    # A question naming nothing but the act keeps the score order.
+    retrieval = replace(retrieval, question="Ai cáo buộc ai?")
+    assert story_articles(retrieval)[0] == "row.txt"

@@ -34,6 +34,7 @@ from index.stories import names_in, names_overlap, story_assignments
 from index.text import CAPITAL, STOPWORDS, content_syllables, fold, syllables
 
 from .entities import display_name, group_by_entity, same_entity, statement_target
+from .question import question_language
 from .search import Hit, Retrieval
 from .types import Answer, Party, Quote
 
@@ -96,7 +97,9 @@ _FRAME_WORDS = frozenset(
     "trach nhiem do loi noi gi the nao sao tuyen yeu cau canh bao tu choi hoi phe phan tra loi bai bao nay "
     "trong cac ben moi nao nhung hai phia ve viec vu who whom accused accuse accusing blamed criticised "
     "criticized sued denied rejected responded reacted said what each side sides which parties officials "
-    "in the this article story is are did does of whom about how".split()
+    "in the this article story is are did does of whom about how say says accuses respond responds react "
+    "reacts reaction blame blames blaming sue sues suing suspect suspects suspicion claim claims allege alleges "
+    "argue argues complain complains complained".split()
 )
 
 
@@ -152,6 +155,8 @@ def answer_by_party(
         answer.answered or names_no_topic(retrieval.question) or topic_support(retrieval) >= MIN_TOPIC_SUPPORT
     ):
         return answer
+    if off_topic_in_english(retrieval):
+        return replace(answer, answered=False, quotes=(), parties=())
     stories = story_assignments(snapshot)
     retrieved = story_articles(retrieval)
     parties = story_parties(
@@ -299,21 +304,50 @@ def topic_support(retrieval: Retrieval, hit: Hit | None = None) -> float:
     The ordinary "not found" judgement counts every word of the question; the
     frame of a who-question ("who accuses ... and how do they respond") is in
     no article, least of all a Vietnamese one asked in English, so it would
-    refuse questions whose topic the articles do cover.
+    refuse questions whose topic the articles do cover. Across languages, names
+    and the glossary's phrases are what carry over: a question in English is also
+    judged by those alone (`_checkable`).
     """
-    present = set(re.findall(r"\w+", fold((hit or retrieval.hits[0]).chunk.search_text)))
-    met = set()
+    held = _held(retrieval, hit or retrieval.hits[0])
+    asked = [_topic_words(retrieval.question), _names(retrieval.question)]
+    return max((len(words & held) / len(words) for words in asked if words), default=0.0)
+
+
+def _held(retrieval: Retrieval, hit: Hit) -> set[str]:
+    """The folded words of the question a passage holds, as such or through a glossary synonym."""
+    words = re.findall(r"\w+", fold(hit.chunk.search_text))
+    present, text = set(words), f" {' '.join(words)} "
     for expansion in retrieval.expansions:
-        if any(t in present or t.replace("_", " ") in present for t in expansion.tokens):
-            met.update(expansion.matched)
-    # Across languages, names are what carry over: a question in English is also judged by its names alone.
-    names = _topic_words(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-ZĐ]\w*", retrieval.question)))
-    shares = [
-        len({w for w in asked if w in present or w in met}) / len(asked)
-        for asked in (_topic_words(retrieval.question), names)
-        if asked
-    ]
-    return max(shares, default=0.0)
+        # a token of two syllables is joined by "_" ("du_khach"): the passage holds them in a row
+        if any(f" {t.replace('_', ' ')} " in text for t in expansion.tokens):
+            present.update(expansion.matched)
+    return present
+
+
+def _names(question: str) -> frozenset[str]:
+    return _topic_words(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-ZĐ]\w*", question)))
+
+
+def _checkable(retrieval: Retrieval) -> frozenset[str]:
+    """The topic words of a question that a Vietnamese passage can show whatever the question's language: its
+    names that some article holds ("Warmbier"; not "State Auditor General", English words no article has)
+    and its glossary phrases ("steel" for "thép"), not the who-question frame."""
+    known = set(retrieval.tokens)
+    names = frozenset(w for w in _names(retrieval.question) if w in known)
+    glossed = {w for e in retrieval.expansions for w in e.matched}
+    return names | (_topic_words(" ".join(glossed)) - _FRAME_WORDS)
+
+
+def off_topic_in_english(retrieval: Retrieval) -> bool:
+    """True for a who-question in English whose names and glossary words ("the steel dispute") no passage near
+    the best holds: what was found is another story, and no answer is better than its parties."""
+    if question_language(retrieval.question) != "en" or names_no_topic(retrieval.question):
+        return False
+    checkable = _checkable(retrieval)
+    if not checkable:
+        return False
+    best = max(len(checkable & _held(retrieval, hit)) / len(checkable) for hit in _near_best(retrieval))
+    return best < MIN_TOPIC_SUPPORT
 
 
 def _near_best(retrieval: Retrieval) -> list[Hit]:

@@ -778,3 +778,44 @@ def test_among_passages_scoring_alike_the_one_holding_the_questions_topic_picks_
     # A question naming nothing but the act keeps the score order.
     retrieval = replace(retrieval, question="Ai cáo buộc ai?")
     assert story_articles(retrieval)[0] == "row.txt"
+
+
+STEEL_ARTICLE = (
+    "Bộ Công Thương Norland cáo buộc thép Castelia bán phá giá\n\nNgày 4/5, Bộ Công Thương Norland cáo buộc các "
+    "nhà máy thép của Castelia bán phá giá thép cuộn. Hiệp hội Thép Castelia bác bỏ cáo buộc và cho rằng giá thép "
+    "thấp là nhờ chi phí sản xuất rẻ."
+)
+DAM_ARTICLE = (
+    "Vendora cáo buộc Castelia giữ nước ở đập Orsa\n\nNgày 6/9, Bộ Thủy lợi Vendora cáo buộc Castelia giữ nước ở "
+    "đập Orsa khiến hạ lưu khô hạn. Bộ Ngoại giao Castelia bác bỏ cáo buộc và cho rằng mưa ít là nguyên nhân."
+)
+
+
+def test_an_english_who_question_gets_its_own_story_or_no_answer_never_another_storys_parties(tmp_path, encoder):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "dam.txt").write_text(DAM_ARTICLE, encoding="utf-8")
+    eng = Engine(Settings(articles_dir=folder, index_dir=tmp_path / "index"), encoder)
+    eng.rebuild(progress=False)
+    question = "Who accuses whom in the steel dispute?"
+    # The index holds only a dam dispute between the same countries: "steel" (thép) is in none of its
+    # passages, so its parties are not this story's; no answer is better.
+    answer = eng.ask(question)
+    assert not answer.answered and answer.parties == () and answer.quotes == ()
+    (folder / "steel.txt").write_text(STEEL_ARTICLE, encoding="utf-8")
+    eng.rebuild(progress=False)
+    answer = eng.ask(question)
+    assert answer.answered and answer.parties
+    assert {q.article_id for q in answer.quotes} == {"steel.txt"}
+    # A name the articles hold counts as the topic too; an English name no article has does not.
+    answer = eng.ask("Who accused Castelia over the Orsa dam?")
+    assert answer.parties and {q.article_id for q in answer.quotes} == {"dam.txt"}
+
+
+def test_an_english_who_question_meets_a_two_syllable_vietnamese_word_through_the_glossary(look_alike_engine):
+    # "tourist" is "du khách", "restaurant" "nhà hàng": two syllables each, held in a row by the passages.
+    answer = look_alike_engine.ask("What do the tourist and the restaurant owner each say?")
+    assert answer.answered and answer.parties
+    assert {q.article_id for q in answer.quotes} <= {"nt1.txt", "nt3.txt"} or {
+        q.article_id for q in answer.quotes
+    } == {"nt2.txt"}

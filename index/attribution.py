@@ -29,7 +29,7 @@ from .chunking import split_sentences
 from .text import CAPITAL
 
 # Bump when extraction changes: cached statements of older versions are recomputed.
-EXTRACTOR_VERSION = 9
+EXTRACTOR_VERSION = 10
 
 ACTS = ("accuse", "charge", "sue", "criticize", "deny", "reject", "demand", "say", "respond", "threaten", "other")
 
@@ -458,8 +458,8 @@ def _is_verb(toks: list[_Tok], i: int, j: int, phrase: str) -> bool:
         return False
     if phrase == "kể" and prev == "chưa":
         return False  # "chưa kể": "not to mention"
-    if phrase == "nói" and nxt in {"chung", "riêng"}:
-        return False  # "báo chí nói chung": "in general", not a verb
+    if phrase == "nói" and nxt in {"chung", "riêng", "chuyện", "dối", "xấu"}:
+        return False  # "báo chí nói chung": "in general"; "nói chuyện" (talk), "nói dối" (lie): no statement
     if prev == "được" and i > 1 and toks[i - 2].low in _RESULTATIVE:
         return False  # "nhận được phản hồi", "nắm được thông tin": a noun after "được" that means "obtain"
     before = toks[i - 2].low if i > 1 else ""
@@ -832,7 +832,9 @@ def _reports_on(toks: list[_Tok], j: int) -> bool:
 
 
 # Syllables before "bị"/"được" that make one word or verb with it ("chuẩn bị", "nhận được").
-_NOT_PASSIVE = _RESULTATIVE | {"chuẩn", "thiết", "trang", "dự", "phòng", "sơ", "đạt", "giành", "làm", "mua", "bán"}
+_NOT_PASSIVE = _RESULTATIVE | {
+    "chuẩn", "thiết", "trang", "dự", "phòng", "sơ", "đạt", "giành", "làm", "mua", "bán", "trả", "kiếm"
+}
 
 
 def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
@@ -849,8 +851,9 @@ def _passive_agent(toks: list[_Tok], i: int) -> tuple[list[_Tok], int] | None:
         if low in {"bị", "được"}:
             agent = toks[k + 1 : i]
             agent = _trim_right(agent)
-            if agent and _named(" ".join(t.text for t in agent)):
-                return agent, k
+            named = " ".join(t.text for t in agent)
+            if agent and agent[-1].low not in {"và", "rồi", "mà"} and (_named(named) or _QUANTIFIED.match(named)):
+                return agent, k  # "bị Mỹ cáo buộc", "bị 61 nghị sĩ đối lập đề nghị"
             # "X bị đối tác kiện": a passive whose agent names no one; X is who it is aimed at, not who acts
             unnamed = agent and len(agent) <= 3 and all(t.text[:1].islower() for t in agent)
             return ([], k) if unnamed and agent[0].low not in {"phép", "quyền"} else None  # not "được phép nói"
@@ -1162,7 +1165,9 @@ def _trim_right(seg: list[_Tok]) -> list[_Tok]:
 
 
 # Words whose second syllable is also an adverb ("chính thức"): "Bộ Tài chính" keeps its "chính".
-_TWO_SYLLABLES = frozenset({("tài", "chính"), ("hành", "chính"), ("bưu", "chính"), ("nội", "chính")})
+_TWO_SYLLABLES = frozenset(
+    {("tài", "chính"), ("hành", "chính"), ("bưu", "chính"), ("nội", "chính"), ("đối", "lập"), ("độc", "lập")}
+)
 
 
 def _ends_word(seg: list[_Tok]) -> bool:

@@ -480,3 +480,16 @@ def test_this_company_refers_back_to_its_whole_name():
     # A person's name ends at the first lowercase word: "nói" is what she does, not her name.
     statements = statements_of("Tin về bà Lê Thu Hà lan nhanh. Bà nói Hà Nội sẽ giải quyết.")
     assert [s.speaker.text for s in in_sentence(statements, "Bà nói")] == ["bà Lê Thu Hà"]
+
+
+def test_a_counted_group_after_bi_acts_and_talking_is_no_statement():
+    statements = statements_of(
+        "Luật này được Quốc hội Norland thông qua hồi tháng 2 và bị 61 nghị sĩ đối lập đề nghị xem xét lại."
+    )
+    assert [(s.speaker.text, s.act) for s in statements] == [("61 nghị sĩ đối lập", "demand")]
+    # "trả được": managed to pay, no passive; "nói chuyện": talked, said nothing quotable.
+    statements = statements_of(
+        "Theo ông Thắng, Công ty Bắc Hải đã trả được 150 tỷ đồng và cam kết trả nốt. "
+        "Ông Lưu nói chuyện với ông Khải hôm qua."
+    )
+    assert {s.speaker.text for s in statements} == {"ông Thắng", "Công ty Bắc Hải"}

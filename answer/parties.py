@@ -305,8 +305,8 @@ def topic_support(retrieval: Retrieval, hit: Hit | None = None) -> float:
     frame of a who-question ("who accuses ... and how do they respond") is in
     no article, least of all a Vietnamese one asked in English, so it would
     refuse questions whose topic the articles do cover. Across languages, names
-    and the glossary's phrases are what carry over: a question in English is also
-    judged by those alone (`_checkable`).
+    are what carry over: a question is also judged by its names alone (an English
+    one is further checked by `off_topic_in_english`).
     """
     held = _held(retrieval, hit or retrieval.hits[0])
     asked = [_topic_words(retrieval.question), _names(retrieval.question)]
@@ -325,6 +325,7 @@ def _held(retrieval: Retrieval, hit: Hit) -> set[str]:
 
 
 def _names(question: str) -> frozenset[str]:
+    """The folded topic words of the question's capitalised words after its first (its names)."""
     return _topic_words(" ".join(re.findall(r"(?<!^)(?<![.?!] )\b[A-ZĐ]\w*", question)))
 
 

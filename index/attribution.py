@@ -1263,27 +1263,27 @@ def _nearest_mention(text: str, head: str, before: int) -> Span | None:
     phê Ea Tam"); a person's may not ("ông Khải nói Hà Nội ..." is "ông Khải").
     """
     body = head not in _GENDER
+    lo = max(0, before - 3000)
     last = None
-    for m in re.finditer(rf"\b(?i:{re.escape(head)})\b", text[max(0, before - 3000) : before]):
-        at = max(0, before - 3000) + m.end()
-        words = list(re.finditer(r" ([\w\-]+)", text[at : min(before, at + 160)]))  # a name is short
-        taken = []
-        for k, w in enumerate(words[:7]):
-            if w.start() != (taken[-1].end() if taken else 0):
-                break  # punctuation between: the name ended
-            word = w.group(1)
-            capital = re.match(CAPITAL, word) is not None
+    for m in re.finditer(rf"\b(?i:{re.escape(head)})\b", text[lo:before]):
+        at = lo + m.end()
+        toks = _tokens(text[at : min(before, at + 160)], at)
+        taken = 0
+        for k, t in enumerate(toks[:7]):  # a name is short
+            capital = re.match(CAPITAL, t.text) is not None
             inside = (
-                body and taken and k + 1 < len(words) and words[k + 1].start() == w.end()
-                and re.match(CAPITAL, words[k + 1].group(1)) is not None
-                and word not in _MENTION_BREAKS
-                and not any(" ".join(x.group(1).lower() for x in words[k : k + n]) in _CUES for n in (1, 2, 3))
+                body
+                and 0 < k < len(toks) - 1
+                and re.fullmatch(r"[\w-]+", t.text) is not None  # a word, not a bracket
+                and re.match(CAPITAL, toks[k + 1].text) is not None
+                and t.low not in _MENTION_BREAKS
+                and not any(cue[0] == 0 for cue in _find_cues(toks[k:]))  # a verb after the name ends it
             )
-            if not (capital or inside):
-                break
-            taken.append(w)
+            if not (capital or inside) or t.start != (toks[k - 1].end if k else at) + 1:
+                break  # a word that is no part of the name, or punctuation: the name ended
+            taken = k + 1
         if taken:
-            last = (m.start() + max(0, before - 3000), at + taken[-1].end())
+            last = (lo + m.start(), toks[taken - 1].end)
     return Span(text[last[0] : last[1]], last[0], last[1]) if last else None
 
 

@@ -156,8 +156,8 @@ _COMMON_OPENERS = frozenset("có bài khách nhiều tin sau trước đây đó
 def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     """The clean noun phrase naming the party in a speaker span, or None when it names no one.
 
-    "ông Khánh xót xa" -> "ông Khánh"; "Ông Bùi Hữu Hùng, Phó tổng giám đốc công ty" -> "Ông Bùi Hữu
-    Hùng"; "ngay sau khi triệu phú Trump" -> "triệu phú Trump"; "Nó", "Hai người", "Cựu người mẫu" -> None.
+    "ông Tuấn xót xa" -> "ông Tuấn"; "Ông Lê Văn Phúc, Phó tổng giám đốc công ty" -> "Ông Lê Văn
+    Phúc"; "ngay sau khi triệu phú Trump" -> "triệu phú Trump"; "Nó", "Hai người", "Cựu người mẫu" -> None.
     A body named by its role ("HĐXX", "Tòa", "ban tổ chức") is kept as it is. `sentence_start` False reads
     a span from inside a sentence (an act's target), where its capitalised first word is a name ("Seoul cấp").
     """
@@ -222,7 +222,7 @@ def party_name(span: str, *, sentence_start: bool = True) -> str | None:
     end = proper[-1]
     # A body's name capitalises only its first syllable ("Bộ Tài chính", "Cục Hàng không", "phe Dân chủ"):
     # the lowercase syllable after its last capitalised one is part of it; after a person's name it is
-    # the verb phrase that follows ("ông Khánh xót xa", "Thủ tướng X hôm nay").
+    # the verb phrase that follows ("ông Tuấn xót xa", "Thủ tướng X hôm nay").
     # An acronym ends the name: "Bộ KH-ĐT kiểm điểm" is "Bộ KH-ĐT" and what it is asked to do.
     run = end  # the first syllable of the last capitalised run
     while run - 1 in proper and words[run - 1][:1].isupper():

@@ -331,7 +331,7 @@ def _names(question: str) -> frozenset[str]:
 
 def _checkable(retrieval: Retrieval) -> frozenset[str]:
     """The topic words of a question that a Vietnamese passage can show whatever the question's language: its
-    names that some article holds ("Warmbier"; not "State Auditor General", English words no article has)
+    names that some article holds ("Castelia"; not "Finance Ministry", English words no article has)
     and its glossary phrases ("steel" for "thép"), not the who-question frame."""
     known = set(retrieval.tokens)
     names = frozenset(w for w in _names(retrieval.question) if w in known)

@@ -1257,7 +1257,7 @@ def _other_gender(pronoun: str, speaker: str) -> bool:
 
 
 def _nearest_mention(text: str, head: str, before: int) -> Span | None:
-    """The last "<head> <Capitalised Name>" before offset `before` ("bà Nguyễn Thị Thu An").
+    """The last "<head> <Capitalised Name>" before offset `before` ("bà Lê Thu Hà").
 
     A body's name may hold a lowercase syllable between capitalised ones ("công ty" -> "Công ty CP Cà
     phê Ea Tam"); a person's may not ("ông Khải nói Hà Nội ..." is "ông Khải").
